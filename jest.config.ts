@@ -1,0 +1,17 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+// ESM-only packages that Jest must transpile to CommonJS on Node < 24.9 (docs/decisions/0001-module-format.md).
+const esmOnly = ['chalk', 'sip\\.js', 'fast-xml-parser', 'strnum', '@faker-js/faker'];
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/simulators', '<rootDir>/harness', '<rootDir>/reports', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.(t|j|mj|cj)sx?$': ['@swc/jest', {}] },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
+  testTimeout: 60_000,
+};
+
+export default config;

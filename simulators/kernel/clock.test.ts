@@ -1,0 +1,46 @@
+import { VirtualClock, parseDuration } from './clock';
+
+describe('VirtualClock', () => {
+  it('fires timers in time order, then insertion order, without real waiting', async () => {
+    const clock = new VirtualClock();
+    const fired: string[] = [];
+    clock.setTimer(32_000, () => fired.push('F'));
+    clock.setTimer(500, () => fired.push('E1'));
+    clock.setTimer(500, () => fired.push('E2'));
+    const cancelled = clock.setTimer(100, () => fired.push('never'));
+    clock.clearTimer(cancelled);
+    await clock.advance(40_000);
+    expect(fired).toEqual(['E1', 'E2', 'F']);
+    expect(clock.now()).toBe(40_000);
+  });
+
+  it('stops at the instant a condition holds and lets promise work settle first', async () => {
+    const clock = new VirtualClock();
+    let done = false;
+    clock.setTimer(1000, () => {
+      void Promise.resolve().then(() => {
+        done = true;
+      });
+    });
+    clock.setTimer(5000, () => undefined);
+    const held = await clock.runUntil(() => done, 10_000);
+    expect(held).toBe(true);
+    expect(clock.now()).toBe(1000);
+  });
+
+  it('reports false at the deadline when the condition never holds', async () => {
+    const clock = new VirtualClock();
+    expect(await clock.runUntil(() => false, 2500)).toBe(false);
+    expect(clock.now()).toBe(2500);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['500ms', 500],
+    ['5s', 5000],
+    ['2m', 120_000],
+    [250, 250],
+    ['soon', undefined],
+  ])('%s -> %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+});

@@ -1,0 +1,177 @@
+/**
+ * The time seam. Every node, protocol stack and timer (RFC 3261 T1, Timer B/F, SCCP keepalive, CTI
+ * heartbeat) reads time only through a `Clock`; the composition root decides whether that is the
+ * virtual clock of the in-memory lab or the wall clock of the socket lab.
+ */
+export interface TimerHandle {
+  readonly timerId: number;
+}
+
+export interface Clock {
+  /** Milliseconds since the lab's epoch (virtual) or since the clock was created (wall). */
+  now(): number;
+  /** Calls `fn` once after `delayMs` milliseconds of this clock's time. */
+  setTimer(delayMs: number, fn: () => void): TimerHandle;
+  /** Cancels a timer; unknown or already fired handles are ignored. */
+  clearTimer(handle: TimerHandle | undefined): void;
+  /** Wall-clock date of the lab epoch plus now(); used for pcap timestamps and SIP Date headers. */
+  date(): Date;
+}
+
+interface ScheduledTask {
+  readonly timerId: number;
+  readonly at: number;
+  readonly seq: number;
+  readonly fn: () => void;
+}
+
+/**
+ * Discrete-event scheduler with virtual time. Time moves only when the runner asks it to
+ * (`runUntil`), and before each step all real asynchronous work that is already under way
+ * (promise continuations, I/O completions such as msw's fetch interception) is allowed to settle,
+ * so a node that awaits a promise sees the same virtual instant it started in.
+ */
+export class VirtualClock implements Clock {
+  private current = 0;
+  private seq = 0;
+  private nextId = 1;
+  private readonly queue: ScheduledTask[] = [];
+  private readonly live = new Set<number>();
+
+  constructor(private readonly epoch: Date = new Date(Date.UTC(2009, 4, 1, 9, 0, 0))) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  date(): Date {
+    return new Date(this.epoch.getTime() + this.current);
+  }
+
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    const timerId = this.nextId++;
+    const task: ScheduledTask = { timerId, at: this.current + Math.max(0, delayMs), seq: this.seq++, fn };
+    this.insert(task);
+    this.live.add(timerId);
+    return { timerId };
+  }
+
+  clearTimer(handle: TimerHandle | undefined): void {
+    if (handle) this.live.delete(handle.timerId);
+  }
+
+  /** Number of timers still due to fire. */
+  pendingTimers(): number {
+    return this.live.size;
+  }
+
+  /** Virtual time of the next timer that will fire, or undefined when nothing is scheduled. */
+  nextDue(): number | undefined {
+    this.dropCancelled();
+    return this.queue[0]?.at;
+  }
+
+  /**
+   * Fires every timer due at or before `deadline` in (time, insertion) order, letting real async
+   * work settle before each one and after the last. Stops early, returning true, as soon as
+   * `until()` holds; returns false when the deadline is reached first. Time ends at the instant
+   * the condition became true, or at the deadline.
+   */
+  async runUntil(until: () => boolean, deadline: number): Promise<boolean> {
+    for (;;) {
+      await settle();
+      if (until()) return true;
+      const next = this.nextDue();
+      if (next === undefined || next > deadline) {
+        this.current = Math.max(this.current, deadline);
+        await settle();
+        return until();
+      }
+      const task = this.queue.shift() as ScheduledTask;
+      this.current = Math.max(this.current, task.at);
+      if (!this.live.delete(task.timerId)) continue;
+      task.fn();
+    }
+  }
+
+  /** Advances time by `ms`, firing what falls due. */
+  async advance(ms: number): Promise<void> {
+    await this.runUntil(() => false, this.current + ms);
+  }
+
+  private insert(task: ScheduledTask): void {
+    // Binary search for the first element that sorts after the task: (at, seq) order.
+    let lo = 0;
+    let hi = this.queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = this.queue[mid] as ScheduledTask;
+      if (other.at < task.at || (other.at === task.at && other.seq < task.seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    this.queue.splice(lo, 0, task);
+  }
+
+  private dropCancelled(): void {
+    while (this.queue.length > 0 && !this.live.has((this.queue[0] as ScheduledTask).timerId)) this.queue.shift();
+  }
+}
+
+/**
+ * Lets already-started real asynchronous work run to completion: promise continuations and
+ * I/O callbacks that complete within a few event-loop turns. Virtual time does not move meanwhile.
+ */
+export async function settle(turns = 4): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The socket runtime's clock: real time, real timers. */
+export class WallClock implements Clock {
+  private readonly started = Date.now();
+  private nextId = 1;
+  private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
+
+  now(): number {
+    return Date.now() - this.started;
+  }
+
+  date(): Date {
+    return new Date();
+  }
+
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    const timerId = this.nextId++;
+    const t = setTimeout(() => {
+      this.timers.delete(timerId);
+      fn();
+    }, Math.max(0, delayMs));
+    this.timers.set(timerId, t);
+    return { timerId };
+  }
+
+  clearTimer(handle: TimerHandle | undefined): void {
+    if (!handle) return;
+    const t = this.timers.get(handle.timerId);
+    if (t !== undefined) clearTimeout(t);
+    this.timers.delete(handle.timerId);
+  }
+
+  /** Cancels every timer still pending (used when a lab is torn down). */
+  clearAll(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+}
+
+/** Parses durations written as `500ms`, `5s`, `2m` or a bare number of milliseconds. */
+export function parseDuration(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
+  return n * factor;
+}

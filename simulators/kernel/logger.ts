@@ -1,0 +1,58 @@
+import type { Clock } from './clock';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LogRecord {
+  readonly t: number;
+  readonly node: string;
+  readonly level: LogLevel;
+  readonly msg: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(node: string): Logger;
+}
+
+/** Collects every record in memory, stamped with the lab clock; the harness writes them per node. */
+export class MemoryLog {
+  readonly records: LogRecord[] = [];
+  constructor(private readonly clock: Clock, private readonly echo?: (r: LogRecord) => void) {}
+
+  logger(node: string): Logger {
+    const write = (level: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
+      const record: LogRecord = fields ? { t: this.clock.now(), node, level, msg, fields } : { t: this.clock.now(), node, level, msg };
+      this.records.push(record);
+      this.echo?.(record);
+    };
+    return {
+      debug: write('debug'),
+      info: write('info'),
+      warn: write('warn'),
+      error: write('error'),
+      child: (name: string) => this.logger(`${node}/${name}`),
+    };
+  }
+
+  /** Records of one node (and its children), for evidence/<cell>/logs/<node>.log. */
+  forNode(node: string): LogRecord[] {
+    return this.records.filter((r) => r.node === node || r.node.startsWith(`${node}/`));
+  }
+}
+
+export function formatLogRecord(r: LogRecord): string {
+  const fields = r.fields ? ` ${JSON.stringify(r.fields)}` : '';
+  return `${(r.t / 1000).toFixed(3).padStart(9)}s ${r.level.padEnd(5)} ${r.node}: ${r.msg}${fields}`;
+}
+
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silentLogger,
+};
