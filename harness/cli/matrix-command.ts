@@ -1,0 +1,86 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Chalk } from 'chalk';
+import { SingleBar } from 'cli-progress';
+import { diffResults, renderDiffMarkdown } from '../../reports';
+import type { RuntimeKind } from '../lab/lab-runtime';
+import { isFailingVerdict, parseResults } from '../run/results';
+import type { CellResult, Results, Verdict } from '../run/results';
+import { runMatrix } from '../run/run-matrix';
+
+export interface MatrixCommandOptions {
+  runtime: RuntimeKind;
+  seed: number;
+  filter?: string[];
+  scenarios: string;
+  out: string;
+  diff?: string;
+}
+
+const chalk = new Chalk({ level: process.stdout.isTTY ? 1 : 0 });
+
+const COLOUR: Record<Verdict, (s: string) => string> = {
+  supported: chalk.green,
+  unsupported: chalk.blue,
+  'known-issue': chalk.magenta,
+  'fix-verified': chalk.cyan,
+  drift: chalk.yellow,
+  error: chalk.red,
+};
+
+/** `uc-lab matrix`: the release manager's run. Exit 0 when no cell drifted or errored, 1 otherwise. */
+export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<number> {
+  const tty = process.stderr.isTTY === true;
+  const bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} cells  {cell}', hideCursor: true, clearOnComplete: true, stream: process.stderr }) : undefined;
+  const problems: CellResult[] = [];
+  const results = await runMatrix({
+    scenariosDir: opts.scenarios,
+    outDir: opts.out,
+    runtime: opts.runtime,
+    seed: opts.seed,
+    ...(opts.filter ? { filter: opts.filter } : {}),
+    onCellStart: (cell, index, total) => {
+      if (bar) {
+        if (index === 0) bar.start(total, 0, { cell: cell.id });
+        else bar.update(index, { cell: cell.id });
+      }
+    },
+    onCellDone: (cell, _outcome, index, total) => {
+      if (isFailingVerdict(cell.verdict)) problems.push(cell);
+      if (bar) bar.update(index + 1, { cell: cell.id });
+      else process.stderr.write(`[${index + 1}/${total}] ${cell.id} ${cell.verdict} (${cell.durationMs} ms)\n`);
+    },
+  });
+  bar?.stop();
+  printSummary(results, opts.out);
+  for (const p of problems) {
+    process.stdout.write(`\n${COLOUR[p.verdict](`${p.verdict.toUpperCase()} ${p.id}`)}\n  step:     ${p.failedStep ?? ''}\n  expected: ${p.expected ?? ''}\n  observed: ${p.observed ?? ''}\n  evidence: ${path.join(opts.out, p.evidence)}ladder.md\n`);
+  }
+  if (opts.diff) printDiff(opts.diff, results);
+  return problems.length > 0 ? 1 : 0;
+}
+
+export function printSummary(results: Results, outDir: string): void {
+  const counts = new Map<Verdict, number>();
+  for (const c of results.cells) counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
+  const parts = [...counts.entries()].map(([v, n]) => COLOUR[v](`${n} ${v}`));
+  const seconds = results.run.durationMs / 1000;
+  const rate = seconds > 0 ? (results.cells.length / seconds).toFixed(1) : '∞';
+  process.stdout.write(
+    `${results.cells.length} cells (${parts.join(', ') || 'none'}) in ${seconds.toFixed(2)} s, ${rate} cells/s, runtime ${results.run.runtime}; ` +
+      `${results.untestedClaims.length} claims not yet covered by a scenario\nreports: ${path.join(outDir, 'matrix.html')}, ${path.join(outDir, 'matrix.md')}, ${path.join(outDir, 'results.json')}\n`,
+  );
+}
+
+function printDiff(file: string, after: Results): void {
+  if (!existsSync(file)) {
+    process.stderr.write(`uc-lab: --diff: ${file} does not exist\n`);
+    return;
+  }
+  const before = parseResults(readFileSync(file, 'utf8'));
+  if (!before.ok) {
+    process.stderr.write(`uc-lab: --diff: ${file} is not a results.json: ${before.error.message}\n`);
+    return;
+  }
+  process.stdout.write(`\n${renderDiffMarkdown(diffResults(before.value, after))}\n`);
+}

@@ -1,0 +1,38 @@
+import path from 'node:path';
+import type { RuntimeKind } from '../lab/lab-runtime';
+import { isFailingVerdict } from '../run/results';
+import { planMatrix, runMatrix } from '../run/run-matrix';
+import { printSummary } from './matrix-command';
+
+export interface ReproCommandOptions {
+  runtime: RuntimeKind;
+  seed: number;
+  scenarios: string;
+  out: string;
+}
+
+/**
+ * `uc-lab repro <id>`: a vendor's run of one scenario, cell, claim or defect, with its evidence
+ * (trace.pcap, ladder.md, logs/) printed for hand-over.
+ */
+export async function runReproCommand(id: string, opts: ReproCommandOptions): Promise<number> {
+  const plan = planMatrix({ scenariosDir: opts.scenarios });
+  const claims = new Map(plan.claims.map((c) => [c.id, c]));
+  const matching = plan.cells.filter(({ cell }) =>
+    cell.id === id || cell.scenario.id === id || cell.scenario.claims.some((c) => c === id || claims.get(c)?.defect === id),
+  );
+  if (matching.length === 0) {
+    const known = [...new Set(plan.cells.map(({ cell }) => cell.scenario.id))];
+    process.stderr.write(`uc-lab repro: nothing matches "${id}"; scenarios: ${known.join(', ')}\n`);
+    return 2;
+  }
+  const filter = [...new Set(matching.map(({ cell }) => cell.id))];
+  const results = await runMatrix({ scenariosDir: opts.scenarios, outDir: opts.out, runtime: opts.runtime, seed: opts.seed, filter });
+  for (const cell of results.cells) {
+    const dir = path.join(opts.out, cell.evidence);
+    process.stdout.write(`${cell.id}: ${cell.verdict}${cell.defect ? ` (${cell.defect})` : ''}\n  pcap:   ${dir}trace.pcap\n  ladder: ${dir}ladder.md\n  logs:   ${dir}logs/\n`);
+    if (cell.failedStep) process.stdout.write(`  step: ${cell.failedStep}\n  expected: ${cell.expected ?? ''}\n  observed: ${cell.observed ?? ''}\n`);
+  }
+  printSummary(results, opts.out);
+  return results.cells.some((c) => isFailingVerdict(c.verdict)) ? 1 : 0;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { LabError } from '../../simulators';
+import { runMatrixCommand } from './matrix-command';
+import { runReproCommand } from './repro-command';
+import { runServeCommand } from './serve-command';
+import { runBenchCommand } from './bench-command';
+
+const repoRoot = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []));
+
+function seed(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('a whole number');
+  return n;
+}
+
+const program = new Command()
+  .name('uc-lab')
+  .description('The 2009 Cisco–Microsoft UC interop test bed, simulated: scenarios in, verdicts from the wire out.')
+  .showHelpAfterError('(run uc-lab --help for usage)');
+
+const runtimeOption = (): Option => new Option('--runtime <kind>', 'memory (virtual time, default) or sockets (127.0.1.x, wall clock)').choices(['memory', 'sockets']).default('memory');
+
+program
+  .command('matrix')
+  .description('run every scenario cell and write reports/out/ (results.json, matrix.md, matrix.html, junit.xml, evidence/)')
+  .addOption(runtimeOption())
+  .option('--seed <n>', 'seed of the run', seed, 7)
+  .option('--filter <text...>', 'only cells whose id or claim contains one of these')
+  .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
+  .option('--out <dir>', 'output folder', path.join(repoRoot, 'reports', 'out'))
+  .option('--diff <results.json>', 'compare with an earlier results.json and print what changed')
+  .action(async (opts) => {
+    process.exitCode = await runMatrixCommand(opts);
+  });
+
+program
+  .command('repro')
+  .description('run one scenario (or the scenarios of a claim or defect, e.g. CSCsy62620) and print where its evidence is')
+  .argument('<id>', 'scenario id, cell id, claim id or CDETS defect id')
+  .addOption(runtimeOption())
+  .option('--seed <n>', 'seed of the run', seed, 7)
+  .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
+  .option('--out <dir>', 'output folder', path.join(repoRoot, 'reports', 'out', 'repro'))
+  .action(async (id: string, opts) => {
+    process.exitCode = await runReproCommand(id, opts);
+  });
+
+program
+  .command('serve')
+  .description('start the lab on real sockets (one 127.0.1.x address per host) until interrupted')
+  .argument('[lab]', 'lab id under scenarios/labs', 'seed-lab')
+  .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
+  .option('--prefix <a.b.c>', 'loopback block for the hosts', '127.0.1')
+  .option('--verbose', 'print every log line of every node')
+  .action(async (lab: string, opts) => {
+    process.exitCode = await runServeCommand(lab, opts);
+  });
+
+program
+  .command('bench')
+  .description('measure cells per second and memory of the in-memory matrix')
+  .option('--rounds <n>', 'how many times to run the matrix', seed, 3)
+  .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
+  .action(async (opts) => {
+    process.exitCode = await runBenchCommand(opts);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  // Errors of the lab's own (bad scenario or lab file, bad arguments) are printed without a stack.
+  if (error instanceof LabError) process.stderr.write(`uc-lab: ${error.message}\n`);
+  else process.stderr.write(`uc-lab: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 2;
+});

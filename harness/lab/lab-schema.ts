@@ -1,0 +1,372 @@
+import { z } from 'zod';
+
+/**
+ * A lab: the product configuration the seed documents walk through (seeds/004 "Configuration Sequence and Tasks"
+ * A1–A4, B1–B11, C1–C7), so a misconfiguration scenario can change one item and observe the product's own symptom.
+ *
+ * The schema checks shape and that every reference names something that exists (a typo in a lab is a lab error).
+ * It deliberately does NOT enforce product rules such as "the CUP deskphone-control password matches the CUCM
+ * application user" — breaking those is what misconfiguration scenarios do, and the simulated products must show it.
+ */
+
+/** Endpoint axis names, fixed by DESIGN.md ("Endpoint axis names are fixed"). */
+export const ENDPOINTS = ['7975-sccp', '7971-sip', '7931-sccp', '7970-sccp', '7970-sip'] as const;
+export type EndpointName = (typeof ENDPOINTS)[number];
+
+export const PHONE_MODELS = ['7975', '7971', '7931', '7970'] as const;
+export const PHONE_PROTOCOLS = ['sccp', 'sip'] as const;
+
+const hostName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a host name: lower-case letters, digits and "-"');
+const fqdn = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*$/i, 'a fully qualified domain name');
+const e164 = z.string().regex(/^\+[1-9][0-9]{1,14}$/, 'an E.164 number such as +14085551001');
+/** A directory number: E.164 (as the seed uses throughout) or a plain internal extension. */
+const directoryNumber = z.string().regex(/^\+?[0-9]{1,15}$/, 'a directory number (digits, optionally starting with +)');
+const port = z.number().int().min(1).max(65535);
+
+/**
+ * Lab addresses come from the documentation ranges of RFC 5737 (192.0.2.0/24 TEST-NET-1, 198.51.100.0/24,
+ * 203.0.113.0/24) so no lab ever names a real network; the socket runtime maps them to 127.0.0.x.
+ */
+const TEST_NETS = ['192.0.2.', '198.51.100.', '203.0.113.'];
+const labAddress = z
+  .ipv4()
+  .refine((a) => TEST_NETS.some((n) => a.startsWith(n)), 'an RFC 5737 documentation address (192.0.2.0/24, 198.51.100.0/24 or 203.0.113.0/24)');
+
+export const labVersionsSchema = z.strictObject({
+  cucm: z.string().describe('Cisco Unified Communications Manager release, e.g. 7.0(2)'),
+  cup: z.string().describe('Cisco Unified Presence release, e.g. 7.0(3)'),
+  cupE164RccPatch: z.boolean().describe('CUP carries the E.164 patch for RCC (seed 004, Software Requirements)'),
+  ocs: z.enum(['2007', '2007 R2']).describe('Office Communications Server release'),
+  oc: z.enum(['2007', '2007 R2']).describe('Office Communicator release'),
+  exchange: z.enum(['2003 SP2', '2007 SP1']).optional().describe('Exchange release for calendaring'),
+});
+
+export const dnsSrvSchema = z.strictObject({
+  name: z.string().regex(/^_[a-z0-9-]+\._(tcp|udp|tls)\.[a-z0-9.-]+$/i, 'an SRV owner name such as _sip._tcp.uc.lab'),
+  target: fqdn,
+  port,
+  priority: z.number().int().min(0).max(65535).default(0),
+  weight: z.number().int().min(0).max(65535).default(0),
+});
+
+export const dnsSchema = z.strictObject({
+  /** The host that answers DNS queries. */
+  server: hostName,
+  /** A records: FQDN → host name (its address comes from `hosts`). */
+  a: z.record(fqdn, hostName),
+  /** Derive PTR records from the A records (seed 004: "PTR Records were added for CUP, CUCM and OCS Pools"). */
+  ptr: z.boolean(),
+  srv: z.array(dnsSrvSchema),
+});
+
+export const staticRouteSchema = z.strictObject({
+  matchUri: fqdn.describe('the domain in the request URI that this route matches (the CUP FQDN)'),
+  nextHop: fqdn,
+  port,
+  transport: z.enum(['TCP', 'TLS']),
+});
+
+export const hostAuthorizationSchema = z.strictObject({
+  fqdn,
+  outboundOnly: z.boolean().default(false),
+  throttleAsServer: z.boolean(),
+  treatAsAuthenticated: z.boolean(),
+});
+
+export const normalizationRuleSchema = z.strictObject({
+  name: z.string().min(1),
+  pattern: z.string().min(1).describe('a .NET-style regular expression over the dialed string'),
+  translation: z.string().min(1).describe('the replacement, with $1..$9 back-references'),
+});
+
+export const ocsPoolSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  fqdn,
+  host: hostName,
+  /** Front End Servers in the pool; more than one requires a load balancer (seed 004, lines 16–18). */
+  frontEnds: z.number().int().min(1).default(1),
+  loadBalancer: z.boolean().default(false),
+  staticRoutes: z.array(staticRouteSchema).default([]),
+  hostAuthorizations: z.array(hostAuthorizationSchema).default([]),
+  normalizationRules: z.array(normalizationRuleSchema).default([]),
+});
+
+export const ocsUserSchema = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9._-]*$/),
+  displayName: z.string().min(1),
+  sipUri: z.string().regex(/^sip:[^@\s]+@[^@\s]+$/, 'a SIP URI such as sip:alice@uc.lab'),
+  pool: z.string(),
+  rcc: z.strictObject({
+    enabled: z.boolean(),
+    serverUri: z.string().regex(/^sip:\S+$/, 'a SIP URI naming CUP, such as sip:cup.uc.lab'),
+    lineUri: z.string().regex(/^tel:\+?[0-9]+(;\S*)?$/, 'a tel URI such as tel:+14085551001'),
+  }),
+  client: z.strictObject({ host: hostName }),
+});
+
+export const ocsSchema = z.strictObject({
+  pools: z.array(ocsPoolSchema).min(1),
+  users: z.array(ocsUserSchema),
+});
+
+export const phoneLineSchema = z.strictObject({
+  dn: directoryNumber,
+  partition: z.string().optional(),
+  allowCtiControl: z.boolean().default(true),
+  /** Maximum number of calls (seed 004 B8, "Allowed Calls per Line"). */
+  maxCalls: z.number().int().min(1).max(200).default(4),
+  busyTrigger: z.number().int().min(1).max(200).default(2),
+  label: z.string().optional(),
+});
+
+export const phoneSchema = z.strictObject({
+  name: z.string().regex(/^SEP[0-9A-F]{12}$/, 'a device name such as SEP00000000A975 (SEP + 12 hex digits)'),
+  model: z.enum(PHONE_MODELS),
+  protocol: z.enum(PHONE_PROTOCOLS),
+  endpoint: z.enum(ENDPOINTS),
+  host: hostName,
+  allowCtiControl: z.boolean().default(true),
+  /** Extension Mobility enabled on the phone and subscribed to the EM service (seed 004 B11). */
+  extensionMobility: z.strictObject({ enabled: z.boolean(), subscribed: z.boolean() }).optional(),
+  lines: z.array(phoneLineSchema).min(1),
+});
+
+export const applicationUserSchema = z.strictObject({
+  userId: z.string().min(1),
+  password: z.string().min(1),
+  groups: z.array(z.string()),
+  controlledDevices: z.array(z.string()),
+});
+
+export const endUserSchema = z.strictObject({
+  userId: z.string().min(1),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  email: z.string().optional(),
+  pin: z.string().regex(/^[0-9]+$/).optional(),
+  associatedDevices: z.array(z.string()),
+  primaryExtension: directoryNumber.optional(),
+  groups: z.array(z.string()),
+  licenseCapabilities: z.array(z.enum(['CUP', 'CUPC'])),
+  /** Extension Mobility device profiles this user controls (seed 004 B11). */
+  controlledProfiles: z.array(z.string()).default([]),
+});
+
+export const meetMeNumberSchema = z.strictObject({
+  number: directoryNumber,
+  description: z.string().optional(),
+  minimumSecurityLevel: z.enum(['non-secure', 'authenticated', 'encrypted']).default('non-secure'),
+});
+
+/** CUCM Application Dial Rules / Directory Lookup Dial Rules (Call Routing > Dial Rules). */
+export const dialRuleSchema = z.strictObject({
+  name: z.string().min(1),
+  numberBeginsWith: z.string().regex(/^\+?[0-9]*$/),
+  numberOfDigits: z.number().int().min(1).max(32),
+  digitsToRemove: z.number().int().min(0).max(32).default(0),
+  prefix: z.string().regex(/^\+?[0-9]*$/).default(''),
+});
+
+export const deviceProfileSchema = z.strictObject({
+  name: z.string().min(1),
+  userId: z.string().min(1),
+  model: z.enum(PHONE_MODELS),
+  subscribed: z.boolean().describe('the profile is subscribed to the Extension Mobility service'),
+  lines: z.array(phoneLineSchema).min(1),
+});
+
+export const cucmSchema = z.strictObject({
+  host: hostName,
+  sipTrunks: z.array(
+    z.strictObject({ name: z.string().min(1), destination: fqdn, port, transport: z.enum(['TCP', 'UDP']).default('TCP') }),
+  ),
+  applicationUsers: z.array(applicationUserSchema),
+  phones: z.array(phoneSchema),
+  endUsers: z.array(endUserSchema),
+  meetMeNumbers: z.array(meetMeNumberSchema).default([]),
+  dialRules: z
+    .strictObject({ application: z.array(dialRuleSchema).default([]), directoryLookup: z.array(dialRuleSchema).default([]) })
+    .default({ application: [], directoryLookup: [] }),
+  extensionMobility: z
+    .strictObject({
+      serviceActivated: z.boolean(),
+      serviceName: z.string().default('Extension Mobility'),
+      deviceProfiles: z.array(deviceProfileSchema).default([]),
+    })
+    .optional(),
+});
+
+export const cupSchema = z.strictObject({
+  host: hostName,
+  /** The CUCM publisher host (seed 004 C2). */
+  publisher: hostName,
+  acl: z.strictObject({ incoming: z.array(z.string().min(1)), destination: z.array(z.string().min(1)) }),
+  deskphoneControl: z.strictObject({
+    applicationUser: z.string().min(1),
+    password: z.string().min(1),
+    ctiManagers: z.array(hostName).min(1),
+  }),
+  users: z.array(z.strictObject({ userId: z.string().min(1), deskphoneControl: z.boolean(), calendar: z.boolean().default(false) })),
+  presenceGateway: z
+    .strictObject({ type: z.literal('exchange'), server: fqdn, owaUrl: z.url(), account: z.string().optional() })
+    .optional(),
+});
+
+export const exchangeSchema = z.strictObject({
+  host: hostName,
+  fqdn,
+  owaUrl: z.url(),
+  mailboxes: z.array(z.strictObject({ userId: z.string().min(1), email: z.string().min(3) })).default([]),
+});
+
+export const populationSchema = z.strictObject({
+  users: z.number().int().min(0).max(100_000),
+  seed: z.number().int(),
+});
+
+const labObjectSchema = z.strictObject({
+  $schema: z.string().optional(),
+  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a kebab-case lab id'),
+  description: z.string().min(1),
+  versions: labVersionsSchema,
+  /** SIP domain of the OCS users. */
+  domain: fqdn,
+  hosts: z.record(hostName, labAddress),
+  dns: dnsSchema,
+  ocs: ocsSchema,
+  cucm: cucmSchema,
+  cup: cupSchema,
+  exchange: exchangeSchema.optional(),
+  population: populationSchema.optional(),
+});
+
+type LabShape = z.output<typeof labObjectSchema>;
+
+type Ctx = z.core.$RefinementCtx<LabShape>;
+
+function missing(ctx: Ctx, p: (string | number)[], what: string, name: string, known: readonly string[]): void {
+  ctx.addIssue({ code: 'custom', path: p, message: `${what} "${name}" does not exist`, params: { expected: [...known], given: name } });
+}
+
+function duplicates(ctx: Ctx, items: readonly string[], p: (i: number) => (string | number)[], what: string): void {
+  const seen = new Set<string>();
+  items.forEach((name, i) => {
+    if (seen.has(name)) ctx.addIssue({ code: 'custom', path: p(i), message: `duplicate ${what} "${name}"` });
+    seen.add(name);
+  });
+}
+
+/** Cross-reference checks: every name a lab item points at must exist. */
+function checkReferences(lab: LabShape, ctx: Ctx): void {
+  const hosts = Object.keys(lab.hosts);
+  const checkHost = (p: (string | number)[], name: string): void => {
+    if (!(name in lab.hosts)) missing(ctx, p, 'host', name, hosts);
+  };
+  const fqdns = Object.keys(lab.dns.a);
+
+  checkHost(['dns', 'server'], lab.dns.server);
+  for (const [name, host] of Object.entries(lab.dns.a)) checkHost(['dns', 'a', name], host);
+  lab.dns.srv.forEach((srv, i) => {
+    if (!(srv.target in lab.dns.a)) missing(ctx, ['dns', 'srv', i, 'target'], 'A record for', srv.target, fqdns);
+  });
+
+  const pools = lab.ocs.pools.map((p) => p.name);
+  duplicates(ctx, pools, (i) => ['ocs', 'pools', i, 'name'], 'pool');
+  lab.ocs.pools.forEach((pool, i) => {
+    checkHost(['ocs', 'pools', i, 'host'], pool.host);
+    if (pool.frontEnds > 1 && !pool.loadBalancer) {
+      // seed 004 lines 17–18: "Multiple Front End Servers ... per pool, will still require a load balancer."
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ocs', 'pools', i, 'loadBalancer'],
+        message: `pool "${pool.name}" has ${pool.frontEnds} front ends and needs loadBalancer: true`,
+      });
+    }
+  });
+  duplicates(ctx, lab.ocs.users.map((u) => u.id), (i) => ['ocs', 'users', i, 'id'], 'OCS user');
+  lab.ocs.users.forEach((u, i) => {
+    if (!pools.includes(u.pool)) missing(ctx, ['ocs', 'users', i, 'pool'], 'pool', u.pool, pools);
+    checkHost(['ocs', 'users', i, 'client', 'host'], u.client.host);
+  });
+
+  checkHost(['cucm', 'host'], lab.cucm.host);
+  const phones = lab.cucm.phones.map((p) => p.name);
+  duplicates(ctx, phones, (i) => ['cucm', 'phones', i, 'name'], 'phone');
+  lab.cucm.phones.forEach((ph, i) => {
+    checkHost(['cucm', 'phones', i, 'host'], ph.host);
+    const endpoint = `${ph.model}-${ph.protocol}`;
+    if (endpoint !== ph.endpoint) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cucm', 'phones', i, 'endpoint'],
+        message: `endpoint "${ph.endpoint}" does not match model ${ph.model} over ${ph.protocol}`,
+        params: { expected: [endpoint] },
+      });
+    }
+  });
+  const appUsers = lab.cucm.applicationUsers.map((a) => a.userId);
+  lab.cucm.applicationUsers.forEach((a, i) => {
+    a.controlledDevices.forEach((d, j) => {
+      if (!phones.includes(d)) missing(ctx, ['cucm', 'applicationUsers', i, 'controlledDevices', j], 'device', d, phones);
+    });
+  });
+  const profiles = lab.cucm.extensionMobility?.deviceProfiles.map((p) => p.name) ?? [];
+  const endUsers = lab.cucm.endUsers.map((u) => u.userId);
+  duplicates(ctx, endUsers, (i) => ['cucm', 'endUsers', i, 'userId'], 'end user');
+  lab.cucm.endUsers.forEach((u, i) => {
+    u.associatedDevices.forEach((d, j) => {
+      if (!phones.includes(d)) missing(ctx, ['cucm', 'endUsers', i, 'associatedDevices', j], 'device', d, phones);
+    });
+    u.controlledProfiles.forEach((d, j) => {
+      if (!profiles.includes(d)) missing(ctx, ['cucm', 'endUsers', i, 'controlledProfiles', j], 'device profile', d, profiles);
+    });
+  });
+  lab.cucm.extensionMobility?.deviceProfiles.forEach((dp, i) => {
+    if (!endUsers.includes(dp.userId)) {
+      missing(ctx, ['cucm', 'extensionMobility', 'deviceProfiles', i, 'userId'], 'end user', dp.userId, endUsers);
+    }
+  });
+
+  checkHost(['cup', 'host'], lab.cup.host);
+  checkHost(['cup', 'publisher'], lab.cup.publisher);
+  lab.cup.deskphoneControl.ctiManagers.forEach((h, i) => checkHost(['cup', 'deskphoneControl', 'ctiManagers', i], h));
+  const appUser = lab.cup.deskphoneControl.applicationUser;
+  if (!appUsers.includes(appUser)) {
+    missing(ctx, ['cup', 'deskphoneControl', 'applicationUser'], 'CUCM application user', appUser, appUsers);
+  }
+  lab.cup.users.forEach((u, i) => {
+    if (!endUsers.includes(u.userId)) missing(ctx, ['cup', 'users', i, 'userId'], 'CUCM end user', u.userId, endUsers);
+  });
+
+  if (lab.exchange) {
+    checkHost(['exchange', 'host'], lab.exchange.host);
+    lab.exchange.mailboxes.forEach((m, i) => {
+      if (!endUsers.includes(m.userId)) missing(ctx, ['exchange', 'mailboxes', i, 'userId'], 'CUCM end user', m.userId, endUsers);
+    });
+  }
+  if (lab.versions.exchange === undefined && lab.exchange) {
+    ctx.addIssue({ code: 'custom', path: ['versions'], message: 'an exchange section needs versions.exchange' });
+  }
+}
+
+export const labSchema = labObjectSchema.superRefine(checkReferences);
+
+export type Lab = z.output<typeof labSchema>;
+/** What a lab file may say (defaults not yet applied). */
+export type LabInput = z.input<typeof labSchema>;
+export type LabVersions = Lab['versions'];
+export type LabDns = Lab['dns'];
+export type LabOcsPool = Lab['ocs']['pools'][number];
+export type LabUser = Lab['ocs']['users'][number];
+export type LabCucm = Lab['cucm'];
+export type LabPhone = Lab['cucm']['phones'][number];
+export type LabPhoneLine = LabPhone['lines'][number];
+export type LabApplicationUser = Lab['cucm']['applicationUsers'][number];
+export type LabEndUser = Lab['cucm']['endUsers'][number];
+export type LabDialRule = Lab['cucm']['dialRules']['application'][number];
+export type LabDeviceProfile = z.output<typeof deviceProfileSchema>;
+export type LabCup = Lab['cup'];
+export type LabCupUser = Lab['cup']['users'][number];
+export type LabExchange = z.output<typeof exchangeSchema>;

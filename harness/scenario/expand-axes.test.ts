@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadLabById } from '../lab/load-lab';
+import { cellFolderName, cellVersions, expandScenario, stepApplies } from './expand-axes';
+import { loadClaims } from './load-claims';
+import { loadScenario } from './load-scenario';
+import { ScenarioError } from './scenario-error';
+
+const scenariosDir = path.resolve(__dirname, '..', '..', 'scenarios');
+const claims = loadClaims(path.join(scenariosDir, 'claims.yaml'));
+const lab = loadLabById('seed-lab', scenariosDir);
+const basic = loadScenario(path.join(scenariosDir, 'features', 'basic-call.yaml'), { claims });
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'uc-axes-'));
+
+function scenarioFrom(text: string): ReturnType<typeof loadScenario> {
+  const file = path.join(tmp, `${Math.abs(text.length)}-${Date.now()}.yaml`);
+  writeFileSync(file, text);
+  return loadScenario(file, { claims });
+}
+
+describe('expandScenario', () => {
+  it('makes one cell per endpoint, with ids usable as folder names', () => {
+    const cells = expandScenario(basic);
+    expect(cells.map((c) => c.id)).toEqual([
+      'rcc-basic-call/endpoint=7975-sccp',
+      'rcc-basic-call/endpoint=7971-sip',
+      'rcc-basic-call/endpoint=7931-sccp',
+      'rcc-basic-call/endpoint=7970-sccp',
+      'rcc-basic-call/endpoint=7970-sip',
+    ]);
+    expect(cells[1]?.axes).toEqual({ endpoint: '7971-sip' });
+    expect(cells[1]?.actors.alice).toMatchObject({ endpoint: '7971-sip', oc: true });
+    expect(cells[1]?.actors.bob?.endpoint).toBe('any');
+    expect(cells.map((c) => cellFolderName(c.id))).toContain('rcc-basic-call__endpoint-7971-sip');
+    for (const c of cells) expect(cellFolderName(c.id)).toMatch(/^[A-Za-z0-9._(),+-]+$/);
+  });
+
+  it('binds actors to distinct lab phones: "any" takes the first phone nobody else uses', () => {
+    const cells = expandScenario(basic, lab);
+    const first = cells[0];
+    expect(first?.actors.alice).toMatchObject({
+      endpoint: '7975-sccp',
+      device: 'SEP00000000A975',
+      dn: '+14085551001',
+      userId: 'alice',
+      sipUri: 'sip:alice@uc.lab',
+      lineUri: 'tel:+14085551001',
+    });
+    expect(first?.actors.bob).toMatchObject({ endpoint: '7971-sip', device: 'SEP00000000B971', userId: 'bob' });
+    // When alice's axis takes the 7975, bob falls to the next free phone.
+    expect(cells[1]?.actors.alice?.device).toBe('SEP00000000B971');
+    expect(cells[1]?.actors.bob?.device).toBe('SEP00000000A975');
+  });
+
+  it('takes the cartesian product of all axes and substitutes placeholders in steps', () => {
+    const s = scenarioFrom(
+      [
+        'id: probe-axes',
+        'title: Probe',
+        'claims: [known-issue.CSCsy62620]',
+        'lab: seed-lab',
+        'axes:',
+        '  endpoint: [7975-sccp, 7970-sip]',
+        "  cucm: ['7.0(2)', '8.0(1)']",
+        'actors:',
+        '  alice: { endpoint: "${endpoint}", oc: true }',
+        'steps:',
+        '  - configure: { cucm.phones.setLineDn: { device: "${alice.device}", line: 1, dn: "+14085559999", tag: "${cucm}" } }',
+        "    when: { cucm: ['7.0(2)'] }",
+        '  - expect: { alice.phone: { display: "${alice.dn}" } }',
+      ].join('\n'),
+    );
+    const cells = expandScenario(s, lab);
+    expect(cells.map((c) => c.id)).toEqual([
+      'probe-axes/endpoint=7975-sccp,cucm=7.0(2)',
+      'probe-axes/endpoint=7975-sccp,cucm=8.0(1)',
+      'probe-axes/endpoint=7970-sip,cucm=7.0(2)',
+      'probe-axes/endpoint=7970-sip,cucm=8.0(1)',
+    ]);
+    const c = cells[2];
+    expect(c?.steps[0]).toMatchObject({ kind: 'configure', args: { device: 'SEP00000000E970', line: 1, dn: '+14085559999', tag: '7.0(2)' } });
+    expect(c?.steps[1]).toMatchObject({ kind: 'expect', targets: [{ matcher: { display: '+14085551005' } }] });
+    // The scenario itself is not changed.
+    expect(s.steps[0]).toMatchObject({ args: { device: '${alice.device}' } });
+
+    const step = c?.steps[0];
+    if (!step || !c || !cells[3]) throw new Error('missing cell');
+    expect(stepApplies(step, cellVersions(c, lab.versions))).toBe(true);
+    expect(stepApplies(step, cellVersions(cells[3], lab.versions))).toBe(false);
+    expect(cellFolderName(c.id)).toBe('probe-axes__endpoint-7970-sip,cucm-7.0(2)');
+  });
+
+  it('a scenario without axes is one cell named after it', () => {
+    const s = scenarioFrom(
+      ['id: probe-one', 'title: One', 'claims: [feature.dtmf]', 'lab: seed-lab', 'actors:', '  a: { endpoint: 7931-sccp }', 'steps:', '  - a.phone: offHook'].join('\n'),
+    );
+    const cells = expandScenario(s, lab);
+    expect(cells.map((c) => c.id)).toEqual(['probe-one']);
+    expect(cells[0]?.actors.a?.userId).toBe('carol');
+  });
+
+  it('two actors on a lab with only one such phone is a located error', () => {
+    const s = scenarioFrom(
+      ['id: probe-two', 'title: Two', 'claims: [feature.dtmf]', 'lab: seed-lab', 'actors:', '  a: { endpoint: 7931-sccp }', '  b: { endpoint: 7931-sccp }', 'steps:', '  - a.phone: offHook'].join('\n'),
+    );
+    let error: unknown;
+    try {
+      expandScenario(s, lab);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    expect((error as ScenarioError).line).toBe(7);
+    expect((error as ScenarioError).message).toContain('has no free phone for endpoint "7931-sccp"');
+  });
+});

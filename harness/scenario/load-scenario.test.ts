@@ -1,0 +1,215 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expandScenario } from './expand-axes';
+import { loadClaims } from './load-claims';
+import { loadScenario, loadScenarioDir } from './load-scenario';
+import { ScenarioError } from './scenario-error';
+import type { ActionStep, AwaitStep } from './scenario-schema';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const scenariosDir = path.join(repoRoot, 'scenarios');
+const claims = loadClaims(path.join(scenariosDir, 'claims.yaml'));
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'uc-scenario-'));
+
+/** A valid scenario; tests break one line of it. Line numbers below are 1-based in this text. */
+const BASE = [
+  'id: probe', //                                          1
+  'title: Probe', //                                       2
+  'claims: [feature.basic-call-placement-clearing]', //    3
+  'lab: seed-lab', //                                      4
+  'axes:', //                                              5
+  '  endpoint: [7975-sccp, 7970-sip]', //                  6
+  'actors:', //                                            7
+  '  alice: { endpoint: "${endpoint}", oc: true }', //     8
+  '  bob: { endpoint: any }', //                           9
+  'steps:', //                                             10
+  '  - alice.oc: signIn', //                               11
+  '  - alice.oc: { makeCall: bob }', //                    12
+  '  - await: { bob.phone: { callState: ringIn }, within: 5s }', // 13
+  '  - bob.phone: answer', //                              14
+  '  - wait: 2s', //                                       15
+].join('\n');
+
+let n = 0;
+function write(text: string): string {
+  const file = path.join(tmp, `s${n++}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+function withLine(line: number, text: string): string {
+  const lines = BASE.split('\n');
+  lines[line - 1] = text;
+  return lines.join('\n');
+}
+
+function loadError(text: string): ScenarioError {
+  const file = write(text);
+  try {
+    loadScenario(file, { claims, labs: ['seed-lab'] });
+  } catch (e) {
+    if (e instanceof ScenarioError) {
+      expect(e.code).toBe('UC_SCENARIO');
+      expect(e.message).toContain(`${path.basename(file)}:${e.line}:${e.column}: `);
+      expect(e.message).not.toMatch(/\n\s+at /);
+      return e;
+    }
+    throw e;
+  }
+  throw new Error('expected a ScenarioError');
+}
+
+describe('loadScenario: the committed scenarios', () => {
+  it('loads features/basic-call.yaml into typed steps with locations', () => {
+    const s = loadScenario(path.join(scenariosDir, 'features', 'basic-call.yaml'), { claims, labs: ['seed-lab'] });
+    expect(s.id).toBe('rcc-basic-call');
+    expect(s.claims).toEqual(['feature.basic-call-placement-clearing']);
+    expect(s.axes.endpoint).toEqual(['7975-sccp', '7971-sip', '7931-sccp', '7970-sccp', '7970-sip']);
+    expect(s.actors.alice).toMatchObject({ endpoint: '${endpoint}', oc: true });
+    const first = s.steps[0] as ActionStep;
+    expect(first).toMatchObject({ kind: 'action', actor: 'alice', surface: 'oc', action: 'signIn' });
+    expect(first.loc).toMatchObject({ path: 'steps[0]', column: 5 });
+    expect(first.loc.file).toMatch(/basic-call\.yaml$/);
+    const call = s.steps.find((st): st is ActionStep => st.kind === 'action' && st.action === 'makeCall');
+    expect(call?.arg).toBe('bob');
+    const ring = s.steps.find((st): st is AwaitStep => st.kind === 'await' && st.targets.some((t) => t.matcher.callState === 'ringIn'));
+    expect(ring?.withinMs).toBe(5000);
+    expect(ring?.targets.map((t) => `${t.actor}.${t.surface}`)).toEqual(['bob.phone', 'alice.phone']);
+    expect(ring?.targets[0]?.loc.path).toMatch(/^steps\[\d+\]\.await\.bob\.phone$/);
+    const events = s.steps.flatMap((st) => (st.kind === 'await' ? st.targets.map((t) => t.matcher.event) : [])).filter(Boolean);
+    expect(events).toEqual(['DeliveredEvent', 'EstablishedEvent', 'ConnectionClearedEvent']);
+  });
+
+  it('loads features/incoming-call-answer.yaml', () => {
+    const s = loadScenario(path.join(scenariosDir, 'features', 'incoming-call-answer.yaml'), { claims });
+    expect(s.id).toBe('rcc-incoming-call-answer');
+    const actions = s.steps.filter((st): st is ActionStep => st.kind === 'action').map((a) => `${a.actor}.${a.surface}:${a.action}${a.arg ? `(${a.arg})` : ''}`);
+    expect(actions).toEqual(['alice.oc:signIn', 'bob.phone:offHook', 'bob.phone:dial(alice)', 'alice.oc:answerCall', 'bob.phone:hangUp']);
+  });
+
+  it('loads the whole scenarios folder', () => {
+    const set = loadScenarioDir(scenariosDir);
+    expect(set.scenarios.map((s) => s.id).sort()).toEqual(expect.arrayContaining(['rcc-basic-call', 'rcc-incoming-call-answer']));
+    expect([...set.labs.keys()]).toContain('seed-lab');
+    expect(set.claims.length).toBeGreaterThan(100);
+    for (const s of set.scenarios) {
+      const lab = set.labs.get(s.lab);
+      if (!lab) throw new Error(`no lab ${s.lab}`);
+      const cells = expandScenario(s, lab);
+      expect(cells).toHaveLength(5);
+      for (const c of cells) expect(Object.values(c.actors).every((a) => a.device !== undefined)).toBe(true);
+    }
+  });
+
+  it('accepts the base fixture, configure steps with placeholders, and when', () => {
+    const text = `${BASE}\n  - configure: { cucm.phones.setLineDn: { device: "\${alice.device}", line: 1, dn: "+14085559999" } }\n    when: { cucm: ['7.0(2)'] }\n  - expect: { alice.phone: { display: "\${bob.dn}", line: 1 } }\n`;
+    const s = loadScenario(write(text), { claims });
+    const conf = s.steps[5];
+    expect(conf).toMatchObject({ kind: 'configure', target: 'cucm.phones.setLineDn', when: { cucm: ['7.0(2)'] } });
+    expect(conf?.loc.line).toBe(16);
+    expect(s.steps[4]).toMatchObject({ kind: 'wait', ms: 2000 });
+  });
+});
+
+describe('loadScenario: errors name file:line:column and the allowed words', () => {
+  it('misspelled action', () => {
+    const e = loadError(withLine(11, '  - alice.oc: signIm'));
+    expect([e.line, e.column]).toEqual([11, 15]);
+    expect(e.yamlPath).toBe('steps[0].alice.oc');
+    expect(e.message).toContain(':11:15: steps[0]: unknown action "signIm" for alice.oc; expected one of: signIn, signOut, makeCall');
+    expect(e.message).toContain('(did you mean signIn?)');
+    expect(e.expected).toContain('clearConnection');
+  });
+
+  it('misspelled action with an argument points at the action word', () => {
+    const e = loadError(withLine(12, '  - alice.oc: { makeCal: bob }'));
+    expect([e.line, e.column]).toEqual([12, 17]);
+    expect(e.message).toContain('unknown action "makeCal" for alice.oc');
+    expect(e.suggestion).toBe('makeCall');
+  });
+
+  it('unknown actor', () => {
+    const e = loadError(withLine(14, '  - carol.phone: answer'));
+    expect([e.line, e.column]).toEqual([14, 5]);
+    expect(e.message).toContain('unknown actor "carol"');
+    expect(e.expected).toEqual(['alice', 'bob']);
+  });
+
+  it('unknown actor as a call target', () => {
+    const e = loadError(withLine(12, '  - alice.oc: { makeCall: bbo }'));
+    expect([e.line, e.column]).toEqual([12, 27]);
+    expect(e.message).toContain('"bbo" is neither an actor nor a dial string');
+    expect(e.suggestion).toBe('bob');
+  });
+
+  it('OC action for an actor without OC', () => {
+    const e = loadError(withLine(14, '  - bob.oc: signIn'));
+    expect(e.line).toBe(14);
+    expect(e.message).toContain('actor "bob" has no Office Communicator');
+  });
+
+  it('unknown matcher value', () => {
+    const e = loadError(withLine(13, '  - await: { bob.phone: { callState: ringing }, within: 5s }'));
+    expect([e.line, e.column]).toEqual([13, 38]);
+    expect(e.yamlPath).toBe('steps[2].await.bob.phone.callState');
+    expect(e.message).toContain('"ringing" is not a value of callState; expected one of: idle, offHook, dialing, ringOut, ringIn, connected, hold, busy');
+  });
+
+  it('unknown matcher key', () => {
+    const e = loadError(withLine(13, '  - await: { bob.phone: { calState: ringIn }, within: 5s }'));
+    expect([e.line, e.column]).toEqual([13, 27]);
+    expect(e.message).toContain('unknown phone observation "calState"');
+    expect(e.message).toContain('(did you mean callState?)');
+    expect(e.expected).toEqual(['callState', 'ringer', 'lamp', 'display', 'line', 'registered']);
+  });
+
+  it('bad duration', () => {
+    const e = loadError(withLine(13, '  - await: { bob.phone: { callState: ringIn }, within: 5 seconds }'));
+    expect([e.line, e.column]).toEqual([13, 56]);
+    expect(e.message).toContain('bad duration "5 seconds"');
+    expect(e.expected.join(' ')).toContain('5s');
+    const w = loadError(withLine(15, '  - wait: 2'));
+    expect([w.line, w.column]).toEqual([15, 11]);
+  });
+
+  it('unknown step kind', () => {
+    const e = loadError(withLine(15, '  - wiat: 2s'));
+    expect([e.line, e.column]).toEqual([15, 5]);
+    expect(e.message).toContain('unknown step "wiat"');
+    expect(e.expected).toEqual(expect.arrayContaining(['await', 'expect', 'configure', 'wait', 'alice.oc', 'alice.phone', 'bob.phone']));
+    expect(e.suggestion).toBe('wait');
+  });
+
+  it('YAML syntax error', () => {
+    const e = loadError(withLine(12, '  - alice.oc: { makeCall: bob'));
+    expect(e.line).toBeGreaterThanOrEqual(12);
+    expect(e.message).toMatch(/YAML syntax error/);
+    expect(e.message).toMatch(/s\d+\.yaml:\d+:\d+: /);
+  });
+
+  it('unknown top-level key, with the allowed keys', () => {
+    const e = loadError(withLine(4, 'labb: seed-lab'));
+    expect([e.line, e.column]).toEqual([4, 1]);
+    expect(e.message).toContain('unknown key "labb"');
+    expect(e.expected).toEqual(expect.arrayContaining(['id', 'title', 'claims', 'lab', 'axes', 'actors', 'steps']));
+  });
+
+  it('unknown claim and unknown lab', () => {
+    const c = loadError(withLine(3, 'claims: [feature.basic-call-placement]'));
+    expect([c.line, c.column]).toEqual([3, 10]);
+    expect(c.suggestion).toBe('feature.basic-call-placement-clearing');
+    const l = loadError(withLine(4, 'lab: seed-lba'));
+    expect([l.line, l.column]).toEqual([4, 6]);
+    expect(l.expected).toEqual(['seed-lab']);
+  });
+
+  it('unknown endpoint and undefined axis', () => {
+    const e = loadError(withLine(6, '  endpoint: [7975-sccp, 7960-sccp]'));
+    expect([e.line, e.column]).toEqual([6, 25]);
+    expect(e.message).toContain('unknown endpoint "7960-sccp"');
+    const a = loadError(withLine(8, '  alice: { endpoint: "${phone}", oc: true }'));
+    expect(a.line).toBe(8);
+    expect(a.message).toContain('${phone} names no axis');
+  });
+});

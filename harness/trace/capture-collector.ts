@@ -1,0 +1,145 @@
+import {
+  CtiFramer,
+  SccpFramer,
+  SipStreamFramer,
+  TcpFlowTracker,
+  IpIdAllocator,
+  buildUdpPacket,
+  decodeDnsMessage,
+  parseSipMessage,
+  summarizeCsta,
+} from '../../simulators';
+import type { CaptureSink, Endpoint, SipMessage } from '../../simulators';
+import { PcapWriter } from './pcap-writer';
+import type { WireEvent, WireProtocol } from './ladder';
+
+const SIP_PORT = 5060;
+const SCCP_PORT = 2000;
+const CTI_PORT = 2748;
+const DNS_PORT = 53;
+
+interface Flow {
+  client: Endpoint;
+  server: Endpoint;
+  protocol: WireProtocol;
+  /** One framer per direction: 0 client→server, 1 server→client. */
+  framers: [Framer, Framer];
+}
+
+type Framer = (bytes: Uint8Array) => string[];
+
+/**
+ * Everything that crossed the lab's network during one cell: the pcap (synthetic IPv4/UDP/TCP
+ * headers around the exact payload bytes, so tshark dissects SIP, SCCP and DNS) and the message
+ * ladder (one event per protocol message, named by decoding the bytes again).
+ */
+export class CaptureCollector implements CaptureSink {
+  readonly pcap = new PcapWriter();
+  readonly events: WireEvent[] = [];
+  private readonly ipIds = new IpIdAllocator();
+  private readonly tcp = new TcpFlowTracker({ ipIds: this.ipIds });
+  private readonly flows = new Map<string, Flow>();
+
+  constructor(
+    /** Wall-clock epoch (ms) of virtual time 0, for pcap timestamps. */
+    private readonly epochMs: number,
+    /** Host name of an address, for the ladder. */
+    private readonly hostOf: (address: string) => string,
+  ) {}
+
+  udp(t: number, src: Endpoint, dst: Endpoint, payload: Uint8Array): void {
+    this.pcap.add(this.epochMs + t, buildUdpPacket({ src, dst, payload, ipId: this.ipIds.allocate(src.address) }));
+    const port = Math.min(src.port, dst.port);
+    if (src.port === DNS_PORT || dst.port === DNS_PORT) this.event(t, src, dst, 'DNS', summarizeDns(payload));
+    else if (port === SIP_PORT || src.port === SIP_PORT || dst.port === SIP_PORT) {
+      const parsed = parseSipMessage(payload);
+      this.event(t, src, dst, 'SIP', parsed.ok ? summarizeSip(parsed.value) : `malformed SIP (${parsed.error.message})`);
+    }
+  }
+
+  tcpOpen(t: number, connectionId: string, client: Endpoint, server: Endpoint): void {
+    for (const p of this.tcp.open({ id: connectionId, client, server })) this.pcap.add(this.epochMs + t, p);
+    const protocol = protocolOfPort(server.port);
+    this.flows.set(connectionId, { client, server, protocol, framers: [framerFor(protocol), framerFor(protocol)] });
+  }
+
+  tcpData(t: number, connectionId: string, fromClient: boolean, payload: Uint8Array): void {
+    for (const p of this.tcp.data(connectionId, fromClient, payload)) this.pcap.add(this.epochMs + t, p);
+    const flow = this.flows.get(connectionId);
+    if (!flow) return;
+    const [src, dst] = fromClient ? [flow.client, flow.server] : [flow.server, flow.client];
+    for (const summary of flow.framers[fromClient ? 0 : 1](payload)) this.event(t, src, dst, flow.protocol, summary);
+  }
+
+  tcpClose(t: number, connectionId: string, fromClient: boolean): void {
+    for (const p of this.tcp.close(connectionId, fromClient)) this.pcap.add(this.epochMs + t, p);
+  }
+
+  private event(t: number, src: Endpoint, dst: Endpoint, protocol: WireProtocol, summary: string): void {
+    this.events.push({ t, from: this.hostOf(src.address), to: this.hostOf(dst.address), protocol, summary });
+  }
+}
+
+function protocolOfPort(port: number): WireProtocol {
+  if (port === SIP_PORT) return 'SIP';
+  if (port === SCCP_PORT) return 'SCCP';
+  if (port === CTI_PORT) return 'CTI';
+  return 'TCP';
+}
+
+function framerFor(protocol: WireProtocol): Framer {
+  switch (protocol) {
+    case 'SIP': {
+      const framer = new SipStreamFramer();
+      return (bytes) => framer.push(bytes).map((r) => (r.ok ? summarizeSip(r.value) : `malformed SIP (${r.error.message})`));
+    }
+    case 'SCCP': {
+      const framer = new SccpFramer();
+      return (bytes) => framer.push(bytes).map((r) => (r.ok ? summarizeSccp(r.value) : `malformed SCCP (${r.error.message})`));
+    }
+    case 'CTI': {
+      const framer = new CtiFramer();
+      return (bytes) => framer.push(bytes).map((r) => (r.ok ? summarizeCti(r.value.message) : `malformed CTI (${r.error.message})`));
+    }
+    default:
+      return (bytes) => [`${bytes.length} bytes`];
+  }
+}
+
+export function summarizeSip(m: SipMessage): string {
+  const first = m.kind === 'request' ? `${m.method} ${m.uri}` : `${m.status} ${m.reason}`;
+  const cseq = m.kind === 'response' ? ` (${m.headers.get('CSeq') ?? ''})` : '';
+  const type = m.headers.get('Content-Type') ?? '';
+  const body = /csta\+xml/i.test(type) && m.body ? ` [${summarizeCsta(m.body)}]` : '';
+  return `${first}${cseq}${body}`;
+}
+
+const SCCP_DETAIL = ['callState', 'lineInstance', 'ringMode', 'lampMode', 'mode', 'button', 'deviceName', 'dialedNumber', 'softKeyEvent', 'tone'];
+const CTI_DETAIL = ['result', 'code', 'lineDn', 'destination', 'callId', 'state', 'cause'];
+
+function summarizeSccp(m: { name: string }): string {
+  return withDetail(m.name, m, SCCP_DETAIL);
+}
+
+function summarizeCti(m: { type: string }): string {
+  return withDetail(m.type, m, CTI_DETAIL);
+}
+
+/** `Name key=value …` for the listed scalar fields a message has. */
+function withDetail(name: string, message: object, keys: readonly string[]): string {
+  const fields = new Map(Object.entries(message));
+  const detail = keys.flatMap((k) => {
+    const v: unknown = fields.get(k);
+    return typeof v === 'string' || typeof v === 'number' ? [`${k}=${v}`] : [];
+  });
+  return detail.length > 0 ? `${name} ${detail.join(' ')}` : name;
+}
+
+function summarizeDns(payload: Uint8Array): string {
+  const d = decodeDnsMessage(payload);
+  if (!d.ok) return 'malformed DNS';
+  const q = d.value.questions.map((x) => `${x.type} ${x.name}`).join(', ');
+  if (!d.value.flags.qr) return `query ${q}`;
+  const a = d.value.answers.map((r) => (r.type === 'A' ? r.address : r.type === 'PTR' || r.type === 'SRV' ? r.target : r.type)).join(', ');
+  return `${d.value.flags.rcode} ${q}${a ? ` → ${a}` : ''}`;
+}

@@ -1,0 +1,169 @@
+/**
+ * The message ladder of a cell: a fixed-width text ladder (for terminals and failure messages), a
+ * Mermaid `sequenceDiagram` (GitHub renders it), and both in one markdown file (evidence ladder.md).
+ */
+export type WireProtocol = 'SIP' | 'SCCP' | 'CTI' | 'DNS' | 'HTTP' | 'TCP';
+
+export interface WireEvent {
+  /** Virtual milliseconds since the cell started. */
+  t: number;
+  /** Host name of the sender. */
+  from: string;
+  to: string;
+  protocol: WireProtocol;
+  /** e.g. 'INVITE sip:cup.uc.lab (csta: RequestSystemStatus)', '200 OK', 'CallState RingIn line 1'. */
+  summary: string;
+}
+
+/** Longest label drawn on an arrow; longer summaries end in '…'. */
+const MAX_LABEL = 72;
+/** Dashes around a label: '--' before, ' ' either side, '->' after. */
+const ARROW_OVERHEAD = 6;
+
+/** Seconds with 3 decimals, rounding to the millisecond first (1234.5 ms → 1.235s, not float-truncated). */
+const seconds = (t: number): string => `${(Math.round(t) / 1000).toFixed(3)}s`;
+
+/** Stable sort by time (events of the same instant keep their capture order). */
+function byTime(events: readonly WireEvent[]): WireEvent[] {
+  return events.map((e, i) => ({ e, i })).sort((a, b) => a.e.t - b.e.t || a.i - b.i).map(({ e }) => e);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\t]+/g, ' ');
+}
+
+function label(summary: string): string {
+  const s = oneLine(summary);
+  return s.length > MAX_LABEL ? `${s.slice(0, MAX_LABEL - 1)}…` : s;
+}
+
+/** `hosts` first, in order, then any other host the events mention, in order of appearance. */
+function columnsOf(events: readonly WireEvent[], hosts: readonly string[]): string[] {
+  const columns = [...new Set(hosts)];
+  for (const e of events) for (const h of [e.from, e.to]) if (!columns.includes(h)) columns.push(h);
+  return columns;
+}
+
+/**
+ * A readable ladder: one column per host, one line per event with the time stamp (seconds, 3
+ * decimals) and an arrow carrying the summary. Gaps between lifelines widen so every label fits.
+ */
+export function renderLadderText(events: readonly WireEvent[], hosts: readonly string[]): string {
+  const ordered = byTime(events);
+  const columns = columnsOf(ordered, hosts);
+  if (columns.length === 0) return '(no messages)\n';
+  const timeWidth = Math.max(7, ...ordered.map((e) => seconds(e.t).length));
+  const index = new Map(columns.map((h, i) => [h, i]));
+
+  // gaps[i]: distance between lifeline i and i+1; wide enough for both names and every label.
+  const gaps = columns.slice(1).map((h, i) => Math.ceil((columns[i] as string).length / 2) + Math.ceil(h.length / 2) + 3);
+  const selfRoom = new Array<number>(columns.length).fill(0);
+  for (const e of ordered) {
+    const a = index.get(e.from) as number;
+    const b = index.get(e.to) as number;
+    const need = label(e.summary).length + ARROW_OVERHEAD;
+    if (a === b) {
+      selfRoom[a] = Math.max(selfRoom[a] as number, need);
+      if (a < gaps.length) gaps[a] = Math.max(gaps[a] as number, need + 1);
+      continue;
+    }
+    const [lo, hi] = a < b ? [a, b] : [b, a];
+    const have = gaps.slice(lo, hi).reduce((s, g) => s + g, 0);
+    if (have - 1 < need) gaps[hi - 1] = (gaps[hi - 1] as number) + need - (have - 1);
+  }
+  const positions: number[] = [timeWidth + 2 + Math.floor((columns[0] as string).length / 2)];
+  for (const g of gaps) positions.push((positions[positions.length - 1] as number) + g);
+  const last = positions[positions.length - 1] as number;
+  const width = last + 1 + Math.max(Math.ceil((columns[columns.length - 1] as string).length / 2), selfRoom[columns.length - 1] as number);
+
+  const blank = (time: string): string[] => {
+    const row = new Array<string>(width).fill(' ');
+    for (let i = 0; i < time.length; i++) row[i] = time[i] as string;
+    for (const p of positions) row[p] = '|';
+    return row;
+  };
+  const put = (row: string[], at: number, text: string): void => {
+    for (let i = 0; i < text.length; i++) row[at + i] = text[i] as string;
+  };
+  const finish = (row: string[]): string => row.join('').trimEnd();
+
+  const header = new Array<string>(width).fill(' ');
+  put(header, 0, 'time');
+  columns.forEach((h, i) => put(header, (positions[i] as number) - Math.floor(h.length / 2), h));
+  const lines = [finish(header), finish(blank(''))];
+
+  for (const e of ordered) {
+    const row = blank(seconds(e.t).padStart(timeWidth));
+    const a = positions[index.get(e.from) as number] as number;
+    const b = positions[index.get(e.to) as number] as number;
+    const text = ` ${label(e.summary)} `;
+    if (a === b) {
+      put(row, a + 1, `-${text.trimEnd()} <-'`.replace(/^-/, '--'));
+    } else if (a < b) {
+      const span = '-'.repeat(b - a - 1).split('');
+      put(span, 0, '--');
+      put(span, 2, text);
+      span[span.length - 1] = '>';
+      put(row, a + 1, span.join(''));
+    } else {
+      const span = '-'.repeat(a - b - 1).split('');
+      span[0] = '<';
+      put(span, 2, text);
+      put(row, b + 1, span.join(''));
+    }
+    lines.push(finish(row));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Mermaid sequence diagram text. Participants get neutral ids (h0, h1, …) aliased to the host name;
+ * message text escapes Mermaid's specials as entity codes (#59; for ';', #35; for '#', #60;/#62;
+ * for angle brackets so SIP URIs are not taken for HTML). TCP-level events draw dotted arrows.
+ */
+export function renderLadderMermaid(events: readonly WireEvent[]): string {
+  const ordered = byTime(events);
+  const columns = columnsOf(ordered, []);
+  const id = new Map(columns.map((h, i) => [h, `h${i}`]));
+  const escape = (s: string): string =>
+    oneLine(s).replace(/[#;<>"`]/g, (c) => `#${c.charCodeAt(0)};`);
+  const lines = ['sequenceDiagram'];
+  for (const h of columns) lines.push(`  participant ${id.get(h)} as ${escape(h)}`);
+  for (const e of ordered) {
+    const arrow = e.protocol === 'TCP' ? '-->>' : '->>';
+    lines.push(`  ${id.get(e.from)}${arrow}${id.get(e.to)}: ${seconds(e.t)} ${escape(label(e.summary))}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** ladder.md: a title, the text ladder in a fenced block (longer fence if a summary holds backticks), then the Mermaid block. */
+export function renderLadderMarkdown(title: string, events: readonly WireEvent[], hosts: readonly string[]): string {
+  const text = renderLadderText(events, hosts).trimEnd();
+  // CommonMark §4.5: a fence closes only on a run of backticks at least as long as the opening one.
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(Math.max(3, longestRun + 1));
+  return [
+    `# ${oneLine(title).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`,
+    '',
+    `${events.length} message${events.length === 1 ? '' : 's'}.`,
+    '',
+    `${fence}text`,
+    text,
+    fence,
+    '',
+    '```mermaid',
+    renderLadderMermaid(events).trimEnd(),
+    '```',
+    '',
+  ].join('\n');
+}
+
+/** The last `n` events, one line each (`0.120s cup -> cucm SIP INVITE …`), for failure messages. */
+export function lastEvents(events: readonly WireEvent[], n: number): string {
+  const ordered = byTime(events);
+  const tail = n > 0 ? ordered.slice(-n) : [];
+  if (tail.length === 0) return '(no messages)';
+  const lines = tail.map((e) => `${seconds(e.t)} ${e.from} -> ${e.to} ${e.protocol} ${oneLine(e.summary)}`);
+  const skipped = ordered.length - tail.length;
+  return (skipped > 0 ? [`… ${skipped} earlier message${skipped === 1 ? '' : 's'}`, ...lines] : lines).join('\n');
+}

@@ -1,0 +1,51 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { renderJunit } from './junit';
+import { sampleResults } from './sample-results';
+
+interface Case {
+  '@_name': string;
+  failure?: { '@_type': string; '@_message': string; '#text': string };
+  error?: { '@_type': string };
+  skipped?: unknown;
+}
+interface Suite {
+  '@_name': string;
+  '@_tests': string;
+  '@_failures': string;
+  '@_errors': string;
+  '@_skipped': string;
+  testcase: Case[];
+}
+
+describe('renderJunit', () => {
+  const xml = renderJunit(sampleResults());
+  const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === 'testsuite' || name === 'testcase' }).parse(xml) as {
+    testsuites: { '@_tests': string; '@_failures': string; '@_errors': string; '@_skipped': string; testsuite: Suite[] };
+  };
+
+  it('is well-formed XML', () => {
+    expect(XMLValidator.validate(xml)).toBe(true);
+  });
+
+  it('has a testsuite per scenario and a testcase per cell', () => {
+    expect(doc.testsuites.testsuite.map((s) => s['@_name'])).toEqual(['rcc-hold-retrieve', 'rcc-conference', 'cscsy62620-e164-line', 'calendar-presence']);
+    expect(doc.testsuites.testsuite.map((s) => s.testcase.length)).toEqual([2, 1, 2, 1]);
+  });
+
+  it('counts: failure for drift, error for error, no skipped', () => {
+    expect([doc.testsuites['@_tests'], doc.testsuites['@_failures'], doc.testsuites['@_errors'], doc.testsuites['@_skipped']]).toEqual(['6', '1', '1', '0']);
+    const [hold, , , calendar] = doc.testsuites.testsuite;
+    expect([hold!['@_tests'], hold!['@_failures'], hold!['@_errors']]).toEqual(['2', '1', '0']);
+    expect(hold!.testcase[1]!.failure!['@_type']).toBe('drift');
+    expect(hold!.testcase[1]!.failure!['@_message']).toBe('⚠️ DRIFT at steps[4] expect alice.phone line1');
+    expect(hold!.testcase[1]!.failure!['#text']).toContain('observed: line1: connected <no HeldEvent> & "quoted"');
+    expect(hold!.testcase[0]!.failure).toBeUndefined();
+    expect(calendar!.testcase[0]!.error!['@_type']).toBe('error');
+    expect(calendar!['@_errors']).toBe('1');
+    for (const s of doc.testsuites.testsuite) for (const c of s.testcase) expect(c.skipped).toBeUndefined();
+  });
+
+  it('drops characters XML cannot carry', () => {
+    expect(xml).not.toContain('\u0001');
+  });
+});

@@ -1,0 +1,105 @@
+import type { Results, Verdict } from '../harness/run/results';
+import {
+  buildMatrix,
+  escapeXml as esc,
+  evidenceHref,
+  formatAxes,
+  problemCells,
+  summaryLine,
+  VERDICT_MEANING,
+  VERDICT_ORDER,
+  verdictLabel,
+} from './matrix-model';
+
+const COLOURS: Record<Verdict, { bg: string; fg: string }> = {
+  supported: { bg: '#d7f5dd', fg: '#0b5d1e' },
+  unsupported: { bg: '#e8e8ec', fg: '#3a3a44' },
+  'known-issue': { bg: '#fff1c2', fg: '#6b4e00' },
+  'fix-verified': { bg: '#d6ecff', fg: '#0b3d6b' },
+  drift: { bg: '#ffd9b3', fg: '#7a3300' },
+  error: { bg: '#ffc9c9', fg: '#8a0000' },
+};
+
+const css = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d1d22;background:#fff}
+h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:28px 0 8px}
+.meta{color:#555;margin:4px 0}.summary{font-weight:600;margin:12px 0}
+table{border-collapse:collapse;margin:8px 0}
+th,td{border:1px solid #c8c8d0;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f3f3f6}thead th{position:sticky;top:0}
+td.cell{white-space:nowrap}td.cell a{display:block;text-decoration:none;color:inherit;padding:1px 0}
+td.cell a:hover{text-decoration:underline}
+.claims{color:#666;font-size:12px}
+dl{margin:4px 0 16px}dt{font-weight:600;float:left;clear:left;width:110px}dd{margin:0 0 2px 120px;white-space:pre-wrap}
+.none{color:#666}
+${VERDICT_ORDER.map((v) => `.v-${v}{background:${COLOURS[v].bg};color:${COLOURS[v].fg}}`).join('\n')}
+`.trim();
+
+/**
+ * matrix.html: ONE self-contained file (inline CSS, no script, no external asset). Each verdict
+ * links to the cell's evidence ladder (`evidence/<folder>/ladder.md`, relative to reports/out/).
+ */
+export function renderMatrixHtml(results: Results): string {
+  const { columns, rows } = buildMatrix(results);
+  const run = results.run;
+  const h: string[] = [];
+  h.push('<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">');
+  h.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
+  h.push('<title>UC interop matrix</title>', `<style>\n${css}\n</style>`, '</head>', '<body>');
+  h.push('<h1>UC interop matrix</h1>');
+  h.push(
+    `<p class="meta">Run: seed ${esc(String(run.seed))}, ${esc(run.runtime)} runtime, started ${esc(run.startedAt)}, ${(run.durationMs / 1000).toFixed(3)} s.</p>`,
+  );
+  const versions = Object.entries(run.versions);
+  if (versions.length) h.push(`<p class="meta">Versions: ${versions.map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ')}.</p>`);
+  h.push(`<p class="summary">${esc(summaryLine(results))}</p>`);
+
+  h.push('<h2>Feature × endpoint</h2>');
+  if (rows.length === 0) {
+    h.push('<p class="none">No cells were run.</p>');
+  } else {
+    h.push('<table class="matrix">', '<thead><tr><th>feature</th>' + columns.map((c) => `<th>${esc(c)}</th>`).join('') + '</tr></thead>', '<tbody>');
+    for (const row of rows) {
+      const tds = columns.map((col) => {
+        const cells = row.cells.get(col) ?? [];
+        if (cells.length === 0) return '<td></td>';
+        const worst = cells.reduce((w, c) => (VERDICT_ORDER.indexOf(c.verdict) > VERDICT_ORDER.indexOf(w) ? c.verdict : w), cells[0]!.verdict);
+        const links = cells
+          .map((c) => `<a class="v-${c.verdict}" href="${esc(evidenceHref(c))}" title="${esc(`${c.id}: ${VERDICT_MEANING[c.verdict]}`)}">${esc(verdictLabel(c))}</a>`)
+          .join('');
+        return `<td class="cell v-${worst}">${links}</td>`;
+      });
+      const claims = row.claims.length ? `<div class="claims">${row.claims.map(esc).join(', ')}</div>` : '';
+      h.push(`<tr><th scope="row">${esc(row.label)}${claims}</th>${tds.join('')}</tr>`);
+    }
+    h.push('</tbody>', '</table>');
+  }
+
+  h.push('<table class="legend"><thead><tr><th>verdict</th><th>meaning</th></tr></thead><tbody>');
+  for (const v of VERDICT_ORDER) h.push(`<tr><td class="v-${v}">${esc(verdictLabel({ verdict: v }))}</td><td>${esc(VERDICT_MEANING[v])}</td></tr>`);
+  h.push('</tbody></table>');
+
+  h.push('<h2>Drift and errors</h2>');
+  const problems = problemCells(results);
+  if (problems.length === 0) h.push('<p class="none">None.</p>');
+  for (const c of problems) {
+    h.push(`<h3 class="v-${c.verdict}">${esc(verdictLabel(c))}: ${esc(c.id)}</h3>`, '<dl>');
+    const item = (term: string, value: string | undefined) => {
+      if (value !== undefined && value !== '') h.push(`<dt>${esc(term)}</dt><dd>${esc(value)}</dd>`);
+    };
+    item('scenario', c.scenario);
+    item('feature', c.claims.length ? `${c.feature} (${c.claims.join(', ')})` : c.feature);
+    item('axes', formatAxes(c.axes));
+    item('documented', c.defect ? `${c.documented} (${c.defect})` : c.documented);
+    item('failed step', c.failedStep);
+    item('expected', c.expected);
+    item('observed', c.observed);
+    h.push(`<dt>evidence</dt><dd><a href="${esc(evidenceHref(c))}">ladder</a></dd>`, '</dl>');
+  }
+
+  h.push('<h2>Untested claims</h2>');
+  if (results.untestedClaims.length === 0) h.push('<p class="none">None.</p>');
+  else h.push('<ul>' + results.untestedClaims.map((c) => `<li>${esc(c)}</li>`).join('') + '</ul>');
+  h.push('</body>', '</html>', '');
+  return h.join('\n');
+}

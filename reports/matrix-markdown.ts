@@ -1,0 +1,64 @@
+import type { Results } from '../harness/run/results';
+import { buildMatrix, evidenceHref, formatAxes, problemCells, summaryLine, VERDICT_MEANING, VERDICT_ORDER, verdictLabel } from './matrix-model';
+
+/**
+ * CommonMark §2.4: any ASCII punctuation may be backslash-escaped; GFM tables also need `|` escaped
+ * inside cells. Line breaks would end a table row, so they become spaces.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_[\]|<>#&!~]/g, (c) => `\\${c}`);
+}
+
+const link = (text: string, href: string): string => `[${text}](${href})`;
+
+/** matrix.md: run header, the feature × endpoint table, counts, drift/error details, untested claims. */
+export function renderMatrixMarkdown(results: Results): string {
+  const { columns, rows } = buildMatrix(results);
+  const run = results.run;
+  const out: string[] = [];
+  out.push('# UC interop matrix', '');
+  out.push(
+    `Run: seed ${run.seed}, ${escapeMarkdown(run.runtime)} runtime, started ${escapeMarkdown(run.startedAt)}, ${(run.durationMs / 1000).toFixed(3)} s.`,
+  );
+  const versions = Object.entries(run.versions);
+  if (versions.length) out.push('', `Versions: ${versions.map(([k, v]) => `${escapeMarkdown(k)} ${escapeMarkdown(v)}`).join(', ')}.`);
+  out.push('', `**${escapeMarkdown(summaryLine(results))}**`, '');
+
+  if (rows.length === 0) {
+    out.push('No cells were run.', '');
+  } else {
+    out.push(`| feature | claims | ${columns.map(escapeMarkdown).join(' | ')} |`);
+    out.push(`|---|---|${columns.map(() => '---').join('|')}|`);
+    for (const row of rows) {
+      const cells = columns.map((col) =>
+        (row.cells.get(col) ?? []).map((c) => link(escapeMarkdown(verdictLabel(c)), evidenceHref(c))).join('<br>') || ' ',
+      );
+      out.push(`| ${escapeMarkdown(row.label)} | ${row.claims.map(escapeMarkdown).join(', ')} | ${cells.join(' | ')} |`);
+    }
+    out.push('');
+  }
+
+  out.push('Legend: ' + VERDICT_ORDER.map((v) => `${verdictLabel({ verdict: v })}: ${VERDICT_MEANING[v]}`).join('; ') + '.', '');
+
+  const problems = problemCells(results);
+  out.push('## Drift and errors', '');
+  if (problems.length === 0) out.push('None.', '');
+  for (const c of problems) {
+    out.push(`### ${escapeMarkdown(verdictLabel(c))}: ${escapeMarkdown(c.id)}`, '');
+    out.push(`- scenario: ${escapeMarkdown(c.scenario)}`);
+    out.push(`- feature: ${escapeMarkdown(c.feature)}${c.claims.length ? ` (${c.claims.map(escapeMarkdown).join(', ')})` : ''}`);
+    const axes = formatAxes(c.axes);
+    if (axes) out.push(`- axes: ${escapeMarkdown(axes)}`);
+    out.push(`- documented: ${escapeMarkdown(c.documented)}${c.defect ? ` (${escapeMarkdown(c.defect)})` : ''}`);
+    if (c.failedStep !== undefined) out.push(`- failed step: ${escapeMarkdown(c.failedStep)}`);
+    if (c.expected !== undefined) out.push(`- expected: ${escapeMarkdown(c.expected)}`);
+    if (c.observed !== undefined) out.push(`- observed: ${escapeMarkdown(c.observed)}`);
+    out.push(`- evidence: ${link('ladder', evidenceHref(c))}`, '');
+  }
+
+  out.push('## Untested claims', '');
+  if (results.untestedClaims.length === 0) out.push('None.');
+  for (const claim of results.untestedClaims) out.push(`- ${escapeMarkdown(claim)}`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,30 @@
+import type { CellResult, Results } from '../harness/run/results';
+
+/**
+ * Merges the results of shards of one run: cells concatenated in shard order (a cell id that occurs
+ * again in a later shard replaces the earlier one in place), run durations summed, the earliest
+ * start, versions united (first shard wins on a conflict), seed and runtime of the first shard, and
+ * untested claims intersected (a claim one shard did not test may have been tested by another).
+ */
+export function mergeResults(shards: readonly Results[]): Results {
+  const [first, ...rest] = shards;
+  if (!first) throw new RangeError('mergeResults needs at least one shard');
+  const cells = new Map<string, CellResult>();
+  for (const shard of shards) for (const c of shard.cells) cells.set(c.id, c);
+  const untested = rest.reduce((acc, s) => acc.filter((claim) => s.untestedClaims.includes(claim)), [...new Set(first.untestedClaims)]);
+  const startedAt = shards.map((s) => s.run.startedAt).reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
+  const versions: Record<string, string> = {};
+  for (const s of [...shards].reverse()) Object.assign(versions, s.run.versions);
+  return {
+    schemaVersion: 1,
+    run: {
+      seed: first.run.seed,
+      runtime: first.run.runtime,
+      startedAt,
+      durationMs: shards.reduce((sum, s) => sum + s.run.durationMs, 0),
+      versions,
+    },
+    cells: [...cells.values()],
+    untestedClaims: untested,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The simulators' public surface: the node registry and contract, the two runtimes' building blocks,
+ * and the codecs the harness needs to read captures. The harness imports nothing deeper than this.
+ */
+import { parseCsta } from './protocols/csta';
+
+export { VirtualClock, WallClock, settle, parseDuration } from './kernel/clock';
+export type { Clock, TimerHandle } from './kernel/clock';
+export { LabError, CodecError, NetworkError, ConfigError } from './kernel/errors';
+export type { LabErrorCode, Result } from './kernel/errors';
+export { MemoryLog, formatLogRecord, silentLogger } from './kernel/logger';
+export type { Logger, LogRecord } from './kernel/logger';
+export { seededRandom, randomToken } from './kernel/random';
+export type { Random } from './kernel/random';
+export { installVirtualGlobals } from './kernel/virtual-globals';
+
+export type { Endpoint, HostNetwork, Network, LinkConditions } from './transport/network';
+export type { CaptureSink } from './transport/capture';
+export { teeCapture } from './transport/capture';
+export { MemoryNetwork } from './transport/memory-network';
+export { SocketNetwork } from './transport/socket-network';
+export { TcpFlowTracker, IpIdAllocator, buildUdpPacket, buildTcpPacket } from './transport/ip-packet';
+
+export type { NodeEnv, StartedNode } from './nodes/node';
+export { DnsServer } from './nodes/dns/dns-server';
+export type { DnsZoneConfig } from './nodes/dns/dns-server';
+export { OcsFrontEnd } from './nodes/ocs-pool/ocs-front-end';
+export type { OcsPoolConfig } from './nodes/ocs-pool/ocs-front-end';
+export { Cup } from './nodes/cup/cup';
+export type { CupConfig } from './nodes/cup/cup';
+export { OcClient } from './nodes/oc-client/oc-client';
+export type { OcClientConfig, OcObservation } from './nodes/oc-client/oc-client';
+export type { Phone, PhoneObservation, PhoneLineObservation, EndpointName } from './nodes/phone/phone';
+
+export { SipStreamFramer, parseSipMessage, serializeSipMessage } from './protocols/sip';
+export type { SipMessage } from './protocols/sip';
+export { SccpFramer } from './protocols/sccp';
+export { CtiFramer } from './protocols/cti';
+export { decodeDnsMessage } from './protocols/dns/dns-message';
+
+/** The CSTA message an XML body carries, for ladders: its element name, or why it does not parse. */
+export function summarizeCsta(xml: string): string {
+  const parsed = parseCsta(xml);
+  if (!parsed.ok) return 'malformed CSTA';
+  const m = parsed.value;
+  if (m.type === 'CSTAErrorCode') return `CSTAErrorCode ${m.category}/${m.value}`;
+  return m.type;
+}

@@ -1,0 +1,87 @@
+import type { TimerHandle, VirtualClock } from './clock';
+import type { Random } from './random';
+
+/**
+ * Puts third-party code that uses the global timers and Math.random (sip.js: RFC 3261 Timer B/F/M,
+ * branch and tag generation) on the lab's virtual clock and seeded randomness while an in-memory
+ * lab runs, the way @sinonjs/fake-timers does, so a 32-second Timer M costs nothing and a run's
+ * bytes are a function of its seed. Handles that were created by the real timers are passed through
+ * to the real clear functions. See docs/decisions/0003-virtual-time-and-async-io.md.
+ *
+ * Returns the function that restores the originals. Installing twice is an error: one in-memory lab
+ * runs at a time in a process.
+ */
+let installed = false;
+
+interface VirtualTimer {
+  readonly virtual: TimerHandle;
+  interval?: boolean;
+  current?: TimerHandle;
+  ref(): VirtualTimer;
+  unref(): VirtualTimer;
+  hasRef(): boolean;
+  refresh(): VirtualTimer;
+  [Symbol.toPrimitive](): number;
+}
+
+export function installVirtualGlobals(clock: VirtualClock, random: Random): () => void {
+  if (installed) throw new Error('virtual globals are already installed: only one in-memory lab may run at a time');
+  installed = true;
+  const g = globalThis as unknown as Record<string, unknown>;
+  const original = {
+    setTimeout: g.setTimeout,
+    clearTimeout: g.clearTimeout,
+    setInterval: g.setInterval,
+    clearInterval: g.clearInterval,
+    random: Math.random,
+  };
+  const realClearTimeout = original.clearTimeout as (h: unknown) => void;
+  const realClearInterval = original.clearInterval as (h: unknown) => void;
+
+  const makeHandle = (virtual: TimerHandle): VirtualTimer => {
+    const handle: VirtualTimer = {
+      virtual,
+      ref: () => handle,
+      unref: () => handle,
+      hasRef: () => true,
+      refresh: () => handle,
+      [Symbol.toPrimitive]: () => virtual.timerId,
+    };
+    return handle;
+  };
+  const isVirtual = (h: unknown): h is VirtualTimer => typeof h === 'object' && h !== null && 'virtual' in h;
+
+  g.setTimeout = (fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+    makeHandle(clock.setTimer(ms ?? 0, () => fn(...args)));
+  g.clearTimeout = (h: unknown) => {
+    if (isVirtual(h)) clock.clearTimer(h.current ?? h.virtual);
+    else realClearTimeout(h);
+  };
+  g.setInterval = (fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const period = Math.max(1, ms ?? 0);
+    let handle: VirtualTimer;
+    const tick = (): void => {
+      handle.current = clock.setTimer(period, tick);
+      fn(...args);
+    };
+    handle = makeHandle(clock.setTimer(period, tick));
+    handle.interval = true;
+    return handle;
+  };
+  g.clearInterval = (h: unknown) => {
+    if (isVirtual(h)) {
+      clock.clearTimer(h.virtual);
+      clock.clearTimer(h.current);
+    } else realClearInterval(h);
+  };
+  Math.random = random;
+
+  return () => {
+    g.setTimeout = original.setTimeout;
+    g.clearTimeout = original.clearTimeout;
+    g.setInterval = original.setInterval;
+    g.clearInterval = original.clearInterval;
+    Math.random = original.random;
+    installed = false;
+  };
+}

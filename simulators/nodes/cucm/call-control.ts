@@ -1,0 +1,327 @@
+import type { Clock, TimerHandle } from '../../kernel/clock';
+import type { Logger } from '../../kernel/logger';
+import type { CucmConfigStore } from './cucm-config';
+
+/** A leg's state, in the words of CTI CallEvent (and the SCCP CallState a phone shows). */
+export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'idle';
+export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'normalClearing' | 'unreachable';
+export type CallPhase = 'collecting' | 'alerting' | 'connected' | 'released';
+
+/**
+ * What call control asks of the signalling that owns a leg (the SCCP station server or the SIP line
+ * server). Each event is sent once, in the order the call moves.
+ */
+export type LegSignal =
+  | { kind: 'offHook'; by: 'user' | 'cti' }
+  | { kind: 'digitCollected'; first: boolean }
+  | { kind: 'dialing' }
+  | { kind: 'proceeding' }
+  | { kind: 'ringOut' }
+  | { kind: 'ringIn' }
+  | { kind: 'connected' }
+  | { kind: 'busy' }
+  | { kind: 'invalidNumber' }
+  | { kind: 'held' }
+  | { kind: 'retrieved' }
+  | { kind: 'released'; cause: CallCause };
+
+export interface LegDriver {
+  /** The protocol the device speaks. */
+  readonly protocol: 'sccp' | 'sip';
+  signal(leg: CallLeg, call: Call, signal: LegSignal): void;
+}
+
+export interface CallLeg {
+  readonly deviceName: string;
+  readonly line: number;
+  readonly dn: string;
+  readonly role: 'originating' | 'terminating';
+  /** Per-leg call reference (SCCP callReference; SIP legs use it as a handle). */
+  readonly callReference: number;
+  state: LegState;
+  readonly driver: LegDriver;
+  /** Media address the device offered (SCCP OpenReceiveChannelAck / SIP SDP), when known. */
+  media?: { address: string; port: number };
+}
+
+export interface Call {
+  /** CTI call id (also the basis of the call references). */
+  readonly id: number;
+  readonly origin: CallLeg;
+  terminating: CallLeg | undefined;
+  phase: CallPhase;
+  /** Digits collected so far / the dialled destination. */
+  digits: string;
+  readonly callingParty: string;
+  readonly callingName: string;
+  calledParty: string;
+  calledName: string;
+  interDigitTimer?: TimerHandle;
+}
+
+/** Observers of leg state changes (the CTI manager). */
+export interface CallControlDelegate {
+  onLegState(leg: CallLeg, call: Call, cause: CallCause): void;
+}
+
+export type DialOutcome = 'routed' | 'collecting' | 'busy' | 'invalidNumber';
+
+/**
+ * Digit analysis and two-party call state. Digit analysis is an exact match of the collected digits
+ * against the configured directory numbers (E.164 DNs carry their '+'); when the collected digits
+ * are a match and also a prefix of a longer DN, routing waits for the T302 inter-digit timeout, as
+ * CUCM does with overlapping patterns. A call the called line cannot take (busy trigger reached) is
+ * rejected busy (protocols.md §6).
+ */
+export class CallControl {
+  private readonly calls = new Map<number, Call>();
+  private readonly drivers = new Map<string, LegDriver>();
+  private nextCallId = 1;
+  private nextCallReference = 0x01000001;
+  private readonly delegates: CallControlDelegate[] = [];
+
+  constructor(
+    private readonly config: CucmConfigStore,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  addDelegate(delegate: CallControlDelegate): void {
+    this.delegates.push(delegate);
+  }
+
+  /** A device registered: calls may now reach it. */
+  attach(deviceName: string, driver: LegDriver): void {
+    this.drivers.set(deviceName, driver);
+  }
+
+  /** A device unregistered or its connection dropped: its calls are cleared. */
+  detach(deviceName: string, driver: LegDriver): void {
+    if (this.drivers.get(deviceName) !== driver) return;
+    for (const call of [...this.calls.values()]) {
+      const leg = call.origin.deviceName === deviceName ? call.origin : call.terminating?.deviceName === deviceName ? call.terminating : undefined;
+      if (leg) this.release(leg, 'unreachable', { silent: true });
+    }
+    this.drivers.delete(deviceName);
+  }
+
+  isRegistered(deviceName: string): boolean {
+    return this.drivers.has(deviceName);
+  }
+
+  driverOf(deviceName: string): LegDriver | undefined {
+    return this.drivers.get(deviceName);
+  }
+
+  activeCalls(): readonly Call[] {
+    return [...this.calls.values()];
+  }
+
+  /** Legs currently on a device's line (any state but idle). */
+  legsOn(deviceName: string, line: number): CallLeg[] {
+    const out: CallLeg[] = [];
+    for (const call of this.calls.values()) {
+      for (const leg of [call.origin, call.terminating]) {
+        if (leg && leg.deviceName === deviceName && leg.line === line && leg.state !== 'idle') out.push(leg);
+      }
+    }
+    return out;
+  }
+
+  callOf(leg: CallLeg): Call | undefined {
+    for (const call of this.calls.values()) if (call.origin === leg || call.terminating === leg) return call;
+    return undefined;
+  }
+
+  callById(id: number): Call | undefined {
+    return this.calls.get(id);
+  }
+
+  /** The device goes off hook on `line` (handset, speaker, or CTI MakeCall): a new call collecting digits. */
+  offHook(deviceName: string, line: number, by: 'user' | 'cti'): CallLeg | undefined {
+    const driver = this.drivers.get(deviceName);
+    const record = this.config.phone(deviceName)?.lines[line - 1];
+    if (!driver || !record) return undefined;
+    const leg: CallLeg = { deviceName, line, dn: record.dn, role: 'originating', callReference: this.nextCallReference++, state: 'offHook', driver };
+    const call: Call = {
+      id: this.nextCallId++,
+      origin: leg,
+      terminating: undefined,
+      phase: 'collecting',
+      digits: '',
+      callingParty: record.dn,
+      callingName: record.display,
+      calledParty: '',
+      calledName: '',
+    };
+    this.calls.set(call.id, call);
+    driver.signal(leg, call, { kind: 'offHook', by });
+    this.changed(leg, call, 'newCall');
+    return leg;
+  }
+
+  /** Digits pressed one by one (SCCP KeypadButton). */
+  digit(leg: CallLeg, digit: string): DialOutcome | undefined {
+    const call = this.callOf(leg);
+    if (!call || call.phase !== 'collecting' || leg.role !== 'originating') return undefined;
+    const first = call.digits.length === 0;
+    call.digits += digit;
+    leg.driver.signal(leg, call, { kind: 'digitCollected', first });
+    if (first) this.setState(leg, call, 'dialing', 'normal');
+    return this.analyse(call, false);
+  }
+
+  /** A complete destination (CTI MakeCall, SIP INVITE, SCCP en-bloc): route now. */
+  dial(leg: CallLeg, destination: string): DialOutcome | undefined {
+    const call = this.callOf(leg);
+    if (!call || call.phase !== 'collecting') return undefined;
+    call.digits = destination;
+    leg.driver.signal(leg, call, { kind: 'dialing' });
+    this.setState(leg, call, 'dialing', 'normal');
+    return this.analyse(call, true);
+  }
+
+  /** The terminating device answers. */
+  answer(leg: CallLeg): boolean {
+    const call = this.callOf(leg);
+    if (!call || call.terminating !== leg || call.phase !== 'alerting') return false;
+    call.phase = 'connected';
+    leg.driver.signal(leg, call, { kind: 'connected' });
+    this.setState(leg, call, 'connected', 'normal');
+    call.origin.driver.signal(call.origin, call, { kind: 'connected' });
+    this.setState(call.origin, call, 'connected', 'normal');
+    return true;
+  }
+
+  hold(leg: CallLeg): boolean {
+    const call = this.callOf(leg);
+    if (!call || call.phase !== 'connected' || leg.state !== 'connected') return false;
+    leg.driver.signal(leg, call, { kind: 'held' });
+    this.setState(leg, call, 'held', 'normal');
+    return true;
+  }
+
+  retrieve(leg: CallLeg): boolean {
+    const call = this.callOf(leg);
+    if (!call || leg.state !== 'held') return false;
+    leg.driver.signal(leg, call, { kind: 'retrieved' });
+    this.setState(leg, call, 'connected', 'normal');
+    return true;
+  }
+
+  /**
+   * A leg hangs up (or its device is gone): the two-party call ends and the other leg is cleared
+   * too. `silent` skips signalling to `leg` itself (its connection is already gone).
+   */
+  release(leg: CallLeg, cause: CallCause = 'normalClearing', options: { silent?: boolean } = {}): void {
+    const call = this.callOf(leg);
+    if (!call || call.phase === 'released') return;
+    const wasAlerting = call.phase === 'alerting' || call.phase === 'collecting';
+    call.phase = 'released';
+    this.clock.clearTimer(call.interDigitTimer);
+    this.calls.delete(call.id);
+    const other = call.origin === leg ? call.terminating : call.origin;
+    if (!options.silent) leg.driver.signal(leg, call, { kind: 'released', cause: 'normal' });
+    this.setState(leg, call, 'idle', 'normal');
+    if (other && other.state !== 'idle') {
+      const otherCause: CallCause = wasAlerting && other.role === 'terminating' ? 'callCancelled' : cause === 'unreachable' ? 'unreachable' : 'normalClearing';
+      other.driver.signal(other, call, { kind: 'released', cause: otherCause });
+      this.setState(other, call, 'idle', otherCause);
+    }
+  }
+
+  /** Everything still up (leak report). */
+  leaks(): string[] {
+    return [...this.calls.values()].map(
+      (c) => `call ${c.id} ${c.callingParty}→${c.calledParty || c.digits || '?'} ${c.phase} (origin ${c.origin.deviceName}:${c.origin.state}${c.terminating ? `, terminating ${c.terminating.deviceName}:${c.terminating.state}` : ''})`,
+    );
+  }
+
+  clearAll(): void {
+    for (const call of [...this.calls.values()]) this.release(call.origin, 'normalClearing', { silent: true });
+  }
+
+  private analyse(call: Call, complete: boolean): DialOutcome {
+    const digits = call.digits;
+    const dns = this.config.directoryNumbers();
+    const exact = dns.has(digits);
+    const longer = [...dns].some((dn) => dn.length > digits.length && dn.startsWith(digits));
+    this.clock.clearTimer(call.interDigitTimer);
+    call.interDigitTimer = undefined;
+    if (exact && (complete || !longer)) return this.route(call);
+    if (!complete && longer) {
+      // Overlapping or incomplete: wait T302 for more digits, then route what was dialled.
+      call.interDigitTimer = this.clock.setTimer(this.config.interDigitTimeoutMs, () => {
+        call.interDigitTimer = undefined;
+        if (call.phase === 'collecting') this.analyse(call, true);
+      });
+      return 'collecting';
+    }
+    // No pattern can match: CUCM plays reorder at once.
+    this.log.info('digit analysis: no match', { digits, callId: call.id });
+    call.calledParty = digits;
+    call.origin.driver.signal(call.origin, call, { kind: 'invalidNumber' });
+    return 'invalidNumber';
+  }
+
+  private route(call: Call, hops = 0): DialOutcome {
+    call.calledParty = call.digits;
+    const origin = call.origin;
+    // Call Forward All (protocols.md §6): the call is redirected to the line's forward destination
+    // (one level deep here; CUCM bounds chains by "Max Forward Hops to DN").
+    const forwarded = this.config.appearancesOf(call.digits).find((a) => a.record.forwardAll !== undefined);
+    if (forwarded?.record.forwardAll !== undefined && hops < 1 && this.config.directoryNumbers().has(forwarded.record.forwardAll)) {
+      this.log.info('call forwarded (Forward All)', { from: call.digits, to: forwarded.record.forwardAll });
+      call.digits = forwarded.record.forwardAll;
+      return this.route(call, hops + 1);
+    }
+    const appearance = this.config
+      .appearancesOf(call.digits)
+      .find((a) => this.drivers.has(a.phone.name) && !(a.phone.name === origin.deviceName && a.line === origin.line));
+    if (origin.state !== 'proceeding') {
+      origin.driver.signal(origin, call, { kind: 'proceeding' });
+      this.setState(origin, call, 'proceeding', 'normal');
+    }
+    if (!appearance) {
+      // The DN exists but no appearance is registered: CUCM treats the called party as unreachable
+      // and the caller hears reorder (modelled).
+      call.origin.driver.signal(call.origin, call, { kind: 'invalidNumber' });
+      return 'invalidNumber';
+    }
+    call.calledName = appearance.record.display;
+    const inUse = this.legsOn(appearance.phone.name, appearance.line).length;
+    if (inUse >= appearance.record.busyTrigger) {
+      origin.driver.signal(origin, call, { kind: 'busy' });
+      this.setState(origin, call, 'busy', 'busy');
+      return 'busy';
+    }
+    const driver = this.drivers.get(appearance.phone.name) as LegDriver;
+    const leg: CallLeg = {
+      deviceName: appearance.phone.name,
+      line: appearance.line,
+      dn: appearance.record.dn,
+      role: 'terminating',
+      callReference: this.nextCallReference++,
+      state: 'ringIn',
+      driver,
+    };
+    call.terminating = leg;
+    call.phase = 'alerting';
+    driver.signal(leg, call, { kind: 'ringIn' });
+    this.changed(leg, call, 'newCall');
+    if (call.phase !== 'alerting') return 'routed';
+    origin.driver.signal(origin, call, { kind: 'ringOut' });
+    this.setState(origin, call, 'ringOut', 'normal');
+    return 'routed';
+  }
+
+  private setState(leg: CallLeg, call: Call, state: LegState, cause: CallCause): void {
+    if (leg.state === state) return;
+    leg.state = state;
+    this.changed(leg, call, cause);
+  }
+
+  private changed(leg: CallLeg, call: Call, cause: CallCause): void {
+    for (const d of this.delegates) d.onLegState(leg, call, cause);
+  }
+}

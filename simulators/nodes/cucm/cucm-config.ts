@@ -1,0 +1,399 @@
+import { ConfigError } from '../../kernel/errors';
+
+/** Phone models of the interop note's test bed. */
+export type CucmPhoneModel = '7975' | '7971' | '7970' | '7931';
+export type DeviceProtocol = 'sccp' | 'sip';
+
+/** Device > Phone > Directory Number Configuration (the fields the lab models). */
+export interface LineConfig {
+  /** Directory number: digits, optionally E.164 with a leading '+'. */
+  readonly dn: string;
+  /** "Display (Internal Caller ID)"; defaults to the DN. */
+  readonly display?: string;
+  /** "Maximum Number of Calls" (default 4, CUCM 7 admin guide; protocols.md §6). */
+  readonly maxCalls?: number;
+  /** "Busy Trigger" (default 2, protocols.md §6 [verify]); incoming calls beyond it are rejected busy. */
+  readonly busyTrigger?: number;
+  /** "Allow Control of Device from CTI" (default true). */
+  readonly allowCtiControl?: boolean;
+  /** "Forward All" destination, when set. */
+  readonly forwardAll?: string;
+}
+
+export interface PhoneConfig {
+  /** Device name: SEP + 12 hex digits of the MAC. */
+  readonly name: string;
+  readonly model: CucmPhoneModel;
+  readonly protocol: DeviceProtocol;
+  readonly description?: string;
+  /** "Allow Control of Device from CTI" at device level (default true). */
+  readonly allowCtiControl?: boolean;
+  readonly lines: readonly LineConfig[];
+}
+
+/** CTI-related user groups of CUCM 7 (protocols.md §2). */
+export type UserGroup =
+  | 'Standard CTI Enabled'
+  | 'Standard CTI Allow Control of All Devices'
+  | 'Standard CTI Allow Control of Phones supporting Connected Xfer and conf'
+  | 'Standard CTI Allow Control of Phones supporting Rollover Mode'
+  | 'Standard CCM End Users';
+export const USER_GROUPS: readonly UserGroup[] = [
+  'Standard CTI Enabled',
+  'Standard CTI Allow Control of All Devices',
+  'Standard CTI Allow Control of Phones supporting Connected Xfer and conf',
+  'Standard CTI Allow Control of Phones supporting Rollover Mode',
+  'Standard CCM End Users',
+];
+
+/** User Management > Application User. */
+export interface ApplicationUserConfig {
+  readonly userId: string;
+  readonly password: string;
+  readonly groups: readonly UserGroup[];
+  /** "Device Information > Controlled Devices". */
+  readonly controlledDevices: readonly string[];
+}
+
+/** User Management > End User. */
+export interface EndUserConfig {
+  readonly userId: string;
+  readonly password?: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly telephoneNumber?: string;
+  readonly primaryExtension?: string;
+  readonly groups: readonly UserGroup[];
+  readonly controlledDevices: readonly string[];
+}
+
+/** The whole configuration a CUCM node starts with. */
+export interface CucmConfig {
+  /** "7.0(2)" reproduces CSCsy62620; any other string behaves as a fixed release. */
+  readonly version: string;
+  /** Service parameter "Station KeepAlive Interval" in seconds (default 30). */
+  readonly keepAliveIntervalS?: number;
+  /** Service parameter "T302 Timer" (inter-digit timeout) in ms (default 15000). */
+  readonly interDigitTimeoutMs?: number;
+  readonly phones: readonly PhoneConfig[];
+  readonly applicationUsers: readonly ApplicationUserConfig[];
+  readonly endUsers: readonly EndUserConfig[];
+}
+
+/**
+ * Model facts: line/button positions per model. SCCPB gives the 7970/7971/7975 eight line or
+ * speed-dial positions (protocols.md §3.4); the 7931 has 24 programmable buttons (Cisco 7931 data
+ * sheet) — the lab allows up to 24 lines on it [model].
+ */
+export const MODEL_FACTS: Readonly<Record<CucmPhoneModel, { lineButtons: number; protocols: readonly DeviceProtocol[]; sccpDeviceType: number }>> = {
+  '7975': { lineButtons: 8, protocols: ['sccp', 'sip'], sccpDeviceType: 437 },
+  '7971': { lineButtons: 8, protocols: ['sccp', 'sip'], sccpDeviceType: 119 },
+  '7970': { lineButtons: 8, protocols: ['sccp', 'sip'], sccpDeviceType: 30006 },
+  '7931': { lineButtons: 24, protocols: ['sccp'], sccpDeviceType: 348 },
+};
+
+/** A line as held by the running configuration (defaults applied, plus the CSCsy62620 history). */
+export interface LineRecord {
+  dn: string;
+  display: string;
+  maxCalls: number;
+  busyTrigger: number;
+  allowCtiControl: boolean;
+  forwardAll: string | undefined;
+  /**
+   * CSCsy62620 model (interop note, seeds/004): the DN was E.164 when the line was first configured
+   * and has not since been changed to a non-E.164 DN. In 7.0(2) call forward set through CTI then
+   * fails for this line.
+   */
+  e164SinceCreation: boolean;
+}
+
+export interface PhoneRecord {
+  name: string;
+  model: CucmPhoneModel;
+  protocol: DeviceProtocol;
+  description: string;
+  allowCtiControl: boolean;
+  lines: LineRecord[];
+}
+
+export interface ApplicationUserRecord {
+  userId: string;
+  password: string;
+  groups: UserGroup[];
+  controlledDevices: string[];
+}
+
+export interface EndUserRecord {
+  userId: string;
+  password: string;
+  firstName: string;
+  lastName: string;
+  telephoneNumber: string;
+  primaryExtension: string;
+  groups: UserGroup[];
+  controlledDevices: string[];
+}
+
+const DEVICE_NAME = /^SEP[0-9A-F]{12}$/;
+const DIRECTORY_NUMBER = /^\+?[0-9*#]{1,24}$/;
+const MAX_CALLS_LIMIT = 200;
+
+/** Listener for changes that running services must act on (a line's DN changed, a phone was removed). */
+export interface CucmConfigDelegate {
+  onPhoneRemoved?(name: string): void;
+  onLineChanged?(deviceName: string, line: number): void;
+}
+
+/**
+ * The running configuration and its typed API, mirroring CUCM Administration pages. Every change
+ * is validated; a product rule violation throws ConfigError and leaves the configuration unchanged.
+ */
+export class CucmConfigStore {
+  readonly version: string;
+  readonly keepAliveIntervalS: number;
+  readonly interDigitTimeoutMs: number;
+  private readonly phoneMap = new Map<string, PhoneRecord>();
+  private readonly appUsers = new Map<string, ApplicationUserRecord>();
+  private readonly endUserMap = new Map<string, EndUserRecord>();
+  delegate: CucmConfigDelegate = {};
+
+  constructor(config: CucmConfig) {
+    this.version = config.version;
+    this.keepAliveIntervalS = config.keepAliveIntervalS ?? 30;
+    this.interDigitTimeoutMs = config.interDigitTimeoutMs ?? 15_000;
+    for (const p of config.phones) this.phones.add(p);
+    for (const u of config.applicationUsers) this.applicationUsers.add(u.userId, u);
+    for (const u of config.endUsers) this.endUsers.add(u.userId, u);
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  phone(name: string): PhoneRecord | undefined {
+    return this.phoneMap.get(name);
+  }
+
+  allPhones(): readonly PhoneRecord[] {
+    return [...this.phoneMap.values()];
+  }
+
+  applicationUser(userId: string): ApplicationUserRecord | undefined {
+    return this.appUsers.get(userId);
+  }
+
+  endUser(userId: string): EndUserRecord | undefined {
+    return this.endUserMap.get(userId);
+  }
+
+  /** Every line appearance carrying `dn`, in configuration order. */
+  appearancesOf(dn: string): { phone: PhoneRecord; line: number; record: LineRecord }[] {
+    const out: { phone: PhoneRecord; line: number; record: LineRecord }[] = [];
+    for (const phone of this.phoneMap.values()) {
+      phone.lines.forEach((record, i) => {
+        if (record.dn === dn) out.push({ phone, line: i + 1, record });
+      });
+    }
+    return out;
+  }
+
+  /** All configured DNs (digit analysis input). */
+  directoryNumbers(): Set<string> {
+    const out = new Set<string>();
+    for (const phone of this.phoneMap.values()) for (const l of phone.lines) out.add(l.dn);
+    return out;
+  }
+
+  // ------------------------------------------------------------------ admin pages
+
+  readonly phones = {
+    /** Device > Phone > Add New. */
+    add: (phone: PhoneConfig): void => {
+      if (!DEVICE_NAME.test(phone.name)) throw new ConfigError(`phone name "${phone.name}" must be SEP followed by 12 upper-case hex digits of the MAC address`);
+      if (this.phoneMap.has(phone.name)) throw new ConfigError(`a device named ${phone.name} already exists`);
+      const facts = MODEL_FACTS[phone.model];
+      if (!facts) throw new ConfigError(`unknown phone model "${String(phone.model)}"`);
+      if (!facts.protocols.includes(phone.protocol)) throw new ConfigError(`Cisco ${phone.model} does not support device protocol ${phone.protocol}`);
+      if (phone.lines.length === 0) throw new ConfigError(`phone ${phone.name} needs at least one line`);
+      if (phone.lines.length > facts.lineButtons) throw new ConfigError(`Cisco ${phone.model} has ${facts.lineButtons} line buttons; ${phone.lines.length} lines configured on ${phone.name}`);
+      const lines = phone.lines.map((l, i) => lineRecord(phone.name, i + 1, l));
+      const seen = new Set<string>();
+      for (const l of lines) {
+        if (seen.has(l.dn)) throw new ConfigError(`DN ${l.dn} appears twice on ${phone.name}`);
+        seen.add(l.dn);
+      }
+      this.phoneMap.set(phone.name, {
+        name: phone.name,
+        model: phone.model,
+        protocol: phone.protocol,
+        description: phone.description ?? `${phone.model} ${phone.protocol.toUpperCase()}`,
+        allowCtiControl: phone.allowCtiControl ?? true,
+        lines,
+      });
+    },
+    /** Device > Phone > Delete: also removes the device from every user's controlled devices. */
+    remove: (name: string): void => {
+      if (!this.phoneMap.delete(name)) throw new ConfigError(`no device named ${name}`);
+      for (const u of this.appUsers.values()) u.controlledDevices = u.controlledDevices.filter((d) => d !== name);
+      for (const u of this.endUserMap.values()) u.controlledDevices = u.controlledDevices.filter((d) => d !== name);
+      this.delegate.onPhoneRemoved?.(name);
+    },
+    /** Device > Phone > "Allow Control of Device from CTI". */
+    setAllowCtiControl: (name: string, allow: boolean): void => {
+      this.requirePhone(name).allowCtiControl = allow;
+    },
+  };
+
+  readonly lines = {
+    /** Directory Number Configuration > Directory Number (line is 1-based). */
+    setDirectoryNumber: (deviceName: string, line: number, dn: string): void => {
+      const record = this.requireLine(deviceName, line);
+      if (!DIRECTORY_NUMBER.test(dn)) throw new ConfigError(`"${dn}" is not a valid directory number (digits, *, #, optional leading +)`);
+      const phone = this.requirePhone(deviceName);
+      if (phone.lines.some((l, i) => i + 1 !== line && l.dn === dn)) throw new ConfigError(`DN ${dn} is already on another line of ${deviceName}`);
+      record.dn = dn;
+      if (!dn.startsWith('+')) record.e164SinceCreation = false;
+      this.delegate.onLineChanged?.(deviceName, line);
+    },
+    /** Directory Number Configuration > "Allow Control of Device from CTI". */
+    setAllowCtiControl: (deviceName: string, line: number, allow: boolean): void => {
+      this.requireLine(deviceName, line).allowCtiControl = allow;
+    },
+    /** Directory Number Configuration > Maximum Number of Calls / Busy Trigger. */
+    setCallLimits: (deviceName: string, line: number, maxCalls: number, busyTrigger: number): void => {
+      const record = this.requireLine(deviceName, line);
+      checkLimits(deviceName, line, maxCalls, busyTrigger);
+      record.maxCalls = maxCalls;
+      record.busyTrigger = busyTrigger;
+    },
+    /** Directory Number Configuration > Call Forward All (undefined clears it). */
+    setForwardAll: (deviceName: string, line: number, destination: string | undefined): void => {
+      const record = this.requireLine(deviceName, line);
+      if (destination !== undefined && !DIRECTORY_NUMBER.test(destination)) throw new ConfigError(`forward destination "${destination}" is not a valid number`);
+      record.forwardAll = destination;
+      this.delegate.onLineChanged?.(deviceName, line);
+    },
+  };
+
+  readonly applicationUsers = {
+    add: (userId: string, user: { password: string; groups?: readonly UserGroup[]; controlledDevices?: readonly string[] }): void => {
+      if (!userId.trim()) throw new ConfigError('application user id must not be empty');
+      if (this.appUsers.has(userId) || this.endUserMap.has(userId)) throw new ConfigError(`a user with id ${userId} already exists`);
+      const record: ApplicationUserRecord = { userId, password: user.password, groups: [], controlledDevices: [] };
+      this.applyUser(record, user);
+      this.appUsers.set(userId, record);
+    },
+    update: (userId: string, changes: { password?: string; groups?: readonly UserGroup[]; controlledDevices?: readonly string[] }): void => {
+      const record = this.appUsers.get(userId);
+      if (!record) throw new ConfigError(`no application user ${userId}`);
+      const next = { ...record, groups: [...record.groups], controlledDevices: [...record.controlledDevices] };
+      this.applyUser(next, changes);
+      Object.assign(record, next);
+    },
+    remove: (userId: string): void => {
+      if (!this.appUsers.delete(userId)) throw new ConfigError(`no application user ${userId}`);
+    },
+  };
+
+  readonly endUsers = {
+    add: (userId: string, user: Partial<Omit<EndUserConfig, 'userId'>>): void => {
+      if (!userId.trim()) throw new ConfigError('end user id must not be empty');
+      if (this.appUsers.has(userId) || this.endUserMap.has(userId)) throw new ConfigError(`a user with id ${userId} already exists`);
+      const record: EndUserRecord = {
+        userId,
+        password: '',
+        firstName: '',
+        lastName: '',
+        telephoneNumber: '',
+        primaryExtension: '',
+        groups: ['Standard CCM End Users'],
+        controlledDevices: [],
+      };
+      this.applyEndUser(record, user);
+      this.endUserMap.set(userId, record);
+    },
+    update: (userId: string, changes: Partial<Omit<EndUserConfig, 'userId'>>): void => {
+      const record = this.endUserMap.get(userId);
+      if (!record) throw new ConfigError(`no end user ${userId}`);
+      const next = { ...record, groups: [...record.groups], controlledDevices: [...record.controlledDevices] };
+      this.applyEndUser(next, changes);
+      Object.assign(record, next);
+    },
+    remove: (userId: string): void => {
+      if (!this.endUserMap.delete(userId)) throw new ConfigError(`no end user ${userId}`);
+    },
+  };
+
+  private applyUser(record: ApplicationUserRecord, changes: { password?: string; groups?: readonly UserGroup[]; controlledDevices?: readonly string[] }): void {
+    if (changes.password !== undefined) {
+      if (!changes.password) throw new ConfigError(`application user ${record.userId}: password must not be empty`);
+      record.password = changes.password;
+    }
+    if (changes.groups) record.groups = this.checkGroups(record.userId, changes.groups);
+    if (changes.controlledDevices) record.controlledDevices = this.checkDevices(record.userId, changes.controlledDevices);
+  }
+
+  private applyEndUser(record: EndUserRecord, changes: Partial<Omit<EndUserConfig, 'userId'>>): void {
+    if (changes.password !== undefined) record.password = changes.password;
+    if (changes.firstName !== undefined) record.firstName = changes.firstName;
+    if (changes.lastName !== undefined) record.lastName = changes.lastName;
+    if (changes.telephoneNumber !== undefined) record.telephoneNumber = changes.telephoneNumber;
+    if (changes.groups) record.groups = this.checkGroups(record.userId, changes.groups);
+    if (changes.controlledDevices) record.controlledDevices = this.checkDevices(record.userId, changes.controlledDevices);
+    if (changes.primaryExtension !== undefined) {
+      // End User Configuration: the Primary Extension list offers only lines of the user's controlled devices.
+      const dn = changes.primaryExtension;
+      if (dn && !record.controlledDevices.some((d) => this.phoneMap.get(d)?.lines.some((l) => l.dn === dn))) {
+        throw new ConfigError(`end user ${record.userId}: primary extension ${dn} is not a line of a controlled device`);
+      }
+      record.primaryExtension = dn;
+    }
+  }
+
+  private checkGroups(userId: string, groups: readonly UserGroup[]): UserGroup[] {
+    for (const g of groups) if (!USER_GROUPS.includes(g)) throw new ConfigError(`user ${userId}: unknown user group "${g}"`);
+    return [...new Set(groups)];
+  }
+
+  private checkDevices(userId: string, devices: readonly string[]): string[] {
+    for (const d of devices) if (!this.phoneMap.has(d)) throw new ConfigError(`user ${userId}: controlled device ${d} does not exist`);
+    return [...new Set(devices)];
+  }
+
+  private requirePhone(name: string): PhoneRecord {
+    const phone = this.phoneMap.get(name);
+    if (!phone) throw new ConfigError(`no device named ${name}`);
+    return phone;
+  }
+
+  private requireLine(deviceName: string, line: number): LineRecord {
+    const record = this.requirePhone(deviceName).lines[line - 1];
+    if (!record) throw new ConfigError(`${deviceName} has no line ${line}`);
+    return record;
+  }
+}
+
+function checkLimits(deviceName: string, line: number, maxCalls: number, busyTrigger: number): void {
+  if (!Number.isInteger(maxCalls) || maxCalls < 1 || maxCalls > MAX_CALLS_LIMIT) {
+    throw new ConfigError(`${deviceName} line ${line}: Maximum Number of Calls must be 1..${MAX_CALLS_LIMIT}`);
+  }
+  if (!Number.isInteger(busyTrigger) || busyTrigger < 1 || busyTrigger > maxCalls) {
+    throw new ConfigError(`${deviceName} line ${line}: Busy Trigger must be 1..Maximum Number of Calls (${maxCalls})`);
+  }
+}
+
+function lineRecord(deviceName: string, line: number, l: LineConfig): LineRecord {
+  if (!DIRECTORY_NUMBER.test(l.dn)) throw new ConfigError(`${deviceName} line ${line}: "${l.dn}" is not a valid directory number (digits, *, #, optional leading +)`);
+  const maxCalls = l.maxCalls ?? 4;
+  const busyTrigger = l.busyTrigger ?? Math.min(2, maxCalls);
+  checkLimits(deviceName, line, maxCalls, busyTrigger);
+  if (l.forwardAll !== undefined && !DIRECTORY_NUMBER.test(l.forwardAll)) throw new ConfigError(`${deviceName} line ${line}: forward destination "${l.forwardAll}" is not a valid number`);
+  return {
+    dn: l.dn,
+    display: l.display ?? l.dn,
+    maxCalls,
+    busyTrigger,
+    allowCtiControl: l.allowCtiControl ?? true,
+    forwardAll: l.forwardAll,
+    e164SinceCreation: l.dn.startsWith('+'),
+  };
+}

@@ -1,0 +1,82 @@
+import { VirtualClock } from '../../kernel/clock';
+import { MemoryLog } from '../../kernel/logger';
+import { seededRandom } from '../../kernel/random';
+import { CtiFramer, encodeCti } from '../../protocols/cti';
+import type { CtiMessage } from '../../protocols/cti';
+import { MemoryNetwork } from '../../transport/memory-network';
+import type { TcpConnection } from '../../transport/network';
+import type { NodeEnv } from '../node';
+import { SccpPhone } from '../phone/sccp-phone';
+import type { SccpPhoneModel } from '../phone/sccp-phone';
+import { Cucm } from './cucm';
+import type { CucmConfig } from './cucm-config';
+
+export const CUCM_ADDRESS = '10.1.1.10';
+
+/** A small lab for CUCM tests: memory network, virtual clock, CUCM and phones. Test support only. */
+export class CucmTestLab {
+  readonly clock = new VirtualClock();
+  readonly log = new MemoryLog(this.clock);
+  readonly net = new MemoryNetwork({ clock: this.clock, random: seededRandom(7) });
+  private nextHost = 20;
+
+  env(hostName: string, address: string): NodeEnv {
+    return {
+      network: this.net.addHost(hostName, address),
+      clock: this.clock,
+      log: this.log.logger(hostName),
+      random: seededRandom(this.nextHost),
+      dnsServer: '10.1.1.2',
+    };
+  }
+
+  startCucm(config: CucmConfig): Promise<Cucm> {
+    return Cucm.start(this.env('cucm', CUCM_ADDRESS), config);
+  }
+
+  startPhone(deviceName: string, model: SccpPhoneModel, dns: string[]): Promise<SccpPhone> {
+    const n = this.nextHost++;
+    return SccpPhone.start(this.env(`phone-${n}`, `10.1.2.${n}`), {
+      deviceName,
+      model,
+      endpoint: `${model}-sccp`,
+      cucm: { address: CUCM_ADDRESS, port: 2000 },
+      lines: dns.map((dn) => ({ dn })),
+    });
+  }
+
+  async until(cond: () => boolean, withinMs = 5_000): Promise<void> {
+    const ok = await this.clock.runUntil(cond, this.clock.now() + withinMs);
+    if (!ok) throw new Error(`condition not met within ${withinMs} ms of virtual time`);
+  }
+
+  async ctiClient(): Promise<CtiTestClient> {
+    const host = this.net.addHost('cup', '10.1.1.20');
+    const connection = await host.connectTcp({ address: CUCM_ADDRESS, port: 2748 });
+    return new CtiTestClient(connection);
+  }
+}
+
+/** A bare CTI client (what CUP's CTI gateway would be) that records every frame it receives. */
+export class CtiTestClient {
+  private readonly framer = new CtiFramer();
+  private invokeId = 1;
+  readonly responses = new Map<number, CtiMessage>();
+  readonly events: CtiMessage[] = [];
+
+  constructor(readonly connection: TcpConnection) {
+    connection.onData((data) => {
+      for (const r of this.framer.push(data)) {
+        if (!r.ok) throw r.error;
+        if (r.value.invokeId === 0) this.events.push(r.value.message);
+        else this.responses.set(r.value.invokeId, r.value.message);
+      }
+    });
+  }
+
+  send(message: CtiMessage): number {
+    const id = this.invokeId++;
+    this.connection.write(encodeCti(message, id));
+    return id;
+  }
+}

@@ -1,0 +1,127 @@
+import type { NodeEnv } from '../node';
+import { NodeBase } from '../node';
+import { CallControl } from './call-control';
+import type { CallLeg, LegState } from './call-control';
+import { CucmConfigStore } from './cucm-config';
+import type { CucmConfig } from './cucm-config';
+import { CtiManager } from './cti-manager';
+import type { CtiProviderObservation, ThirdPartyControl } from './cti-manager';
+import { StationServer } from './station-server';
+
+export interface CucmDeviceObservation {
+  readonly deviceName: string;
+  readonly model: string;
+  readonly protocol: 'sccp' | 'sip';
+  readonly address: string;
+}
+
+export interface CucmLegObservation {
+  readonly deviceName: string;
+  readonly line: number;
+  readonly dn: string;
+  readonly state: LegState;
+}
+
+export interface CucmCallObservation {
+  readonly callId: string;
+  readonly callingParty: string;
+  readonly calledParty: string;
+  readonly phase: string;
+  readonly origin: CucmLegObservation;
+  readonly terminating?: CucmLegObservation;
+}
+
+export interface CucmObservation {
+  readonly version: string;
+  readonly devices: readonly CucmDeviceObservation[];
+  readonly calls: readonly CucmCallObservation[];
+  readonly ctiProviders: readonly CtiProviderObservation[];
+}
+
+const legView = (l: CallLeg): CucmLegObservation => ({ deviceName: l.deviceName, line: l.line, dn: l.dn, state: l.state });
+
+/**
+ * Cisco Unified Communications Manager 7.0(2) as a lab node: SCCP station server (TCP 2000), call
+ * control with digit analysis, CTIManager (TCP 2748), and a typed configuration API (`config`)
+ * mirroring CUCM Administration.
+ */
+export class Cucm extends NodeBase {
+  readonly hostName: string;
+  readonly config: CucmConfigStore;
+  private readonly callControl: CallControl;
+  private readonly stations: StationServer;
+  private readonly cti: CtiManager;
+
+  private constructor(private readonly env: NodeEnv, config: CucmConfig) {
+    super();
+    this.hostName = env.network.hostName;
+    this.config = new CucmConfigStore(config);
+    this.callControl = new CallControl(this.config, env.clock, env.log.child('callcontrol'));
+    this.stations = new StationServer(this.hostName, this.config, this.callControl, env.clock, env.log.child('sccp'));
+    this.cti = new CtiManager(this.config, this.callControl, (name) => this.thirdPartyControl(name), env.clock, env.log.child('cti'));
+    this.config.delegate = {
+      onPhoneRemoved: (name) => {
+        this.cti.deviceRemoved(name);
+        this.stations.resetDevice(name);
+      },
+    };
+  }
+
+  static async start(env: NodeEnv, config: CucmConfig): Promise<Cucm> {
+    const cucm = new Cucm(env, config);
+    await cucm.stations.listen(env.network);
+    await cucm.cti.listen(env.network);
+    env.log.info('CUCM started', { version: cucm.config.version, address: env.network.address });
+    return cucm;
+  }
+
+  /** Address phones and CUP use to reach this node. */
+  get address(): string {
+    return this.env.network.address;
+  }
+
+  observe(): CucmObservation {
+    return {
+      version: this.config.version,
+      devices: this.stations.observe(),
+      calls: this.callControl.activeCalls().map((c) => ({
+        callId: String(c.id),
+        callingParty: c.callingParty,
+        calledParty: c.calledParty,
+        phase: c.phase,
+        origin: legView(c.origin),
+        ...(c.terminating ? { terminating: legView(c.terminating) } : {}),
+      })),
+      ctiProviders: this.cti.observe(),
+    };
+  }
+
+  leaks(): string[] {
+    return [...this.callControl.leaks(), ...this.cti.leaks()];
+  }
+
+  async stop(): Promise<void> {
+    this.cti.close();
+    this.stations.close();
+    this.callControl.clearAll();
+  }
+
+  private thirdPartyControl(deviceName: string): ThirdPartyControl | undefined {
+    const driver = this.callControl.driverOf(deviceName);
+    if (!driver) return undefined;
+    if (driver.protocol === 'sccp') {
+      const stations = this.stations;
+      return {
+        makeCall: (name, line, destination) => {
+          const leg = stations.thirdPartyMakeCall(name, line, destination);
+          if (!leg) return 'notRegistered';
+          const call = this.callControl.callOf(leg);
+          return call ? { callId: String(call.id) } : {};
+        },
+        answer: (leg) => stations.thirdPartyAnswer(leg),
+        forwardingChanged: (name, line) => stations.forwardStat(name, line),
+      };
+    }
+    return undefined;
+  }
+}

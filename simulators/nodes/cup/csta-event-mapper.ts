@@ -1,0 +1,73 @@
+import type { CstaMessage } from '../../protocols/csta';
+import type { CtiMessage } from '../../protocols/cti';
+
+type CallEvent = Extract<CtiMessage, { type: 'CallEvent' }>;
+
+export interface CallMemory {
+  originated: boolean;
+  held: boolean;
+  calling?: string;
+  called?: string;
+}
+
+const tel = (dn: string | undefined): string => (dn ? (dn.startsWith('tel:') ? dn : `tel:${dn}`) : '#notKnown');
+
+/**
+ * CTI call-state changes of the monitored line → the ECMA-269 events a TR/87 client expects
+ * (protocols.md §1.5). The local connection is always the monitored line's; which far-end device
+ * alerts or answers comes from the calling/called parties CTIManager reports. This mapping is the
+ * gateway's, modelled: CUP's real CTI-gateway event table is not public.
+ */
+export function cstaEventsFor(event: CallEvent, monitorCrossRefID: string, calls: Map<string, CallMemory>): CstaMessage[] {
+  const line = tel(event.lineDn);
+  const connection = { callID: event.callId, deviceID: line };
+  const memory = calls.get(event.callId) ?? { originated: false, held: false };
+  if (event.callingParty) memory.calling = tel(event.callingParty);
+  if (event.calledParty) memory.called = tel(event.calledParty);
+  calls.set(event.callId, memory);
+  const calling = memory.calling ?? '#notKnown';
+  const called = memory.called ?? '#notKnown';
+  const out: CstaMessage[] = [];
+  const originate = (): void => {
+    if (memory.originated) return;
+    memory.originated = true;
+    out.push({ type: 'OriginatedEvent', monitorCrossRefID, originatedConnection: connection, callingDevice: line, calledDevice: called, localConnectionInfo: 'connected', cause: 'normal' });
+  };
+  switch (event.state) {
+    case 'offHook':
+      out.push({ type: 'ServiceInitiatedEvent', monitorCrossRefID, initiatedConnection: connection, initiatingDevice: line, localConnectionInfo: 'initiated', cause: 'newCall' });
+      break;
+    case 'dialing':
+    case 'proceeding':
+      if (event.calledParty) originate();
+      break;
+    case 'ringOut':
+      originate();
+      out.push({ type: 'DeliveredEvent', monitorCrossRefID, connection, alertingDevice: called, callingDevice: line, calledDevice: called, localConnectionInfo: 'connected', cause: 'normal' });
+      break;
+    case 'ringIn':
+      out.push({ type: 'DeliveredEvent', monitorCrossRefID, connection, alertingDevice: line, callingDevice: calling, calledDevice: line, localConnectionInfo: 'alerting', cause: 'newCall' });
+      break;
+    case 'connected':
+      if (memory.held) {
+        memory.held = false;
+        out.push({ type: 'RetrievedEvent', monitorCrossRefID, retrievedConnection: connection, retrievingDevice: line, localConnectionInfo: 'connected', cause: 'normal' });
+      } else {
+        const incoming = calling !== line && called === line;
+        out.push({ type: 'EstablishedEvent', monitorCrossRefID, establishedConnection: connection, answeringDevice: incoming ? line : called, callingDevice: incoming ? calling : line, calledDevice: incoming ? line : called, localConnectionInfo: 'connected', cause: 'normal' });
+      }
+      break;
+    case 'held':
+      memory.held = true;
+      out.push({ type: 'HeldEvent', monitorCrossRefID, heldConnection: connection, holdingDevice: line, localConnectionInfo: 'hold', cause: 'normal' });
+      break;
+    case 'busy':
+      out.push({ type: 'FailedEvent', monitorCrossRefID, failedConnection: connection, failingDevice: called, callingDevice: line, calledDevice: called, localConnectionInfo: 'fail', cause: 'busy' });
+      break;
+    case 'idle':
+      calls.delete(event.callId);
+      out.push({ type: 'ConnectionClearedEvent', monitorCrossRefID, droppedConnection: connection, releasingDevice: line, localConnectionInfo: 'null', cause: 'normalClearing' });
+      break;
+  }
+  return out;
+}

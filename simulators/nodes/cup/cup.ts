@@ -1,0 +1,375 @@
+import { randomToken } from '../../kernel/random';
+import { parseCsta, serializeCsta } from '../../protocols/csta';
+import type { CstaErrorCategory, CstaMessage, CstaRequest } from '../../protocols/csta';
+import type { CtiMessage } from '../../protocols/cti';
+import { createResponse, DialogStore, parseNameAddr, parseSipUri, SipDialog, uriOf } from '../../protocols/sip';
+import type { ServerTransaction, SipRequest, SipTarget } from '../../protocols/sip';
+import { DnsResolver } from '../dns/dns-resolver';
+import type { NodeEnv } from '../node';
+import { NodeBase } from '../node';
+import { SipEndpoint } from '../shared/sip-endpoint';
+import { CtiClient } from './cti-client';
+import type { ProviderState } from './cti-client';
+import { cstaEventsFor } from './csta-event-mapper';
+
+export interface CupConfig {
+  /** CUP's FQDN (the host part of the users' RCC Server URI). */
+  fqdn: string;
+  /** "Cisco Unified Communications Manager Publisher Information". */
+  publisher: string;
+  /** "Incoming and Destination ACL Entries": hosts allowed to send SIP to CUP. */
+  acl: { incoming: string[]; destination: string[] };
+  /** "Deskphone Control Settings Configuration". */
+  deskphoneControl: { applicationUser: string; password: string; ctiManagers: string[] };
+  /** "Deskphone Control User Assignment": end users allowed RCC. */
+  users: { userId: string; deskphoneControl: boolean }[];
+}
+
+type RccSessionState = 'active' | 'terminated';
+
+interface RccSession {
+  readonly dialog: SipDialog;
+  readonly userId: string;
+  /** The line URI the client announced (lcs:line) and the monitor it holds on it. */
+  line: string | undefined;
+  monitor: { crossRefId: string; ctiMonitorId: string; deviceName: string; lineDn: string } | undefined;
+  state: RccSessionState;
+  /** Where in-dialog requests toward the client go first (the OCS front end that Record-Routed). */
+  readonly nextHop: string;
+  /** Per-call memory the CSTA event mapper needs (which events were already sent). */
+  readonly calls: Map<string, { originated: boolean; held: boolean; calling?: string; called?: string }>;
+}
+
+const SIP_PORT = 5060;
+const CTI_PORT = 2748;
+const SERVICES = [
+  'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'singleStepTransferCall', 'consultationCall',
+  'transferCall', 'alternateCall', 'deflectCall', 'generateDigits', 'setForwarding', 'getForwarding', 'setDoNotDisturb',
+  'snapshotDevice', 'monitorStart', 'monitorStop',
+];
+
+/**
+ * Cisco Unified Presence 7.0(3) as the SIP/CSTA gateway of remote call control: accepts TR/87
+ * sessions from Office Communicator (through the OCS pool, allowed by the incoming ACL), maps the
+ * user's line URI to the device CUCM associates with it, and turns CSTA requests into CTI requests
+ * to CTIManager with the deskphone-control application user, and CTI events back into CSTA events.
+ */
+export class Cup extends NodeBase {
+  readonly hostName: string;
+  private sip!: SipEndpoint;
+  private cti!: CtiClient;
+  private readonly resolver: DnsResolver;
+  private readonly sessions = new DialogStore<SipDialog>();
+  private readonly rcc = new Map<string, RccSession>();
+  private aclAddresses = new Set<string>();
+  private config: CupConfig;
+  readonly rejected: { t: number; from: string; method: string; status: number }[] = [];
+
+  private constructor(private readonly env: NodeEnv, config: CupConfig) {
+    super();
+    this.hostName = env.network.hostName;
+    this.config = config;
+    this.resolver = new DnsResolver(env.network, env.dnsServer, env.clock, env.random);
+  }
+
+  static async start(env: NodeEnv, config: CupConfig): Promise<Cup> {
+    const cup = new Cup(env, config);
+    cup.sip = await SipEndpoint.start(env, {
+      port: SIP_PORT,
+      delegate: {
+        onRequest: (request, tx, source) => void cup.onRequest(request, tx, source),
+        onAck: () => undefined,
+        onCancel: (invite) => invite.respond(createResponse(invite.request, 487)),
+      },
+    });
+    cup.cti = new CtiClient(env.network, env.clock, env.log.child('cti'), {
+      onEvent: (m) => cup.onCtiEvent(m),
+      onProviderClosed: () => env.log.warn('CTI provider closed by CTIManager'),
+    });
+    await cup.refreshAcl();
+    await cup.openProvider();
+    return cup;
+  }
+
+  /** Configuration API (CUP administration pages). */
+  readonly admin = {
+    acl: {
+      addIncoming: async (host: string): Promise<void> => {
+        this.config = { ...this.config, acl: { ...this.config.acl, incoming: [...this.config.acl.incoming, host] } };
+        await this.refreshAcl();
+      },
+      removeIncoming: async (host: string): Promise<void> => {
+        this.config = { ...this.config, acl: { ...this.config.acl, incoming: this.config.acl.incoming.filter((h) => h !== host) } };
+        await this.refreshAcl();
+      },
+    },
+    deskphoneControl: {
+      set: async (settings: Partial<CupConfig['deskphoneControl']>): Promise<void> => {
+        this.config = { ...this.config, deskphoneControl: { ...this.config.deskphoneControl, ...settings } };
+        await this.cti.close();
+        await this.openProvider();
+      },
+    },
+    users: {
+      assignDeskphoneControl: (userId: string, enabled: boolean): void => {
+        const others = this.config.users.filter((u) => u.userId !== userId);
+        this.config = { ...this.config, users: [...others, { userId, deskphoneControl: enabled }] };
+      },
+    },
+  };
+
+  observe(): { provider: ProviderState; providerError?: string; sessions: { userId: string; line?: string; monitored: boolean; state: string }[] } {
+    return {
+      provider: this.cti.state,
+      ...(this.cti.lastError ? { providerError: this.cti.lastError } : {}),
+      sessions: [...this.rcc.values()].map((s) => ({ userId: s.userId, ...(s.line ? { line: s.line } : {}), monitored: s.monitor !== undefined, state: s.state })),
+    };
+  }
+
+  leaks(): string[] {
+    const out = this.sip.layer.describeLiveTransactions().map((t) => `${this.hostName}: live transaction ${t}`);
+    for (const s of this.rcc.values()) {
+      if (s.state === 'active') out.push(`${this.hostName}: RCC session of ${s.userId} still open`);
+      if (s.monitor) out.push(`${this.hostName}: CTI monitor ${s.monitor.ctiMonitorId} on ${s.monitor.deviceName} still open`);
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    await this.cti.close();
+    await this.sip.stop();
+  }
+
+  private async openProvider(): Promise<void> {
+    const manager = this.config.deskphoneControl.ctiManagers[0] ?? this.config.publisher;
+    try {
+      const address = await this.resolver.resolveA(manager);
+      await this.cti.open({ address, port: CTI_PORT }, this.config.deskphoneControl.applicationUser, this.config.deskphoneControl.password);
+    } catch (e) {
+      this.cti.state = 'failed';
+      this.cti.lastError = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  private async refreshAcl(): Promise<void> {
+    const addresses = new Set<string>();
+    for (const host of this.config.acl.incoming) {
+      try {
+        addresses.add(await this.resolver.resolveA(host));
+      } catch {
+        this.env.log.warn('incoming ACL entry does not resolve', { host });
+      }
+    }
+    this.aclAddresses = addresses;
+  }
+
+  private reply(request: SipRequest, tx: ServerTransaction, source: SipTarget, status: number, reason?: string): void {
+    this.rejected.push({ t: this.env.clock.now(), from: source.address, method: request.method, status });
+    tx.respond(createResponse(request, status, reason, { toTag: randomToken(this.env.random, 10) }));
+  }
+
+  private async onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
+    if (request.method === 'OPTIONS') {
+      tx.respond(createResponse(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS'], ['Accept', 'application/csta+xml']] }));
+      return;
+    }
+    // "Incoming and Destination ACL Entries: Add entries for the OCS Front End servers."
+    if (!this.aclAddresses.has(source.address)) {
+      this.reply(request, tx, source, 403, 'Forbidden');
+      return;
+    }
+    const dialog = this.sessions.match(request);
+    if (request.method === 'INVITE' && !dialog) return this.openSession(request, tx, source);
+    if (!dialog) return this.reply(request, tx, source, 481, 'Call/Transaction Does Not Exist');
+    if (!dialog.receiveRequest(request)) return this.reply(request, tx, source, 500, 'Server Internal Error');
+    const session = this.rcc.get(dialog.id);
+    if (!session) return this.reply(request, tx, source, 481);
+    if (request.method === 'BYE') {
+      await this.endSession(session);
+      tx.respond(createResponse(request, 200));
+      return;
+    }
+    if (request.method === 'INFO') return this.onInfo(session, request, tx);
+    if (request.method === 'INVITE') {
+      // RFC 4028 session refresh: accept with the same system status.
+      tx.respond(this.cstaResponse(request, { type: 'RequestSystemStatusResponse', systemStatus: this.systemStatus() }, dialog));
+      return;
+    }
+    this.reply(request, tx, source, 405, 'Method Not Allowed');
+  }
+
+  private systemStatus(): 'normal' | 'disabled' {
+    return this.cti.state === 'open' ? 'normal' : 'disabled';
+  }
+
+  private async openSession(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
+    if (!/application\/csta\+xml/i.test(request.headers.get('Content-Type') ?? '')) return this.reply(request, tx, source, 415, 'Unsupported Media Type');
+    const parsed = parseCsta(request.body);
+    if (!parsed.ok) return this.reply(request, tx, source, 400, 'Bad CSTA Body');
+    const from = parseNameAddr(request.headers.get('From') ?? '');
+    const fromUri = from.ok ? parseSipUri(from.value.uri) : undefined;
+    const userId = fromUri?.ok ? (fromUri.value.user ?? '') : '';
+    // "Deskphone Control User Assignment": only assigned users may control their phones.
+    const user = this.config.users.find((u) => u.userId.toLowerCase() === userId.toLowerCase());
+    if (!user?.deskphoneControl) return this.reply(request, tx, source, 403, 'User Not Enabled For Deskphone Control');
+    if (parsed.value.type !== 'RequestSystemStatus') return this.reply(request, tx, source, 488, 'Not Acceptable Here');
+    const localTag = randomToken(this.env.random, 10);
+    const contact = `<sip:${this.config.fqdn}@${this.env.network.address}:${SIP_PORT};transport=tcp>`;
+    const dialog = SipDialog.fromUasRequest(request, localTag, { localContact: contact, state: 'confirmed' });
+    const recordRoute = request.headers.getAll('Record-Route')[0];
+    const nextHop = recordRoute !== undefined ? uriOf(recordRoute) : (from.ok ? from.value.uri : '');
+    const session: RccSession = { dialog, userId: user.userId, line: parsed.value.line, monitor: undefined, state: 'active', nextHop, calls: new Map() };
+    this.sessions.add(dialog);
+    this.rcc.set(dialog.id, session);
+    const response = this.cstaResponse(request, { type: 'RequestSystemStatusResponse', systemStatus: this.systemStatus() }, dialog);
+    response.headers.set('Contact', contact);
+    for (const rr of request.headers.getAll('Record-Route')) response.headers.append('Record-Route', rr);
+    tx.respond(response);
+  }
+
+  private cstaResponse(request: SipRequest, body: CstaMessage, dialog: SipDialog): ReturnType<typeof createResponse> {
+    return createResponse(request, 200, 'OK', {
+      toTag: dialog.localTag,
+      body: serializeCsta(body),
+      contentType: 'application/csta+xml',
+      headers: [['Content-Disposition', 'signal;handling=required']],
+    });
+  }
+
+  private async onInfo(session: RccSession, request: SipRequest, tx: ServerTransaction): Promise<void> {
+    const parsed = parseCsta(request.body);
+    const answer = parsed.ok
+      ? await this.handleCsta(session, parsed.value)
+      : cstaError('operation', 'generic');
+    tx.respond(this.cstaResponse(request, answer, session.dialog));
+  }
+
+  private async handleCsta(session: RccSession, message: CstaMessage): Promise<CstaMessage> {
+    if (!isRequest(message)) return cstaError('operation', 'invalidObjectType');
+    switch (message.type) {
+      case 'GetCSTAFeatures':
+        return { type: 'GetCSTAFeaturesResponse', supportedServices: SERVICES };
+      case 'MonitorStart':
+        return this.monitorStart(session, message.monitorObject);
+      case 'MonitorStop': {
+        if (!session.monitor || session.monitor.crossRefId !== message.monitorCrossRefID) return cstaError('operation', 'invalidCrossRefID');
+        await this.cti.request({ type: 'MonitorStopRequest', monitorId: session.monitor.ctiMonitorId });
+        session.monitor = undefined;
+        return { type: 'MonitorStopResponse' };
+      }
+      case 'MakeCall': {
+        if (!session.monitor || lineDn(message.callingDevice) !== session.monitor.lineDn) return cstaError('operation', 'invalidCallingDevice');
+        const r = await this.cti.request({ type: 'MakeCallRequest', monitorId: session.monitor.ctiMonitorId, destination: lineDn(message.calledDirectoryNumber) });
+        if (r.type !== 'CallRequestResponse') return fromCtiError(r);
+        const callID = r.callId ?? '';
+        session.calls.set(callID, { originated: false, held: false, calling: message.callingDevice, called: message.calledDirectoryNumber });
+        return { type: 'MakeCallResponse', callingDevice: { callID, deviceID: message.callingDevice }, calledDevice: message.calledDirectoryNumber };
+      }
+      case 'AnswerCall':
+        return this.callRequest(session, 'AnswerCallRequest', message.callToBeAnswered.callID, { type: 'AnswerCallResponse' });
+      case 'ClearConnection':
+        return this.callRequest(session, 'ClearCallRequest', message.connectionToBeCleared.callID, { type: 'ClearConnectionResponse' });
+      case 'HoldCall':
+        return this.callRequest(session, 'HoldCallRequest', message.callToBeHeld.callID, { type: 'HoldCallResponse' });
+      case 'RetrieveCall':
+        return this.callRequest(session, 'RetrieveCallRequest', message.callToBeRetrieved.callID, { type: 'RetrieveCallResponse' });
+      default:
+        return cstaError('operation', 'invalidFeature');
+    }
+  }
+
+  private async monitorStart(session: RccSession, monitorObject: string): Promise<CstaMessage> {
+    if (this.cti.state !== 'open') return cstaError('systemResourceAvailability', 'resourceOutOfService');
+    const dn = lineDn(monitorObject);
+    const r = await this.cti.request({ type: 'MonitorDeviceRequest', lineDn: dn });
+    if (r.type !== 'MonitorDeviceResponse') return fromCtiError(r);
+    const crossRefId = randomToken(this.env.random, 8);
+    session.monitor = { crossRefId, ctiMonitorId: r.monitorId, deviceName: r.deviceName, lineDn: r.lineDn };
+    session.line = monitorObject;
+    return { type: 'MonitorStartResponse', monitorCrossRefID: crossRefId, monitorExistingCalls: true };
+  }
+
+  private async callRequest(
+    session: RccSession,
+    type: 'AnswerCallRequest' | 'ClearCallRequest' | 'HoldCallRequest' | 'RetrieveCallRequest',
+    callId: string,
+    success: CstaMessage,
+  ): Promise<CstaMessage> {
+    if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
+    const r = await this.cti.request({ type, monitorId: session.monitor.ctiMonitorId, callId });
+    return r.type === 'CallRequestResponse' ? success : fromCtiError(r);
+  }
+
+  private async endSession(session: RccSession): Promise<void> {
+    if (session.monitor) {
+      await this.cti.request({ type: 'MonitorStopRequest', monitorId: session.monitor.ctiMonitorId });
+      session.monitor = undefined;
+    }
+    session.state = 'terminated';
+    session.dialog.terminate();
+    this.sessions.remove(session.dialog);
+    this.rcc.delete(session.dialog.id);
+  }
+
+  private onCtiEvent(message: CtiMessage): void {
+    if (message.type !== 'CallEvent') return;
+    for (const session of this.rcc.values()) {
+      if (!session.monitor || session.monitor.ctiMonitorId !== message.monitorId) continue;
+      for (const event of cstaEventsFor(message, session.monitor.crossRefId, session.calls)) void this.sendEvent(session, event);
+    }
+  }
+
+  /** CSTA events travel as INFO requests in the RCC dialog (TR/87), toward the client through OCS. */
+  private async sendEvent(session: RccSession, event: CstaMessage): Promise<void> {
+    const request = session.dialog.createRequest('INFO', {
+      body: serializeCsta(event),
+      contentType: 'application/csta+xml',
+      headers: [['Content-Disposition', 'signal;handling=required']],
+    });
+    const hop = parseSipUri(session.nextHop);
+    if (!hop.ok) return;
+    const address = await this.resolver.resolveA(hop.value.host).catch(() => undefined);
+    if (!address) return;
+    this.sip.layer.sendRequest(request, { address, port: hop.value.port ?? SIP_PORT, transport: 'TCP' }, {
+      onFinal: (r) => {
+        if (r.status >= 300) this.env.log.warn('CSTA event refused by client', { status: r.status, event: event.type });
+      },
+    });
+  }
+}
+
+function isRequest(m: CstaMessage): m is CstaRequest {
+  return !m.type.endsWith('Response') && !m.type.endsWith('Event') && m.type !== 'CSTAErrorCode';
+}
+
+/** `tel:+14085551001;phone-context=...` → `+14085551001`; digits pass through. */
+function lineDn(device: string): string {
+  return device.replace(/^tel:/i, '').replace(/^sip:/i, '').split(/[;@]/)[0] ?? device;
+}
+
+function cstaError(category: CstaErrorCategory, value: string): CstaMessage {
+  return { type: 'CSTAErrorCode', category, value };
+}
+
+/** CTI error codes (the lab's CTI protocol) → ECMA-269 error values. */
+function fromCtiError(m: CtiMessage): CstaMessage {
+  if (m.type !== 'ErrorResponse') return cstaError('operation', 'generic');
+  switch (m.code) {
+    case 'noSuchDevice':
+      return cstaError('operation', 'invalidDeviceIdentifier');
+    case 'deviceNotControllable':
+    case 'notAuthorized':
+      return cstaError('operation', 'privilegeViolationOnSpecifiedDevice');
+    case 'noSuchCall':
+      return cstaError('operation', 'invalidCallIdentifier');
+    case 'invalidState':
+      return cstaError('stateIncompatibility', 'invalidObjectState');
+    case 'noSuchMonitor':
+      return cstaError('operation', 'invalidCrossRefID');
+    case 'providerNotOpen':
+    case 'resourceBusy':
+      return cstaError('systemResourceAvailability', 'resourceOutOfService');
+    default:
+      return cstaError('operation', 'generic');
+  }
+}

@@ -1,0 +1,63 @@
+import type { Clock } from '../../kernel/clock';
+import { NetworkError } from '../../kernel/errors';
+import type { Random } from '../../kernel/random';
+import { decodeDnsMessage, dnsQuery, encodeDnsMessage, reverseName } from '../../protocols/dns/dns-message';
+import type { DnsResourceRecord, DnsType } from '../../protocols/dns/dns-message';
+import type { HostNetwork } from '../../transport/network';
+
+const DNS_TIMEOUT_MS = 2000;
+
+/**
+ * A stub resolver: every lookup is a real RFC 1035 query over UDP to the lab's DNS server, so name
+ * resolution shows on the wire and a missing record is a product symptom, not a lab shortcut.
+ */
+export class DnsResolver {
+  constructor(
+    private readonly network: HostNetwork,
+    private readonly server: string,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  /** The IPv4 address of `name`; an address passes through unchanged. */
+  async resolveA(name: string): Promise<string> {
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return name;
+    const answers = await this.query(name, 'A');
+    const a = answers.find((r) => r.type === 'A');
+    if (!a || a.type !== 'A') throw new NetworkError(`DNS: no A record for ${name}`);
+    return a.address;
+  }
+
+  async resolvePtr(address: string): Promise<string | undefined> {
+    const answers = await this.query(reverseName(address), 'PTR');
+    const p = answers.find((r) => r.type === 'PTR');
+    return p && p.type === 'PTR' ? p.target : undefined;
+  }
+
+  async resolveSrv(name: string): Promise<{ target: string; port: number }[]> {
+    const answers = await this.query(name, 'SRV');
+    return answers
+      .flatMap((r) => (r.type === 'SRV' ? [r] : []))
+      .sort((x, y) => x.priority - y.priority || y.weight - x.weight)
+      .map((r) => ({ target: r.target, port: r.port }));
+  }
+
+  private async query(name: string, type: DnsType): Promise<DnsResourceRecord[]> {
+    const socket = await this.network.bindUdp(0);
+    const id = Math.floor(this.random() * 0xffff);
+    try {
+      return await new Promise<DnsResourceRecord[]>((resolve, reject) => {
+        const timer = this.clock.setTimer(DNS_TIMEOUT_MS, () => reject(new NetworkError(`DNS: no answer for ${name} ${type} from ${this.server}`)));
+        socket.onDatagram((data) => {
+          const decoded = decodeDnsMessage(data);
+          if (!decoded.ok || decoded.value.id !== id) return;
+          this.clock.clearTimer(timer);
+          resolve(decoded.value.answers);
+        });
+        socket.send({ address: this.server, port: 53 }, encodeDnsMessage(dnsQuery(id, name, type)));
+      });
+    } finally {
+      socket.close();
+    }
+  }
+}

@@ -1,0 +1,372 @@
+import { Registerer, RegistererState, UserAgent } from 'sip.js';
+import type { Core } from 'sip.js';
+import { LabError } from '../../kernel/errors';
+import { parseCsta, serializeCsta } from '../../protocols/csta';
+import type { ConnectionID, CstaMessage, CstaRequest } from '../../protocols/csta';
+import type { Endpoint } from '../../transport/network';
+import { DnsResolver } from '../dns/dns-resolver';
+import type { NodeEnv } from '../node';
+import { NodeBase } from '../node';
+import { SeamSipTransport } from '../shared/seam-sip-transport';
+
+export interface OcClientConfig {
+  userId: string;
+  displayName: string;
+  /** sip:alice@uc.lab */
+  sipUri: string;
+  /** "Fill in the user account name then click Advanced to enter the corresponding pool name." */
+  poolFqdn: string;
+  poolPort: number;
+  rcc: { enabled: boolean; serverUri: string; lineUri: string };
+}
+
+export type RccSessionState = 'idle' | 'opening' | 'active' | 'failed';
+export type ConversationState = 'idle' | 'ringing' | 'connected' | 'held';
+
+export interface OcObservedEvent {
+  readonly t: number;
+  readonly type: string;
+  readonly callID?: string;
+  readonly deviceID?: string;
+  readonly localConnectionInfo?: string;
+}
+
+export interface OcObservedError {
+  readonly t: number;
+  readonly request: string;
+  readonly category: string;
+  readonly value: string;
+}
+
+/** What the Communicator window shows: the harness reads only this. */
+export interface OcObservation {
+  readonly signedIn: boolean;
+  readonly rccSession: RccSessionState;
+  readonly conversation: ConversationState;
+  readonly events: readonly OcObservedEvent[];
+  readonly errors: readonly OcObservedError[];
+}
+
+const CSTA_CONTENT_TYPE = 'application/csta+xml';
+/** TR/87 §8.1: CSTA bodies are sent with `Content-Disposition: signal;handling=required`. */
+const CSTA_DISPOSITION = 'signal;handling=required';
+const USER_AGENT = 'UCCP/2.0.6362.0 OC/2.0.6362.0 (Microsoft Office Communicator)';
+
+/**
+ * Office Communicator 2007 R2 with remote call control: a sip.js UserAgent that registers with its
+ * OCS pool, keeps one long-lived INVITE dialog with its RCC server (CUP) carrying uaCSTA (TR/87),
+ * sends CSTA requests in INFO and keeps a conversation-window model from the CSTA events it gets.
+ * The session set-up follows what public OC clones do (pidgin-sipe `sip-csta.c`):
+ * INVITE(RequestSystemStatus) → 200 → ACK → INFO(GetCSTAFeatures) → INFO(MonitorStart).
+ */
+export class OcClient extends NodeBase {
+  readonly hostName: string;
+  private ua: UserAgent | undefined;
+  private registerer: Registerer | undefined;
+  private rccDialog: Core.Session | undefined;
+  private monitorCrossRefID: string | undefined;
+  private readonly calls = new Map<string, { connection: ConnectionID; state: ConversationState }>();
+  private state: { signedIn: boolean; rccSession: RccSessionState } = { signedIn: false, rccSession: 'idle' };
+  private readonly events: OcObservedEvent[] = [];
+  private readonly errors: OcObservedError[] = [];
+
+  constructor(private readonly env: NodeEnv, readonly config: OcClientConfig) {
+    super();
+    this.hostName = env.network.hostName;
+  }
+
+  observe(): OcObservation {
+    return {
+      signedIn: this.state.signedIn,
+      rccSession: this.state.rccSession,
+      conversation: this.conversation(),
+      events: [...this.events],
+      errors: [...this.errors],
+    };
+  }
+
+  /** Signs in: resolves the pool, registers, and opens the RCC session when RCC is enabled. */
+  async signIn(): Promise<void> {
+    const resolver = new DnsResolver(this.env.network, this.env.dnsServer, this.env.clock, this.env.random);
+    const poolAddress = await resolver.resolveA(this.config.poolFqdn);
+    const server: Endpoint = { address: poolAddress, port: this.config.poolPort };
+    const uri = UserAgent.makeURI(this.config.sipUri);
+    if (!uri) throw new LabError('UC_CONFIG', `${this.config.userId}: bad SIP URI ${this.config.sipUri}`);
+    const log = this.env.log;
+    const ua = new UserAgent({
+      uri,
+      displayName: this.config.displayName,
+      transportConstructor: SeamSipTransport,
+      transportOptions: { network: this.env.network, server, log },
+      viaHost: this.env.network.address,
+      hackViaTcp: true,
+      contactName: this.config.userId,
+      contactParams: { transport: 'tcp' },
+      userAgentString: USER_AGENT,
+      logBuiltinEnabled: false,
+      logLevel: 'warn',
+      logConnector: (level, category, _label, content) => {
+        if (level === 'error' || level === 'warn') log.warn(`sip.js ${category}: ${content}`);
+      },
+      noAnswerTimeout: 60,
+    });
+    this.ua = ua;
+    await ua.start();
+    const registerer = new Registerer(ua, { expires: 3600 });
+    this.registerer = registerer;
+    await new Promise<void>((resolve, reject) => {
+      registerer.stateChange.addListener((s) => {
+        if (s === RegistererState.Registered) resolve();
+      });
+      registerer.register({ requestDelegate: { onReject: (r) => reject(new LabError('UC_NODE', `REGISTER rejected: ${r.message.statusCode}`)) } }).catch(reject);
+    });
+    this.state = { ...this.state, signedIn: true };
+    if (this.config.rcc.enabled) await this.openRccSession();
+  }
+
+  async signOut(): Promise<void> {
+    await this.closeRccSession();
+    if (this.registerer) {
+      const registerer = this.registerer;
+      this.registerer = undefined;
+      await registerer.unregister().catch(() => undefined);
+      await registerer.dispose();
+    }
+    if (this.ua) {
+      const ua = this.ua;
+      this.ua = undefined;
+      await ua.stop();
+    }
+    this.state = { signedIn: false, rccSession: 'idle' };
+  }
+
+  /** Click-to-call: CSTA MakeCall from the user's line to `destination` (a tel: URI or digits). */
+  async makeCall(destination: string): Promise<void> {
+    const called = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
+    await this.request({ type: 'MakeCall', callingDevice: this.config.rcc.lineUri, calledDirectoryNumber: called, autoOriginate: 'doNotPrompt' });
+  }
+
+  /** Accepts the alerting call shown in the conversation window. */
+  async answerCall(): Promise<void> {
+    const call = [...this.calls.values()].find((c) => c.state === 'ringing');
+    if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no ringing call to answer`);
+    await this.request({ type: 'AnswerCall', callToBeAnswered: call.connection });
+  }
+
+  /** Ends the call shown in the conversation window. */
+  async clearConnection(): Promise<void> {
+    const call = [...this.calls.values()].find((c) => c.state !== 'idle');
+    if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no call to clear`);
+    await this.request({ type: 'ClearConnection', connectionToBeCleared: call.connection });
+  }
+
+  async holdCall(): Promise<void> {
+    const call = [...this.calls.values()].find((c) => c.state === 'connected');
+    if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no connected call to hold`);
+    await this.request({ type: 'HoldCall', callToBeHeld: call.connection });
+  }
+
+  async retrieveCall(): Promise<void> {
+    const call = [...this.calls.values()].find((c) => c.state === 'held');
+    if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no held call to retrieve`);
+    await this.request({ type: 'RetrieveCall', callToBeRetrieved: call.connection });
+  }
+
+  leaks(): string[] {
+    return [];
+  }
+
+  async stop(): Promise<void> {
+    await this.signOut();
+  }
+
+  private conversation(): ConversationState {
+    const states = [...this.calls.values()].map((c) => c.state);
+    if (states.includes('connected')) return 'connected';
+    if (states.includes('ringing')) return 'ringing';
+    if (states.includes('held')) return 'held';
+    return 'idle';
+  }
+
+  private async openRccSession(): Promise<void> {
+    const ua = this.ua;
+    if (!ua) return;
+    this.state = { ...this.state, rccSession: 'opening' };
+    const core = ua.userAgentCore;
+    const target = UserAgent.makeURI(this.config.rcc.serverUri);
+    if (!target) throw new LabError('UC_CONFIG', `${this.config.userId}: bad RCC server URI ${this.config.rcc.serverUri}`);
+    const body = serializeCsta({ type: 'RequestSystemStatus', line: this.config.rcc.lineUri });
+    const message = core.makeOutgoingRequestMessage(
+      'INVITE',
+      target,
+      ua.configuration.uri,
+      target,
+      {},
+      [`Contact: ${ua.contact.toString()}`, 'Supported: timer', `Content-Disposition: ${CSTA_DISPOSITION}`],
+      { contentDisposition: CSTA_DISPOSITION, contentType: CSTA_CONTENT_TYPE, content: body },
+    );
+    const accepted = await new Promise<Core.Session | undefined>((resolve) => {
+      core.invite(message, {
+        onAccept: (response) => {
+          response.ack();
+          const parsed = parseCsta(response.message.body);
+          // SIPE process_invite_csta_gateway_response: continue only on systemStatus "normal".
+          if (parsed.ok && parsed.value.type === 'RequestSystemStatusResponse' && parsed.value.systemStatus === 'normal') {
+            resolve(response.session);
+          } else {
+            this.recordFailure('RequestSystemStatus', parsed.ok ? parsed.value : undefined);
+            response.session.bye();
+            resolve(undefined);
+          }
+        },
+        onReject: (response) => {
+          this.errors.push({ t: this.env.clock.now(), request: 'INVITE', category: 'sip', value: String(response.message.statusCode) });
+          resolve(undefined);
+        },
+      });
+    });
+    if (!accepted) {
+      this.state = { ...this.state, rccSession: 'failed' };
+      return;
+    }
+    this.rccDialog = accepted;
+    accepted.delegate = {
+      onInfo: (info) => {
+        info.accept();
+        this.onCstaEvent(info.message.body);
+      },
+      onBye: (bye) => {
+        bye.accept();
+        this.rccDialog = undefined;
+        this.state = { ...this.state, rccSession: 'idle' };
+      },
+    };
+    await this.request({ type: 'GetCSTAFeatures', line: this.config.rcc.lineUri });
+    const monitor = await this.request({ type: 'MonitorStart', monitorObject: this.config.rcc.lineUri });
+    if (monitor?.type === 'MonitorStartResponse') {
+      this.monitorCrossRefID = monitor.monitorCrossRefID;
+      this.state = { ...this.state, rccSession: 'active' };
+    } else {
+      this.state = { ...this.state, rccSession: 'failed' };
+    }
+  }
+
+  private async closeRccSession(): Promise<void> {
+    const dialog = this.rccDialog;
+    if (!dialog) return;
+    if (this.monitorCrossRefID) await this.request({ type: 'MonitorStop', monitorCrossRefID: this.monitorCrossRefID });
+    this.monitorCrossRefID = undefined;
+    this.rccDialog = undefined;
+    await new Promise<void>((resolve) => dialog.bye({ onAccept: () => resolve(), onReject: () => resolve() }));
+    this.state = { ...this.state, rccSession: 'idle' };
+  }
+
+  /** Sends a CSTA request in an INFO on the RCC dialog; the response is the body of the 200 OK. */
+  private async request(request: CstaRequest): Promise<CstaMessage | undefined> {
+    const dialog = this.rccDialog;
+    if (!dialog) {
+      this.errors.push({ t: this.env.clock.now(), request: request.type, category: 'client', value: 'noRccSession' });
+      return undefined;
+    }
+    const body = serializeCsta(request);
+    return new Promise<CstaMessage | undefined>((resolve) => {
+      dialog.info(
+        {
+          onAccept: (response) => {
+            const parsed = parseCsta(response.message.body);
+            if (!parsed.ok || parsed.value.type === 'CSTAErrorCode') {
+              this.recordFailure(request.type, parsed.ok ? parsed.value : undefined);
+              resolve(undefined);
+              return;
+            }
+            resolve(parsed.value);
+          },
+          onReject: (response) => {
+            this.errors.push({ t: this.env.clock.now(), request: request.type, category: 'sip', value: String(response.message.statusCode) });
+            resolve(undefined);
+          },
+        },
+        {
+          extraHeaders: [`Content-Disposition: ${CSTA_DISPOSITION}`],
+          body: { contentDisposition: CSTA_DISPOSITION, contentType: CSTA_CONTENT_TYPE, content: body },
+        },
+      );
+    });
+  }
+
+  private recordFailure(request: string, message: CstaMessage | undefined): void {
+    const t = this.env.clock.now();
+    if (message?.type === 'CSTAErrorCode') this.errors.push({ t, request, category: message.category, value: message.value });
+    else this.errors.push({ t, request, category: 'unspecified', value: message ? `unexpected ${message.type}` : 'unparseable response' });
+  }
+
+  private onCstaEvent(body: string): void {
+    const parsed = parseCsta(body);
+    if (!parsed.ok) {
+      this.env.log.warn('unparseable CSTA event ignored', { error: parsed.error.message });
+      return;
+    }
+    const event = parsed.value;
+    if (!('monitorCrossRefID' in event) || event.monitorCrossRefID !== this.monitorCrossRefID) {
+      // SIPE: events that do not carry our monitorCrossRefID are ignored.
+      return;
+    }
+    const t = this.env.clock.now();
+    const connection = connectionOf(event);
+    this.events.push({
+      t,
+      type: event.type,
+      ...(connection ? { callID: connection.callID, deviceID: connection.deviceID } : {}),
+      ...('localConnectionInfo' in event && event.localConnectionInfo ? { localConnectionInfo: event.localConnectionInfo } : {}),
+    });
+    if (!connection) return;
+    const next = nextConversationState(event);
+    if (next === undefined) return;
+    if (next === 'idle') this.calls.delete(connection.callID);
+    else this.calls.set(connection.callID, { connection, state: next });
+  }
+}
+
+function connectionOf(event: CstaMessage): ConnectionID | undefined {
+  switch (event.type) {
+    case 'ServiceInitiatedEvent':
+      return event.initiatedConnection;
+    case 'OriginatedEvent':
+      return event.originatedConnection;
+    case 'DeliveredEvent':
+      return event.connection;
+    case 'EstablishedEvent':
+      return event.establishedConnection;
+    case 'ConnectionClearedEvent':
+      return event.droppedConnection;
+    case 'FailedEvent':
+      return event.failedConnection;
+    case 'HeldEvent':
+      return event.heldConnection;
+    case 'RetrievedEvent':
+      return event.retrievedConnection;
+    default:
+      return undefined;
+  }
+}
+
+function nextConversationState(event: CstaMessage): ConversationState | undefined {
+  switch (event.type) {
+    case 'ServiceInitiatedEvent':
+    case 'OriginatedEvent':
+      return 'connected';
+    case 'DeliveredEvent':
+      // Our own connection alerting = incoming call; connected = we are hearing ringback.
+      return event.localConnectionInfo === 'alerting' ? 'ringing' : 'connected';
+    case 'EstablishedEvent':
+    case 'RetrievedEvent':
+      return 'connected';
+    case 'HeldEvent':
+      return 'held';
+    case 'ConnectionClearedEvent':
+    case 'FailedEvent':
+      return 'idle';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,294 @@
+import {
+  createResponse,
+  nextHopUri,
+  parseNameAddr,
+  parseSipUri,
+  prepareForwardedRequest,
+  stripTopVia,
+  uriOf,
+} from '../../protocols/sip';
+import type { ServerTransaction, SipRequest, SipTarget, SipUri } from '../../protocols/sip';
+import { randomToken } from '../../kernel/random';
+import { DnsResolver } from '../dns/dns-resolver';
+import type { NodeEnv } from '../node';
+import { NodeBase } from '../node';
+import { SipEndpoint } from '../shared/sip-endpoint';
+
+export interface OcsStaticRoute {
+  /** Domain (or host) of Request-URIs the route applies to, e.g. `cup.uc.lab`. */
+  matchUri: string;
+  nextHop: string;
+  port: number;
+  transport: 'TCP';
+}
+
+export interface OcsHostAuthorization {
+  fqdn: string;
+  throttleAsServer: boolean;
+  treatAsAuthenticated: boolean;
+}
+
+export interface OcsPoolConfig {
+  poolName: string;
+  fqdn: string;
+  /** SIP domain of the pool's users. */
+  domain: string;
+  /** SIP URIs of the users homed on this pool. */
+  users: string[];
+  staticRoutes: OcsStaticRoute[];
+  hostAuthorizations: OcsHostAuthorization[];
+}
+
+interface Binding {
+  readonly aor: string;
+  readonly contact: SipUri;
+  readonly connectionId: string | undefined;
+  readonly source: SipTarget;
+  expiresAt: number;
+}
+
+const SIP_PORT = 5060;
+
+/**
+ * An OCS 2007 R2 Enterprise pool front end: registrar for the pool's users and a stateful proxy
+ * (RFC 3261 §16) that routes by static route (the seed: "CUP Server static Route") and by
+ * registration, trusting servers only through host authorization ("CUP Host Authorization").
+ * Client authentication (NTLM/Kerberos over TLS) is modelled as "registered over this connection".
+ */
+export class OcsFrontEnd extends NodeBase {
+  readonly hostName: string;
+  private sip!: SipEndpoint;
+  private readonly resolver: DnsResolver;
+  private readonly bindings = new Map<string, Binding>();
+  private authorizedAddresses = new Set<string>();
+  private config: OcsPoolConfig;
+  private readonly recordRoute: string;
+  readonly forwarded: { t: number; method: string; to: string }[] = [];
+
+  private constructor(private readonly env: NodeEnv, config: OcsPoolConfig) {
+    super();
+    this.hostName = env.network.hostName;
+    this.config = config;
+    this.resolver = new DnsResolver(env.network, env.dnsServer, env.clock, env.random);
+    this.recordRoute = `<sip:${config.fqdn}:${SIP_PORT};transport=tcp;lr>`;
+  }
+
+  static async start(env: NodeEnv, config: OcsPoolConfig): Promise<OcsFrontEnd> {
+    const fe = new OcsFrontEnd(env, config);
+    fe.sip = await SipEndpoint.start(env, {
+      port: SIP_PORT,
+      delegate: {
+        onRequest: (request, tx, source) => void fe.onRequest(request, tx, source),
+        onAck: (ack, source) => void fe.forwardAck(ack, source),
+        onCancel: (invite) => invite.respond(createResponse(invite.request, 487)),
+      },
+    });
+    await fe.refreshHostAuthorizations();
+    return fe;
+  }
+
+  /** Configuration API: the pool properties pages of the OCS admin console. */
+  readonly pool = {
+    addStaticRoute: (route: OcsStaticRoute): void => {
+      this.config = { ...this.config, staticRoutes: [...this.config.staticRoutes, route] };
+    },
+    removeStaticRoute: (matchUri: string): void => {
+      this.config = { ...this.config, staticRoutes: this.config.staticRoutes.filter((r) => r.matchUri !== matchUri) };
+    },
+    addHostAuthorization: async (auth: OcsHostAuthorization): Promise<void> => {
+      this.config = { ...this.config, hostAuthorizations: [...this.config.hostAuthorizations, auth] };
+      await this.refreshHostAuthorizations();
+    },
+    removeHostAuthorization: async (fqdn: string): Promise<void> => {
+      this.config = { ...this.config, hostAuthorizations: this.config.hostAuthorizations.filter((h) => h.fqdn !== fqdn) };
+      await this.refreshHostAuthorizations();
+    },
+  };
+
+  /** Observation API. */
+  observe(): { registrations: string[]; staticRoutes: string[]; liveTransactions: number } {
+    return {
+      registrations: [...this.bindings.keys()],
+      staticRoutes: this.config.staticRoutes.map((r) => `${r.matchUri} -> ${r.nextHop}:${r.port}`),
+      liveTransactions: this.sip.layer.liveTransactions(),
+    };
+  }
+
+  leaks(): string[] {
+    return this.sip.layer.describeLiveTransactions().map((t) => `${this.hostName}: live transaction ${t}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.sip.stop();
+  }
+
+  private async refreshHostAuthorizations(): Promise<void> {
+    const addresses = new Set<string>();
+    for (const h of this.config.hostAuthorizations) {
+      try {
+        addresses.add(await this.resolver.resolveA(h.fqdn));
+      } catch (e) {
+        this.env.log.warn('host authorization does not resolve', { fqdn: h.fqdn, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    this.authorizedAddresses = addresses;
+  }
+
+  private async onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
+    if (request.method === 'OPTIONS' && this.isForUs(request)) {
+      tx.respond(createResponse(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, REGISTER, NOTIFY, SUBSCRIBE, MESSAGE'], ['Accept', 'application/sdp, application/csta+xml']] }));
+      return;
+    }
+    if (request.method === 'REGISTER') {
+      this.register(request, tx, source);
+      return;
+    }
+    if (!this.isTrusted(request, source)) {
+      // Modelled: an unauthenticated peer that is neither a registered client connection nor an
+      // authorized host is refused (a real pool would challenge it for NTLM/Kerberos credentials).
+      tx.respond(createResponse(request, 403, 'Forbidden', { toTag: randomToken(this.env.random, 10) }));
+      return;
+    }
+    await this.proxy(request, tx);
+  }
+
+  private isForUs(request: SipRequest): boolean {
+    const uri = parseSipUri(request.uri);
+    return uri.ok && this.isLocal(uri.value) && !uri.value.user;
+  }
+
+  private isLocal(uri: SipUri): boolean {
+    const host = uri.host.toLowerCase();
+    return host === this.config.fqdn.toLowerCase() || host === this.env.network.address;
+  }
+
+  private isTrusted(request: SipRequest, source: SipTarget): boolean {
+    if (this.authorizedAddresses.has(source.address)) return true;
+    const from = parseNameAddr(request.headers.get('From') ?? '');
+    const aor = from.ok ? normalizeAor(from.value.uri) : '';
+    const binding = this.bindings.get(aor);
+    return binding !== undefined && binding.connectionId !== undefined && binding.connectionId === source.connectionId;
+  }
+
+  private register(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
+    const to = parseNameAddr(request.headers.get('To') ?? '');
+    const aor = to.ok ? normalizeAor(to.value.uri) : '';
+    const toTag = randomToken(this.env.random, 10);
+    // The user must be homed on this pool ("Pool Users").
+    if (!this.config.users.some((u) => normalizeAor(u) === aor)) {
+      tx.respond(createResponse(request, 404, 'Not Found', { toTag }));
+      return;
+    }
+    const contactHeader = request.headers.get('Contact');
+    const expiresHeader = request.headers.get('Expires');
+    const contact = contactHeader ? parseNameAddr(contactHeader) : undefined;
+    const contactUri = contact?.ok ? parseSipUri(contact.value.uri) : undefined;
+    const expiresParam = contact?.ok ? contact.value.params.expires : undefined;
+    const expires = Number(expiresParam ?? expiresHeader ?? 3600);
+    if (expires === 0 || contactHeader === '*') {
+      this.bindings.delete(aor);
+      tx.respond(createResponse(request, 200, 'OK', { toTag }));
+      return;
+    }
+    if (!contactUri?.ok) {
+      tx.respond(createResponse(request, 400, 'Bad Contact', { toTag }));
+      return;
+    }
+    this.bindings.set(aor, {
+      aor,
+      contact: contactUri.value,
+      connectionId: source.connectionId,
+      source,
+      expiresAt: this.env.clock.now() + expires * 1000,
+    });
+    tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Contact', `${contactHeader};expires=${expires}`]] }));
+  }
+
+  /** Where a request goes next: a registered client connection, a static route, or nowhere. */
+  private async route(request: SipRequest): Promise<SipTarget | undefined> {
+    const next = nextHopUri(request);
+    if (!next.ok) return undefined;
+    const uri = next.value;
+    // A Request-URI that is one of our registered contacts: over the client's own connection.
+    for (const b of this.bindings.values()) {
+      if (b.contact.host === uri.host && (b.contact.user ?? '') === (uri.user ?? '')) {
+        return { ...b.source, transport: 'TCP' };
+      }
+    }
+    // A user of our domain: to the user's registration.
+    const aor = normalizeAor(`sip:${uri.user ?? ''}@${uri.host}`);
+    const binding = this.bindings.get(aor);
+    if (binding) return { ...binding.source, transport: 'TCP' };
+    const route = this.config.staticRoutes.find((r) => r.matchUri.toLowerCase() === uri.host.toLowerCase());
+    if (route) {
+      const address = await this.resolver.resolveA(route.nextHop);
+      return { address, port: route.port, transport: 'TCP' };
+    }
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(uri.host) && !this.isLocal(uri)) return { address: uri.host, port: uri.port ?? SIP_PORT, transport: 'TCP' };
+    return undefined;
+  }
+
+  private async proxy(request: SipRequest, tx: ServerTransaction): Promise<void> {
+    const popped = this.popOwnRoute(request);
+    let target: SipTarget | undefined;
+    try {
+      target = await this.route(popped);
+    } catch (e) {
+      this.env.log.warn('next hop does not resolve', { error: e instanceof Error ? e.message : String(e) });
+    }
+    if (!target) {
+      tx.respond(createResponse(request, 404, 'Not Found', { toTag: randomToken(this.env.random, 10) }));
+      return;
+    }
+    const forwarded = prepareForwardedRequest(popped, {
+      via: this.sip.layer.createVia('TCP'),
+      ...(request.method === 'INVITE' ? { recordRoute: this.recordRoute } : {}),
+    });
+    if (!forwarded.ok) {
+      tx.respond(createResponse(request, forwarded.error.status, forwarded.error.reason));
+      return;
+    }
+    this.forwarded.push({ t: this.env.clock.now(), method: request.method, to: `${target.address}:${target.port}` });
+    this.sip.layer.sendRequest(forwarded.value, target, {
+      onProvisional: (response) => {
+        if (response.status === 100) return;
+        const relayed = stripTopVia(response);
+        if (relayed) tx.respond(relayed);
+      },
+      onFinal: (response) => {
+        const relayed = stripTopVia(response);
+        if (relayed) tx.respond(relayed);
+      },
+      onTimeout: () => tx.respond(createResponse(request, 408, 'Request Timeout')),
+      onTransportError: () => tx.respond(createResponse(request, 503, 'Service Unavailable')),
+    });
+  }
+
+  /** The ACK for a 2xx is forwarded statelessly along the dialog's route (§16.6, §16.11). */
+  private async forwardAck(ack: SipRequest, source: SipTarget): Promise<void> {
+    if (!this.authorizedAddresses.has(source.address) && ![...this.bindings.values()].some((b) => b.connectionId === source.connectionId)) return;
+    const popped = this.popOwnRoute(ack);
+    const target = await this.route(popped).catch(() => undefined);
+    if (!target) return;
+    const forwarded = prepareForwardedRequest(popped, { via: this.sip.layer.createVia('TCP') });
+    if (forwarded.ok) this.sip.layer.sendAck(forwarded.value, target);
+  }
+
+  /** §16.4: a top Route naming this proxy is removed before routing. */
+  private popOwnRoute(request: SipRequest): SipRequest {
+    const top = request.headers.get('Route');
+    if (top === undefined) return request;
+    const uri = parseSipUri(uriOf(top));
+    if (!uri.ok || !this.isLocal(uri.value)) return request;
+    const headers = request.headers.clone();
+    headers.removeFirstValue('Route');
+    return { ...request, headers };
+  }
+}
+
+function normalizeAor(uri: string): string {
+  const parsed = parseSipUri(uri);
+  if (!parsed.ok) return uri.toLowerCase();
+  return `sip:${(parsed.value.user ?? '').toLowerCase()}@${parsed.value.host.toLowerCase()}`;
+}
+

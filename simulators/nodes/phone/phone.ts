@@ -1,0 +1,43 @@
+import type { StartedNode } from '../node';
+
+/** The five endpoint kinds of the interop note's test bed (axis values of every scenario). */
+export type EndpointName = '7975-sccp' | '7971-sip' | '7931-sccp' | '7970-sccp' | '7970-sip';
+
+/** A line's call state as the phone's screen shows it (SCCP CallState words, protocols.md §3.3). */
+export type PhoneCallState = 'idle' | 'offHook' | 'dialing' | 'ringOut' | 'ringIn' | 'connected' | 'hold' | 'busy' | 'remoteInUse';
+export type LampState = 'off' | 'on' | 'wink' | 'flash' | 'blink';
+
+export interface PhoneLineObservation {
+  readonly line: number;
+  readonly dn: string;
+  readonly callState: PhoneCallState;
+  readonly ringer: 'on' | 'off';
+  readonly lamp: LampState;
+  /** Text on the line's call plane / prompt line (e.g. "From +14085551002", "Connected"). */
+  readonly display: string;
+}
+
+/** What a tester sees on and hears from the phone: the harness reads only this. */
+export interface PhoneObservation {
+  readonly deviceName: string;
+  readonly model: string;
+  readonly protocol: 'sccp' | 'sip';
+  readonly registered: boolean;
+  readonly speaker: 'on' | 'off';
+  readonly lines: readonly PhoneLineObservation[];
+}
+
+/** What a tester does with the phone. Each returns once the phone has sent what the action sends. */
+export interface Phone extends StartedNode {
+  readonly deviceName: string;
+  readonly endpoint: EndpointName;
+  observe(): PhoneObservation;
+  offHook(line?: number): Promise<void>;
+  onHook(line?: number): Promise<void>;
+  /** Dials digits (an E.164 number such as +14085551002 or an extension); goes off-hook first when idle. */
+  dial(digits: string, line?: number): Promise<void>;
+  /** Answers the ringing call (off-hook on the speaker or the Answer soft key). */
+  answer(line?: number): Promise<void>;
+  /** Ends the current call (EndCall soft key / on-hook). */
+  hangUp(line?: number): Promise<void>;
+}

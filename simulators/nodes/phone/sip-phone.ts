@@ -1,0 +1,533 @@
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
+import type { Core, Session } from 'sip.js';
+import { LabError } from '../../kernel/errors';
+import { child, childText, parseXml } from '../../protocols/xml';
+import type { Endpoint } from '../../transport/network';
+import type { NodeEnv } from '../node';
+import { NodeBase } from '../node';
+import { SeamSipTransport } from '../shared/seam-sip-transport';
+import type { LampState, Phone, PhoneCallState, PhoneLineObservation, PhoneObservation } from './phone';
+import { simulatedMediaFactory } from './simulated-media';
+import type { SimulatedMediaHandlerOptions } from './simulated-media';
+
+export type SipPhoneModel = '7971' | '7970';
+
+export interface SipPhoneConfig {
+  /** CUCM device name, e.g. SEP001122334455. */
+  readonly deviceName: string;
+  readonly model: SipPhoneModel;
+  readonly endpoint: '7971-sip' | '7970-sip';
+  /** CUCM's SIP endpoint (TCP 5060). */
+  readonly cucm: Endpoint;
+  readonly lines: readonly { readonly dn: string }[];
+}
+
+/**
+ * Cisco SIP firmware User-Agent strings ("Cisco-CP7971G/8.4"); the 7970/7971 ran SIP load 8.x in
+ * the CUCM 7.0 era (modelling choice; string shape from Cisco phone captures, e.g. "Cisco-CP7861/12.1.1").
+ */
+const USER_AGENT: Readonly<Record<SipPhoneModel, string>> = {
+  '7971': 'Cisco-CP7971G/8.4',
+  '7970': 'Cisco-CP7970G/8.4',
+};
+
+/** Device type codes CUCM knows the models by (protocols.md §3: 7970 = 30006, 7971 = 119). */
+const MODEL_CODE: Readonly<Record<SipPhoneModel, string>> = { '7971': '119', '7970': '30006' };
+
+const REMOTECC_REQUEST = 'application/x-cisco-remotecc-request+xml';
+/** Where the phone's transport keeps a `Refer-To: cid:…` value that sip.js cannot parse (see below). */
+const CID_REFER_TO_HEADER = 'X-Lab-Refer-To-Cid';
+const CID_REFER_TO_PLACEHOLDER = '<sip:refer-to-cid.invalid>';
+
+/**
+ * CUCM's remotecc REFERs point Refer-To at the body part (`Refer-To: cid:1234@10.1.1.1`, RFC 2392
+ * Content-ID URL; seen in Cisco phone captures). sip.js 0.21's parser accepts only SIP name-addrs in
+ * Refer-To and drops the whole request otherwise, so before sip.js sees a message this transport
+ * moves a cid: value into `X-Lab-Refer-To-Cid` and puts a placeholder SIP URI in Refer-To. Nothing
+ * else is changed, and only incoming messages are touched.
+ */
+export function moveCidReferTo(message: string): string {
+  const end = message.indexOf('\r\n\r\n');
+  if (end < 0) return message;
+  const head = message.slice(0, end);
+  const rewritten = head.replace(/^(Refer-To|r)[ \t]*:[ \t]*(<?cid:[^\r\n]*)$/gim, (_line, _name: string, value: string) => {
+    return `Refer-To: ${CID_REFER_TO_PLACEHOLDER}\r\n${CID_REFER_TO_HEADER}: ${value.trim()}`;
+  });
+  return rewritten === head ? message : rewritten + message.slice(end);
+}
+
+/** The lab's seam transport with the Refer-To cid: fix-up above applied to what it delivers to sip.js. */
+class CiscoPhoneSipTransport extends SeamSipTransport {
+  constructor(logger: unknown, options: unknown) {
+    super(logger, options);
+    let handler: ((message: string) => void) | undefined;
+    const deliver = (message: string): void => handler?.(moveCidReferTo(message));
+    Object.defineProperty(this, 'onMessage', {
+      configurable: true,
+      enumerable: true,
+      get: () => (handler ? deliver : undefined),
+      set: (h: ((message: string) => void) | undefined) => {
+        handler = h;
+      },
+    });
+  }
+}
+
+/** Remotecc soft keys this phone acts on; anything else is acknowledged and ignored. */
+type RemoteccSoftKey = 'Answer' | 'EndCall' | 'Hold' | 'Resume';
+const REMOTECC_SOFT_KEYS: readonly string[] = ['Answer', 'EndCall', 'Hold', 'Resume'] satisfies readonly RemoteccSoftKey[];
+
+interface Call {
+  readonly session: Inviter | Invitation;
+  readonly callId: string;
+  /** The far party (the dialled digits or the caller's user part). */
+  readonly peer: string;
+}
+
+interface Line {
+  readonly number: number;
+  readonly dn: string;
+  callState: PhoneCallState;
+  display: string;
+  call: Call | undefined;
+}
+
+/**
+ * A Cisco Unified IP Phone 7971G-GE / 7970G running SIP firmware, registered with CUCM: a sip.js
+ * UserAgent over the lab's network seam (one TCP connection to CUCM, as the phones keep), with
+ * simulated media (SDP only, no RTP). Line 1's DN is registered; calls land on and are placed from
+ * line 1 unless a line is named. One call per line: a second INVITE while the line is busy is
+ * answered 486 (modelling choice; the real phone offers call waiting).
+ *
+ * Third-party control by CUCM (click-to-dial, answer and hang-up on behalf of CUP / Communicator RCC)
+ * is modelled on Cisco's "remotecc" mechanism: CUCM sends the phone an out-of-dialog REFER, either
+ * with a plain `Refer-To: <sip:DEST@cucm>` (place a call to DEST) or with an
+ * `application/x-cisco-remotecc-request+xml` body naming a soft key and the dialog it applies to.
+ * Body shape from public Cisco interop code (the chan_sip "cisco-usecallmanager" patch and the
+ * res_pjsip_cisco_* modules); the phone answers 202 and does not send NOTIFYs (remotecc REFERs
+ * carry `Require: norefersub`, RFC 4488).
+ */
+export class SipPhone extends NodeBase implements Phone {
+  readonly hostName: string;
+  readonly deviceName: string;
+  readonly endpoint: '7971-sip' | '7970-sip';
+  private ua: UserAgent | undefined;
+  private registerer: Registerer | undefined;
+  private registered = false;
+  private readonly lineStates: Line[];
+  /** Every session not yet Terminated (what `leaks()` reports). */
+  private readonly live = new Set<Session>();
+
+  private constructor(
+    private readonly env: NodeEnv,
+    readonly config: SipPhoneConfig,
+  ) {
+    super();
+    this.hostName = env.network.hostName;
+    this.deviceName = config.deviceName;
+    this.endpoint = config.endpoint;
+    this.lineStates = config.lines.map((l, i) => ({ number: i + 1, dn: l.dn, callState: 'idle', display: '', call: undefined }));
+  }
+
+  /** Starts the user agent, connects to CUCM and registers line 1; resolves once registered. */
+  static async start(env: NodeEnv, config: SipPhoneConfig): Promise<SipPhone> {
+    const phone = new SipPhone(env, config);
+    try {
+      await phone.register();
+    } catch (error) {
+      await phone.shutdown().catch(() => undefined);
+      throw error instanceof LabError ? error : new LabError('UC_NODE', `${config.deviceName}: cannot start SIP phone`, { cause: error });
+    }
+    return phone;
+  }
+
+  observe(): PhoneObservation {
+    return {
+      deviceName: this.deviceName,
+      model: this.config.model,
+      protocol: 'sip',
+      registered: this.registered,
+      speaker: this.lineStates.some((l) => l.callState !== 'idle' && l.callState !== 'ringIn') ? 'on' : 'off',
+      lines: this.lineStates.map(
+        (l): PhoneLineObservation => ({
+          line: l.number,
+          dn: l.dn,
+          callState: l.callState,
+          ringer: l.callState === 'ringIn' ? 'on' : 'off',
+          lamp: lampOf(l.callState),
+          display: l.display,
+        }),
+      ),
+    };
+  }
+
+  /** Lifting the handset: answers a ringing call, else gives dial tone (local state only). */
+  async offHook(line = 1): Promise<void> {
+    const l = this.line(line);
+    if (l.callState === 'ringIn') return this.answer(line);
+    if (l.callState === 'idle') this.set(l, 'offHook', '');
+  }
+
+  async onHook(line = 1): Promise<void> {
+    await this.endCall(this.line(line));
+  }
+
+  async hangUp(line = 1): Promise<void> {
+    await this.endCall(this.line(line));
+  }
+
+  async dial(digits: string, line = 1): Promise<void> {
+    const l = this.line(line);
+    if (l.call) throw new LabError('UC_NODE', `${this.deviceName}: line ${line} is in a call, cannot dial ${digits}`);
+    await this.placeCall(l, digits);
+  }
+
+  async answer(line = 1): Promise<void> {
+    const l = this.line(line);
+    const call = l.call;
+    if (!call || !(call.session instanceof Invitation) || l.callState !== 'ringIn') {
+      throw new LabError('UC_NODE', `${this.deviceName}: no ringing call on line ${line} to answer`);
+    }
+    await this.acceptInvitation(l, call.session);
+  }
+
+  leaks(): string[] {
+    return [...this.live].map((s) => `${this.deviceName}: SIP session ${callIdOf(s)} still ${s.state}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.shutdown();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async register(): Promise<void> {
+    const { env, config } = this;
+    const line1 = config.lines[0];
+    if (!line1) throw new LabError('UC_CONFIG', `${config.deviceName}: a SIP phone needs at least one line`);
+    const uri = UserAgent.makeURI(`sip:${line1.dn}@${config.cucm.address}`);
+    if (!uri) throw new LabError('UC_CONFIG', `${config.deviceName}: bad line DN ${line1.dn}`);
+    const log = env.log;
+    const ua = new UserAgent({
+      uri,
+      transportConstructor: CiscoPhoneSipTransport,
+      transportOptions: { network: env.network, server: config.cucm, log },
+      viaHost: env.network.address,
+      hackViaTcp: true,
+      contactName: line1.dn,
+      contactParams: { transport: 'tcp' },
+      userAgentString: USER_AGENT[config.model],
+      sessionDescriptionHandlerFactory: simulatedMediaFactory({ address: env.network.address }),
+      logBuiltinEnabled: false,
+      logLevel: 'warn',
+      logConnector: (level, category, _label, content) => {
+        if (level === 'error' || level === 'warn') log.warn(`sip.js ${category}: ${content}`);
+      },
+      delegate: {
+        onInvite: (invitation) => this.onInvite(invitation),
+        onReferRequest: (request) => this.onReferRequest(request),
+      },
+    });
+    this.ua = ua;
+    await ua.start();
+    const mac = /^SEP([0-9A-F]{12})$/i.exec(config.deviceName)?.[1]?.toLowerCase() ?? '000000000000';
+    // Cisco SIP phones identify themselves to CUCM in the REGISTER Contact (seen in phone captures:
+    // `;+sip.instance="<urn:uuid:00000000-0000-0000-0000-MAC>";+u.sip!devicename.ccm.cisco.com="SEP…";
+    // +u.sip!model.ccm.cisco.com="…"`); CUCM matches the device by that name.
+    const registerer = new Registerer(ua, {
+      expires: 3600,
+      extraContactHeaderParams: [
+        `+sip.instance="<urn:uuid:00000000-0000-0000-0000-${mac}>"`,
+        `+u.sip!devicename.ccm.cisco.com="${config.deviceName}"`,
+        `+u.sip!model.ccm.cisco.com="${MODEL_CODE[config.model]}"`,
+      ],
+    });
+    this.registerer = registerer;
+    await new Promise<void>((resolve, reject) => {
+      let rejection: string | undefined;
+      registerer.stateChange.addListener((state) => {
+        if (state === RegistererState.Registered) {
+          this.registered = true;
+          resolve();
+        } else if (state === RegistererState.Unregistered || state === RegistererState.Terminated) {
+          this.registered = false;
+          // sip.js changes state before it calls the request delegate with the rejecting response.
+          void Promise.resolve().then(() =>
+            reject(new LabError('UC_NODE', `${config.deviceName}: REGISTER of ${line1.dn} failed: ${rejection ?? 'no response from CUCM'}`)),
+          );
+        }
+      });
+      registerer
+        .register({
+          requestDelegate: {
+            onReject: (response) => {
+              rejection = `rejected ${response.message.statusCode} ${response.message.reasonPhrase}`;
+            },
+          },
+        })
+        .catch((error: unknown) => reject(new LabError('UC_NODE', `${config.deviceName}: cannot send REGISTER`, { cause: error })));
+    });
+    env.log.info('registered', { dn: line1.dn, cucm: `${config.cucm.address}:${config.cucm.port}` });
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const l of this.lineStates) await this.endCall(l).catch(() => undefined);
+    const registerer = this.registerer;
+    this.registerer = undefined;
+    if (registerer) {
+      if (this.registered) await registerer.unregister().catch(() => undefined);
+      await registerer.dispose().catch(() => undefined);
+    }
+    this.registered = false;
+    const ua = this.ua;
+    this.ua = undefined;
+    if (ua) await ua.stop().catch(() => undefined);
+  }
+
+  private line(line: number): Line {
+    const l = this.lineStates[line - 1];
+    if (!l) throw new LabError('UC_NODE', `${this.deviceName}: no line ${line} (the phone has ${this.lineStates.length})`);
+    return l;
+  }
+
+  private set(l: Line, callState: PhoneCallState, display: string): void {
+    l.callState = callState;
+    l.display = display;
+    this.env.log.debug('line state', { line: l.number, callState, display });
+  }
+
+  private track(l: Line, call: Call): void {
+    l.call = call;
+    this.live.add(call.session);
+    call.session.stateChange.addListener((state) => {
+      if (state === SessionState.Established && l.call === call && l.callState !== 'hold') this.set(l, 'connected', 'Connected');
+      if (state === SessionState.Terminated) {
+        this.live.delete(call.session);
+        if (l.call !== call) return;
+        l.call = undefined;
+        if (l.callState !== 'busy') this.set(l, 'idle', '');
+      }
+    });
+  }
+
+  /** Goes off-hook on the speaker and sends the INVITE (to sip:DIGITS@cucm). */
+  private async placeCall(l: Line, digits: string): Promise<void> {
+    const ua = this.ua;
+    if (!ua) throw new LabError('UC_NODE', `${this.deviceName}: not started`);
+    const target = UserAgent.makeURI(`sip:${digits}@${this.config.cucm.address}`);
+    if (!target) throw new LabError('UC_NODE', `${this.deviceName}: cannot dial ${JSON.stringify(digits)}`);
+    this.set(l, 'offHook', '');
+    this.set(l, 'dialing', digits);
+    const inviter = new Inviter(ua, target);
+    const call: Call = { session: inviter, callId: inviter.request.callId, peer: digits };
+    this.track(l, call);
+    await inviter.invite({
+      requestDelegate: {
+        // RFC 3261 §21.1.2 180 Ringing: the far end is alerting; the phone plays ring-back.
+        onProgress: (response: Core.IncomingResponse) => {
+          const status = response.message.statusCode;
+          if ((status === 180 || status === 183) && l.call === call && l.callState === 'dialing') this.set(l, 'ringOut', `To ${digits}`);
+        },
+        onReject: (response: Core.IncomingResponse) => {
+          const status = response.message.statusCode;
+          this.env.log.info('outgoing call rejected', { to: digits, status });
+          // §21.4.7 486 Busy Here: the phone shows Busy and plays busy tone until hung up.
+          // (sip.js terminates the session before calling this delegate, so the line is idle by now.)
+          if (status === 486 && (l.call === undefined || l.call === call)) this.set(l, 'busy', 'Busy');
+        },
+      },
+    });
+  }
+
+  private async acceptInvitation(l: Line, invitation: Invitation): Promise<void> {
+    this.set(l, 'offHook', l.display);
+    await invitation.accept();
+    if (l.call?.session === invitation && invitation.state === SessionState.Established) this.set(l, 'connected', 'Connected');
+  }
+
+  /** EndCall soft key / hanging up: BYE when established, CANCEL when ringing out, 603 when ringing in. */
+  private async endCall(l: Line): Promise<void> {
+    const call = l.call;
+    if (!call) {
+      if (l.callState !== 'idle') this.set(l, 'idle', '');
+      return;
+    }
+    const session = call.session;
+    switch (session.state) {
+      case SessionState.Initial:
+      case SessionState.Establishing:
+        if (session instanceof Inviter) {
+          // §9.1: a CANCEL ends a request that has no final response yet.
+          await session.cancel();
+        } else {
+          // §21.6.2 603 Decline: "the callee's machine was successfully contacted but the user
+          // explicitly does not wish to or cannot participate."
+          await session.reject({ statusCode: 603 });
+        }
+        break;
+      case SessionState.Established:
+        // §15.1.1: "The caller's UA MAY send a BYE for either confirmed or early dialogs, and the
+        // callee's UA MAY send a BYE on confirmed dialogs".
+        await session.bye();
+        break;
+      default:
+        break;
+    }
+    if (l.call === call) l.call = undefined;
+    this.set(l, 'idle', '');
+  }
+
+  private onInvite(invitation: Invitation): void {
+    const l = this.lineStates[0];
+    const from = invitation.remoteIdentity.uri.user ?? invitation.remoteIdentity.uri.host;
+    if (!l || l.call || (l.callState !== 'idle' && l.callState !== 'offHook')) {
+      // §21.4.7 486 Busy Here; modelling choice: no call waiting.
+      this.env.log.info('incoming call while busy rejected 486', { from });
+      void invitation.reject({ statusCode: 486 });
+      return;
+    }
+    // sip.js has already sent 180 Ringing (sendInitialProvisionalResponse).
+    const call: Call = { session: invitation, callId: invitation.request.callId, peer: from };
+    this.track(l, call);
+    this.set(l, 'ringIn', `From ${from}`);
+    this.env.log.info('incoming call', { from, callId: call.callId });
+  }
+
+  /** Out-of-dialog REFER from CUCM: click-to-dial or a remotecc soft key. */
+  private onReferRequest(request: Core.IncomingReferRequest): void {
+    const message = request.message;
+    const contentType = (message.getHeader('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (contentType === REMOTECC_REQUEST) {
+      this.onRemotecc(request, message.body);
+      return;
+    }
+    if (message.hasHeader(CID_REFER_TO_HEADER)) {
+      // Modelling choice: a Refer-To naming a body part needs a remotecc body to act on.
+      this.env.log.warn('REFER to a cid: without a remotecc body rejected 400', { referTo: message.getHeader(CID_REFER_TO_HEADER) });
+      request.reject({ statusCode: 400 });
+      return;
+    }
+    // RFC 3515 §2.4.1: "An agent responding to a REFER method MUST return a 400 (Bad Request) if
+    // the request contained zero or more than one Refer-To header field values."
+    const referTo = message.getHeaders('refer-to');
+    const value = referTo.length === 1 ? referTo[0] : undefined;
+    const target = value === undefined ? undefined : UserAgent.makeURI((/<([^>]*)>/.exec(value)?.[1] ?? value).trim());
+    if (!target || !target.user) {
+      this.env.log.warn('REFER without a usable Refer-To rejected 400', { referTo: referTo.join(', ') });
+      request.reject({ statusCode: 400 });
+      return;
+    }
+    const l = this.lineStates[0];
+    if (!l || l.call || (l.callState !== 'idle' && l.callState !== 'offHook')) {
+      // Modelling choice: no free line to place the call on.
+      request.reject({ statusCode: 486 });
+      return;
+    }
+    // RFC 3515 §2.4.2: "The agent receiving a REFER ... SHOULD respond with 202 Accepted".
+    request.accept({ statusCode: 202 });
+    const digits = target.user;
+    this.env.log.info('REFER: placing call', { to: digits });
+    this.placeCall(l, digits).catch((error: unknown) => {
+      this.env.log.warn('REFER: call could not be placed', { to: digits, error: String(error) });
+    });
+  }
+
+  /**
+   * Remotecc soft-key request (Cisco proprietary, modelled):
+   * `<x-cisco-remotecc-request><softkeyeventmsg><softkeyevent>Answer</softkeyevent>
+   *  <dialogid><callid>…</callid><localtag>…</localtag><remotetag>…</remotetag></dialogid>…`.
+   * The dialog is found by Call-ID only.
+   */
+  private onRemotecc(request: Core.IncomingReferRequest, body: string): void {
+    const parsed = parseXml(body);
+    if (!parsed.ok) {
+      this.env.log.warn('malformed remotecc body rejected 400', { error: parsed.error.message });
+      request.reject({ statusCode: 400 });
+      return;
+    }
+    const root = parsed.value;
+    const softkey = child(root, 'softkeyeventmsg');
+    if (root.name !== 'x-cisco-remotecc-request' || !softkey) {
+      request.accept({ statusCode: 202 });
+      this.env.log.info('remotecc request ignored (not a soft key event)', { request: root.children[0]?.name ?? root.name });
+      return;
+    }
+    const key = childText(softkey, 'softkeyevent');
+    if (!key) {
+      this.env.log.warn('remotecc soft key event without <softkeyevent> rejected 400');
+      request.reject({ statusCode: 400 });
+      return;
+    }
+    request.accept({ statusCode: 202 });
+    if (!REMOTECC_SOFT_KEYS.includes(key)) {
+      this.env.log.info('remotecc soft key ignored', { softkey: key });
+      return;
+    }
+    const callId = childText(softkey, 'dialogid', 'callid');
+    const l = this.lineStates.find((x) => x.call !== undefined && x.call.callId === callId);
+    const call = l?.call;
+    if (!l || !call) {
+      this.env.log.warn('remotecc soft key for an unknown dialog ignored', { softkey: key, callId });
+      return;
+    }
+    this.pressSoftKey(l, call, key as RemoteccSoftKey).catch((error: unknown) => {
+      this.env.log.warn('remotecc soft key failed', { softkey: key, callId, error: String(error) });
+    });
+  }
+
+  private async pressSoftKey(l: Line, call: Call, key: RemoteccSoftKey): Promise<void> {
+    const session = call.session;
+    switch (key) {
+      case 'Answer':
+        if (session instanceof Invitation && l.callState === 'ringIn') await this.acceptInvitation(l, session);
+        else this.env.log.info('remotecc Answer for a call that is not ringing ignored', { callId: call.callId });
+        return;
+      case 'EndCall':
+        await this.endCall(l);
+        return;
+      case 'Hold':
+        if (l.callState !== 'connected') return;
+        await this.reinvite(l, session, true);
+        return;
+      case 'Resume':
+        if (l.callState !== 'hold') return;
+        await this.reinvite(l, session, false);
+        return;
+    }
+  }
+
+  /** RFC 3264 §8.4 hold / resume: a re-INVITE offering a=sendonly, then a=sendrecv. */
+  private async reinvite(l: Line, session: Session, hold: boolean): Promise<void> {
+    const options: SimulatedMediaHandlerOptions = { hold };
+    await session.invite({
+      sessionDescriptionHandlerOptions: options,
+      requestDelegate: {
+        onAccept: () => {
+          if (l.call?.session === session) this.set(l, hold ? 'hold' : 'connected', hold ? 'Hold' : 'Connected');
+        },
+      },
+    });
+  }
+}
+
+/**
+ * Line lamp: blinking while the line rings, steady while it is in use; a held line winks (as CUCM
+ * drives the SCCP phones' line lamps with SetLamp; modelling choice for the SIP phone).
+ */
+function lampOf(state: PhoneCallState): LampState {
+  switch (state) {
+    case 'idle':
+      return 'off';
+    case 'ringIn':
+      return 'blink';
+    case 'hold':
+      return 'wink';
+    default:
+      return 'on';
+  }
+}
+
+function callIdOf(session: Session): string {
+  if (session instanceof Inviter || session instanceof Invitation) return session.request.callId;
+  return session.id;
+}

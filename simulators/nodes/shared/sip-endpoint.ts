@@ -1,0 +1,155 @@
+import {
+  SipStreamFramer,
+  SipTransactionLayer,
+  createResponse,
+  encodeSipMessage,
+  parseSipMessage,
+  SipHeaders,
+  expandHeaderName,
+} from '../../protocols/sip';
+import type { SipMessage, SipRequest, SipTarget, SipTransactionLayerDelegate } from '../../protocols/sip';
+import type { TcpConnection, UdpSocket } from '../../transport/network';
+import { formatEndpoint } from '../../transport/network';
+import type { NodeEnv } from '../node';
+
+export interface SipEndpointOptions {
+  port: number;
+  delegate: SipTransactionLayerDelegate;
+}
+
+/**
+ * The SIP transport of a server node (OCS front end, CUP, CUCM line side): UDP and TCP on one port,
+ * RFC 3261 §18 stream framing on TCP, connection reuse (responses and requests to a registered
+ * client go over the connection it opened), and the transaction layer on top. A message that does
+ * not parse gets `400 Bad Request` when enough of it is readable to address a response (§8.2.2
+ * leaves the rest to the implementation), and is logged either way.
+ */
+export class SipEndpoint {
+  readonly layer: SipTransactionLayer;
+  private udp: UdpSocket | undefined;
+  private readonly connections = new Map<string, TcpConnection>();
+  private readonly pending = new Map<string, Promise<TcpConnection>>();
+  private closers: (() => void)[] = [];
+  readonly malformed: { t: number; from: string; error: string }[] = [];
+
+  private constructor(private readonly env: NodeEnv, readonly port: number, delegate: SipTransactionLayerDelegate) {
+    this.layer = new SipTransactionLayer({
+      clock: env.clock,
+      random: env.random,
+      sentBy: { host: env.network.address, port },
+      send: (message, target) => this.send(message, target),
+      delegate,
+      log: env.log,
+    });
+  }
+
+  static async start(env: NodeEnv, options: SipEndpointOptions): Promise<SipEndpoint> {
+    const endpoint = new SipEndpoint(env, options.port, options.delegate);
+    const udp = await env.network.bindUdp(options.port);
+    endpoint.udp = udp;
+    udp.onDatagram((data, from) => endpoint.receiveBytes(data, { address: from.address, port: from.port, transport: 'UDP' }));
+    const server = await env.network.listenTcp(options.port, (connection) => endpoint.adopt(connection));
+    endpoint.closers.push(() => udp.close(), () => server.close());
+    return endpoint;
+  }
+
+  get address(): string {
+    return this.env.network.address;
+  }
+
+  /** True when the TCP connection a message came in on is still open. */
+  isOpen(connectionId: string): boolean {
+    const c = this.connections.get(connectionId);
+    return c !== undefined && !c.closed;
+  }
+
+  /** Puts a message on the wire: over the named connection, an open one to the target, or a new one. */
+  send(message: SipMessage, target: SipTarget): void {
+    const bytes = encodeSipMessage(message);
+    if (target.transport === 'UDP') {
+      this.udp?.send({ address: target.address, port: target.port }, bytes);
+      return;
+    }
+    const byId = target.connectionId ? this.connections.get(target.connectionId) : undefined;
+    if (byId && !byId.closed) {
+      byId.write(bytes);
+      return;
+    }
+    const open = [...this.connections.values()].find((c) => !c.closed && c.remote.address === target.address && c.remote.port === target.port);
+    if (open) {
+      open.write(bytes);
+      return;
+    }
+    const key = `${target.address}:${target.port}`;
+    let connecting = this.pending.get(key);
+    if (!connecting) {
+      connecting = this.env.network.connectTcp({ address: target.address, port: target.port }).then((c) => {
+        this.pending.delete(key);
+        this.adopt(c);
+        return c;
+      });
+      connecting.catch((e: unknown) => {
+        this.pending.delete(key);
+        this.env.log.warn('SIP TCP connect failed', { target: key, error: e instanceof Error ? e.message : String(e) });
+      });
+      this.pending.set(key, connecting);
+    }
+    connecting.then((c) => c.write(bytes)).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.layer.dispose();
+    for (const c of this.connections.values()) c.end();
+    this.connections.clear();
+    for (const close of this.closers) close();
+    this.closers = [];
+  }
+
+  private adopt(connection: TcpConnection): void {
+    this.connections.set(connection.id, connection);
+    const framer = new SipStreamFramer();
+    const source: SipTarget = { address: connection.remote.address, port: connection.remote.port, transport: 'TCP', connectionId: connection.id };
+    connection.onData((bytes) => {
+      for (const result of framer.push(bytes)) {
+        if (result.ok) this.layer.receive(result.value, source);
+        else this.reject(result.error.message, undefined, source);
+      }
+      if (framer.unusable) connection.end();
+    });
+    connection.onClose(() => this.connections.delete(connection.id));
+  }
+
+  private receiveBytes(data: Uint8Array, source: SipTarget): void {
+    const parsed = parseSipMessage(data);
+    if (parsed.ok) this.layer.receive(parsed.value, source);
+    else this.reject(parsed.error.message, data, source);
+  }
+
+  /** Answers an unparseable request 400 when its addressing headers can be read. */
+  private reject(error: string, data: Uint8Array | undefined, source: SipTarget): void {
+    this.malformed.push({ t: this.env.clock.now(), from: formatEndpoint(source), error });
+    this.env.log.warn('malformed SIP message', { from: formatEndpoint(source), error });
+    if (!data) return;
+    const request = salvageRequest(new TextDecoder().decode(data));
+    if (!request) return;
+    const response = createResponse(request, 400, 'Bad Request');
+    const reason = error.replace(/[\r\n"]/g, ' ').slice(0, 120);
+    response.headers.set('Warning', `399 ${this.env.network.address} "${reason}"`);
+    this.send(response, source);
+  }
+}
+
+/** The addressing headers of a request whose parse failed, enough to build a 400 (§8.2.6). */
+function salvageRequest(text: string): SipRequest | undefined {
+  const lines = text.split(/\r?\n/);
+  const start = /^([A-Z]+) (\S+) SIP\/2\.0$/i.exec(lines[0] ?? '');
+  if (!start || start[1]?.toUpperCase() === 'ACK') return undefined;
+  const headers = new SipHeaders();
+  for (const line of lines.slice(1)) {
+    if (line === '') break;
+    const m = /^(Via|v|From|f|To|t|Call-ID|i|CSeq):\s*(.*)$/i.exec(line);
+    if (m) headers.append(expandHeaderName(m[1] as string), m[2] as string);
+  }
+  for (const required of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) if (!headers.has(required)) return undefined;
+  return { kind: 'request', method: (start[1] as string).toUpperCase(), uri: start[2] as string, headers, body: '' };
+}

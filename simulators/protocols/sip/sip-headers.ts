@@ -1,0 +1,211 @@
+/**
+ * The header section of a SIP message (RFC 3261 §7.3): an ordered list of (name, value) fields.
+ */
+
+/**
+ * RFC 3261 §7.3.3: "SIP provides a mechanism to represent common header field names in an
+ * abbreviated form." (compact forms from §20 and the IANA SIP parameters registry: o Event,
+ * u Allow-Events, r Refer-To (RFC 3515), b Referred-By (RFC 3892), x Session-Expires (RFC 4028)).
+ */
+export const COMPACT_HEADER_NAMES: Readonly<Record<string, string>> = {
+  i: 'Call-ID',
+  f: 'From',
+  t: 'To',
+  v: 'Via',
+  m: 'Contact',
+  l: 'Content-Length',
+  c: 'Content-Type',
+  k: 'Supported',
+  e: 'Content-Encoding',
+  s: 'Subject',
+  o: 'Event',
+  u: 'Allow-Events',
+  r: 'Refer-To',
+  b: 'Referred-By',
+  x: 'Session-Expires',
+};
+
+/** Full header name for a compact form; other names are returned unchanged. */
+export function expandHeaderName(name: string): string {
+  return name.length === 1 ? (COMPACT_HEADER_NAMES[name.toLowerCase()] ?? name) : name;
+}
+
+/**
+ * RFC 3261 §7.3.1: "Multiple header field rows with the same field-name MAY be present in a message
+ * if and only if the entire field-value for that header field is defined to be a comma-separated
+ * list". These are the list-valued headers the lab meets; others (Date, WWW-Authenticate, ...)
+ * contain commas that are not separators and are never split.
+ */
+const LIST_HEADERS = new Set(
+  [
+    'via',
+    'route',
+    'record-route',
+    'contact',
+    'path',
+    'service-route',
+    'allow',
+    'supported',
+    'require',
+    'proxy-require',
+    'unsupported',
+    'accept',
+    'accept-encoding',
+    'accept-language',
+    'allow-events',
+    'content-encoding',
+    'in-reply-to',
+  ],
+);
+
+export function isListHeader(name: string): boolean {
+  return LIST_HEADERS.has(expandHeaderName(name).toLowerCase());
+}
+
+/**
+ * Splits a comma-separated header value into its elements, ignoring commas inside quoted strings
+ * (RFC 3261 §25.1 quoted-string, with quoted-pair escapes) and inside `<...>` (name-addr URIs).
+ */
+export function splitHeaderValues(value: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let inQuotes = false;
+  let inAngle = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (inQuotes) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inQuotes = false;
+    } else if (ch === '"') inQuotes = true;
+    else if (ch === '<') inAngle = true;
+    else if (ch === '>') inAngle = false;
+    else if (ch === ',' && !inAngle) {
+      out.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start).trim());
+  return out.filter((v) => v.length > 0);
+}
+
+const same = (a: string, b: string): boolean => expandHeaderName(a).toLowerCase() === expandHeaderName(b).toLowerCase();
+
+export class SipHeaders implements Iterable<[string, string]> {
+  private readonly fields: [string, string][];
+
+  constructor(fields: Iterable<readonly [string, string]> = []) {
+    this.fields = [...fields].map(([n, v]) => [expandHeaderName(n), v]);
+  }
+
+  /** First value of the header (the first element of a comma-separated list header), case-insensitive. */
+  get(name: string): string | undefined {
+    return this.getAll(name)[0];
+  }
+
+  /** Every value, in order; list headers (Via, Route, Record-Route, Contact ...) are split on commas. */
+  getAll(name: string): string[] {
+    const split = isListHeader(name);
+    const out: string[] = [];
+    for (const [n, v] of this.fields) {
+      if (!same(n, name)) continue;
+      if (split) out.push(...splitHeaderValues(v));
+      else out.push(v);
+    }
+    return out;
+  }
+
+  has(name: string): boolean {
+    return this.fields.some(([n]) => same(n, name));
+  }
+
+  /** Replaces every field of that name with one field, at the position of the first (else at the end). */
+  set(name: string, value: string): this {
+    const full = expandHeaderName(name);
+    const first = this.fields.findIndex(([n]) => same(n, full));
+    if (first < 0) {
+      this.fields.push([full, value]);
+      return this;
+    }
+    const keptName = (this.fields[first] as [string, string])[0];
+    this.remove(full);
+    this.fields.splice(first, 0, [keptName, value]);
+    return this;
+  }
+
+  append(name: string, value: string): this {
+    this.fields.push([expandHeaderName(name), value]);
+    return this;
+  }
+
+  /** Inserts a field before the first field of that name (at the top when there is none). */
+  prepend(name: string, value: string): this {
+    const full = expandHeaderName(name);
+    const first = this.fields.findIndex(([n]) => same(n, full));
+    this.fields.splice(first < 0 ? 0 : first, 0, [full, value]);
+    return this;
+  }
+
+  remove(name: string): this {
+    for (let i = this.fields.length - 1; i >= 0; i--) {
+      if (same((this.fields[i] as [string, string])[0], name)) this.fields.splice(i, 1);
+    }
+    return this;
+  }
+
+  /**
+   * Removes the first value of a list header (the top Via, the top Route), keeping any other
+   * values that shared its field row. Returns the removed value.
+   */
+  removeFirstValue(name: string): string | undefined {
+    const i = this.fields.findIndex(([n]) => same(n, name));
+    if (i < 0) return undefined;
+    const [n, v] = this.fields[i] as [string, string];
+    const values = isListHeader(name) ? splitHeaderValues(v) : [v];
+    const [first, ...rest] = values;
+    if (rest.length === 0) this.fields.splice(i, 1);
+    else this.fields[i] = [n, rest.join(', ')];
+    return first;
+  }
+
+  /** Removes the last value of a list header (used when a strict-routed Route is consumed). */
+  removeLastValue(name: string): string | undefined {
+    let i = -1;
+    this.fields.forEach(([n], idx) => {
+      if (same(n, name)) i = idx;
+    });
+    if (i < 0) return undefined;
+    const [n, v] = this.fields[i] as [string, string];
+    const values = isListHeader(name) ? splitHeaderValues(v) : [v];
+    const last = values.pop();
+    if (values.length === 0) this.fields.splice(i, 1);
+    else this.fields[i] = [n, values.join(', ')];
+    return last;
+  }
+
+  /** Replaces the first value of a list header (e.g. to add `received=` to the top Via). */
+  replaceFirstValue(name: string, value: string): this {
+    const i = this.fields.findIndex(([n]) => same(n, name));
+    if (i < 0) return this.append(name, value);
+    const [n, v] = this.fields[i] as [string, string];
+    const values = isListHeader(name) ? splitHeaderValues(v) : [v];
+    values[0] = value;
+    this.fields[i] = [n, values.join(', ')];
+    return this;
+  }
+
+  clone(): SipHeaders {
+    return new SipHeaders(this.fields.map(([n, v]) => [n, v] as [string, string]));
+  }
+
+  get size(): number {
+    return this.fields.length;
+  }
+
+  entries(): [string, string][] {
+    return this.fields.map(([n, v]) => [n, v]);
+  }
+
+  [Symbol.iterator](): Iterator<[string, string]> {
+    return this.entries()[Symbol.iterator]();
+  }
+}

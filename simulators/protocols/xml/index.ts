@@ -1,0 +1,13 @@
+export {
+  parseXml,
+  serializeXml,
+  escapeText,
+  escapeAttribute,
+  el,
+  child,
+  children,
+  childText,
+  type XmlElement,
+  type ParseXmlOptions,
+  type SerializeXmlOptions,
+} from './xml';
