@@ -31,6 +31,10 @@ export type { CupConfig } from './nodes/cup/cup';
 export { OcClient } from './nodes/oc-client/oc-client';
 export type { OcClientConfig, OcObservation } from './nodes/oc-client/oc-client';
 export type { Phone, PhoneObservation, PhoneLineObservation, EndpointName } from './nodes/phone/phone';
+export { Cucm } from './nodes/cucm/cucm';
+export type { CucmConfig } from './nodes/cucm/cucm-config';
+export { SccpPhone } from './nodes/phone/sccp-phone';
+export { SipPhone } from './nodes/phone/sip-phone';
 
 export { SipStreamFramer, parseSipMessage, serializeSipMessage } from './protocols/sip';
 export type { SipMessage } from './protocols/sip';

@@ -17,6 +17,8 @@ export interface CellRunOptions {
   seed: number;
   lab: Lab;
   claims: ReadonlyMap<string, Claim>;
+  /** Sockets runtime: loopback block for the hosts (default 127.0.1). */
+  addressPrefix?: string;
 }
 
 export interface CellFailure {
@@ -65,7 +67,12 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
   let crash: string | undefined;
   let leaks: string[] = [];
   try {
-    runtime = await LabRuntime.start(options.lab, { runtime: options.runtime, seed: options.seed, capture });
+    runtime = await LabRuntime.start(options.lab, {
+      runtime: options.runtime,
+      seed: options.seed,
+      capture,
+      ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}),
+    });
     for (const h of runtime.network.hosts()) hostByAddress.set(h.address, h.hostName);
     const executor = new StepExecutor(runtime, cell);
     for (const step of cell.steps) {
@@ -101,13 +108,14 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     ...(crash && !failure ? { failedStep: 'run', expected: 'the scenario runs to its end with no leak', observed: crash } : {}),
     durationMs: Date.now() - started,
   };
+  const events = capture.events;
   return {
     result,
     ...(failure ? { failure } : {}),
     ...(crash ? { crash } : {}),
     leaks,
-    events: capture.events,
-    hosts: orderHosts(capture.events),
+    events,
+    hosts: orderHosts(events),
     pcap: capture.pcap.toBytes(),
     logs: runtime ? runtime.log.records : [],
   };

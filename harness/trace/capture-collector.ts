@@ -35,7 +35,8 @@ type Framer = (bytes: Uint8Array) => string[];
  */
 export class CaptureCollector implements CaptureSink {
   readonly pcap = new PcapWriter();
-  readonly events: WireEvent[] = [];
+  /** Events with host addresses; names are looked up when read, once every host is known. */
+  private readonly raw: WireEvent[] = [];
   private readonly ipIds = new IpIdAllocator();
   private readonly tcp = new TcpFlowTracker({ ipIds: this.ipIds });
   private readonly flows = new Map<string, Flow>();
@@ -75,8 +76,12 @@ export class CaptureCollector implements CaptureSink {
     for (const p of this.tcp.close(connectionId, fromClient)) this.pcap.add(this.epochMs + t, p);
   }
 
+  get events(): WireEvent[] {
+    return this.raw.map((e) => ({ ...e, from: this.hostOf(e.from), to: this.hostOf(e.to) }));
+  }
+
   private event(t: number, src: Endpoint, dst: Endpoint, protocol: WireProtocol, summary: string): void {
-    this.events.push({ t, from: this.hostOf(src.address), to: this.hostOf(dst.address), protocol, summary });
+    this.raw.push({ t, from: src.address, to: dst.address, protocol, summary });
   }
 }
 

@@ -5,7 +5,8 @@ import type { CucmConfigStore } from './cucm-config';
 /** A leg's state, in the words of CTI CallEvent (and the SCCP CallState a phone shows). */
 export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'idle';
 export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'normalClearing' | 'unreachable';
-export type CallPhase = 'collecting' | 'alerting' | 'connected' | 'released';
+/** `rejected`: digit analysis or the called line refused the call; the caller hears reorder or busy until on-hook. */
+export type CallPhase = 'collecting' | 'rejected' | 'alerting' | 'connected' | 'released';
 
 /**
  * What call control asks of the signalling that owns a leg (the SCCP station server or the SIP line
@@ -260,6 +261,7 @@ export class CallControl {
     // No pattern can match: CUCM plays reorder at once.
     this.log.info('digit analysis: no match', { digits, callId: call.id });
     call.calledParty = digits;
+    call.phase = 'rejected';
     call.origin.driver.signal(call.origin, call, { kind: 'invalidNumber' });
     return 'invalidNumber';
   }
@@ -285,12 +287,14 @@ export class CallControl {
     if (!appearance) {
       // The DN exists but no appearance is registered: CUCM treats the called party as unreachable
       // and the caller hears reorder (modelled).
+      call.phase = 'rejected';
       call.origin.driver.signal(call.origin, call, { kind: 'invalidNumber' });
       return 'invalidNumber';
     }
     call.calledName = appearance.record.display;
     const inUse = this.legsOn(appearance.phone.name, appearance.line).length;
     if (inUse >= appearance.record.busyTrigger) {
+      call.phase = 'rejected';
       origin.driver.signal(origin, call, { kind: 'busy' });
       this.setState(origin, call, 'busy', 'busy');
       return 'busy';

@@ -97,10 +97,17 @@ class CtiProvider {
       // Responses go before the events the request caused (JTAPI delivers the request's result first).
       this.deferred = [];
       const response = this.manager.handle(this, message);
-      this.write(response, invokeId);
       const events = this.deferred;
       this.deferred = undefined;
-      for (const e of events) this.write(e, 0);
+      // Response and the events it caused leave in one TCP write (modelled).
+      const frames = [encodeCti(response, invokeId), ...events.map((e) => encodeCti(e, 0))];
+      const data = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+      let at = 0;
+      for (const f of frames) {
+        data.set(f, at);
+        at += f.length;
+      }
+      if (!this.connection.closed) this.connection.write(data);
     }
   }
 

@@ -31,18 +31,29 @@ export class CucmTestLab {
   }
 
   startCucm(config: CucmConfig): Promise<Cucm> {
-    return Cucm.start(this.env('cucm', CUCM_ADDRESS), config);
+    return this.drive(Cucm.start(this.env('cucm', CUCM_ADDRESS), config));
   }
 
   startPhone(deviceName: string, model: SccpPhoneModel, dns: string[]): Promise<SccpPhone> {
     const n = this.nextHost++;
-    return SccpPhone.start(this.env(`phone-${n}`, `10.1.2.${n}`), {
+    return this.drive(SccpPhone.start(this.env(`phone-${n}`, `10.1.2.${n}`), {
       deviceName,
       model,
       endpoint: `${model}-sccp`,
       cucm: { address: CUCM_ADDRESS, port: 2000 },
       lines: dns.map((dn) => ({ dn })),
+    }));
+  }
+
+  /** Runs virtual time until `promise` settles (a TCP connect waits for the link latency on the clock). */
+  async drive<T>(promise: Promise<T>, withinMs = 5_000): Promise<T> {
+    let done = false;
+    const tracked = promise.finally(() => {
+      done = true;
     });
+    tracked.catch(() => undefined);
+    await this.clock.runUntil(() => done, this.clock.now() + withinMs);
+    return tracked;
   }
 
   async until(cond: () => boolean, withinMs = 5_000): Promise<void> {
@@ -52,7 +63,7 @@ export class CucmTestLab {
 
   async ctiClient(): Promise<CtiTestClient> {
     const host = this.net.addHost('cup', '10.1.1.20');
-    const connection = await host.connectTcp({ address: CUCM_ADDRESS, port: 2748 });
+    const connection = await this.drive(host.connectTcp({ address: CUCM_ADDRESS, port: 2748 }));
     return new CtiTestClient(connection);
   }
 }

@@ -6,6 +6,7 @@ import { CucmConfigStore } from './cucm-config';
 import type { CucmConfig } from './cucm-config';
 import { CtiManager } from './cti-manager';
 import type { CtiProviderObservation, ThirdPartyControl } from './cti-manager';
+import { SipLineServer } from './sip-line-server';
 import { StationServer } from './station-server';
 
 export interface CucmDeviceObservation {
@@ -41,8 +42,8 @@ export interface CucmObservation {
 const legView = (l: CallLeg): CucmLegObservation => ({ deviceName: l.deviceName, line: l.line, dn: l.dn, state: l.state });
 
 /**
- * Cisco Unified Communications Manager 7.0(2) as a lab node: SCCP station server (TCP 2000), call
- * control with digit analysis, CTIManager (TCP 2748), and a typed configuration API (`config`)
+ * Cisco Unified Communications Manager 7.0(2) as a lab node: SCCP station server (TCP 2000), SIP
+ * line side (UDP/TCP 5060), call control with digit analysis, CTIManager (TCP 2748), and a typed configuration API (`config`)
  * mirroring CUCM Administration.
  */
 export class Cucm extends NodeBase {
@@ -51,6 +52,7 @@ export class Cucm extends NodeBase {
   private readonly callControl: CallControl;
   private readonly stations: StationServer;
   private readonly cti: CtiManager;
+  private readonly sipLines: SipLineServer;
 
   private constructor(private readonly env: NodeEnv, config: CucmConfig) {
     super();
@@ -58,6 +60,7 @@ export class Cucm extends NodeBase {
     this.config = new CucmConfigStore(config);
     this.callControl = new CallControl(this.config, env.clock, env.log.child('callcontrol'));
     this.stations = new StationServer(this.hostName, this.config, this.callControl, env.clock, env.log.child('sccp'));
+    this.sipLines = new SipLineServer(env, this.config, this.callControl);
     this.cti = new CtiManager(this.config, this.callControl, (name) => this.thirdPartyControl(name), env.clock, env.log.child('cti'));
     this.config.delegate = {
       onPhoneRemoved: (name) => {
@@ -70,6 +73,7 @@ export class Cucm extends NodeBase {
   static async start(env: NodeEnv, config: CucmConfig): Promise<Cucm> {
     const cucm = new Cucm(env, config);
     await cucm.stations.listen(env.network);
+    await cucm.sipLines.listen();
     await cucm.cti.listen(env.network);
     env.log.info('CUCM started', { version: cucm.config.version, address: env.network.address });
     return cucm;
@@ -83,7 +87,7 @@ export class Cucm extends NodeBase {
   observe(): CucmObservation {
     return {
       version: this.config.version,
-      devices: this.stations.observe(),
+      devices: [...this.stations.observe(), ...this.sipLines.observe()],
       calls: this.callControl.activeCalls().map((c) => ({
         callId: String(c.id),
         callingParty: c.callingParty,
@@ -97,13 +101,14 @@ export class Cucm extends NodeBase {
   }
 
   leaks(): string[] {
-    return [...this.callControl.leaks(), ...this.cti.leaks()];
+    return [...this.callControl.leaks(), ...this.cti.leaks(), ...this.sipLines.leaks()];
   }
 
   async stop(): Promise<void> {
     this.cti.close();
     this.stations.close();
     this.callControl.clearAll();
+    await this.sipLines.close();
   }
 
   private thirdPartyControl(deviceName: string): ThirdPartyControl | undefined {
@@ -122,6 +127,6 @@ export class Cucm extends NodeBase {
         forwardingChanged: (name, line) => stations.forwardStat(name, line),
       };
     }
-    return undefined;
+    return this.sipLines.thirdPartyControl(deviceName);
   }
 }

@@ -89,12 +89,34 @@ class StationSession implements LegDriver {
     return this.phone !== undefined && this.server.sessionOf(this.phone.name) === this;
   }
 
+  private outgoing: Uint8Array[] = [];
+
+  /**
+   * Queues a message; everything queued during one handler goes out in one TCP write, as CUCM's
+   * station messages for one event share a segment (modelled), so a peer sees them together.
+   */
   send(message: SccpMessage): void {
-    this.connection.write(encodeSccp(message));
+    if (this.outgoing.length === 0) queueMicrotask(() => this.flush());
+    this.outgoing.push(encodeSccp(message));
+  }
+
+  private flush(): void {
+    const chunks = this.outgoing;
+    this.outgoing = [];
+    if (chunks.length === 0 || this.connection.closed) return;
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const data = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      data.set(c, at);
+      at += c.length;
+    }
+    this.connection.write(data);
   }
 
   close(): void {
     this.server.clock.clearTimer(this.watchdog);
+    this.flush();
     this.connection.end();
   }
 

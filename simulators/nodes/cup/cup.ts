@@ -223,7 +223,6 @@ export class Cup extends NodeBase {
     this.rcc.set(dialog.id, session);
     const response = this.cstaResponse(request, { type: 'RequestSystemStatusResponse', systemStatus: this.systemStatus() }, dialog);
     response.headers.set('Contact', contact);
-    for (const rr of request.headers.getAll('Record-Route')) response.headers.append('Record-Route', rr);
     tx.respond(response);
   }
 

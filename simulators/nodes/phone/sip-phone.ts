@@ -221,9 +221,16 @@ export class SipPhone extends NodeBase implements Phone {
       logBuiltinEnabled: false,
       logLevel: 'warn',
       logConnector: (level, category, _label, content) => {
+        // sip.js warns on every out-of-dialog REFER, which is how CUCM drives this phone: not news.
+        if (content.startsWith('Received an out of dialog REFER')) return;
         if (level === 'error' || level === 'warn') log.warn(`sip.js ${category}: ${content}`);
       },
       delegate: {
+        onDisconnect: () => {
+          // TODO: the real phone re-registers (and fails over to its backup CUCM); this one stays unregistered.
+          if (this.registered) log.warn('connection to CUCM lost; line unregistered');
+          this.registered = false;
+        },
         onInvite: (invitation) => this.onInvite(invitation),
         onReferRequest: (request) => this.onReferRequest(request),
       },

@@ -1,0 +1,430 @@
+import type { Logger } from '../../kernel/logger';
+import { randomToken } from '../../kernel/random';
+import { createCancel, createResponse, DialogStore, parseNameAddr, parseSipUri, SipDialog, SipHeaders } from '../../protocols/sip';
+import type { ClientTransaction, ServerTransaction, SipRequest, SipResponse, SipTarget } from '../../protocols/sip';
+import type { NodeEnv } from '../node';
+import { SipEndpoint } from '../shared/sip-endpoint';
+import type { Call, CallControl, CallLeg, LegDriver, LegSignal } from './call-control';
+import type { CucmConfigStore } from './cucm-config';
+import type { ThirdPartyControl } from './cti-manager';
+
+const SIP_PORT = 5060;
+const REGISTER_EXPIRES = 3600;
+
+/** One SIP call leg as CUCM (a B2BUA) holds it toward the phone. */
+interface SipLeg {
+  readonly leg: CallLeg;
+  /** The phone's INVITE we are answering (originating legs). */
+  inbound?: ServerTransaction;
+  /** Our INVITE to the phone (terminating legs). */
+  outbound?: ClientTransaction;
+  dialog?: SipDialog;
+  localTag: string;
+  /** The phone's tag, once known (its 18x/2xx To tag on terminating legs). */
+  remoteTag?: string;
+  callId: string;
+  answered: boolean;
+}
+
+/** A registered SIP phone: implements the leg signalling call control asks for. */
+class SipDevice implements LegDriver {
+  readonly protocol = 'sip' as const;
+  readonly legs = new Map<CallLeg, SipLeg>();
+
+  constructor(
+    private readonly server: SipLineServer,
+    readonly deviceName: string,
+    readonly dn: string,
+    readonly contact: string,
+    readonly via: SipTarget,
+  ) {}
+
+  signal(leg: CallLeg, call: Call, s: LegSignal): void {
+    if (leg.role === 'terminating') this.server.signalTerminating(this, leg, call, s);
+    else this.server.signalOriginating(this, leg, s);
+  }
+}
+
+/**
+ * CUCM's SIP line side (UDP and TCP 5060) for the 7971 and 7970 SIP loads: registrar keyed by the
+ * line's DN, and a back-to-back user agent that turns call control's leg signals into SIP toward the
+ * phone and the phone's SIP into call-control events. Requests to a phone go over the connection it
+ * registered on. Third-party control for CTI is modelled on Cisco's "remotecc" (docs/decisions/0004):
+ * MakeCall = out-of-dialog REFER with the destination in Refer-To; AnswerCall = REFER carrying an
+ * `Answer` soft-key event for the ringing dialog; clearing = CUCM's own BYE or CANCEL.
+ */
+export class SipLineServer {
+  private sip!: SipEndpoint;
+  private readonly devices = new Map<string, SipDevice>();
+  private readonly dialogs = new DialogStore<SipDialog>();
+  private readonly byDialog = new Map<string, SipLeg>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly env: NodeEnv,
+    private readonly config: CucmConfigStore,
+    private readonly callControl: CallControl,
+  ) {
+    this.log = env.log.child('sip');
+  }
+
+  async listen(): Promise<void> {
+    this.sip = await SipEndpoint.start(this.env, {
+      port: SIP_PORT,
+      delegate: {
+        onRequest: (request, tx, source) => this.onRequest(request, tx, source),
+        onAck: (ack) => this.onAck(ack),
+        onCancel: (invite) => this.onCancel(invite),
+      },
+    });
+  }
+
+  private get address(): string {
+    return this.env.network.address;
+  }
+
+  private get contact(): string {
+    return `<sip:cucm@${this.address}:${SIP_PORT};transport=tcp>`;
+  }
+
+  thirdPartyControl(deviceName: string): ThirdPartyControl | undefined {
+    const device = this.devices.get(deviceName);
+    if (!device) return undefined;
+    return {
+      makeCall: (_name, _line, destination) => {
+        this.refer(device, [['Refer-To', `<sip:${destination}@${this.address}>`]]);
+        return {};
+      },
+      answer: (leg) => {
+        const sipLeg = device.legs.get(leg);
+        if (!sipLeg || leg.state !== 'ringIn' || !sipLeg.remoteTag) return false;
+        this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', 'application/x-cisco-remotecc-request+xml']], remoteccBody('Answer', sipLeg));
+        return true;
+      },
+      forwardingChanged: () => undefined,
+    };
+  }
+
+  observe(): { deviceName: string; model: string; protocol: 'sip'; address: string }[] {
+    return [...this.devices.values()].map((d) => ({ deviceName: d.deviceName, model: this.config.phone(d.deviceName)?.model ?? '', protocol: 'sip', address: d.via.address }));
+  }
+
+  leaks(): string[] {
+    const pending = this.sip.layer.describeLiveTransactions().filter((t) => !/ (Completed|Accepted|Confirmed|Terminated) /.test(t));
+    return [...pending.map((t) => `cucm SIP transaction never finished: ${t}`), ...[...this.byDialog.values()].map((l) => `cucm SIP dialog still up: ${l.callId}`)];
+  }
+
+  async close(): Promise<void> {
+    await this.sip.stop();
+  }
+
+  // ------------------------------------------------------------------ from the phone
+
+  private onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
+    const toTag = randomToken(this.env.random, 10);
+    switch (request.method) {
+      case 'OPTIONS':
+        tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY']] }));
+        return;
+      case 'REGISTER':
+        this.register(request, tx, source);
+        return;
+      case 'INVITE': {
+        const existing = this.dialogs.match(request);
+        if (existing) {
+          // Re-INVITE (hold/resume from the phone): accept with our media.
+          tx.respond(this.withSdp(createResponse(request, 200, 'OK', { toTag: existing.localTag, headers: [['Contact', this.contact]] })));
+          return;
+        }
+        this.invite(request, tx, source);
+        return;
+      }
+      case 'BYE': {
+        const dialog = this.dialogs.match(request);
+        const sipLeg = dialog ? this.byDialog.get(dialog.id) : undefined;
+        if (!dialog || !sipLeg) {
+          tx.respond(createResponse(request, 481, 'Call/Transaction Does Not Exist', { toTag }));
+          return;
+        }
+        tx.respond(createResponse(request, 200, 'OK'));
+        this.forget(sipLeg);
+        this.callControl.release(sipLeg.leg, 'normalClearing');
+        return;
+      }
+      case 'NOTIFY':
+        tx.respond(createResponse(request, 200, 'OK', { toTag }));
+        return;
+      default:
+        tx.respond(createResponse(request, 405, 'Method Not Allowed', { toTag }));
+    }
+  }
+
+  private register(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
+    const toTag = randomToken(this.env.random, 10);
+    const to = parseNameAddr(request.headers.get('To') ?? '');
+    const aor = to.ok ? parseSipUri(to.value.uri) : undefined;
+    const dn = aor?.ok ? (aor.value.user ?? '') : '';
+    const contactValue = request.headers.get('Contact') ?? '';
+    const deviceParam = /\+u\.sip!devicename\.ccm\.cisco\.com="?([A-Z0-9]+)"?/i.exec(contactValue)?.[1];
+    const phone = this.config
+      .allPhones()
+      .find((p) => p.protocol === 'sip' && p.lines[0]?.dn === dn && (deviceParam === undefined || p.name === deviceParam));
+    if (!phone) {
+      this.log.warn('REGISTER for an unknown SIP device refused', { dn, device: deviceParam });
+      tx.respond(createResponse(request, 403, 'Forbidden', { toTag }));
+      return;
+    }
+    const contact = parseNameAddr(contactValue);
+    const expires = Number((contact.ok ? contact.value.params.expires : undefined) ?? request.headers.get('Expires') ?? REGISTER_EXPIRES);
+    const previous = this.devices.get(phone.name);
+    if (previous) {
+      this.callControl.detach(phone.name, previous);
+      this.devices.delete(phone.name);
+    }
+    if (expires === 0) {
+      this.log.info('SIP device unregistered', { device: phone.name });
+      tx.respond(createResponse(request, 200, 'OK', { toTag }));
+      return;
+    }
+    if (!contact.ok) {
+      tx.respond(createResponse(request, 400, 'Bad Contact', { toTag }));
+      return;
+    }
+    const device = new SipDevice(this, phone.name, dn, contact.value.uri, source);
+    this.devices.set(phone.name, device);
+    this.callControl.attach(phone.name, device);
+    this.log.info('SIP device registered', { device: phone.name, dn });
+    tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Contact', `${contactValue.split(';expires')[0]};expires=${expires}`]] }));
+  }
+
+  private deviceOf(source: SipTarget): SipDevice | undefined {
+    return [...this.devices.values()].find((d) => d.via.connectionId !== undefined && d.via.connectionId === source.connectionId)
+      ?? [...this.devices.values()].find((d) => d.via.address === source.address);
+  }
+
+  private invite(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
+    const device = this.deviceOf(source);
+    const toTag = randomToken(this.env.random, 10);
+    if (!device) {
+      tx.respond(createResponse(request, 403, 'Forbidden', { toTag }));
+      return;
+    }
+    const target = parseSipUri(request.uri);
+    const digits = target.ok ? (target.value.user ?? '') : '';
+    const leg = this.callControl.offHook(device.deviceName, 1, 'user');
+    if (!leg) {
+      tx.respond(createResponse(request, 486, 'Busy Here', { toTag }));
+      return;
+    }
+    const dialog = SipDialog.fromUasRequest(request, toTag, { localContact: this.contact, state: 'early' });
+    const sipLeg: SipLeg = { leg, inbound: tx, dialog, localTag: toTag, callId: dialog.callId, answered: false };
+    device.legs.set(leg, sipLeg);
+    this.callControl.dial(leg, digits);
+  }
+
+  private onAck(ack: SipRequest): void {
+    const dialog = this.dialogs.match(ack);
+    if (dialog) dialog.confirm();
+  }
+
+  private onCancel(invite: ServerTransaction): void {
+    for (const device of this.devices.values()) {
+      for (const sipLeg of device.legs.values()) {
+        if (sipLeg.inbound !== invite) continue;
+        invite.respond(createResponse(invite.request, 487, 'Request Terminated', { toTag: sipLeg.localTag }));
+        sipLeg.inbound = undefined;
+        this.callControl.release(sipLeg.leg, 'callCancelled');
+        return;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ call control → the phone
+
+  /** Originating leg (the phone called out): answer its INVITE as the call progresses. */
+  signalOriginating(device: SipDevice, leg: CallLeg, s: LegSignal): void {
+    const sipLeg = device.legs.get(leg);
+    if (!sipLeg) return;
+    const tx = sipLeg.inbound;
+    const request = tx?.request;
+    const respond = (status: number, reason?: string, sdp = false): void => {
+      if (!tx || !request) return;
+      const response = createResponse(request, status, reason, { toTag: sipLeg.localTag, headers: [['Contact', this.contact]] });
+      tx.respond(sdp ? this.withSdp(response) : response);
+    };
+    switch (s.kind) {
+      case 'ringOut':
+        respond(180, 'Ringing');
+        return;
+      case 'connected':
+        if (sipLeg.answered) return;
+        sipLeg.answered = true;
+        respond(200, 'OK', true);
+        sipLeg.inbound = undefined;
+        if (sipLeg.dialog) {
+          this.dialogs.add(sipLeg.dialog);
+          this.byDialog.set(sipLeg.dialog.id, sipLeg);
+        }
+        return;
+      case 'busy':
+      case 'invalidNumber':
+        // A SIP phone has no "off hook hearing busy" state: the INVITE is refused and the call ends,
+        // once call control has finished the step that refused it.
+        respond(s.kind === 'busy' ? 486 : 404, s.kind === 'busy' ? 'Busy Here' : 'Not Found');
+        sipLeg.inbound = undefined;
+        device.legs.delete(leg);
+        this.env.clock.setTimer(0, () => this.callControl.release(leg, s.kind === 'busy' ? 'busy' : 'normalClearing', { silent: true }));
+        return;
+      case 'released':
+        if (sipLeg.inbound) respond(487, 'Request Terminated');
+        else if (sipLeg.dialog && sipLeg.answered) this.bye(device, sipLeg);
+        this.forget(sipLeg);
+        device.legs.delete(leg);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Terminating leg (a call to the phone): INVITE it, and end or cancel as call control says. */
+  signalTerminating(device: SipDevice, leg: CallLeg, call: Call, s: LegSignal): void {
+    switch (s.kind) {
+      case 'ringIn':
+        this.inviteDevice(device, leg, call);
+        return;
+      case 'released': {
+        const sipLeg = device.legs.get(leg);
+        if (!sipLeg) return;
+        if (!sipLeg.answered && sipLeg.outbound) {
+          // §9.1: CANCEL the pending INVITE.
+          this.sip.layer.sendRequest(createCancel(sipLeg.outbound.request), device.via, { onFinal: () => undefined });
+        } else if (sipLeg.dialog) this.bye(device, sipLeg);
+        this.forget(sipLeg);
+        device.legs.delete(leg);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private inviteDevice(device: SipDevice, leg: CallLeg, call: Call): void {
+    const localTag = randomToken(this.env.random, 10);
+    const callId = `${randomToken(this.env.random, 16)}@${this.address}`;
+    const headers = new SipHeaders([
+      ['Max-Forwards', '70'],
+      ['From', `"${call.callingName || call.callingParty}" <sip:${call.callingParty}@${this.address}>;tag=${localTag}`],
+      ['To', `<sip:${device.dn}@${this.address}>`],
+      ['Call-ID', callId],
+      ['CSeq', '101 INVITE'],
+      ['Contact', this.contact],
+      ['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY'],
+      ['Content-Type', 'application/sdp'],
+    ]);
+    const request: SipRequest = { kind: 'request', method: 'INVITE', uri: device.contact, headers, body: this.sdp() };
+    const sipLeg: SipLeg = { leg, localTag, callId, answered: false };
+    device.legs.set(leg, sipLeg);
+    sipLeg.outbound = this.sip.layer.sendRequest(request, device.via, {
+      onProvisional: (r) => {
+        const tag = toTagOf(r);
+        if (tag) sipLeg.remoteTag = tag;
+      },
+      onFinal: (r) => this.inviteAnswered(device, sipLeg, r),
+      onTimeout: () => this.callControl.release(leg, 'unreachable', { silent: true }),
+    });
+  }
+
+  private inviteAnswered(device: SipDevice, sipLeg: SipLeg, response: SipResponse): void {
+    const outbound = sipLeg.outbound;
+    if (!outbound) return;
+    if (response.status >= 300) {
+      if (!device.legs.has(sipLeg.leg)) return; // we cancelled it
+      device.legs.delete(sipLeg.leg);
+      this.callControl.release(sipLeg.leg, response.status === 486 ? 'busy' : 'normalClearing', { silent: true });
+      return;
+    }
+    const dialog = SipDialog.fromUacResponse(outbound.request, response, { localContact: this.contact });
+    sipLeg.dialog = dialog;
+    sipLeg.remoteTag = dialog.remoteTag;
+    this.sip.layer.sendAck(dialog.createRequest('ACK'), device.via);
+    if (!device.legs.has(sipLeg.leg)) {
+      // Answered after call control gave up on it (a CANCEL crossed the 200): end it at once.
+      this.bye(device, sipLeg);
+      return;
+    }
+    this.dialogs.add(dialog);
+    this.byDialog.set(dialog.id, sipLeg);
+    sipLeg.answered = true;
+    this.callControl.answer(sipLeg.leg);
+  }
+
+  private bye(device: SipDevice, sipLeg: SipLeg): void {
+    const dialog = sipLeg.dialog;
+    if (!dialog) return;
+    this.sip.layer.sendRequest(dialog.createRequest('BYE'), device.via, { onFinal: () => undefined });
+    this.forget(sipLeg);
+  }
+
+  private forget(sipLeg: SipLeg): void {
+    if (!sipLeg.dialog) return;
+    this.dialogs.remove(sipLeg.dialog);
+    this.byDialog.delete(sipLeg.dialog.id);
+    sipLeg.dialog.terminate();
+  }
+
+  /** RFC 3515 REFER, out of dialog, over the phone's registration connection. */
+  private refer(device: SipDevice, extra: [string, string][], body = ''): void {
+    const headers = new SipHeaders([
+      ['Max-Forwards', '70'],
+      ['From', `<sip:cucm@${this.address}>;tag=${randomToken(this.env.random, 10)}`],
+      ['To', `<${device.contact}>`],
+      ['Call-ID', `${randomToken(this.env.random, 16)}@${this.address}`],
+      ['CSeq', '1 REFER'],
+      ['Contact', this.contact],
+      ['Referred-By', `<sip:cucm@${this.address}>`],
+      // RFC 4488: no implicit subscription, so the phone sends no NOTIFY.
+      ['Refer-Sub', 'false'],
+      ...extra,
+    ]);
+    const request: SipRequest = { kind: 'request', method: 'REFER', uri: device.contact, headers, body };
+    this.sip.layer.sendRequest(request, device.via, {
+      onFinal: (r) => {
+        if (r.status >= 300) this.log.warn('phone refused REFER', { device: device.deviceName, status: r.status });
+      },
+    });
+  }
+
+  private sdp(): string {
+    // CUCM anchors no media in the lab: the SDP names CUCM's address and a fixed port (modelled).
+    const a = this.address;
+    return ['v=0', `o=CiscoSystemsCCM-SIP 2000 1 IN IP4 ${a}`, 's=SIP Call', `c=IN IP4 ${a}`, 't=0 0', 'm=audio 24576 RTP/AVP 0 8 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', 'a=sendrecv', ''].join('\r\n');
+  }
+
+  private withSdp(response: SipResponse): SipResponse {
+    response.headers.set('Content-Type', 'application/sdp');
+    return { ...response, body: this.sdp() };
+  }
+}
+
+function toTagOf(response: SipResponse): string | undefined {
+  const to = parseNameAddr(response.headers.get('To') ?? '');
+  const tag = to.ok ? to.value.params.tag : undefined;
+  return typeof tag === 'string' ? tag : undefined;
+}
+
+function remoteccBody(softKey: 'Answer' | 'EndCall', leg: SipLeg): string {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<x-cisco-remotecc-request>',
+    '<softkeyeventmsg>',
+    `<softkeyevent>${softKey}</softkeyevent>`,
+    '<dialogid>',
+    `<callid>${leg.callId}</callid>`,
+    `<localtag>${leg.remoteTag ?? ''}</localtag>`,
+    `<remotetag>${leg.localTag}</remotetag>`,
+    '</dialogid>',
+    '</softkeyeventmsg>',
+    '</x-cisco-remotecc-request>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot, scenariosDir } from './support/matrix';
+
+// The CLI as a user meets it: run from source through esbuild-register (no build needed).
+function ucLab(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['-r', 'esbuild-register', path.join(repoRoot, 'harness', 'cli', 'uc-lab.ts'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('uc-lab', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-cli-'));
+    cpSync(scenariosDir, path.join(dir, 'scenarios'), { recursive: true });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints help with every command', () => {
+    const r = ucLab(['--help']);
+    expect(r.status).toBe(0);
+    for (const command of ['matrix', 'repro', 'serve', 'bench']) expect(r.stdout).toContain(command);
+  });
+
+  it('rejects a misspelled step with file:line:column and the allowed words, without a stack trace', () => {
+    const file = path.join(dir, 'scenarios', 'features', 'basic-call.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('- alice.oc: { makeCall: bob }', '- alice.oc: { makeCal: bob }'));
+    const r = ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', path.join(dir, 'out')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/basic-call\.yaml:\d+:\d+: .*makeCal/);
+    expect(r.stderr).toMatch(/makeCall/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects an unknown actor with file:line:column and the actors it knows', () => {
+    const file = path.join(dir, 'scenarios', 'features', 'basic-call.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('- bob.phone: answer', '- rob.phone: answer'));
+    const r = ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', path.join(dir, 'out')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/basic-call\.yaml:\d+:\d+: .*rob/);
+    expect(r.stderr).toMatch(/alice/);
+    expect(r.stderr).toMatch(/bob/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
