@@ -110,7 +110,7 @@ export class SipLineServer {
   }
 
   leaks(): string[] {
-    const pending = this.sip.layer.describeLiveTransactions().filter((t) => !/ (Completed|Accepted|Confirmed|Terminated) /.test(t));
+    const pending = this.sip.pendingTransactions();
     return [...pending.map((t) => `cucm SIP transaction never finished: ${t}`), ...[...this.byDialog.values()].map((l) => `cucm SIP dialog still up: ${l.callId}`)];
   }
 

@@ -127,7 +127,7 @@ export class Cup extends NodeBase {
   }
 
   leaks(): string[] {
-    const out = this.sip.layer.describeLiveTransactions().map((t) => `${this.hostName}: live transaction ${t}`);
+    const out = this.sip.pendingTransactions().map((t) => `${this.hostName}: transaction never finished: ${t}`);
     for (const s of this.rcc.values()) {
       if (s.state === 'active') out.push(`${this.hostName}: RCC session of ${s.userId} still open`);
       if (s.monitor) out.push(`${this.hostName}: CTI monitor ${s.monitor.ctiMonitorId} on ${s.monitor.deviceName} still open`);

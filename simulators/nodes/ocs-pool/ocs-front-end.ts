@@ -115,7 +115,7 @@ export class OcsFrontEnd extends NodeBase {
   }
 
   leaks(): string[] {
-    return this.sip.layer.describeLiveTransactions().map((t) => `${this.hostName}: live transaction ${t}`);
+    return this.sip.pendingTransactions().map((t) => `${this.hostName}: transaction never finished: ${t}`);
   }
 
   async stop(): Promise<void> {

@@ -57,6 +57,14 @@ export class SipEndpoint {
     return this.env.network.address;
   }
 
+  /**
+   * Transactions that are still waiting for something (a response, an ACK). Those in Completed,
+   * Confirmed or Accepted only wait out their RFC 3261/6026 timers and end by themselves: not leaks.
+   */
+  pendingTransactions(): string[] {
+    return this.layer.describeLiveTransactions().filter((t) => !/ (Completed|Accepted|Confirmed|Terminated) /.test(t));
+  }
+
   /** True when the TCP connection a message came in on is still open. */
   isOpen(connectionId: string): boolean {
     const c = this.connections.get(connectionId);
