@@ -28,7 +28,7 @@ export async function runServeCommand(labId: string, opts: ServeCommandOptions):
     const fqdn = runtime.fqdnOf(host.hostName);
     const role = lab.ocs.pools.some((p) => p.host === host.hostName)
       ? 'udp+tcp/5060 SIP (OCS front end: registrar, proxy)'
-      : (PORTS[host.hostName] ?? (lab.cucm.phones.some((p) => p.host === host.hostName) ? 'phone (client of CUCM)' : 'Office Communicator PC (signs in on demand)'));
+      : (PORTS[host.hostName] ?? roleOf(lab, host.hostName));
     process.stdout.write(`  ${host.hostName.padEnd(16)} ${host.address.padEnd(12)} ${fqdn === host.hostName ? '' : fqdn.padEnd(14)} ${role}\n`);
   }
   process.stdout.write('try: sipsak -vv -s sip:' + runtime.network.host(lab.cup.host).address + '\nCtrl-C stops the lab.\n');
@@ -38,4 +38,10 @@ export async function runServeCommand(labId: string, opts: ServeCommandOptions):
   });
   await runtime.stop();
   return 0;
+}
+
+function roleOf(lab: ReturnType<typeof loadLabById>, host: string): string {
+  if (lab.cucm.phones.some((p) => p.host === host)) return 'phone (registered with CUCM)';
+  if (lab.ocs.users.some((u) => u.client.host === host)) return 'Office Communicator PC (signs in when a scenario says so)';
+  return 'not simulated yet';
 }
