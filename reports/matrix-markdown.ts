@@ -2,7 +2,7 @@ import type { Results } from '../harness/run/results';
 import { buildMatrix, evidenceHref, formatAxes, problemCells, summaryLine, VERDICT_MEANING, VERDICT_ORDER, verdictLabel } from './matrix-model';
 
 /**
- * CommonMark §2.4: any ASCII punctuation may be backslash-escaped; GFM tables also need `|` escaped
+ * CommonMark §2.4: every ASCII punctuation character may be backslash-escaped; GFM tables also need `|` escaped
  * inside cells. Line breaks would end a table row, so they become spaces.
  */
 export function escapeMarkdown(text: string): string {

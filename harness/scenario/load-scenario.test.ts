@@ -22,7 +22,7 @@ const BASE = [
   '  endpoint: [7975-sccp, 7970-sip]', //                  6
   'actors:', //                                            7
   '  alice: { endpoint: "${endpoint}", oc: true }', //     8
-  '  bob: { endpoint: any }', //                           9
+  '  bob: { endpoint: "any" }', //                         9
   'steps:', //                                             10
   '  - alice.oc: signIn', //                               11
   '  - alice.oc: { makeCall: bob }', //                    12

@@ -539,7 +539,7 @@ export function parseCstaEnvelope(xml: string): Result<CstaEnvelope> {
   const parsed = parseXml(xml);
   if (!parsed.ok) return fail(new CodecError(PROTOCOL, parsed.error.message, parsed.error.where));
   const root = parsed.value;
-  // Modelling choice (protocols.md §1.3): any ECMA-323 edition, the ecmainternational.org typo, or no namespace.
+  // Modelling choice (protocols.md §1.3): every ECMA-323 edition, the ecmainternational.org typo, or no namespace.
   if (root.namespace !== undefined && !isCstaNamespace(root.namespace)) {
     return fail(new CodecError(PROTOCOL, `<${root.name}> is in namespace '${root.namespace}', not an ECMA-323 CSTA namespace`));
   }
