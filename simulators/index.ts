@@ -39,6 +39,7 @@ export { SipPhone } from './nodes/phone/sip-phone';
 export { SipStreamFramer, parseSipMessage, serializeSipMessage } from './protocols/sip';
 export type { SipMessage } from './protocols/sip';
 export { SccpFramer } from './protocols/sccp';
+export * as SccpEnums from './protocols/sccp/sccp-constants';
 export { CtiFramer } from './protocols/cti';
 export { decodeDnsMessage } from './protocols/dns/dns-message';
 

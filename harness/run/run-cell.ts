@@ -34,6 +34,8 @@ export interface CellOutcome {
   crash?: string;
   leaks: string[];
   events: WireEvent[];
+  /** How many of `events` belong to the lab's start-up, before the first step. */
+  setupEvents: number;
   hosts: string[];
   pcap: Uint8Array;
   logs: LogRecord[];
@@ -66,6 +68,7 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
   let failure: CellFailure | undefined;
   let crash: string | undefined;
   let leaks: string[] = [];
+  let setupEvents = 0;
   try {
     runtime = await LabRuntime.start(options.lab, {
       runtime: options.runtime,
@@ -74,11 +77,14 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
       ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}),
     });
     for (const h of runtime.network.hosts()) hostByAddress.set(h.address, h.hostName);
+    setupEvents = capture.eventCount;
     const executor = new StepExecutor(runtime, cell);
     for (const step of cell.steps) {
       if (!stepApplies(step, versions)) continue;
+      capture.mark(runtime.driver.clock.now(), `${step.loc.path}: ${describeStep(step)}`);
       await executor.run(step);
     }
+    capture.mark(runtime.driver.clock.now(), 'end of steps: OC clients sign out, timers run out, invariants');
     await executor.tidy();
     await runtime.driver.runUntil(() => false, QUIESCE_MS[options.runtime]);
     leaks = runtime.leaks();
@@ -115,7 +121,8 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     ...(crash ? { crash } : {}),
     leaks,
     events,
-    hosts: orderHosts(events),
+    setupEvents,
+    hosts: orderHosts(events.slice(setupEvents)),
     pcap: capture.pcap.toBytes(),
     logs: runtime ? runtime.log.records : [],
   };
@@ -134,11 +141,30 @@ function describeCrash(e: unknown): string {
   return String(e);
 }
 
-/** Hosts in order of first appearance on the wire, for the ladder's columns. */
+/**
+ * The ladder's columns: the hosts the scenario's messages touch, left to right along the RCC path
+ * (OC PCs, OCS pools, CUP, CUCM, phones), with anything else (DNS) at the far right.
+ */
 function orderHosts(events: readonly WireEvent[]): string[] {
-  const seen: string[] = [];
-  for (const e of events) for (const h of [e.from, e.to]) if (!seen.includes(h)) seen.push(h);
-  return seen;
+  const seen = new Set<string>();
+  for (const e of events) if (e.protocol !== 'STEP') for (const h of [e.from, e.to]) seen.add(h);
+  const rank = (h: string): number => (h.startsWith('pc-') ? 0 : h.startsWith('ocs-') ? 1 : h === 'cup' ? 2 : h === 'cucm' ? 3 : h.startsWith('phone-') ? 4 : 5);
+  return [...seen].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** A step in one line, for the ladder: `alice.oc makeCall bob`, `await bob.phone { callState: ringIn }`. */
+function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'action':
+      return `${step.actor}.${step.surface} ${step.action}${step.arg !== undefined ? ` ${step.arg}` : ''}`;
+    case 'await':
+    case 'expect':
+      return `${step.kind} ${step.targets.map((t) => `${t.actor}.${t.surface} ${formatMatcher(t.matcher)}`).join(', ')}`;
+    case 'configure':
+      return `configure ${step.target}`;
+    case 'wait':
+      return `wait ${step.ms / 1000}s`;
+  }
 }
 
 /** Executes steps against the lab's surfaces: phone and OC actions, awaits, expectations, configuration. */

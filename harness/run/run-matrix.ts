@@ -9,7 +9,7 @@ import type { ScenarioCell } from '../scenario/expand-axes';
 import { loadScenarioDir } from '../scenario/load-scenario';
 import type { Claim } from '../scenario/claim-schema';
 import type { Scenario } from '../scenario/scenario-schema';
-import { renderLadderMarkdown } from '../trace/ladder';
+import { renderLadderMarkdown, renderLadderText } from '../trace/ladder';
 import type { CellResult, Results } from './results';
 import { runCell } from './run-cell';
 import type { CellOutcome } from './run-cell';
@@ -107,8 +107,12 @@ function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): v
     ...(outcome.failure ? [`Failed step: ${outcome.failure.step}`, `Expected: ${outcome.failure.expected}`, `Observed: ${outcome.failure.observed}`] : []),
     ...(outcome.crash ? [`Error: ${outcome.crash}`] : []),
   ];
-  const ladder = renderLadderMarkdown(cell.id, outcome.events, outcome.hosts);
-  writeAtomic(path.join(dir, 'ladder.md'), `${header.map((l) => `${l}  `).join('\n')}\n\n${ladder}`);
+  const steps = renderLadderMarkdown(cell.id, outcome.events.slice(outcome.setupEvents), outcome.hosts);
+  const setup = renderLadderText(outcome.events.slice(0, outcome.setupEvents), []);
+  writeAtomic(
+    path.join(dir, 'ladder.md'),
+    `${header.map((l) => `${l}  `).join('\n')}\n\n${steps}\n<details><summary>Lab start-up (${outcome.setupEvents} messages)</summary>\n\n\`\`\`text\n${setup}\`\`\`\n\n</details>\n`,
+  );
   const byNode = new Map<string, string[]>();
   for (const r of outcome.logs) {
     const node = r.node.split('/')[0] ?? r.node;

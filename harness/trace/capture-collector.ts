@@ -8,6 +8,7 @@ import {
   decodeDnsMessage,
   parseSipMessage,
   summarizeCsta,
+  SccpEnums,
 } from '../../simulators';
 import type { CaptureSink, Endpoint, SipMessage } from '../../simulators';
 import { PcapWriter } from './pcap-writer';
@@ -76,8 +77,18 @@ export class CaptureCollector implements CaptureSink {
     for (const p of this.tcp.close(connectionId, fromClient)) this.pcap.add(this.epochMs + t, p);
   }
 
+  /** How many events were captured so far (the harness notes where the scenario's own steps begin). */
+  get eventCount(): number {
+    return this.raw.length;
+  }
+
+  /** Marks the start of a scenario step in the ladder. */
+  mark(t: number, text: string): void {
+    this.raw.push({ t, from: '', to: '', protocol: 'STEP', summary: text });
+  }
+
   get events(): WireEvent[] {
-    return this.raw.map((e) => ({ ...e, from: this.hostOf(e.from), to: this.hostOf(e.to) }));
+    return this.raw.map((e) => (e.protocol === 'STEP' ? { ...e } : { ...e, from: this.hostOf(e.from), to: this.hostOf(e.to) }));
   }
 
   private event(t: number, src: Endpoint, dst: Endpoint, protocol: WireProtocol, summary: string): void {
@@ -119,11 +130,25 @@ export function summarizeSip(m: SipMessage): string {
   return `${first}${cseq}${body}`;
 }
 
-const SCCP_DETAIL = ['callState', 'lineInstance', 'ringMode', 'lampMode', 'mode', 'button', 'deviceName', 'dialedNumber', 'softKeyEvent', 'tone'];
+const SCCP_DETAIL = ['callState', 'lineInstance', 'ringMode', 'lampMode', 'speakerMode', 'kpButton', 'button', 'deviceName', 'dialedNumber', 'softKeyEvent', 'tone', 'text'];
+
+/** Enumerated SCCP fields shown by name in the ladder (Wireshark's value strings). */
+const SCCP_NAMES: Record<string, Readonly<Record<string, number>>> = {
+  callState: SccpEnums.CallState,
+  ringMode: SccpEnums.RingMode,
+  lampMode: SccpEnums.LampMode,
+  speakerMode: SccpEnums.SpeakerMode,
+  softKeyEvent: SccpEnums.SoftKeyEvent,
+  tone: SccpEnums.Tone,
+};
 const CTI_DETAIL = ['result', 'code', 'lineDn', 'destination', 'callId', 'state', 'cause'];
 
 function summarizeSccp(m: { name: string }): string {
-  return withDetail(m.name, m, SCCP_DETAIL);
+  return withDetail(m.name, m, SCCP_DETAIL, (key, value) => {
+    const names = SCCP_NAMES[key];
+    const name = names && typeof value === 'number' ? Object.keys(names).find((n) => names[n] === value) : undefined;
+    return name ?? String(value);
+  });
 }
 
 function summarizeCti(m: { type: string }): string {
@@ -131,11 +156,12 @@ function summarizeCti(m: { type: string }): string {
 }
 
 /** `Name key=value …` for the listed scalar fields a message has. */
-function withDetail(name: string, message: object, keys: readonly string[]): string {
+function withDetail(name: string, message: object, keys: readonly string[], show: (key: string, value: string | number) => string = (_k, v) => String(v)): string {
   const fields = new Map(Object.entries(message));
   const detail = keys.flatMap((k) => {
     const v: unknown = fields.get(k);
-    return typeof v === 'string' || typeof v === 'number' ? [`${k}=${v}`] : [];
+    if (typeof v === 'string') return v === '' ? [] : [`${k}="${v.replace(/[\x00-\x1f\x80-\x9f]/g, '·')}"`];
+    return typeof v === 'number' ? [`${k}=${show(k, v)}`] : [];
   });
   return detail.length > 0 ? `${name} ${detail.join(' ')}` : name;
 }

@@ -2,7 +2,8 @@
  * The message ladder of a cell: a fixed-width text ladder (for terminals and failure messages), a
  * Mermaid `sequenceDiagram` (GitHub renders it), and both in one markdown file (evidence ladder.md).
  */
-export type WireProtocol = 'SIP' | 'SCCP' | 'CTI' | 'DNS' | 'HTTP' | 'TCP';
+/** `STEP` marks where a scenario step began: drawn across the ladder, not as an arrow. */
+export type WireProtocol = 'SIP' | 'SCCP' | 'CTI' | 'DNS' | 'HTTP' | 'TCP' | 'STEP';
 
 export interface WireEvent {
   /** Virtual milliseconds since the cell started. */
@@ -40,7 +41,10 @@ function label(summary: string): string {
 /** `hosts` first, in order, then any other host the events mention, in order of appearance. */
 function columnsOf(events: readonly WireEvent[], hosts: readonly string[]): string[] {
   const columns = [...new Set(hosts)];
-  for (const e of events) for (const h of [e.from, e.to]) if (!columns.includes(h)) columns.push(h);
+  for (const e of events) {
+    if (e.protocol === 'STEP') continue;
+    for (const h of [e.from, e.to]) if (!columns.includes(h)) columns.push(h);
+  }
   return columns;
 }
 
@@ -59,6 +63,7 @@ export function renderLadderText(events: readonly WireEvent[], hosts: readonly s
   const gaps = columns.slice(1).map((h, i) => Math.ceil((columns[i] as string).length / 2) + Math.ceil(h.length / 2) + 3);
   const selfRoom = new Array<number>(columns.length).fill(0);
   for (const e of ordered) {
+    if (e.protocol === 'STEP') continue;
     const a = index.get(e.from) as number;
     const b = index.get(e.to) as number;
     const need = label(e.summary).length + ARROW_OVERHEAD;
@@ -93,6 +98,10 @@ export function renderLadderText(events: readonly WireEvent[], hosts: readonly s
   const lines = [finish(header), finish(blank(''))];
 
   for (const e of ordered) {
+    if (e.protocol === 'STEP') {
+      lines.push(`${seconds(e.t).padStart(timeWidth)}  == ${oneLine(e.summary)} ${'='.repeat(Math.max(2, width - timeWidth - oneLine(e.summary).length - 6))}`);
+      continue;
+    }
     const row = blank(seconds(e.t).padStart(timeWidth));
     const a = positions[index.get(e.from) as number] as number;
     const b = positions[index.get(e.to) as number] as number;
@@ -129,7 +138,13 @@ export function renderLadderMermaid(events: readonly WireEvent[]): string {
     oneLine(s).replace(/[#;<>"`]/g, (c) => `#${c.charCodeAt(0)};`);
   const lines = ['sequenceDiagram'];
   for (const h of columns) lines.push(`  participant ${id.get(h)} as ${escape(h)}`);
+  const first = id.get(columns[0] ?? '');
+  const last = id.get(columns[columns.length - 1] ?? '');
   for (const e of ordered) {
+    if (e.protocol === 'STEP') {
+      if (first && last) lines.push(`  Note over ${first},${last}: ${escape(label(e.summary))}`);
+      continue;
+    }
     const arrow = e.protocol === 'TCP' ? '-->>' : '->>';
     lines.push(`  ${id.get(e.from)}${arrow}${id.get(e.to)}: ${seconds(e.t)} ${escape(label(e.summary))}`);
   }
@@ -145,7 +160,7 @@ export function renderLadderMarkdown(title: string, events: readonly WireEvent[]
   return [
     `# ${oneLine(title).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`,
     '',
-    `${events.length} message${events.length === 1 ? '' : 's'}.`,
+    `${messageCount(events)} message${messageCount(events) === 1 ? '' : 's'}.`,
     '',
     `${fence}text`,
     text,
@@ -158,12 +173,14 @@ export function renderLadderMarkdown(title: string, events: readonly WireEvent[]
   ].join('\n');
 }
 
+const messageCount = (events: readonly WireEvent[]): number => events.filter((e) => e.protocol !== 'STEP').length;
+
 /** The last `n` events, one line each (`0.120s cup -> cucm SIP INVITE …`), for failure messages. */
 export function lastEvents(events: readonly WireEvent[], n: number): string {
   const ordered = byTime(events);
   const tail = n > 0 ? ordered.slice(-n) : [];
   if (tail.length === 0) return '(no messages)';
-  const lines = tail.map((e) => `${seconds(e.t)} ${e.from} -> ${e.to} ${e.protocol} ${oneLine(e.summary)}`);
+  const lines = tail.map((e) => (e.protocol === 'STEP' ? `${seconds(e.t)} == ${oneLine(e.summary)}` : `${seconds(e.t)} ${e.from} -> ${e.to} ${e.protocol} ${oneLine(e.summary)}`));
   const skipped = ordered.length - tail.length;
   return (skipped > 0 ? [`… ${skipped} earlier message${skipped === 1 ? '' : 's'}`, ...lines] : lines).join('\n');
 }

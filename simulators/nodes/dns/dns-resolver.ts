@@ -8,10 +8,15 @@ import type { HostNetwork } from '../../transport/network';
 const DNS_TIMEOUT_MS = 2000;
 
 /**
- * A stub resolver: every lookup is a real RFC 1035 query over UDP to the lab's DNS server, so name
+ * A stub resolver: lookups are real RFC 1035 queries over UDP to the lab's DNS server, so name
  * resolution shows on the wire and a missing record is a product symptom, not a lab shortcut.
+ * Answers are cached for their TTL (RFC 1035 §7.4) and concurrent lookups of one name share a query,
+ * as the Windows and Cisco resolvers of the test bed do.
  */
 export class DnsResolver {
+  private readonly cache = new Map<string, { answers: DnsResourceRecord[]; expiresAt: number }>();
+  private readonly inFlight = new Map<string, Promise<DnsResourceRecord[]>>();
+
   constructor(
     private readonly network: HostNetwork,
     private readonly server: string,
@@ -42,7 +47,29 @@ export class DnsResolver {
       .map((r) => ({ target: r.target, port: r.port }));
   }
 
-  private async query(name: string, type: DnsType): Promise<DnsResourceRecord[]> {
+  private query(name: string, type: DnsType): Promise<DnsResourceRecord[]> {
+    const key = `${type} ${name.toLowerCase()}`;
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt > this.clock.now()) return Promise.resolve(cached.answers);
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const lookup = this.ask(name, type).then(
+      (answers) => {
+        this.inFlight.delete(key);
+        const ttl = Math.min(...answers.map((a) => a.ttl));
+        if (answers.length > 0 && ttl > 0) this.cache.set(key, { answers, expiresAt: this.clock.now() + ttl * 1000 });
+        return answers;
+      },
+      (error: unknown) => {
+        this.inFlight.delete(key);
+        throw error;
+      },
+    );
+    this.inFlight.set(key, lookup);
+    return lookup;
+  }
+
+  private async ask(name: string, type: DnsType): Promise<DnsResourceRecord[]> {
     const socket = await this.network.bindUdp(0);
     const id = Math.floor(this.random() * 0xffff);
     try {
