@@ -67,6 +67,12 @@ program
     process.exitCode = await runBenchCommand(opts);
   });
 
+// A simulated product that fails asynchronously must not end the run before the reports are written:
+// the cell it belongs to shows the failure; here it is only reported.
+process.on('unhandledRejection', (reason: unknown) => {
+  process.stderr.write(`uc-lab: unhandled failure inside the lab: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+});
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   // Errors of the lab's own (bad scenario or lab file, bad arguments) are printed without a stack.
   if (error instanceof LabError) process.stderr.write(`uc-lab: ${error.message}\n`);

@@ -77,7 +77,7 @@ export class Cup extends NodeBase {
     cup.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
       delegate: {
-        onRequest: (request, tx, source) => void cup.onRequest(request, tx, source),
+        onRequest: (request, tx, source) => cup.onRequest(request, tx, source),
         onAck: () => undefined,
         onCancel: (invite) => invite.respond(createResponse(invite.request, 487)),
       },
@@ -314,7 +314,9 @@ export class Cup extends NodeBase {
     if (message.type !== 'CallEvent') return;
     for (const session of this.rcc.values()) {
       if (!session.monitor || session.monitor.ctiMonitorId !== message.monitorId) continue;
-      for (const event of cstaEventsFor(message, session.monitor.crossRefId, session.calls)) void this.sendEvent(session, event);
+      for (const event of cstaEventsFor(message, session.monitor.crossRefId, session.calls)) {
+        this.sendEvent(session, event).catch((e: unknown) => this.env.log.error('sending a CSTA event failed', { error: e instanceof Error ? e.message : String(e) }));
+      }
     }
   }
 

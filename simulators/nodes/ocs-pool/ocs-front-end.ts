@@ -78,8 +78,8 @@ export class OcsFrontEnd extends NodeBase {
     fe.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
       delegate: {
-        onRequest: (request, tx, source) => void fe.onRequest(request, tx, source),
-        onAck: (ack, source) => void fe.forwardAck(ack, source),
+        onRequest: (request, tx, source) => fe.onRequest(request, tx, source),
+        onAck: (ack, source) => fe.forwardAck(ack, source),
         onCancel: (invite) => invite.respond(createResponse(invite.request, 487)),
       },
     });

@@ -38,7 +38,7 @@ export class SipEndpoint {
       random: env.random,
       sentBy: { host: env.network.address, port },
       send: (message, target) => this.send(message, target),
-      delegate,
+      delegate: guarded(delegate, env),
       log: env.log,
     });
   }
@@ -160,4 +160,37 @@ function salvageRequest(text: string): SipRequest | undefined {
   }
   for (const required of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) if (!headers.has(required)) return undefined;
   return { kind: 'request', method: (start[1] as string).toUpperCase(), uri: start[2] as string, headers, body: '' };
+}
+
+/**
+ * The node's handlers may be asynchronous (a DNS lookup, a CTI round trip). A handler that fails
+ * must not take the process down: the request gets `500 Server Internal Error` (RFC 3261 §21.5.1)
+ * when it is still unanswered, and the failure is logged.
+ */
+function guarded(delegate: SipTransactionLayerDelegate, env: NodeEnv): SipTransactionLayerDelegate {
+  const report = (what: string, error: unknown): void =>
+    env.log.error(`${what} failed`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  const run = (what: string, fn: () => unknown, onError?: () => void): void => {
+    try {
+      const result = fn();
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => {
+          report(what, error);
+          onError?.();
+        });
+      }
+    } catch (error) {
+      report(what, error);
+      onError?.();
+    }
+  };
+  return {
+    ...delegate,
+    onRequest: (request, tx, source) =>
+      run(`handling ${request.method}`, () => delegate.onRequest(request, tx, source), () => {
+        tx.respond(createResponse(request, 500, 'Server Internal Error'));
+      }),
+    onAck: (ack, source) => run('handling ACK', () => delegate.onAck(ack, source)),
+    onCancel: (invite, cancel) => run('handling CANCEL', () => delegate.onCancel(invite, cancel)),
+  };
 }
