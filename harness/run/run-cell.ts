@@ -70,7 +70,7 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
   let leaks: string[] = [];
   let setupEvents = 0;
   try {
-    runtime = await LabRuntime.start(options.lab, {
+    runtime = await LabRuntime.start(labAt(options.lab, versions), {
       runtime: options.runtime,
       seed: options.seed,
       capture,
@@ -125,6 +125,19 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     hosts: orderHosts(events.slice(setupEvents)),
     pcap: capture.pcap.toBytes(),
     logs: runtime ? runtime.log.records : [],
+  };
+}
+
+/** The lab with the versions a cell runs (a `cucm: [7.0(2), …]` axis replaces the lab's CUCM release). */
+function labAt(lab: Lab, versions: Record<string, string>): Lab {
+  return {
+    ...lab,
+    versions: {
+      ...lab.versions,
+      cucm: versions.cucm ?? lab.versions.cucm,
+      cup: versions.cup ?? lab.versions.cup,
+      cupE164RccPatch: versions.cupE164RccPatch !== undefined ? versions.cupE164RccPatch === 'true' : lab.versions.cupE164RccPatch,
+    },
   };
 }
 
@@ -268,6 +281,10 @@ class StepExecutor {
         return oc.holdCall();
       case 'retrieveCall':
         return oc.retrieveCall();
+      case 'setForwarding':
+        return oc.setForwarding(this.destination(arg, true));
+      case 'cancelForwarding':
+        return oc.cancelForwarding();
       default:
         return Promise.reject(new LabError('UC_SCENARIO', `OC has no action ${action}`));
     }

@@ -19,6 +19,8 @@ export const OC_ACTIONS = [
   'clearConnection',
   'holdCall',
   'retrieveCall',
+  'setForwarding',
+  'cancelForwarding',
 ] as const;
 export type OcAction = (typeof OC_ACTIONS)[number];
 
@@ -39,6 +41,8 @@ export const ACTION_ARGS: Record<Action, 'none' | 'target'> = {
   clearConnection: 'none',
   holdCall: 'none',
   retrieveCall: 'none',
+  setForwarding: 'target',
+  cancelForwarding: 'none',
   offHook: 'none',
   onHook: 'none',
   dial: 'target',

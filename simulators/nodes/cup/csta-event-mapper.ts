@@ -2,6 +2,7 @@ import type { CstaMessage } from '../../protocols/csta';
 import type { CtiMessage } from '../../protocols/cti';
 
 type CallEvent = Extract<CtiMessage, { type: 'CallEvent' }>;
+type ForwardingEvent = Extract<CtiMessage, { type: 'ForwardingEvent' }>;
 
 export interface CallMemory {
   originated: boolean;
@@ -18,7 +19,20 @@ const tel = (dn: string | undefined): string => (dn ? (dn.startsWith('tel:') ? d
  * alerts or answers comes from the calling/called parties CTIManager reports. This mapping is the
  * gateway's, modelled: CUP's real CTI-gateway event table is not public.
  */
-export function cstaEventsFor(event: CallEvent, monitorCrossRefID: string, calls: Map<string, CallMemory>): CstaMessage[] {
+export function cstaEventsFor(event: CallEvent | ForwardingEvent, monitorCrossRefID: string, calls: Map<string, CallMemory>): CstaMessage[] {
+  if (event.type === 'ForwardingEvent') {
+    // ECMA-269 ForwardingEvent: the monitored device's forwarding changed.
+    return [
+      {
+        type: 'ForwardingEvent',
+        monitorCrossRefID,
+        device: tel(event.lineDn),
+        forwardingType: 'forwardImmediate',
+        forwardStatus: event.forwardAll,
+        ...(event.forwardAll && event.destination ? { forwardTo: tel(event.destination) } : {}),
+      },
+    ];
+  }
   const line = tel(event.lineDn);
   const connection = { callID: event.callId, deviceID: line };
   const memory = calls.get(event.callId) ?? { originated: false, held: false };

@@ -272,6 +272,19 @@ export class Cup extends NodeBase {
         return this.callRequest(session, 'HoldCallRequest', message.callToBeHeld.callID, { type: 'HoldCallResponse' });
       case 'RetrieveCall':
         return this.callRequest(session, 'RetrieveCallRequest', message.callToBeRetrieved.callID, { type: 'RetrieveCallResponse' });
+      case 'SetForwarding': {
+        if (!session.monitor || lineDn(message.device) !== session.monitor.lineDn) return cstaError('operation', 'invalidDeviceIdentifier');
+        // CUP's CTI gateway carries Forward All only (forwardImmediate); other types are not offered.
+        if (message.forwardingType !== 'forwardImmediate') return cstaError('operation', 'invalidFeature');
+        if (message.activateForward && !message.forwardDN) return cstaError('operation', 'invalidForwardingDestination');
+        const r = await this.cti.request({
+          type: 'SetForwardingRequest',
+          monitorId: session.monitor.ctiMonitorId,
+          forwardAll: message.activateForward,
+          ...(message.activateForward && message.forwardDN ? { destination: lineDn(message.forwardDN) } : {}),
+        });
+        return r.type === 'CallRequestResponse' ? { type: 'SetForwardingResponse' } : fromCtiError(r);
+      }
       default:
         return cstaError('operation', 'invalidFeature');
     }
@@ -311,7 +324,7 @@ export class Cup extends NodeBase {
   }
 
   private onCtiEvent(message: CtiMessage): void {
-    if (message.type !== 'CallEvent') return;
+    if (message.type !== 'CallEvent' && message.type !== 'ForwardingEvent') return;
     for (const session of this.rcc.values()) {
       if (!session.monitor || session.monitor.ctiMonitorId !== message.monitorId) continue;
       for (const event of cstaEventsFor(message, session.monitor.crossRefId, session.calls)) {

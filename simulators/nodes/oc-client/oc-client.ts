@@ -172,6 +172,16 @@ export class OcClient extends NodeBase {
     await this.request({ type: 'RetrieveCall', callToBeRetrieved: call.connection });
   }
 
+  /** Call forwarding from Communicator's menu: CSTA SetForwarding (forwardImmediate) on the user's line. */
+  async setForwarding(destination: string): Promise<void> {
+    const forwardDN = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
+    await this.request({ type: 'SetForwarding', device: this.config.rcc.lineUri, forwardingType: 'forwardImmediate', activateForward: true, forwardDN });
+  }
+
+  async cancelForwarding(): Promise<void> {
+    await this.request({ type: 'SetForwarding', device: this.config.rcc.lineUri, forwardingType: 'forwardImmediate', activateForward: false });
+  }
+
   leaks(): string[] {
     return [];
   }
