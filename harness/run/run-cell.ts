@@ -9,6 +9,7 @@ import type { Claim } from '../scenario/claim-schema';
 import type { MatcherValue, Step, Target } from '../scenario/scenario-schema';
 import { CaptureCollector } from '../trace/capture-collector';
 import type { WireEvent } from '../trace/ladder';
+import { runConfigOperation } from './config-operations';
 import { gradeCell } from './results';
 import type { CellResult, Documented } from './results';
 
@@ -309,25 +310,12 @@ class StepExecutor {
   }
 
   private async configure(target: string, args: Record<string, unknown>, where: string): Promise<void> {
-    const [nodeName, ...path] = target.split('.');
-    const roots: Record<string, unknown[]> = {
-      cucm: [this.lab.cucm.config],
-      cup: [this.lab.cup.admin],
-      ocs: [...this.lab.ocs.values()].map((fe) => fe.pool),
-      dns: [this.lab.dns.config],
-    };
-    const nodes = roots[nodeName ?? ''];
-    if (!nodes) throw new LabError('UC_SCENARIO', `${where}: no configuration API for ${nodeName}`);
-    for (const root of nodes) {
-      let holder: unknown = undefined;
-      let current: unknown = root;
-      for (const key of path) {
-        holder = current;
-        current = typeof current === 'object' && current !== null ? (current as Record<string, unknown>)[key] : undefined;
-      }
-      if (typeof current !== 'function') throw new LabError('UC_SCENARIO', `${where}: ${target} is not a configuration operation`);
-      // Arguments are passed in the order the YAML map lists them.
-      await this.lab.driver.complete(Promise.resolve(current.apply(holder, Object.values(args))), ACTION_WITHIN_MS, `${where} ${target}`);
+    try {
+      await this.lab.driver.complete(runConfigOperation(this.lab, target, args, where), ACTION_WITHIN_MS, `${where} ${target}`);
+    } catch (e) {
+      // The product's admin page refusing the change is an observed outcome, like a refused action.
+      if (e instanceof LabError && e.code === 'UC_CONFIG') throw new ExpectationFailed({ step: `${where} configure ${target}`, expected: 'the change is accepted', observed: e.message });
+      throw e;
     }
   }
 
