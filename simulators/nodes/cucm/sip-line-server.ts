@@ -24,6 +24,8 @@ interface SipLeg {
   remoteTag?: string;
   callId: string;
   answered: boolean;
+  /** The phone itself asked for hold/resume (a re-INVITE), so CUCM need not tell it to. */
+  phoneDriven?: boolean;
 }
 
 /** A registered SIP phone: implements the leg signalling call control asks for. */
@@ -40,7 +42,8 @@ class SipDevice implements LegDriver {
   ) {}
 
   signal(leg: CallLeg, call: Call, s: LegSignal): void {
-    if (leg.role === 'terminating') this.server.signalTerminating(this, leg, call, s);
+    if (s.kind === 'held' || s.kind === 'retrieved') this.server.signalHold(this, leg, s.kind);
+    else if (leg.role === 'terminating') this.server.signalTerminating(this, leg, call, s);
     else this.server.signalOriginating(this, leg, s);
   }
 }
@@ -132,7 +135,7 @@ export class SipLineServer {
       case 'INVITE': {
         const existing = this.dialogs.match(request);
         if (existing) {
-          // Re-INVITE (hold/resume from the phone): accept with our media.
+          this.reInvite(existing, request);
           tx.respond(this.withSdp(createResponse(request, 200, 'OK', { toTag: existing.localTag, headers: [['Contact', this.contact]] })));
           return;
         }
@@ -239,7 +242,36 @@ export class SipLineServer {
     }
   }
 
+  /**
+   * A re-INVITE from the phone: RFC 3264 §8.4 hold is an offer with `a=sendonly` (or `inactive`),
+   * resume is `a=sendrecv`. Call control learns of a hold the phone started by itself.
+   */
+  private reInvite(dialog: SipDialog, request: SipRequest): void {
+    const sipLeg = this.byDialog.get(dialog.id);
+    if (!sipLeg) return;
+    const direction = /^a=(sendonly|inactive|recvonly|sendrecv)\s*$/m.exec(request.body)?.[1] ?? 'sendrecv';
+    const holding = direction === 'sendonly' || direction === 'inactive';
+    if (holding && sipLeg.leg.state === 'connected') {
+      sipLeg.phoneDriven = true;
+      this.callControl.hold(sipLeg.leg);
+    } else if (!holding && sipLeg.leg.state === 'held') {
+      sipLeg.phoneDriven = true;
+      this.callControl.retrieve(sipLeg.leg);
+    }
+  }
+
   // ------------------------------------------------------------------ call control → the phone
+
+  /** Hold or resume asked for by CTI: the remotecc soft key, after which the phone re-INVITEs (modelled). */
+  signalHold(device: SipDevice, leg: CallLeg, kind: 'held' | 'retrieved'): void {
+    const sipLeg = device.legs.get(leg);
+    if (!sipLeg) return;
+    if (sipLeg.phoneDriven) {
+      sipLeg.phoneDriven = false;
+      return;
+    }
+    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', 'application/x-cisco-remotecc-request+xml']], remoteccBody(kind === 'held' ? 'Hold' : 'Resume', sipLeg));
+  }
 
   /** Originating leg (the phone called out): answer its INVITE as the call progresses. */
   signalOriginating(device: SipDevice, leg: CallLeg, s: LegSignal): void {
@@ -412,7 +444,7 @@ function toTagOf(response: SipResponse): string | undefined {
   return typeof tag === 'string' ? tag : undefined;
 }
 
-function remoteccBody(softKey: 'Answer' | 'EndCall', leg: SipLeg): string {
+function remoteccBody(softKey: 'Answer' | 'EndCall' | 'Hold' | 'Resume', leg: SipLeg): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<x-cisco-remotecc-request>',
