@@ -79,7 +79,7 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     });
     for (const h of runtime.network.hosts()) hostByAddress.set(h.address, h.hostName);
     setupEvents = capture.eventCount;
-    const executor = new StepExecutor(runtime, cell);
+    const executor = new StepExecutor(runtime, cell, capture);
     for (const step of cell.steps) {
       if (!stepApplies(step, versions)) continue;
       capture.mark(runtime.driver.clock.now(), `${step.loc.path}: ${describeStep(step)}`);
@@ -173,7 +173,7 @@ function describeStep(step: Step): string {
       return `${step.actor}.${step.surface} ${step.action}${step.arg !== undefined ? ` ${step.arg}` : ''}`;
     case 'await':
     case 'expect':
-      return `${step.kind} ${step.targets.map((t) => `${t.actor}.${t.surface} ${formatMatcher(t.matcher)}`).join(', ')}`;
+      return `${step.kind} ${step.targets.map((t) => `${t.surface === 'wire' ? 'wire' : `${t.actor}.${t.surface}`} ${formatMatcher(t.matcher)}`).join(', ')}`;
     case 'configure':
       return `configure ${step.target}`;
     case 'wait':
@@ -186,8 +186,10 @@ class StepExecutor {
   /** Per actor, how many OC events and errors earlier awaits have consumed. */
   private readonly eventCursor = new Map<string, number>();
   private readonly errorCursor = new Map<string, number>();
+  /** How many captured messages earlier `wire` matches have consumed. */
+  private wireCursor = 0;
 
-  constructor(private readonly lab: LabRuntime, private readonly cell: ScenarioCell) {}
+  constructor(private readonly lab: LabRuntime, private readonly cell: ScenarioCell, private readonly capture: CaptureCollector) {}
 
   async run(step: Step): Promise<void> {
     const where = `${step.loc.path} (${step.loc.file}:${step.loc.line})`;
@@ -320,7 +322,48 @@ class StepExecutor {
   }
 
   private matches(target: Target, consume: boolean): boolean {
+    if (target.surface === 'wire') return this.matchWire(target, consume);
     return target.surface === 'oc' ? this.matchOc(target, consume) : this.matchPhone(target);
+  }
+
+  /** A lab host named directly (`cup`) or through an actor (`alice.phone`, `alice.oc`). */
+  private host(ref: string): string {
+    const [name, surface] = ref.split('.');
+    if (surface === undefined) {
+      if (!this.lab.network.hosts().some((h) => h.hostName === ref)) {
+        throw new LabError('UC_SCENARIO', `no host "${ref}" in lab ${this.lab.lab.id}; hosts: ${this.lab.network.hosts().map((h) => h.hostName).join(', ')}`);
+      }
+      return ref;
+    }
+    const actor = this.actor(name ?? '');
+    const host = surface === 'phone'
+      ? this.lab.lab.cucm.phones.find((p) => p.name === actor.device)?.host
+      : this.lab.lab.ocs.users.find((u) => u.id === actor.userId)?.client.host;
+    if (!host) throw new LabError('UC_SCENARIO', `actor ${name} has no ${surface} host`);
+    return host;
+  }
+
+  private wireMessages(target: Target): { index: number; event: WireEvent }[] {
+    const { from, to, protocol, message } = target.matcher;
+    const fromHost = typeof from === 'string' ? this.host(from) : undefined;
+    const toHost = typeof to === 'string' ? this.host(to) : undefined;
+    const pattern = typeof message === 'string' ? new RegExp(message) : undefined;
+    return this.capture.events
+      .map((event, index) => ({ event, index }))
+      .filter(({ event }) =>
+        event.protocol !== 'STEP' &&
+        (fromHost === undefined || event.from === fromHost) &&
+        (toHost === undefined || event.to === toHost) &&
+        (protocol === undefined || event.protocol === protocol) &&
+        (pattern === undefined || pattern.test(event.summary)),
+      );
+  }
+
+  private matchWire(target: Target, consume: boolean): boolean {
+    const seen = this.wireMessages(target).find(({ index }) => index >= this.wireCursor);
+    if (!seen) return false;
+    if (consume) this.wireCursor = seen.index + 1;
+    return true;
   }
 
   private matchPhone(target: Target): boolean {
@@ -378,13 +421,21 @@ class StepExecutor {
     return true;
   }
 
+  /** What the wire did carry: the last messages between the same ends (ignoring `message`), or none. */
+  private describeWire(target: Target): string {
+    const { message: _pattern, ...ends } = target.matcher;
+    const near = this.wireMessages({ ...target, matcher: ends }).slice(-4).map(({ event }) => `${event.from}→${event.to} ${event.protocol} ${event.summary}`);
+    return `wire ${near.length > 0 ? `[${near.join(' | ')}]` : '(no such message)'}`;
+  }
+
   private describe(where: string, targets: readonly Target[], when: string): CellFailure {
-    const expected = targets.map((t) => `${t.actor}.${t.surface} ${formatMatcher(t.matcher)}`).join('; ');
-    const observed = [...new Set(targets.map((t) => `${t.actor}.${t.surface}`))]
+    const expected = targets.map((t) => `${t.surface === 'wire' ? 'wire' : `${t.actor}.${t.surface}`} ${formatMatcher(t.matcher)}`).join('; ');
+    const observed = [...new Set(targets.filter((t) => t.surface !== 'wire').map((t) => `${t.actor}.${t.surface}`))]
       .map((key) => {
         const [actor, surface] = key.split('.') as [string, string];
         return `${key} ${surface === 'oc' ? describeOc(this.oc(actor).observe()) : describePhone(this.phone(actor).observe())}`;
       })
+      .concat(targets.filter((t) => t.surface === 'wire').map((t) => this.describeWire(t)))
       .join('; ');
     return { step: `${where} ${targets.length === 1 ? 'await/expect' : 'await/expect all'}`, expected: `${expected} (${when})`, observed };
   }

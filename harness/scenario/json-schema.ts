@@ -12,6 +12,7 @@ import {
   scenarioDocSchema,
   targetsDoc,
   whenSchema,
+  wireMatcherDoc,
 } from './scenario-schema';
 
 type JsonSchema = Record<string, unknown>;
@@ -37,6 +38,7 @@ function patternKeyed(json: JsonSchema, oc: JsonSchema, phone: JsonSchema, fixed
 /** JSON Schema (draft 2020-12) of a scenario file, for editors (`# yaml-language-server: $schema=…`). */
 export function scenarioJsonSchema(): JsonSchema {
   const when = inline(whenSchema);
+  const wire = inline(wireMatcherDoc);
   const within = { type: 'string', pattern: '^([0-9]+(?:\\.[0-9]+)?)(ms|s|m)$', description: 'a duration such as 500ms, 5s, 2m' };
   const schema = z.toJSONSchema(scenarioDocSchema, {
     io: 'input',
@@ -46,9 +48,9 @@ export function scenarioJsonSchema(): JsonSchema {
         patternKeyed(json, inline(ocActionDoc), inline(phoneActionDoc), { when });
         json.maxProperties = 2;
       } else if (ctx.zodSchema === awaitTargetsDoc) {
-        patternKeyed(json, inline(ocMatcherDoc), inline(phoneMatcherDoc), { within });
+        patternKeyed(json, inline(ocMatcherDoc), inline(phoneMatcherDoc), { within, wire });
       } else if (ctx.zodSchema === targetsDoc) {
-        patternKeyed(json, inline(ocMatcherDoc), inline(phoneMatcherDoc), {});
+        patternKeyed(json, inline(ocMatcherDoc), inline(phoneMatcherDoc), { wire });
       }
     },
   }) as JsonSchema;

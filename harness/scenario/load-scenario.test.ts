@@ -214,3 +214,27 @@ describe('loadScenario: errors name file:line:column and the allowed words', () 
     expect(a.message).toContain('${phone} names no axis');
   });
 });
+
+describe('loadScenario: wire expectations', () => {
+  it('parses a wire target beside actor targets', () => {
+    const file = write(withLine(15, "  - expect: { wire: { from: cup, to: alice.phone, protocol: CTI, message: '^MakeCall' }, bob.phone: { callState: idle } }"));
+    const scenario = loadScenario(file, { claims, labs: ['seed-lab'] });
+    const step = scenario.steps[4];
+    expect(step?.kind).toBe('expect');
+    if (step?.kind !== 'expect') return;
+    expect(step.targets[0]).toMatchObject({ surface: 'wire', actor: '', matcher: { from: 'cup', to: 'alice.phone', protocol: 'CTI', message: '^MakeCall' } });
+  });
+
+  it('rejects a message that is not a regular expression, at its line and column', () => {
+    const e = loadError(withLine(15, "  - expect: { wire: { message: 'INVITE (' } }"));
+    expect(e.line).toBe(15);
+    expect(e.message).toMatch(/not a regular expression/);
+  });
+
+  it('rejects an unknown wire field and an unknown actor reference with the allowed words', () => {
+    const field = loadError(withLine(15, '  - expect: { wire: { form: cup } }'));
+    expect(field.expected).toEqual(['from', 'to', 'protocol', 'message']);
+    const actor = loadError(withLine(15, '  - expect: { wire: { to: carol.phone } }'));
+    expect(actor.expected).toContain('alice.phone');
+  });
+});

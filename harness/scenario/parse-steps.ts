@@ -15,6 +15,7 @@ import {
   type Action,
   type MatcherSpec,
   type Surface,
+  WIRE_MATCHERS,
 } from './vocabulary';
 import { describeValue, formatYamlPath, type YamlPath, type YamlSource } from './yaml-source';
 
@@ -200,7 +201,7 @@ export class StepParser {
   }
 
   private parseTargets(value: unknown, p: YamlPath, label: string, allowWithin: boolean): { targets: Target[]; within?: number } {
-    const expectedKeys = [...this.surfaceKeys(), ...(allowWithin ? ['within'] : [])];
+    const expectedKeys = [...this.surfaceKeys(), 'wire', ...(allowWithin ? ['within'] : [])];
     if (!isRecord(value)) {
       throw this.source.error(p, `expected a mapping of targets, got ${describeValue(value)}`, { expected: expectedKeys, label });
     }
@@ -212,6 +213,12 @@ export class StepParser {
         if (within === undefined) throw this.durationError(body, [...p, key], label);
         continue;
       }
+      if (key === 'wire') {
+        const at = this.source.locate(p, key);
+        const loc: Loc = { file: at.file, line: at.line, column: at.column, path: formatYamlPath([...p, key]) };
+        targets.push({ actor: '', surface: 'wire', matcher: this.parseWire(body, [...p, key], label), loc });
+        continue;
+      }
       const { actor, surface } = this.parseSurfaceKey(key, p, label, expectedKeys, 'target');
       const at = this.source.locate(p, key);
       const loc: Loc = { file: at.file, line: at.line, column: at.column, path: formatYamlPath([...p, key]) };
@@ -221,6 +228,37 @@ export class StepParser {
       throw this.source.error(p, 'no target to match', { expected: this.surfaceKeys(), label });
     }
     return within === undefined ? { targets } : { targets, within };
+  }
+
+  private parseWire(body: unknown, p: YamlPath, label: string): Record<string, MatcherValue> {
+    const keys = Object.keys(WIRE_MATCHERS);
+    if (!isRecord(body) || Object.keys(body).length === 0) {
+      throw this.source.error(p, `expected a message to match, got ${describeValue(body)}`, { expected: keys, label });
+    }
+    const matcher: Record<string, MatcherValue> = {};
+    const specs: Record<string, MatcherSpec> = WIRE_MATCHERS;
+    for (const [key, v] of Object.entries(body)) {
+      const spec = specs[key];
+      if (!spec) throw this.source.error(p, `unknown wire field "${key}"`, { expected: keys, given: key, label, atKey: key });
+      matcher[key] = this.matcherValue(spec, v, [...p, key], label, key);
+    }
+    const message = matcher.message;
+    if (typeof message === 'string') {
+      try {
+        new RegExp(message);
+      } catch (e) {
+        throw this.source.error([...p, 'message'], `not a regular expression: ${e instanceof Error ? e.message : String(e)}`, { label });
+      }
+    }
+    for (const end of ['from', 'to'] as const) {
+      const ref = matcher[end];
+      if (typeof ref !== 'string' || !ref.includes('.')) continue;
+      const [actor, surface] = ref.split('.');
+      if (!actor || !(actor in this.ctx.actors) || (surface !== 'phone' && surface !== 'oc')) {
+        throw this.source.error([...p, end], `"${ref}" is not <actor>.phone or <actor>.oc`, { expected: Object.keys(this.ctx.actors).flatMap((a) => [`${a}.phone`, `${a}.oc`]), given: ref, label });
+      }
+    }
+    return matcher;
   }
 
   private parseMatcher(body: unknown, p: YamlPath, label: string, surface: Surface): Record<string, MatcherValue> {

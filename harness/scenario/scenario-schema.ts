@@ -9,6 +9,7 @@ import {
   PHONE_ACTIONS,
   PHONE_MATCHERS,
   VERSION_KEYS,
+  WIRE_MATCHERS,
   type Action,
   type MatcherSpec,
   type Surface,
@@ -25,10 +26,10 @@ export interface Loc {
 
 export type MatcherValue = string | number | boolean;
 
-/** One observation to match: `alice.phone: { callState: ringIn }`. */
+/** One observation to match: `alice.phone: { callState: ringIn }`, or a message on the wire (`surface: 'wire'`, no actor). */
 export interface Target {
   actor: string;
-  surface: Surface;
+  surface: Surface | 'wire';
   matcher: Record<string, MatcherValue>;
   loc: Loc;
 }
@@ -182,8 +183,9 @@ export const actionStepDoc = z
   .describe('an action: "<actor>.oc: <action>" or "<actor>.phone: <action>"');
 
 /** `{ alice.phone: { callState: connected }, … }` — rewritten to patternProperties by json-schema.ts. */
-export const targetsDoc = z.object({}).catchall(z.union([ocMatcherDoc, phoneMatcherDoc]));
-export const awaitTargetsDoc = z.object({ within: durationDoc.optional() }).catchall(z.union([ocMatcherDoc, phoneMatcherDoc]));
+export const wireMatcherDoc = matcherDoc(WIRE_MATCHERS);
+export const targetsDoc = z.object({ wire: wireMatcherDoc.optional() }).catchall(z.union([ocMatcherDoc, phoneMatcherDoc]));
+export const awaitTargetsDoc = z.object({ within: durationDoc.optional(), wire: wireMatcherDoc.optional() }).catchall(z.union([ocMatcherDoc, phoneMatcherDoc]));
 
 export const stepDoc = z.union([
   z.strictObject({ await: awaitTargetsDoc, when: whenSchema.optional() }).describe('wait (virtual time) until every target matches'),

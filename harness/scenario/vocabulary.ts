@@ -152,6 +152,22 @@ export type PhoneMatcherKey = keyof typeof PHONE_MATCHERS;
 
 export const MATCHERS: Record<Surface, Record<string, MatcherSpec>> = { oc: OC_MATCHERS, phone: PHONE_MATCHERS };
 
+/** Protocols a `wire` expectation may name (the ladder's protocol column). */
+export const WIRE_PROTOCOLS = ['SIP', 'SCCP', 'CTI', 'DNS', 'HTTP'] as const;
+
+/**
+ * `wire: { from, to, protocol, message }` — a message seen on the wire since the previous `wire` match.
+ * `from`/`to` name a lab host (`cup`, `cucm`, `ocs-pool1`) or an actor's device (`alice.phone`, `alice.oc`);
+ * `message` is a regular expression over the message as the ladder shows it (`INVITE sip:… [MakeCall]`,
+ * `CallState callState=RingIn …`, `MakeCallRequest destination=…`).
+ */
+export const WIRE_MATCHERS = {
+  from: { kind: 'string', description: 'sending host, or <actor>.phone / <actor>.oc' },
+  to: { kind: 'string', description: 'receiving host, or <actor>.phone / <actor>.oc' },
+  protocol: { kind: 'enum', values: WIRE_PROTOCOLS, description: 'protocol of the message' },
+  message: { kind: 'string', description: 'regular expression over the message summary' },
+} as const satisfies Record<string, MatcherSpec>;
+
 /** Products whose versions a lab states and a step's `when` may test. */
 export const VERSION_KEYS = ['cucm', 'cup', 'cupE164RccPatch', 'ocs', 'oc', 'exchange'] as const;
 export type VersionKey = (typeof VERSION_KEYS)[number];
