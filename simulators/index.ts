@@ -6,7 +6,7 @@ import { parseCsta } from './protocols/csta';
 
 export { VirtualClock, WallClock, settle, parseDuration } from './kernel/clock';
 export type { Clock, TimerHandle } from './kernel/clock';
-export { LabError, CodecError, NetworkError, ConfigError } from './kernel/errors';
+export { LabError, CodecError, NetworkError, ConfigError, ok, fail } from './kernel/errors';
 export type { LabErrorCode, Result } from './kernel/errors';
 export { MemoryLog, formatLogRecord, silentLogger } from './kernel/logger';
 export type { Logger, LogRecord } from './kernel/logger';

@@ -3,7 +3,7 @@
  * its shape changes only with `schemaVersion`. Also the verdict table (DESIGN.md "Verdicts").
  */
 import { z } from 'zod';
-import { CodecError, fail, ok, type Result } from '../../simulators/kernel/errors';
+import { CodecError, fail, ok, type Result } from '../../simulators';
 
 export type Documented = 'supported' | 'unsupported' | 'known-issue';
 export type Verdict = 'supported' | 'unsupported' | 'known-issue' | 'fix-verified' | 'drift' | 'error';

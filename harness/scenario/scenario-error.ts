@@ -1,6 +1,6 @@
 // Deliberately not via simulators/index.ts: loading a YAML file must not load every simulator (sip.js, sockets);
 // kernel/errors.ts has no imports. The class is the same one simulators/index.ts re-exports.
-import { LabError } from '../../simulators/kernel/errors';
+import { LabError } from '../../simulators';
 
 export interface SourceErrorDetails {
   /** The file as shown to the user (relative to the working directory when under it). */

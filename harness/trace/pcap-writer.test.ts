@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildUdpPacket, IpIdAllocator, TcpFlowTracker } from '../../simulators/transport/ip-packet';
+import { buildUdpPacket, IpIdAllocator, TcpFlowTracker } from '../../simulators';
 import { LINKTYPE_RAW, PcapWriter } from './pcap-writer';
 
 const enc = (s: string) => new TextEncoder().encode(s);
