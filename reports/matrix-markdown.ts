@@ -1,5 +1,20 @@
 import type { Results } from '../harness/run/results';
-import { buildMatrix, evidenceHref, formatAxes, problemCells, summaryLine, VERDICT_MEANING, VERDICT_ORDER, verdictLabel } from './matrix-model';
+import {
+  buildMatrix,
+  buildVersionTables,
+  cellLabel,
+  coverageLine,
+  evidenceHref,
+  formatAxes,
+  hasProductAxis,
+  NO_ENDPOINT,
+  problemCells,
+  summaryLine,
+  VERDICT_MEANING,
+  VERDICT_ORDER,
+  verdictLabel,
+  versionTransition,
+} from './matrix-model';
 
 /**
  * CommonMark §2.4: every ASCII punctuation character may be backslash-escaped; GFM tables also need `|` escaped
@@ -11,7 +26,39 @@ export function escapeMarkdown(text: string): string {
 
 const link = (text: string, href: string): string => `[${text}](${href})`;
 
-/** matrix.md: run header, the feature × endpoint table, counts, drift/error details, untested claims. */
+/**
+ * "By version": for each claim whose cells vary over a product axis, a table of (feature, endpoint)
+ * rows by product-version columns, with the per-version counts above it. Empty when no cell has a
+ * product axis.
+ */
+export function renderVersionSectionMarkdown(results: Results): string[] {
+  if (!hasProductAxis(results)) return [];
+  const out: string[] = ['## By version', ''];
+  const tables = buildVersionTables(results);
+  if (tables.length === 0) out.push('No claim was run on more than one version of a product.', '');
+  for (const t of tables) {
+    const defects = t.defects.length ? ` (${t.defects.map(escapeMarkdown).join(', ')})` : '';
+    out.push(`### ${escapeMarkdown(t.claim)}${defects}`, '');
+    const oneFeature = t.features.length === 1;
+    if (oneFeature) out.push(escapeMarkdown(t.features[0] as string), '');
+    out.push(`**${escapeMarkdown(versionTransition(t))}**`, '');
+    const anyOther = t.rows.some((r) => r.otherAxes !== '');
+    const head = [...(oneFeature ? [] : ['feature']), 'endpoint', ...(anyOther ? ['other axes'] : []), ...t.columns];
+    out.push(`| ${head.map(escapeMarkdown).join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+    for (const r of t.rows) {
+      const lead = [...(oneFeature ? [] : [r.feature]), r.endpoint === NO_ENDPOINT ? NO_ENDPOINT : r.endpoint, ...(anyOther ? [r.otherAxes] : [])];
+      const cells = t.values.map((v) => (r.cells.get(v) ?? []).map((c) => link(escapeMarkdown(verdictLabel(c)), evidenceHref(c))).join('<br>') || ' ');
+      out.push(`| ${[...lead.map(escapeMarkdown), ...cells].join(' | ')} |`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+/**
+ * matrix.md: run header, coverage, the feature × endpoint table, counts, the version × version view
+ * (when a cell has a product axis), drift/error details, untested claims.
+ */
 export function renderMatrixMarkdown(results: Results): string {
   const { columns, rows } = buildMatrix(results);
   const run = results.run;
@@ -22,7 +69,7 @@ export function renderMatrixMarkdown(results: Results): string {
   );
   const versions = Object.entries(run.versions);
   if (versions.length) out.push('', `Versions: ${versions.map(([k, v]) => `${escapeMarkdown(k)} ${escapeMarkdown(v)}`).join(', ')}.`);
-  out.push('', `**${escapeMarkdown(summaryLine(results))}**`, '');
+  out.push('', `**${escapeMarkdown(summaryLine(results))}**`, '', `Coverage: ${escapeMarkdown(coverageLine(results))}.`, '');
 
   if (rows.length === 0) {
     out.push('No cells were run.', '');
@@ -31,7 +78,7 @@ export function renderMatrixMarkdown(results: Results): string {
     out.push(`|---|---|${columns.map(() => '---').join('|')}|`);
     for (const row of rows) {
       const cells = columns.map((col) =>
-        (row.cells.get(col) ?? []).map((c) => link(escapeMarkdown(verdictLabel(c)), evidenceHref(c))).join('<br>') || ' ',
+        (row.cells.get(col) ?? []).map((c) => link(escapeMarkdown(cellLabel(c)), evidenceHref(c))).join('<br>') || ' ',
       );
       out.push(`| ${escapeMarkdown(row.label)} | ${row.claims.map(escapeMarkdown).join(', ')} | ${cells.join(' | ')} |`);
     }
@@ -39,6 +86,8 @@ export function renderMatrixMarkdown(results: Results): string {
   }
 
   out.push('Legend: ' + VERDICT_ORDER.map((v) => `${verdictLabel({ verdict: v })}: ${VERDICT_MEANING[v]}`).join('; ') + '.', '');
+
+  out.push(...renderVersionSectionMarkdown(results));
 
   const problems = problemCells(results);
   out.push('## Drift and errors', '');

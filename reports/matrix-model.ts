@@ -1,7 +1,9 @@
 /**
- * The feature × endpoint matrix every renderer shares: rows are a feature (plus any non-endpoint
- * axes, e.g. `cucm=7.0(2)`, so version views do not collide), columns the values of the `endpoint`
- * axis, and a cell the result(s) that fell there.
+ * The feature × endpoint matrix every renderer shares: rows are a feature (plus any axis that is
+ * neither `endpoint` nor a product, e.g. `dn=e164`), columns the values of the `endpoint` axis, and a
+ * cell the result(s) that fell there; a product axis (`cucm=7.0(2)`) goes into the cell's label, so the
+ * table keeps one row per documented feature. The version × version view (`buildVersionTables`) lays
+ * the same cells out by product version.
  */
 import type { CellResult, Results, Verdict } from '../harness/run/results';
 
@@ -47,6 +49,40 @@ export function verdictLabel(cell: Pick<CellResult, 'verdict' | 'defect'>): stri
 }
 
 /**
+ * Axis names that are products, i.e. whose values are versions of something in the test bed
+ * (the keys of `run.versions` the runner writes). A product axis never splits a feature × endpoint
+ * row; its value is shown in the cell label and gets its own version × version view.
+ */
+export const PRODUCT_AXES = ['cucm', 'cup', 'cupE164RccPatch', 'ocs', 'oc', 'exchange'] as const;
+export type ProductAxis = (typeof PRODUCT_AXES)[number];
+
+export const isProductAxis = (axis: string): axis is ProductAxis => (PRODUCT_AXES as readonly string[]).includes(axis);
+
+/** Column-header names of the products: 'CUCM 7.0(2)'. */
+export const PRODUCT_NAME: Record<ProductAxis, string> = {
+  cucm: 'CUCM',
+  cup: 'CUP',
+  cupE164RccPatch: 'CUP E.164 RCC patch',
+  ocs: 'OCS',
+  oc: 'OC',
+  exchange: 'Exchange',
+};
+
+/** The product axes of a cell, in the cell's own axis order: 'cucm 7.0(2)', or '' without any. */
+export function productAxesText(axes: Record<string, string>): string {
+  return Object.entries(axes)
+    .filter(([k]) => isProductAxis(k))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
+
+/** The label of a cell in the feature × endpoint table: '🐞 known issue CSCsy62620 (cucm 7.0(2))'. */
+export function cellLabel(cell: Pick<CellResult, 'verdict' | 'defect' | 'axes'>): string {
+  const products = productAxesText(cell.axes);
+  return products ? `${verdictLabel(cell)} (${products})` : verdictLabel(cell);
+}
+
+/**
  * Relative link to a cell's ladder: `evidence/<folder>/ladder.md`, each path segment percent-encoded
  * (RFC 3986 §2.1), parentheses included so the link also survives markdown link syntax.
  */
@@ -70,7 +106,7 @@ export function countVerdicts(cells: readonly CellResult[]): Record<Verdict, num
 }
 
 export interface MatrixRow {
-  /** The feature, with the non-endpoint axes in parentheses when there are any. */
+  /** The feature, with the axes that are neither endpoint nor product in parentheses when there are any. */
   label: string;
   feature: string;
   otherAxes: string;
@@ -96,7 +132,7 @@ export function buildMatrix(results: Results): Matrix {
 
   const rows = new Map<string, MatrixRow>();
   for (const c of results.cells) {
-    const otherAxes = formatAxes(c.axes, ['endpoint']);
+    const otherAxes = formatAxes(c.axes, ['endpoint', ...PRODUCT_AXES]);
     const key = `${c.feature}\u0000${otherAxes}`;
     let row = rows.get(key);
     if (!row) {
@@ -110,6 +146,103 @@ export function buildMatrix(results: Results): Matrix {
   return { columns, rows: [...rows.values()] };
 }
 
+/** Numbers first: '7.0(2)' < '7.1(2)' < '7.10(1)'. */
+const compareVersions = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+
+const endpointRank = (endpoint: string): number => {
+  const i = (ENDPOINT_ORDER as readonly string[]).indexOf(endpoint);
+  return i === -1 ? ENDPOINT_ORDER.length : i;
+};
+
+export interface VersionRow {
+  feature: string;
+  /** The endpoint axis value, or NO_ENDPOINT. */
+  endpoint: string;
+  /** Every other axis except `endpoint` and the table's own product axis: 'cup=7.0(3)', or ''. */
+  otherAxes: string;
+  /** Keyed by product version ('7.0(2)'). */
+  cells: Map<string, CellResult[]>;
+}
+
+/** One claim laid out over the versions of one product: rows (feature, endpoint), columns versions. */
+export interface VersionTable {
+  claim: string;
+  axis: ProductAxis;
+  /** The versions seen, oldest first. */
+  values: string[];
+  /** Column headers: 'CUCM 7.0(2)'. */
+  columns: string[];
+  /** The distinct features of the rows, in order of appearance. */
+  features: string[];
+  /** The defects named by the cells (CSCsy62620). */
+  defects: string[];
+  rows: VersionRow[];
+}
+
+/**
+ * The version × version view: one table for every (claim, product axis) whose cells take two or more
+ * values of that axis, in order of first appearance in the results. A cell of several claims appears
+ * in each of their tables.
+ */
+export function buildVersionTables(results: Results): VersionTable[] {
+  const byClaim = new Map<string, CellResult[]>();
+  for (const c of results.cells) for (const claim of c.claims) byClaim.set(claim, [...(byClaim.get(claim) ?? []), c]);
+  const tables: VersionTable[] = [];
+  for (const [claim, cells] of byClaim) {
+    const axesInOrder: ProductAxis[] = [];
+    for (const c of cells) for (const k of Object.keys(c.axes)) if (isProductAxis(k) && !axesInOrder.includes(k)) axesInOrder.push(k);
+    for (const axis of axesInOrder) {
+      const withAxis = cells.filter((c) => c.axes[axis] !== undefined);
+      const values = [...new Set(withAxis.map((c) => c.axes[axis] as string))].sort(compareVersions);
+      if (values.length < 2) continue;
+      const rows = new Map<string, VersionRow>();
+      const features: string[] = [];
+      const defects: string[] = [];
+      for (const c of withAxis) {
+        const endpoint = c.axes['endpoint'] ?? NO_ENDPOINT;
+        const otherAxes = formatAxes(c.axes, ['endpoint', axis]);
+        const key = `${c.feature}\u0000${endpoint}\u0000${otherAxes}`;
+        let row = rows.get(key);
+        if (!row) {
+          row = { feature: c.feature, endpoint, otherAxes, cells: new Map() };
+          rows.set(key, row);
+        }
+        const value = c.axes[axis] as string;
+        row.cells.set(value, [...(row.cells.get(value) ?? []), c]);
+        if (!features.includes(c.feature)) features.push(c.feature);
+        if (c.defect !== undefined && !defects.includes(c.defect)) defects.push(c.defect);
+      }
+      const sorted = [...rows.values()].sort(
+        (a, b) =>
+          features.indexOf(a.feature) - features.indexOf(b.feature) ||
+          endpointRank(a.endpoint) - endpointRank(b.endpoint) ||
+          (a.endpoint === b.endpoint ? 0 : a.endpoint < b.endpoint ? -1 : 1) ||
+          (a.otherAxes === b.otherAxes ? 0 : a.otherAxes < b.otherAxes ? -1 : 1),
+      );
+      tables.push({ claim, axis, values, columns: values.map((v) => `${PRODUCT_NAME[axis]} ${v}`), features, defects, rows: sorted });
+    }
+  }
+  return tables;
+}
+
+/** Does any cell carry a product axis? (The "By version" section is shown only then.) */
+export const hasProductAxis = (results: Results): boolean => results.cells.some((c) => Object.keys(c.axes).some(isProductAxis));
+
+/**
+ * Per version, the verdict counts of a version table's cells, oldest first:
+ * 'CUCM 7.0(2): 5 🐞 known issue → CUCM 7.1(2): 5 ✔️ fix verified'.
+ */
+export function versionTransition(table: VersionTable, symbols = true): string {
+  return table.values
+    .map((value, i) => {
+      const cells = table.rows.flatMap((r) => r.cells.get(value) ?? []);
+      const counts = countVerdicts(cells);
+      const parts = VERDICT_ORDER.filter((v) => counts[v] > 0).map((v) => `${counts[v]} ${symbols ? `${VERDICT_SYMBOL[v]} ` : ''}${VERDICT_WORD[v]}`);
+      return `${table.columns[i]}: ${parts.join(' · ')}`;
+    })
+    .join(' → ');
+}
+
 /** Cells that fail `npm test`, in results order. */
 export const problemCells = (results: Results): CellResult[] => results.cells.filter((c) => c.verdict === 'drift' || c.verdict === 'error');
 
@@ -118,6 +251,19 @@ export function summaryLine(results: Results, symbols = true): string {
   const parts = VERDICT_ORDER.filter((v) => counts[v] > 0).map((v) => `${counts[v]} ${symbols ? `${VERDICT_SYMBOL[v]} ` : ''}${VERDICT_WORD[v]}`);
   const n = results.cells.length;
   return `${n} cell${n === 1 ? '' : 's'}${parts.length ? `: ${parts.join(' · ')}` : ''}; ${results.untestedClaims.length} untested claim${results.untestedClaims.length === 1 ? '' : 's'}`;
+}
+
+/**
+ * Claim coverage: '36 cells over 17 claims; 108 of 125 claims not yet covered'. Covered = the distinct
+ * claims of the cells; the total also counts `untestedClaims` (claims no scenario covers).
+ */
+export function coverageLine(results: Results): string {
+  const covered = new Set(results.cells.flatMap((c) => c.claims));
+  const total = new Set([...covered, ...results.untestedClaims]).size;
+  const untested = new Set(results.untestedClaims.filter((c) => !covered.has(c))).size;
+  const n = results.cells.length;
+  const plural = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+  return `${plural(n, 'cell')} over ${plural(covered.size, 'claim')}; ${untested} of ${plural(total, 'claim')} not yet covered`;
 }
 
 /** XML 1.0 §2.2 Char: drop control characters other than TAB, LF, CR (they are not allowed even escaped). */

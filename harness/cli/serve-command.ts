@@ -9,7 +9,6 @@ export interface ServeCommandOptions {
 }
 
 const PORTS: Record<string, string> = {
-  dns: 'udp/53 DNS',
   cucm: 'tcp/2000 SCCP, udp+tcp/5060 SIP, tcp/2748 CTI (lab framing)',
   cup: 'udp+tcp/5060 SIP (uaCSTA gateway)',
 };
@@ -28,7 +27,9 @@ export async function runServeCommand(labId: string, opts: ServeCommandOptions):
     const fqdn = runtime.fqdnOf(host.hostName);
     const role = lab.ocs.pools.some((p) => p.host === host.hostName)
       ? 'udp+tcp/5060 SIP (OCS front end: registrar, proxy)'
-      : (PORTS[host.hostName] ?? roleOf(lab, host.hostName));
+      : host.hostName === lab.dns.server
+        ? `udp/${runtime.dnsPort} DNS`
+        : (PORTS[host.hostName] ?? roleOf(lab, host.hostName));
     process.stdout.write(`  ${host.hostName.padEnd(16)} ${host.address.padEnd(12)} ${fqdn === host.hostName ? '' : fqdn.padEnd(14)} ${role}\n`);
   }
   process.stdout.write('try: sipsak -vv -s sip:' + runtime.network.host(lab.cup.host).address + '\nCtrl-C stops the lab.\n');

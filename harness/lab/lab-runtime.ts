@@ -47,6 +47,11 @@ export class LabRuntime {
   cucm!: Cucm;
   cup!: Cup;
   private readonly nodes: StartedNode[] = [];
+  /**
+   * DNS listens on 53, except on real sockets without root, where ports below 1024 are refused:
+   * there it takes 10053 (every node is told where its resolver should ask).
+   */
+  readonly dnsPort: number;
   private uninstallGlobals: (() => void) | undefined;
 
   private constructor(
@@ -55,7 +60,9 @@ export class LabRuntime {
     readonly driver: TimeDriver,
     readonly log: MemoryLog,
     private readonly random: Random,
-  ) {}
+  ) {
+    this.dnsPort = network.runtime === 'sockets' && process.getuid?.() !== 0 ? 10053 : 53;
+  }
 
   static async start(lab: Lab, options: LabRuntimeOptions): Promise<LabRuntime> {
     const random = seededRandom(options.seed);
@@ -89,7 +96,7 @@ export class LabRuntime {
       clock: this.driver.clock,
       log: this.log.logger(host),
       random: seededRandom(Math.floor(this.random() * 0x7fffffff)),
-      dnsServer: this.network.host(this.lab.dns.server).address,
+      dnsServer: { address: this.network.host(this.lab.dns.server).address, port: this.dnsPort },
     };
   }
 
@@ -142,7 +149,7 @@ export class LabRuntime {
       ptr: lab.dns.ptr,
       srv: lab.dns.srv,
     };
-    this.dns = this.track(await DnsServer.start(this.env(lab.dns.server), zone));
+    this.dns = this.track(await DnsServer.start(this.env(lab.dns.server), zone, this.dnsPort));
 
     this.cucm = this.track(
       await Cucm.start(this.env(lab.cucm.host), {

@@ -1,7 +1,7 @@
 import type { Clock } from '../kernel/clock';
 import type { Logger } from '../kernel/logger';
 import type { Random } from '../kernel/random';
-import type { HostNetwork } from '../transport/network';
+import type { Endpoint, HostNetwork } from '../transport/network';
 
 /**
  * What every simulated product gets from its environment. A node never learns which runtime it is
@@ -12,8 +12,8 @@ export interface NodeEnv {
   readonly clock: Clock;
   readonly log: Logger;
   readonly random: Random;
-  /** Address of the lab's DNS server (UDP 53), which the node's stub resolver queries. */
-  readonly dnsServer: string;
+  /** The lab's DNS server (UDP 53; another port where the socket runtime may not bind 53), which the node's stub resolver queries. */
+  readonly dnsServer: Endpoint;
 }
 
 /** A started node: stopped with `await using` or `stop()`. */

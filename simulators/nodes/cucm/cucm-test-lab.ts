@@ -26,7 +26,7 @@ export class CucmTestLab {
       clock: this.clock,
       log: this.log.logger(hostName),
       random: seededRandom(this.nextHost),
-      dnsServer: '10.1.1.2',
+      dnsServer: { address: '10.1.1.2', port: 53 },
     };
   }
 

@@ -3,7 +3,7 @@ import { NetworkError } from '../../kernel/errors';
 import type { Random } from '../../kernel/random';
 import { decodeDnsMessage, dnsQuery, encodeDnsMessage, reverseName } from '../../protocols/dns/dns-message';
 import type { DnsResourceRecord, DnsType } from '../../protocols/dns/dns-message';
-import type { HostNetwork } from '../../transport/network';
+import type { Endpoint, HostNetwork } from '../../transport/network';
 
 const DNS_TIMEOUT_MS = 2000;
 
@@ -19,7 +19,7 @@ export class DnsResolver {
 
   constructor(
     private readonly network: HostNetwork,
-    private readonly server: string,
+    private readonly server: Endpoint,
     private readonly clock: Clock,
     private readonly random: Random,
   ) {}
@@ -81,7 +81,7 @@ export class DnsResolver {
           this.clock.clearTimer(timer);
           resolve(decoded.value.answers);
         });
-        socket.send({ address: this.server, port: 53 }, encodeDnsMessage(dnsQuery(id, name, type)));
+        socket.send(this.server, encodeDnsMessage(dnsQuery(id, name, type)));
       });
     } finally {
       socket.close();

@@ -31,9 +31,9 @@ export class DnsServer extends NodeBase {
     this.zone = zone;
   }
 
-  static async start(env: NodeEnv, zone: DnsZoneConfig): Promise<DnsServer> {
+  static async start(env: NodeEnv, zone: DnsZoneConfig, port = 53): Promise<DnsServer> {
     const server = new DnsServer(env, zone);
-    server.socket = await env.network.bindUdp(53);
+    server.socket = await env.network.bindUdp(port);
     server.socket.onDatagram((data, from) => server.socket?.send(from, server.answer(data)));
     return server;
   }

@@ -147,7 +147,7 @@ describe('SipPhone', () => {
   };
 
   const start = async (): Promise<SipPhone> => {
-    const env: NodeEnv = { network: net.host('phone'), clock, log: log.logger('phone'), random: seededRandom(2), dnsServer: '192.0.2.53' };
+    const env: NodeEnv = { network: net.host('phone'), clock, log: log.logger('phone'), random: seededRandom(2), dnsServer: { address: '192.0.2.53', port: 53 } };
     phone = await run(SipPhone.start(env, config));
     return phone;
   };
@@ -192,7 +192,7 @@ describe('SipPhone', () => {
 
   it('rejects start with a clear error when CUCM refuses the registration', async () => {
     cucm.registerStatus = 403;
-    const env: NodeEnv = { network: net.host('phone'), clock, log: log.logger('phone'), random: seededRandom(2), dnsServer: '192.0.2.53' };
+    const env: NodeEnv = { network: net.host('phone'), clock, log: log.logger('phone'), random: seededRandom(2), dnsServer: { address: '192.0.2.53', port: 53 } };
     await expect(run(SipPhone.start(env, config))).rejects.toThrow('SEP001122334455: REGISTER of 1001 failed: rejected 403 Forbidden');
   });
 
