@@ -1,14 +1,19 @@
-import type { Results, Verdict } from '../harness/run/results';
+import type { CellResult, Results, Verdict } from '../harness/run/results';
 import {
   buildMatrix,
+  buildVersionTables,
+  coverageLine,
   escapeXml as esc,
   evidenceHref,
   formatAxes,
+  hasProductAxis,
   problemCells,
+  productAxesText,
   summaryLine,
   VERDICT_MEANING,
   VERDICT_ORDER,
   verdictLabel,
+  versionTransition,
 } from './matrix-model';
 
 const COLOURS: Record<Verdict, { bg: string; fg: string }> = {
@@ -27,13 +32,56 @@ h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:28px 0 8px}
 table{border-collapse:collapse;margin:8px 0}
 th,td{border:1px solid #c8c8d0;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f6}thead th{position:sticky;top:0}
-td.cell{white-space:nowrap}td.cell a{display:block;text-decoration:none;color:inherit;padding:1px 0}
+td.cell a{display:block;text-decoration:none;color:inherit;padding:1px 0}
+.vl,.axes{white-space:nowrap}.axes{font-size:12px;opacity:.85}
+table.matrix tbody th{min-width:16em;max-width:28em}
 td.cell a:hover{text-decoration:underline}
 .claims{color:#666;font-size:12px}
 dl{margin:4px 0 16px}dt{font-weight:600;float:left;clear:left;width:110px}dd{margin:0 0 2px 120px;white-space:pre-wrap}
 .none{color:#666}
+h3{font-size:15px;margin:18px 0 4px}.feature{margin:2px 0;max-width:70em}.transition{margin:4px 0;font-weight:600}
 ${VERDICT_ORDER.map((v) => `.v-${v}{background:${COLOURS[v].bg};color:${COLOURS[v].fg}}`).join('\n')}
 `.trim();
+
+/** '🐞 known issue CSCsy62620 (cucm 7.0(2))', free to wrap only before the product part. */
+const cellLabelHtml = (c: CellResult): string => {
+  const products = productAxesText(c.axes);
+  return `<span class="vl">${esc(verdictLabel(c))}</span>${products ? ` <span class="axes">(${esc(products)})</span>` : ''}`;
+};
+
+/** A table cell of verdict links (label already HTML), coloured by its worst verdict. */
+function verdictTd(cells: readonly CellResult[], label: (c: CellResult) => string): string {
+  if (cells.length === 0) return '<td></td>';
+  const worst = cells.reduce((w, c) => (VERDICT_ORDER.indexOf(c.verdict) > VERDICT_ORDER.indexOf(w) ? c.verdict : w), cells[0]!.verdict);
+  const links = cells
+    .map((c) => `<a class="v-${c.verdict}" href="${esc(evidenceHref(c))}" title="${esc(`${c.id}: ${VERDICT_MEANING[c.verdict]}`)}">${label(c)}</a>`)
+    .join('');
+  return `<td class="cell v-${worst}">${links}</td>`;
+}
+
+/** "By version" (see renderVersionSectionMarkdown); empty when no cell has a product axis. */
+function versionSectionHtml(results: Results): string[] {
+  if (!hasProductAxis(results)) return [];
+  const h: string[] = ['<h2>By version</h2>'];
+  const tables = buildVersionTables(results);
+  if (tables.length === 0) h.push('<p class="none">No claim was run on more than one version of a product.</p>');
+  for (const t of tables) {
+    const defects = t.defects.length ? ` (${t.defects.map(esc).join(', ')})` : '';
+    h.push(`<h3>${esc(t.claim)}${defects}</h3>`);
+    const oneFeature = t.features.length === 1;
+    if (oneFeature) h.push(`<p class="feature">${esc(t.features[0] as string)}</p>`);
+    h.push(`<p class="transition">${esc(versionTransition(t))}</p>`);
+    const anyOther = t.rows.some((r) => r.otherAxes !== '');
+    const head = [...(oneFeature ? [] : ['feature']), 'endpoint', ...(anyOther ? ['other axes'] : []), ...t.columns];
+    h.push('<table class="versions">', '<thead><tr>' + head.map((c) => `<th>${esc(c)}</th>`).join('') + '</tr></thead>', '<tbody>');
+    for (const r of t.rows) {
+      const lead = (oneFeature ? '' : `<th scope="row">${esc(r.feature)}</th>`) + `<th scope="row">${esc(r.endpoint)}</th>` + (anyOther ? `<td>${esc(r.otherAxes)}</td>` : '');
+      h.push(`<tr>${lead}${t.values.map((v) => verdictTd(r.cells.get(v) ?? [], (c) => `<span class="vl">${esc(verdictLabel(c))}</span>`)).join('')}</tr>`);
+    }
+    h.push('</tbody>', '</table>');
+  }
+  return h;
+}
 
 /**
  * matrix.html: ONE self-contained file (inline CSS, no script, no external asset). Each verdict
@@ -52,7 +100,7 @@ export function renderMatrixHtml(results: Results): string {
   );
   const versions = Object.entries(run.versions);
   if (versions.length) h.push(`<p class="meta">Versions: ${versions.map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ')}.</p>`);
-  h.push(`<p class="summary">${esc(summaryLine(results))}</p>`);
+  h.push(`<p class="summary">${esc(summaryLine(results))}</p>`, `<p class="meta coverage">Coverage: ${esc(coverageLine(results))}.</p>`);
 
   h.push('<h2>Feature × endpoint</h2>');
   if (rows.length === 0) {
@@ -60,15 +108,7 @@ export function renderMatrixHtml(results: Results): string {
   } else {
     h.push('<table class="matrix">', '<thead><tr><th>feature</th>' + columns.map((c) => `<th>${esc(c)}</th>`).join('') + '</tr></thead>', '<tbody>');
     for (const row of rows) {
-      const tds = columns.map((col) => {
-        const cells = row.cells.get(col) ?? [];
-        if (cells.length === 0) return '<td></td>';
-        const worst = cells.reduce((w, c) => (VERDICT_ORDER.indexOf(c.verdict) > VERDICT_ORDER.indexOf(w) ? c.verdict : w), cells[0]!.verdict);
-        const links = cells
-          .map((c) => `<a class="v-${c.verdict}" href="${esc(evidenceHref(c))}" title="${esc(`${c.id}: ${VERDICT_MEANING[c.verdict]}`)}">${esc(verdictLabel(c))}</a>`)
-          .join('');
-        return `<td class="cell v-${worst}">${links}</td>`;
-      });
+      const tds = columns.map((col) => verdictTd(row.cells.get(col) ?? [], cellLabelHtml));
       const claims = row.claims.length ? `<div class="claims">${row.claims.map(esc).join(', ')}</div>` : '';
       h.push(`<tr><th scope="row">${esc(row.label)}${claims}</th>${tds.join('')}</tr>`);
     }
@@ -78,6 +118,8 @@ export function renderMatrixHtml(results: Results): string {
   h.push('<table class="legend"><thead><tr><th>verdict</th><th>meaning</th></tr></thead><tbody>');
   for (const v of VERDICT_ORDER) h.push(`<tr><td class="v-${v}">${esc(verdictLabel({ verdict: v }))}</td><td>${esc(VERDICT_MEANING[v])}</td></tr>`);
   h.push('</tbody></table>');
+
+  h.push(...versionSectionHtml(results));
 
   h.push('<h2>Drift and errors</h2>');
   const problems = problemCells(results);

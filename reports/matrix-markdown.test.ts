@@ -18,12 +18,17 @@ describe('renderMatrixMarkdown', () => {
     );
     expect(row('Conference')).toContain('| Conference \\| ad hoc |');
     expect(row('Conference')).toContain('[⛔ unsupported](evidence/rcc-conference-7931-sccp/ladder.md)');
-    expect(row('RCC on a line first configured in E.164 form (cucm=7.0(2))')).toContain('[🐞 known issue CSCsy62620](evidence/e164-line-7975-sccp-cucm-7.0%282%29/ladder.md)');
-    expect(row('RCC on a line first configured in E.164 form (cucm=7.1(2))')).toContain('✔️ fix verified CSCsy62620');
-    expect(row('Calendar presence')).toContain('| [💥 ERROR](evidence/calendar-exchange-2007/ladder.md) |');
-    // every data row has the same number of unescaped pipes as the header
+    // Layout change (product axes in the cell label, one row per feature): was one row per `cucm=` value.
+    expect(row('RCC on a line first configured in E.164 form |')).toContain(
+      '| [🐞 known issue CSCsy62620 (cucm 7.0(2))](evidence/e164-line-7975-sccp-cucm-7.0%282%29/ladder.md)<br>[✔️ fix verified CSCsy62620 (cucm 7.1(2))](evidence/e164-line-7975-sccp-cucm-7.1%282%29/ladder.md) |',
+    );
+    expect(md).not.toContain('E.164 form (cucm=');
+    expect(row('Calendar presence')).toContain('| [💥 ERROR (exchange 2007 SP1)](evidence/calendar-exchange-2007/ladder.md) |');
+    // one data row per feature, each with the same number of unescaped pipes as the header
     const pipes = (l: string) => l.replace(/\\\|/g, '').split('|').length;
-    for (let i = tableStart; i < tableStart + 7; i++) expect(pipes(lines[i] as string)).toBe(pipes(lines[tableStart] as string));
+    const tableEnd = lines.findIndex((l, i) => i > tableStart && !l.startsWith('|'));
+    expect(tableEnd - tableStart - 2).toBe(4);
+    for (let i = tableStart; i < tableEnd; i++) expect(pipes(lines[i] as string)).toBe(pipes(lines[tableStart] as string));
   });
 
   it('has a summary line of counts', () => {

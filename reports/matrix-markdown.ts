@@ -7,7 +7,6 @@ import {
   evidenceHref,
   formatAxes,
   hasProductAxis,
-  NO_ENDPOINT,
   problemCells,
   summaryLine,
   VERDICT_MEANING,
@@ -46,7 +45,7 @@ export function renderVersionSectionMarkdown(results: Results): string[] {
     const head = [...(oneFeature ? [] : ['feature']), 'endpoint', ...(anyOther ? ['other axes'] : []), ...t.columns];
     out.push(`| ${head.map(escapeMarkdown).join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
     for (const r of t.rows) {
-      const lead = [...(oneFeature ? [] : [r.feature]), r.endpoint === NO_ENDPOINT ? NO_ENDPOINT : r.endpoint, ...(anyOther ? [r.otherAxes] : [])];
+      const lead = [...(oneFeature ? [] : [r.feature]), r.endpoint, ...(anyOther ? [r.otherAxes] : [])];
       const cells = t.values.map((v) => (r.cells.get(v) ?? []).map((c) => link(escapeMarkdown(verdictLabel(c)), evidenceHref(c))).join('<br>') || ' ');
       out.push(`| ${[...lead.map(escapeMarkdown), ...cells].join(' | ')} |`);
     }

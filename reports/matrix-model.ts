@@ -174,7 +174,7 @@ export interface VersionTable {
   columns: string[];
   /** The distinct features of the rows, in order of appearance. */
   features: string[];
-  /** The defects named by the cells (CSCsy62620). */
+  /** The defects named by the cells (CSCsy62620) that the claim id does not already name. */
   defects: string[];
   rows: VersionRow[];
 }
@@ -210,7 +210,7 @@ export function buildVersionTables(results: Results): VersionTable[] {
         const value = c.axes[axis] as string;
         row.cells.set(value, [...(row.cells.get(value) ?? []), c]);
         if (!features.includes(c.feature)) features.push(c.feature);
-        if (c.defect !== undefined && !defects.includes(c.defect)) defects.push(c.defect);
+        if (c.defect !== undefined && !defects.includes(c.defect) && !claim.includes(c.defect)) defects.push(c.defect);
       }
       const sorted = [...rows.values()].sort(
         (a, b) =>

@@ -25,7 +25,7 @@ describe('uc-lab', () => {
   it('prints help with every command', () => {
     const r = ucLab(['--help']);
     expect(r.status).toBe(0);
-    for (const command of ['matrix', 'repro', 'serve', 'bench']) expect(r.stdout).toContain(command);
+    for (const command of ['matrix', 'repro', 'serve', 'doctor', 'bench']) expect(r.stdout).toContain(command);
   });
 
   it('rejects a misspelled step with file:line:column and the allowed words, without a stack trace', () => {

@@ -6,6 +6,7 @@ import { runMatrixCommand } from './matrix-command';
 import { runReproCommand } from './repro-command';
 import { runServeCommand } from './serve-command';
 import { runBenchCommand } from './bench-command';
+import { runDoctorCommand } from './doctor-command';
 
 const repoRoot = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []));
 
@@ -56,6 +57,15 @@ program
   .option('--verbose', 'print every log line of every node')
   .action(async (lab: string, opts) => {
     process.exitCode = await runServeCommand(lab, opts);
+  });
+
+program
+  .command('doctor')
+  .description('check a lab file against the configuration rules of the seeds (a lint: never a verdict)')
+  .argument('[lab]', 'lab id under scenarios/labs', 'seed-lab')
+  .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
+  .action(async (lab: string, opts) => {
+    process.exitCode = await runDoctorCommand(lab, opts);
   });
 
 program

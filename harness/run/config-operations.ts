@@ -17,6 +17,7 @@ interface Operation<S extends z.ZodType> {
 const op = <S extends z.ZodType>(o: Operation<S>): Operation<S> => o;
 
 const device = z.string().min(1);
+const userGroups = z.array(z.enum(['Standard CTI Enabled', 'Standard CTI Allow Control of All Devices', 'Standard CTI Allow Control of Phones supporting Connected Xfer and conf', 'Standard CTI Allow Control of Phones supporting Rollover Mode', 'Standard CCM End Users']));
 const line = z.number().int().min(1).default(1);
 const pool = z.string().optional().describe('OCS pool name; every pool when absent');
 
@@ -43,7 +44,7 @@ export const CONFIG_OPERATIONS = {
     args: z.strictObject({
       userId: z.string().min(1),
       password: z.string().min(1).optional(),
-      groups: z.array(z.enum(['Standard CTI Enabled', 'Standard CTI Allow Control of All Devices', 'Standard CTI Allow Control of Phones supporting Connected Xfer and conf', 'Standard CTI Allow Control of Phones supporting Rollover Mode', 'Standard CCM End Users'])).optional(),
+      groups: userGroups.optional(),
       controlledDevices: z.array(device).optional(),
     }),
     run: (lab, { userId, ...changes }) =>
@@ -51,6 +52,19 @@ export const CONFIG_OPERATIONS = {
         ...(changes.password !== undefined ? { password: changes.password } : {}),
         ...(changes.groups !== undefined ? { groups: changes.groups } : {}),
         ...(changes.controlledDevices !== undefined ? { controlledDevices: changes.controlledDevices } : {}),
+      }),
+  }),
+  'cucm.endUsers.update': op({
+    summary: 'User Management > End User: associated devices and user groups',
+    args: z.strictObject({
+      userId: z.string().min(1),
+      associatedDevices: z.array(device).optional(),
+      groups: userGroups.optional(),
+    }),
+    run: (lab, { userId, ...changes }) =>
+      lab.cucm.config.endUsers.update(userId, {
+        ...(changes.associatedDevices !== undefined ? { controlledDevices: changes.associatedDevices } : {}),
+        ...(changes.groups !== undefined ? { groups: changes.groups } : {}),
       }),
   }),
   'cup.acl.addIncoming': op({

@@ -220,9 +220,19 @@ export class CtiManager implements CallControlDelegate {
   }
 
   private monitorDevice(provider: CtiProvider, userId: string, m: CtiMessageOf<'MonitorDeviceRequest'>): CtiMessage {
-    const appearances = this.config.appearancesOf(m.lineDn).filter((a) => m.deviceName === undefined || a.phone.name === m.deviceName);
+    let appearances = this.config.appearancesOf(m.lineDn).filter((a) => m.deviceName === undefined || a.phone.name === m.deviceName);
     if (appearances.length === 0) {
       return error('noSuchDevice', m.deviceName ? `${m.deviceName} carries no line ${m.lineDn}` : `no device carries DN ${m.lineDn}`);
+    }
+    if (m.endUser !== undefined) {
+      // On behalf of an end user (CUP's deskphone control): End User Configuration, "Make sure the
+      // appropriate device(s) is (are) associated to this end user" and "Make sure to add to this user
+      // group for RCC to work" (seed 004 B5; the lab reads the group as Standard CTI Enabled).
+      const endUser = this.config.endUser(m.endUser);
+      if (!endUser) return error('notAuthorized', `no end user ${m.endUser}`);
+      if (!endUser.groups.includes(CTI_ENABLED)) return error('notAuthorized', `end user ${m.endUser} is not in ${CTI_ENABLED}`);
+      appearances = appearances.filter((a) => endUser.controlledDevices.includes(a.phone.name));
+      if (appearances.length === 0) return error('noSuchDevice', `end user ${m.endUser} has no associated device carrying DN ${m.lineDn}`);
     }
     const user = this.config.applicationUser(userId);
     const allowed = appearances.filter(

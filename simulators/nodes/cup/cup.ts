@@ -293,7 +293,8 @@ export class Cup extends NodeBase {
   private async monitorStart(session: RccSession, monitorObject: string): Promise<CstaMessage> {
     if (this.cti.state !== 'open') return cstaError('systemResourceAvailability', 'resourceOutOfService');
     const dn = lineDn(monitorObject);
-    const r = await this.cti.request({ type: 'MonitorDeviceRequest', lineDn: dn });
+    // Line URI → end user → associated device: CTIManager resolves the device among the user's own.
+    const r = await this.cti.request({ type: 'MonitorDeviceRequest', lineDn: dn, endUser: session.userId });
     if (r.type !== 'MonitorDeviceResponse') return fromCtiError(r);
     const crossRefId = randomToken(this.env.random, 8);
     session.monitor = { crossRefId, ctiMonitorId: r.monitorId, deviceName: r.deviceName, lineDn: r.lineDn };

@@ -55,7 +55,7 @@ export const CTI_PAYLOAD_SCHEMAS = {
   HeartbeatRequest: z.object({}),
   HeartbeatResponse: z.object({}),
   /** No deviceName: every device the DN appears on (shared lines included). */
-  MonitorDeviceRequest: z.object({ deviceName: nonEmpty.optional(), lineDn: nonEmpty }),
+  MonitorDeviceRequest: z.object({ deviceName: nonEmpty.optional(), lineDn: nonEmpty, endUser: nonEmpty.optional() }),
   MonitorDeviceResponse: z.object({ monitorId, deviceName: nonEmpty, lineDn: nonEmpty }),
   MonitorStopRequest: z.object({ monitorId }),
   MonitorStopResponse: z.object({}),
