@@ -29,6 +29,28 @@ describe('renderMatrixHtml', () => {
     expect(html).toContain('🐞 known issue CSCsy62620');
   });
 
+  it('puts product axes in the cell label and keeps one row per feature', () => {
+    expect(html).toContain('<span class="vl">🐞 known issue</span> <span class="vl">CSCsy62620</span> <span class="axes">(cucm 7.0(2))</span>');
+    expect(html).toContain('<span class="axes">(cucm 7.1(2))</span>');
+    expect(html.match(/<th scope="row">RCC on a line first configured in E.164 form/g)).toHaveLength(1);
+    expect(html).not.toContain('(cucm=');
+  });
+
+  it('has a coverage line and a "By version" table of product-version columns', () => {
+    expect(html).toContain('<p class="meta coverage">Coverage: 6 cells over 4 claims; 2 of 6 claims not yet covered.</p>');
+    const section = html.slice(html.indexOf('<h2>By version</h2>'), html.indexOf('<h2>Drift and errors</h2>'));
+    expect(section).toContain('<h3>known-issue.CSCsy62620</h3>');
+    expect(section).toContain('<p class="transition">CUCM 7.0(2): 1 🐞 known issue → CUCM 7.1(2): 1 ✔️ fix verified</p>');
+    expect(section).toContain('<thead><tr><th>endpoint</th><th>CUCM 7.0(2)</th><th>CUCM 7.1(2)</th></tr></thead>');
+    expect(section).toContain(
+      '<tr><th scope="row">7975-sccp</th><td class="cell v-known-issue"><a class="v-known-issue" href="evidence/e164-line-7975-sccp-cucm-7.0%282%29/ladder.md"',
+    );
+    expect(section).toContain('<td class="cell v-fix-verified"><a class="v-fix-verified" href="evidence/e164-line-7975-sccp-cucm-7.1%282%29/ladder.md"');
+    const plain = sampleResults();
+    for (const c of plain.cells) c.axes = c.axes['endpoint'] ? { endpoint: c.axes['endpoint'] } : {};
+    expect(renderMatrixHtml(plain)).not.toContain('By version');
+  });
+
   it('escapes everything from the results', () => {
     expect(html).toContain('Calendar presence &lt;Exchange 2007&gt;');
     expect(html).toContain('line1: connected &lt;no HeldEvent&gt; &amp; &quot;quoted&quot;');

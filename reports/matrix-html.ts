@@ -34,7 +34,7 @@ th,td{border:1px solid #c8c8d0;padding:4px 8px;text-align:left;vertical-align:to
 th{background:#f3f3f6}thead th{position:sticky;top:0}
 td.cell a{display:block;text-decoration:none;color:inherit;padding:1px 0}
 .vl,.axes{white-space:nowrap}.axes{font-size:12px;opacity:.85}
-table.matrix tbody th{min-width:16em;max-width:28em}
+table.matrix tbody th{min-width:14em;max-width:26em}
 td.cell a:hover{text-decoration:underline}
 .claims{color:#666;font-size:12px}
 dl{margin:4px 0 16px}dt{font-weight:600;float:left;clear:left;width:110px}dd{margin:0 0 2px 120px;white-space:pre-wrap}
@@ -43,10 +43,16 @@ h3{font-size:15px;margin:18px 0 4px}.feature{margin:2px 0;max-width:70em}.transi
 ${VERDICT_ORDER.map((v) => `.v-${v}{background:${COLOURS[v].bg};color:${COLOURS[v].fg}}`).join('\n')}
 `.trim();
 
-/** '🐞 known issue CSCsy62620 (cucm 7.0(2))', free to wrap only before the product part. */
+/** '🐞 known issue CSCsy62620 (cucm 7.0(2))', free to wrap only before the defect and before the product part. */
 const cellLabelHtml = (c: CellResult): string => {
   const products = productAxesText(c.axes);
-  return `<span class="vl">${esc(verdictLabel(c))}</span>${products ? ` <span class="axes">(${esc(products)})</span>` : ''}`;
+  const word = verdictLabel({ verdict: c.verdict });
+  const defect = verdictLabel(c).slice(word.length).trim();
+  return (
+    `<span class="vl">${esc(word)}</span>` +
+    (defect ? ` <span class="vl">${esc(defect)}</span>` : '') +
+    (products ? ` <span class="axes">(${esc(products)})</span>` : '')
+  );
 };
 
 /** A table cell of verdict links (label already HTML), coloured by its worst verdict. */

@@ -1,3 +1,4 @@
+import type { Results } from '../harness/run/results';
 import { renderMatrixMarkdown } from './matrix-markdown';
 import { sampleResults } from './sample-results';
 
@@ -33,6 +34,51 @@ describe('renderMatrixMarkdown', () => {
 
   it('has a summary line of counts', () => {
     expect(md).toContain('**6 cells: 1 ✅ supported · 1 ⛔ unsupported · 1 🐞 known issue · 1 ✔️ fix verified · 1 ⚠️ DRIFT · 1 💥 ERROR; 2 untested claims**');
+  });
+
+  it('has a coverage line at the top', () => {
+    expect(lines.indexOf('Coverage: 6 cells over 4 claims; 2 of 6 claims not yet covered.')).toBeLessThan(tableStart);
+    expect(lines.indexOf('Coverage: 6 cells over 4 claims; 2 of 6 claims not yet covered.')).toBeGreaterThan(0);
+  });
+
+  it('has a version × version view of each claim that varies over a product axis', () => {
+    const section = md.slice(md.indexOf('## By version'), md.indexOf('## Drift and errors'));
+    expect(md.indexOf('## By version')).toBeGreaterThan(tableStart);
+    expect(section.split('\n')).toEqual([
+      '## By version',
+      '',
+      '### known-issue.CSCsy62620',
+      '',
+      'RCC on a line first configured in E.164 form',
+      '',
+      '**CUCM 7.0(2): 1 🐞 known issue → CUCM 7.1(2): 1 ✔️ fix verified**',
+      '',
+      '| endpoint | CUCM 7.0(2) | CUCM 7.1(2) |',
+      '|---|---|---|',
+      '| 7975-sccp | [🐞 known issue CSCsy62620](evidence/e164-line-7975-sccp-cucm-7.0%282%29/ladder.md) | [✔️ fix verified CSCsy62620](evidence/e164-line-7975-sccp-cucm-7.1%282%29/ladder.md) |',
+      '',
+      '',
+    ]);
+  });
+
+  it.each<[string, (r: Results) => void, boolean, string | undefined]>([
+    ['no product axis anywhere: no section', (r) => r.cells.forEach((c) => delete c.axes['cucm'] && delete c.axes['exchange']), false, undefined],
+    ['product axes but no claim on two versions: a note', (r) => (r.cells = r.cells.filter((c) => !c.id.endsWith('7.1(2)'))), true, 'No claim was run on more than one version of a product.'],
+    [
+      'several features: a feature column; other axes: their own column',
+      (r) => {
+        r.cells[3]!.axes['dn'] = 'e164';
+        r.cells[4]!.feature = 'Other | feature';
+      },
+      true,
+      '| feature | endpoint | other axes | CUCM 7.0(2) | CUCM 7.1(2) |',
+    ],
+  ])('%s', (_name, change, present, text) => {
+    const r = sampleResults();
+    change(r);
+    const out = renderMatrixMarkdown(r);
+    expect(out.includes('## By version')).toBe(present);
+    if (text !== undefined) expect(out).toContain(text);
   });
 
   it('lists drift and error cells with failed step, expected and observed, escaped', () => {

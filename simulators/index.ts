@@ -42,6 +42,8 @@ export { SccpFramer } from './protocols/sccp';
 export * as SccpEnums from './protocols/sccp/sccp-constants';
 export { CtiFramer } from './protocols/cti';
 export { decodeDnsMessage } from './protocols/dns/dns-message';
+export { PRESENCE_STATES } from './protocols/presence/ms-category-publish';
+export type { PresenceState } from './protocols/presence/ms-category-publish';
 
 /** The CSTA message an XML body carries, for ladders: its element name, or why it does not parse. */
 export function summarizeCsta(xml: string): string {

@@ -1,4 +1,4 @@
-import { LabError } from '../../simulators';
+import { LabError, PRESENCE_STATES } from '../../simulators';
 import type { LogRecord, OcClient, OcObservation, Phone, PhoneObservation } from '../../simulators';
 import { LabRuntime } from '../lab/lab-runtime';
 import type { RuntimeKind } from '../lab/lab-runtime';
@@ -288,6 +288,10 @@ class StepExecutor {
         return oc.setForwarding(this.destination(arg, true));
       case 'cancelForwarding':
         return oc.cancelForwarding();
+      case 'setPresence': {
+        const state = PRESENCE_STATES.find((s) => s === arg);
+        return state ? oc.setPresence(state) : Promise.reject(new LabError('UC_SCENARIO', `not a status: ${arg}`));
+      }
       default:
         return Promise.reject(new LabError('UC_SCENARIO', `OC has no action ${action}`));
     }
@@ -414,6 +418,9 @@ class StepExecutor {
         case 'rccSession':
           if (obs.rccSession !== want) return false;
           break;
+        case 'presence':
+          if (obs.presence !== want) return false;
+          break;
         default:
           return false;
       }
@@ -453,6 +460,6 @@ function describePhone(o: PhoneObservation): string {
 function describeOc(o: OcObservation): string {
   const events = o.events.slice(-6).map((e) => e.type).join(', ');
   const errors = o.errors.slice(-3).map((e) => `${e.request}: ${e.category}/${e.value}`).join(', ');
-  return `{ signedIn=${o.signedIn} rccSession=${o.rccSession} conversation=${o.conversation} events=[${events}] errors=[${errors}] }`;
+  return `{ signedIn=${o.signedIn} presence=${o.presence} rccSession=${o.rccSession} conversation=${o.conversation} events=[${events}] errors=[${errors}] }`;
 }
 

@@ -16,6 +16,7 @@ import {
   type MatcherSpec,
   type Surface,
   WIRE_MATCHERS,
+  OC_PRESENCE_STATES,
 } from './vocabulary';
 import { describeValue, formatYamlPath, type YamlPath, type YamlSource } from './yaml-source';
 
@@ -178,6 +179,16 @@ export class StepParser {
     if (ACTION_ARGS[action] === 'none') {
       if (argPath !== undefined) throw errAt(`action "${action}" takes no argument; write "${who}: ${action}"`);
       return { action };
+    }
+    if (ACTION_ARGS[action] === 'presence') {
+      if (argPath === undefined || typeof argValue !== 'string' || !(OC_PRESENCE_STATES as readonly string[]).includes(argValue)) {
+        throw this.source.error(argPath ?? p, `action "${action}" needs a status, e.g. "${who}: { ${action}: doNotDisturb }"`, {
+          expected: OC_PRESENCE_STATES,
+          ...(typeof argValue === 'string' ? { given: argValue } : {}),
+          label,
+        });
+      }
+      return { action, arg: argValue };
     }
     if (argPath === undefined || argValue === null || argValue === undefined) {
       throw errAt(`action "${action}" needs a target, e.g. "${who}: { ${action}: bob }"`, {

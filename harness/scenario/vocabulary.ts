@@ -4,6 +4,8 @@
  * the loader (error messages name the allowed words) and the JSON Schema published for editors.
  */
 
+import { PRESENCE_STATES } from '../../simulators';
+
 export const SURFACES = ['oc', 'phone'] as const;
 export type Surface = (typeof SURFACES)[number];
 
@@ -21,6 +23,7 @@ export const OC_ACTIONS = [
   'retrieveCall',
   'setForwarding',
   'cancelForwarding',
+  'setPresence',
 ] as const;
 export type OcAction = (typeof OC_ACTIONS)[number];
 
@@ -32,8 +35,8 @@ export type Action = OcAction | PhoneAction;
 
 export const ACTIONS: Record<Surface, readonly Action[]> = { oc: OC_ACTIONS, phone: PHONE_ACTIONS };
 
-/** Which actions take an argument: `target` = an actor name or a dial string. */
-export const ACTION_ARGS: Record<Action, 'none' | 'target'> = {
+/** Which actions take an argument: `target` = an actor name or a dial string; `presence` = a status word. */
+export const ACTION_ARGS: Record<Action, 'none' | 'target' | 'presence'> = {
   signIn: 'none',
   signOut: 'none',
   makeCall: 'target',
@@ -43,6 +46,7 @@ export const ACTION_ARGS: Record<Action, 'none' | 'target'> = {
   retrieveCall: 'none',
   setForwarding: 'target',
   cancelForwarding: 'none',
+  setPresence: 'presence',
   offHook: 'none',
   onHook: 'none',
   dial: 'target',
@@ -119,6 +123,8 @@ export const CSTA_ERRORS = [
 export type CstaErrorValue = (typeof CSTA_ERRORS)[number];
 
 export const OC_CONVERSATION_STATES = ['idle', 'ringing', 'connected', 'held'] as const;
+/** Communicator's status menu (the [MS-PRES] availability ranges). */
+export const OC_PRESENCE_STATES = PRESENCE_STATES;
 export const RCC_SESSION_STATES = ['idle', 'active', 'failed'] as const;
 export const PHONE_CALL_STATES = ['idle', 'offHook', 'dialing', 'ringOut', 'ringIn', 'connected', 'hold', 'busy'] as const;
 export const RINGER_STATES = ['on', 'off'] as const;
@@ -137,6 +143,7 @@ export const OC_MATCHERS = {
   error: { kind: 'enum', values: CSTA_ERRORS, description: 'a CSTA error the client received, or "any"' },
   signedIn: { kind: 'boolean', description: 'whether the client is signed in to its pool' },
   rccSession: { kind: 'enum', values: RCC_SESSION_STATES, description: 'state of the uaCSTA session with CUP' },
+  presence: { kind: 'enum', values: OC_PRESENCE_STATES, description: 'the status the user set and the pool accepted' },
 } as const satisfies Record<string, MatcherSpec>;
 export type OcMatcherKey = keyof typeof OC_MATCHERS;
 

@@ -2,6 +2,8 @@ import { Registerer, RegistererState, UserAgent } from 'sip.js';
 import type { Core } from 'sip.js';
 import { LabError } from '../../kernel/errors';
 import { parseCsta, serializeCsta } from '../../protocols/csta';
+import { availabilityOf, CATEGORY_PUBLISH_CONTENT_TYPE, serializeStatePublication } from '../../protocols/presence/ms-category-publish';
+import type { PresenceState } from '../../protocols/presence/ms-category-publish';
 import type { ConnectionID, CstaMessage, CstaRequest } from '../../protocols/csta';
 import type { Endpoint } from '../../transport/network';
 import { DnsResolver } from '../dns/dns-resolver';
@@ -41,6 +43,8 @@ export interface OcObservedError {
 /** What the Communicator window shows: the harness reads only this. */
 export interface OcObservation {
   readonly signedIn: boolean;
+  /** The status the user set and the pool accepted. */
+  readonly presence: PresenceState;
   readonly rccSession: RccSessionState;
   readonly conversation: ConversationState;
   readonly events: readonly OcObservedEvent[];
@@ -67,6 +71,8 @@ export class OcClient extends NodeBase {
   private monitorCrossRefID: string | undefined;
   private readonly calls = new Map<string, { connection: ConnectionID; state: ConversationState }>();
   private state: { signedIn: boolean; rccSession: RccSessionState } = { signedIn: false, rccSession: 'idle' };
+  private presence: PresenceState = 'offline';
+  private presenceVersion = 0;
   private readonly events: OcObservedEvent[] = [];
   private readonly errors: OcObservedError[] = [];
 
@@ -78,6 +84,7 @@ export class OcClient extends NodeBase {
   observe(): OcObservation {
     return {
       signedIn: this.state.signedIn,
+      presence: this.presence,
       rccSession: this.state.rccSession,
       conversation: this.conversation(),
       events: [...this.events],
@@ -121,6 +128,7 @@ export class OcClient extends NodeBase {
       registerer.register({ requestDelegate: { onReject: (r) => reject(new LabError('UC_NODE', `REGISTER rejected: ${r.message.statusCode}`)) } }).catch(reject);
     });
     this.state = { ...this.state, signedIn: true };
+    this.presence = 'available';
     if (this.config.rcc.enabled) await this.openRccSession();
   }
 
@@ -138,6 +146,30 @@ export class OcClient extends NodeBase {
       await ua.stop();
     }
     this.state = { signedIn: false, rccSession: 'idle' };
+    this.presence = 'offline';
+  }
+
+  /**
+   * The status menu: publishes the `state` category to the pool (SERVICE, [MS-PRES]); the window
+   * shows the new status once the pool accepted it.
+   */
+  async setPresence(state: PresenceState): Promise<void> {
+    const ua = this.ua;
+    if (!ua) throw new LabError('UC_NODE', `${this.config.userId}: not signed in`);
+    const core = ua.userAgentCore;
+    const self = ua.configuration.uri;
+    const body = serializeStatePublication({ uri: this.config.sipUri, availability: availabilityOf(state), version: this.presenceVersion });
+    const message = core.makeOutgoingRequestMessage('SERVICE', self, self, self, {}, [`Contact: ${ua.contact.toString()}`], {
+      contentDisposition: 'render',
+      contentType: CATEGORY_PUBLISH_CONTENT_TYPE,
+      content: body,
+    });
+    const accepted = await new Promise<boolean>((resolve) => {
+      core.request(message, { onAccept: () => resolve(true), onReject: () => resolve(false) });
+    });
+    if (!accepted) throw new LabError('UC_NODE', `${this.config.userId}: the pool refused the ${state} publication`);
+    this.presenceVersion++;
+    this.presence = state;
   }
 
   /** Click-to-call: CSTA MakeCall from the user's line to `destination` (a tel: URI or digits). */

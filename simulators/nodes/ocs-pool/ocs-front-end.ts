@@ -9,6 +9,8 @@ import {
 } from '../../protocols/sip';
 import type { ServerTransaction, SipRequest, SipTarget, SipUri } from '../../protocols/sip';
 import { randomToken } from '../../kernel/random';
+import { CATEGORY_PUBLISH_CONTENT_TYPE, parseCategoryPublish, stateOfAvailability } from '../../protocols/presence/ms-category-publish';
+import type { PresenceState } from '../../protocols/presence/ms-category-publish';
 import { DnsResolver } from '../dns/dns-resolver';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
@@ -60,6 +62,8 @@ export class OcsFrontEnd extends NodeBase {
   private sip!: SipEndpoint;
   private readonly resolver: DnsResolver;
   private readonly bindings = new Map<string, Binding>();
+  /** Published `state` category per user AOR (the presence store of the pool's back end). */
+  private readonly presence = new Map<string, PresenceState>();
   private authorizedAddresses = new Set<string>();
   private config: OcsPoolConfig;
   private readonly recordRoute: string;
@@ -106,9 +110,10 @@ export class OcsFrontEnd extends NodeBase {
   };
 
   /** Observation API. */
-  observe(): { registrations: string[]; staticRoutes: string[]; liveTransactions: number } {
+  observe(): { registrations: string[]; presence: Record<string, PresenceState>; staticRoutes: string[]; liveTransactions: number } {
     return {
       registrations: [...this.bindings.keys()],
+      presence: Object.fromEntries(this.presence),
       staticRoutes: this.config.staticRoutes.map((r) => `${r.matchUri} -> ${r.nextHop}:${r.port}`),
       liveTransactions: this.sip.layer.liveTransactions(),
     };
@@ -143,6 +148,10 @@ export class OcsFrontEnd extends NodeBase {
       this.register(request, tx, source);
       return;
     }
+    if (request.method === 'SERVICE' && this.isOwnPublication(request)) {
+      this.publish(request, tx, source);
+      return;
+    }
     if (!this.isTrusted(request, source)) {
       // Modelled: an unauthenticated peer that is neither a registered client connection nor an
       // authorized host is refused (a real pool would challenge it for NTLM/Kerberos credentials).
@@ -155,6 +164,32 @@ export class OcsFrontEnd extends NodeBase {
   private isForUs(request: SipRequest): boolean {
     const uri = parseSipUri(request.uri);
     return uri.ok && this.isLocal(uri.value) && !uri.value.user;
+  }
+
+  /** A SERVICE to the sender's own URI is a category publication for the pool itself. */
+  private isOwnPublication(request: SipRequest): boolean {
+    const from = parseNameAddr(request.headers.get('From') ?? '');
+    return from.ok && normalizeAor(from.value.uri) === normalizeAor(request.uri);
+  }
+
+  private publish(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
+    const toTag = randomToken(this.env.random, 10);
+    if (!this.isTrusted(request, source)) {
+      tx.respond(createResponse(request, 403, 'Forbidden', { toTag }));
+      return;
+    }
+    if (!(request.headers.get('Content-Type') ?? '').toLowerCase().startsWith(CATEGORY_PUBLISH_CONTENT_TYPE)) {
+      tx.respond(createResponse(request, 415, 'Unsupported Media Type', { toTag, headers: [['Accept', CATEGORY_PUBLISH_CONTENT_TYPE]] }));
+      return;
+    }
+    const parsed = parseCategoryPublish(request.body);
+    if (!parsed.ok) {
+      tx.respond(createResponse(request, 400, 'Bad Request', { toTag, headers: [['Warning', `399 ${this.config.fqdn} "${parsed.error.message.replace(/"/g, "'")}"`]] }));
+      return;
+    }
+    const aor = normalizeAor(request.uri);
+    for (const p of parsed.value) this.presence.set(aor, stateOfAvailability(p.availability));
+    tx.respond(createResponse(request, 200, 'OK', { toTag }));
   }
 
   private isLocal(uri: SipUri): boolean {
