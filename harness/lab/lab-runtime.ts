@@ -42,6 +42,8 @@ const START_WITHIN_MS = 30_000;
 export class LabRuntime {
   readonly phones = new Map<string, Phone>();
   readonly oc = new Map<string, OcClient>();
+  /** Communicator on the user's other PCs (MPOP), by user id. */
+  readonly ocElsewhere = new Map<string, OcClient>();
   readonly ocs = new Map<string, OcsFrontEnd>();
   dns!: DnsServer;
   cucm!: Cucm;
@@ -208,15 +210,10 @@ export class LabRuntime {
     for (const user of lab.ocs.users) {
       const pool = lab.ocs.pools.find((x) => x.name === user.pool);
       if (!pool) continue;
-      const client = new OcClient(this.env(user.client.host), {
-        userId: user.id,
-        displayName: user.displayName,
-        sipUri: user.sipUri,
-        poolFqdn: pool.fqdn,
-        poolPort: 5060,
-        rcc: user.rcc,
-      });
-      this.oc.set(user.id, this.track(client));
+      const config = { userId: user.id, displayName: user.displayName, sipUri: user.sipUri, poolFqdn: pool.fqdn, poolPort: 5060, rcc: user.rcc };
+      this.oc.set(user.id, this.track(new OcClient(this.env(user.client.host), config)));
+      const [elsewhere] = user.client.otherLocations;
+      if (elsewhere) this.ocElsewhere.set(user.id, this.track(new OcClient(this.env(elsewhere), config)));
     }
   }
 }

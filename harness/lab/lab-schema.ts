@@ -103,7 +103,11 @@ export const ocsUserSchema = z.strictObject({
     serverUri: z.string().regex(/^sip:\S+$/, 'a SIP URI naming CUP, such as sip:cup.uc.lab'),
     lineUri: z.string().regex(/^tel:\+?[0-9]+(;\S*)?$/, 'a tel URI such as tel:+14085551001'),
   }),
-  client: z.strictObject({ host: hostName }),
+  client: z.strictObject({
+    host: hostName,
+    /** PCs the user also signs in from (Multiple Points of Presence, seed 004 "MPOP"). */
+    otherLocations: z.array(hostName).default([]),
+  }),
 });
 
 export const ocsSchema = z.strictObject({
@@ -289,6 +293,7 @@ function checkReferences(lab: LabShape, ctx: Ctx): void {
   lab.ocs.users.forEach((u, i) => {
     if (!pools.includes(u.pool)) missing(ctx, ['ocs', 'users', i, 'pool'], 'pool', u.pool, pools);
     checkHost(['ocs', 'users', i, 'client', 'host'], u.client.host);
+    u.client.otherLocations.forEach((h, j) => checkHost(['ocs', 'users', i, 'client', 'otherLocations', j], h));
   });
 
   checkHost(['cucm', 'host'], lab.cucm.host);

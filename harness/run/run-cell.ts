@@ -218,7 +218,7 @@ class StepExecutor {
 
   /** Signs out every OC client still signed in, as a user closing Communicator would. */
   async tidy(): Promise<void> {
-    for (const client of this.lab.oc.values()) {
+    for (const client of [...this.lab.oc.values(), ...this.lab.ocElsewhere.values()]) {
       if (client.observe().signedIn) await this.lab.driver.complete(client.signOut(), ACTION_WITHIN_MS, `${client.config.userId} signs out`);
     }
   }
@@ -240,6 +240,14 @@ class StepExecutor {
     const actor = this.actor(name);
     const client = actor.userId ? this.lab.oc.get(actor.userId) : undefined;
     if (!client) throw new LabError('UC_SCENARIO', `actor ${name} has no Office Communicator in lab ${this.lab.lab.id}`);
+    return client;
+  }
+
+  /** Communicator on the actor's other PC (the lab's `client.otherLocations`). */
+  private ocElsewhere(name: string): OcClient {
+    const actor = this.actor(name);
+    const client = actor.userId ? this.lab.ocElsewhere.get(actor.userId) : undefined;
+    if (!client) throw new LabError('UC_SCENARIO', `actor ${name} (user ${actor.userId ?? '?'}) has no second PC in lab ${this.lab.lab.id} (client.otherLocations)`);
     return client;
   }
 
@@ -288,6 +296,10 @@ class StepExecutor {
         return oc.setForwarding(this.destination(arg, true));
       case 'cancelForwarding':
         return oc.cancelForwarding();
+      case 'signInElsewhere':
+        return this.ocElsewhere(actorName).signIn();
+      case 'signOutElsewhere':
+        return this.ocElsewhere(actorName).signOut();
       case 'setPresence': {
         const state = PRESENCE_STATES.find((s) => s === arg);
         return state ? oc.setPresence(state) : Promise.reject(new LabError('UC_SCENARIO', `not a status: ${arg}`));

@@ -24,6 +24,8 @@ export const OC_ACTIONS = [
   'setForwarding',
   'cancelForwarding',
   'setPresence',
+  'signInElsewhere',
+  'signOutElsewhere',
 ] as const;
 export type OcAction = (typeof OC_ACTIONS)[number];
 
@@ -47,6 +49,8 @@ export const ACTION_ARGS: Record<Action, 'none' | 'target' | 'presence'> = {
   setForwarding: 'target',
   cancelForwarding: 'none',
   setPresence: 'presence',
+  signInElsewhere: 'none',
+  signOutElsewhere: 'none',
   offHook: 'none',
   onHook: 'none',
   dial: 'target',

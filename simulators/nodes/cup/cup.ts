@@ -213,6 +213,14 @@ export class Cup extends NodeBase {
     const user = this.config.users.find((u) => u.userId.toLowerCase() === userId.toLowerCase());
     if (!user?.deskphoneControl) return this.reply(request, tx, source, 403, 'User Not Enabled For Deskphone Control');
     if (parsed.value.type !== 'RequestSystemStatus') return this.reply(request, tx, source, 488, 'Not Acceptable Here');
+    // seed 004, MPOP: "the MPOP feature where a Microsoft OC user is logged in from more than one location is
+    // not supported by CUP ... the user experiences loss of device and call control". Modelled: CUP keeps one
+    // RCC session per user; the newest takes over and the older location's session is ended (BYE).
+    for (const previous of [...this.rcc.values()].filter((s) => s.userId === user.userId && s.state === 'active')) {
+      this.env.log.info('second RCC session for one user: the earlier location loses call control', { user: user.userId });
+      await this.endSession(previous);
+      await this.sendInDialog(previous, previous.dialog.createRequest('BYE'));
+    }
     const localTag = randomToken(this.env.random, 10);
     const contact = `<sip:${this.config.fqdn}@${this.env.network.address}:${SIP_PORT};transport=tcp>`;
     const dialog = SipDialog.fromUasRequest(request, localTag, { localContact: contact, state: 'confirmed' });
@@ -341,13 +349,17 @@ export class Cup extends NodeBase {
       contentType: 'application/csta+xml',
       headers: [['Content-Disposition', 'signal;handling=required']],
     });
+    await this.sendInDialog(session, request, event.type);
+  }
+
+  private async sendInDialog(session: RccSession, request: SipRequest, what: string = request.method): Promise<void> {
     const hop = parseSipUri(session.nextHop);
     if (!hop.ok) return;
     const address = await this.resolver.resolveA(hop.value.host).catch(() => undefined);
     if (!address) return;
     this.sip.layer.sendRequest(request, { address, port: hop.value.port ?? SIP_PORT, transport: 'TCP' }, {
       onFinal: (r) => {
-        if (r.status >= 300) this.env.log.warn('CSTA event refused by client', { status: r.status, event: event.type });
+        if (r.status >= 300) this.env.log.warn('in-dialog request refused by the client', { status: r.status, what });
       },
     });
   }

@@ -4,6 +4,7 @@ import {
   parseNameAddr,
   parseSipUri,
   prepareForwardedRequest,
+  formatSipUri,
   stripTopVia,
   uriOf,
 } from '../../protocols/sip';
@@ -61,6 +62,7 @@ export class OcsFrontEnd extends NodeBase {
   readonly hostName: string;
   private sip!: SipEndpoint;
   private readonly resolver: DnsResolver;
+  /** Registrations, one per endpoint (a user may sign in from several PCs): key `<aor> <contact>`. */
   private readonly bindings = new Map<string, Binding>();
   /** Published `state` category per user AOR (the presence store of the pool's back end). */
   private readonly presence = new Map<string, PresenceState>();
@@ -112,7 +114,7 @@ export class OcsFrontEnd extends NodeBase {
   /** Observation API. */
   observe(): { registrations: string[]; presence: Record<string, PresenceState>; staticRoutes: string[]; liveTransactions: number } {
     return {
-      registrations: [...this.bindings.keys()],
+      registrations: [...new Set([...this.bindings.values()].map((b) => b.aor))],
       presence: Object.fromEntries(this.presence),
       staticRoutes: this.config.staticRoutes.map((r) => `${r.matchUri} -> ${r.nextHop}:${r.port}`),
       liveTransactions: this.sip.layer.liveTransactions(),
@@ -201,8 +203,11 @@ export class OcsFrontEnd extends NodeBase {
     if (this.authorizedAddresses.has(source.address)) return true;
     const from = parseNameAddr(request.headers.get('From') ?? '');
     const aor = from.ok ? normalizeAor(from.value.uri) : '';
-    const binding = this.bindings.get(aor);
-    return binding !== undefined && binding.connectionId !== undefined && binding.connectionId === source.connectionId;
+    return this.bindingsOf(aor).some((b) => b.connectionId !== undefined && b.connectionId === source.connectionId);
+  }
+
+  private bindingsOf(aor: string): Binding[] {
+    return [...this.bindings.values()].filter((b) => b.aor === aor);
   }
 
   private register(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
@@ -220,8 +225,8 @@ export class OcsFrontEnd extends NodeBase {
     const contactUri = contact?.ok ? parseSipUri(contact.value.uri) : undefined;
     const expiresParam = contact?.ok ? contact.value.params.expires : undefined;
     const expires = Number(expiresParam ?? expiresHeader ?? 3600);
-    if (expires === 0 || contactHeader === '*') {
-      this.bindings.delete(aor);
+    if (contactHeader === '*') {
+      for (const b of this.bindingsOf(aor)) this.bindings.delete(`${aor} ${formatSipUri(b.contact)}`);
       tx.respond(createResponse(request, 200, 'OK', { toTag }));
       return;
     }
@@ -229,7 +234,13 @@ export class OcsFrontEnd extends NodeBase {
       tx.respond(createResponse(request, 400, 'Bad Contact', { toTag }));
       return;
     }
-    this.bindings.set(aor, {
+    const key = `${aor} ${formatSipUri(contactUri.value)}`;
+    if (expires === 0) {
+      this.bindings.delete(key);
+      tx.respond(createResponse(request, 200, 'OK', { toTag }));
+      return;
+    }
+    this.bindings.set(key, {
       aor,
       contact: contactUri.value,
       connectionId: source.connectionId,
@@ -251,8 +262,9 @@ export class OcsFrontEnd extends NodeBase {
       }
     }
     // A user of our domain: to the user's registration.
+    // (Several endpoints: the most recent registration; forking is not modelled.)
     const aor = normalizeAor(`sip:${uri.user ?? ''}@${uri.host}`);
-    const binding = this.bindings.get(aor);
+    const binding = this.bindingsOf(aor).at(-1);
     if (binding) return { ...binding.source, transport: 'TCP' };
     const route = this.config.staticRoutes.find((r) => r.matchUri.toLowerCase() === uri.host.toLowerCase());
     if (route) {
