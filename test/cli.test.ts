@@ -48,4 +48,15 @@ describe('uc-lab', () => {
     expect(r.stderr).toMatch(/bob/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('exits 1 on a DRIFT cell, writes the reports and says which step failed', () => {
+    const lab = path.join(dir, 'scenarios', 'labs', 'seed-lab.yaml');
+    writeFileSync(lab, readFileSync(lab, 'utf8').replace('lineUri: tel:+14085551001 }', 'lineUri: tel:+14085559999 }'));
+    const out = path.join(dir, 'out');
+    const r = ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', out, '--filter', 'rcc-basic-call/endpoint=7975-sccp']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/DRIFT rcc-basic-call\/endpoint=7975-sccp/);
+    expect(r.stdout).toMatch(/step: +steps\[\d+\]/);
+    expect(readFileSync(path.join(out, 'results.json'), 'utf8')).toMatch(/"verdict": "drift"/);
+  });
 });

@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { LabRuntime } from '../harness/lab/lab-runtime';
 import { loadLabById } from '../harness/lab/load-lab';
@@ -8,6 +9,8 @@ import { sendUdp } from './support/udp-probe';
 // `uc-lab serve`: the lab on real sockets answers an outside SIP tool at the addresses it prints.
 const execFileAsync = promisify(execFile);
 const sipsak = spawnSync('sipsak', ['-V'], { encoding: 'utf8' }).status === 0;
+// `sipp -v` exits 99 even when SIPp is there (toolchain.md §6): look at what it prints instead.
+const sipp = /SIPp v/.test(spawnSync('sipp', ['-v'], { encoding: 'utf8' }).stdout ?? '');
 
 describe('the lab on real sockets', () => {
   let lab: LabRuntime;
@@ -34,6 +37,15 @@ describe('the lab on real sockets', () => {
       // Asynchronous on purpose: the lab answers from this very process.
       const { stdout } = await execFileAsync('sipsak', ['-v', '-s', `sip:${address}`], { timeout: 10_000 });
       expect(stdout).toMatch(/200 OK/);
+    }
+  });
+
+  (sipp ? it : it.skip)('answers SIPp (an outside tool) at CUP and OCS', async () => {
+    const scenario = path.join(__dirname, 'fixtures', 'sipp-options.xml');
+    for (const host of ['cup', 'ocs-pool2']) {
+      const address = lab.network.host(host).address;
+      // SIPp exits 0 when every call of the scenario succeeded.
+      await execFileAsync('sipp', ['-sf', scenario, '-m', '1', '-i', '127.0.0.1', '-p', '0', '-nostdin', '-timeout', '10s', '-timeout_error', `${address}:5060`], { timeout: 15_000 });
     }
   });
 
