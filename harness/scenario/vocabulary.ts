@@ -26,6 +26,7 @@ export const OC_ACTIONS = [
   'setPresence',
   'signInElsewhere',
   'signOutElsewhere',
+  'deflectCall',
 ] as const;
 export type OcAction = (typeof OC_ACTIONS)[number];
 
@@ -51,6 +52,7 @@ export const ACTION_ARGS: Record<Action, 'none' | 'target' | 'presence'> = {
   setPresence: 'presence',
   signInElsewhere: 'none',
   signOutElsewhere: 'none',
+  deflectCall: 'target',
   offHook: 'none',
   onHook: 'none',
   dial: 'target',

@@ -4,7 +4,7 @@ import type { CucmConfigStore } from './cucm-config';
 
 /** A leg's state, in the words of CTI CallEvent (and the SCCP CallState a phone shows). */
 export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'idle';
-export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'normalClearing' | 'unreachable';
+export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'normalClearing' | 'unreachable' | 'redirected';
 /** `rejected`: digit analysis or the called line refused the call; the caller hears reorder or busy until on-hook. */
 export type CallPhase = 'collecting' | 'rejected' | 'alerting' | 'connected' | 'released';
 
@@ -192,6 +192,21 @@ export class CallControl {
     call.origin.driver.signal(call.origin, call, { kind: 'connected' });
     this.setState(call.origin, call, 'connected', 'normal');
     return true;
+  }
+
+  /**
+   * Call deflect (CTI redirect of a call still ringing): the ringing leg ends with cause `redirected`
+   * and the call is routed again to `destination`, the caller hearing ringback throughout.
+   */
+  redirect(leg: CallLeg, destination: string): DialOutcome | undefined {
+    const call = this.callOf(leg);
+    if (!call || call.terminating !== leg || call.phase !== 'alerting' || leg.state !== 'ringIn') return undefined;
+    leg.driver.signal(leg, call, { kind: 'released', cause: 'redirected' });
+    this.setState(leg, call, 'idle', 'redirected');
+    call.terminating = undefined;
+    call.phase = 'collecting';
+    call.digits = destination;
+    return this.analyse(call, true);
   }
 
   hold(leg: CallLeg): boolean {

@@ -197,6 +197,16 @@ export class CtiManager implements CallControlDelegate {
         return this.callRequest(provider, m);
       case 'SetForwardingRequest':
         return this.setForwarding(provider, m);
+      case 'RedirectCallRequest': {
+        const monitor = provider.monitors.get(m.monitorId);
+        if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);
+        const call = this.callControl.callById(Number(m.callId));
+        const leg = call?.terminating;
+        if (!call || !leg || leg.deviceName !== monitor.deviceName || leg.line !== monitor.line) return error('noSuchCall', `no call ${m.callId} ringing on ${monitor.deviceName} line ${monitor.lineDn}`);
+        const outcome = this.callControl.redirect(leg, m.destination);
+        if (outcome === undefined) return error('invalidState', `call ${m.callId} is ${leg.state}, not ringing`);
+        return { type: 'CallRequestResponse', callId: String(call.id) };
+      }
       default:
         return error('unsupported', `${m.type} is not a request CTIManager serves`);
     }

@@ -7,6 +7,8 @@ type ForwardingEvent = Extract<CtiMessage, { type: 'ForwardingEvent' }>;
 export interface CallMemory {
   originated: boolean;
   held: boolean;
+  /** Where a DeflectCall sent the call (for the DivertedEvent). */
+  divertedTo?: string;
   calling?: string;
   called?: string;
 }
@@ -80,6 +82,11 @@ export function cstaEventsFor(event: CallEvent | ForwardingEvent, monitorCrossRe
       break;
     case 'idle':
       calls.delete(event.callId);
+      if (event.cause === 'redirected') {
+        // ECMA-269 Diverted: the call left this device for another destination (deflect).
+        out.push({ type: 'DivertedEvent', monitorCrossRefID, connection, divertingDevice: line, newDestination: memory.divertedTo ?? '#notKnown', localConnectionInfo: 'null', cause: 'redirected' });
+        break;
+      }
       out.push({ type: 'ConnectionClearedEvent', monitorCrossRefID, droppedConnection: connection, releasingDevice: line, localConnectionInfo: 'null', cause: 'normalClearing' });
       break;
   }

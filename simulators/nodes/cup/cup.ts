@@ -11,6 +11,7 @@ import { SipEndpoint } from '../shared/sip-endpoint';
 import { CtiClient } from './cti-client';
 import type { ProviderState } from './cti-client';
 import { cstaEventsFor } from './csta-event-mapper';
+import type { CallMemory } from './csta-event-mapper';
 
 export interface CupConfig {
   /** CUP's FQDN (the host part of the users' RCC Server URI). */
@@ -37,7 +38,7 @@ interface RccSession {
   /** Where in-dialog requests toward the client go first (the OCS front end that Record-Routed). */
   readonly nextHop: string;
   /** Per-call memory the CSTA event mapper needs (which events were already sent). */
-  readonly calls: Map<string, { originated: boolean; held: boolean; calling?: string; called?: string }>;
+  readonly calls: Map<string, CallMemory>;
 }
 
 const SIP_PORT = 5060;
@@ -280,6 +281,15 @@ export class Cup extends NodeBase {
         return this.callRequest(session, 'HoldCallRequest', message.callToBeHeld.callID, { type: 'HoldCallResponse' });
       case 'RetrieveCall':
         return this.callRequest(session, 'RetrieveCallRequest', message.callToBeRetrieved.callID, { type: 'RetrieveCallResponse' });
+      case 'DeflectCall': {
+        if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
+        const callId = message.callToBeDiverted.callID;
+        const r = await this.cti.request({ type: 'RedirectCallRequest', monitorId: session.monitor.ctiMonitorId, callId, destination: lineDn(message.newDestination) });
+        if (r.type !== 'CallRequestResponse') return fromCtiError(r);
+        const memory = session.calls.get(callId);
+        if (memory) memory.divertedTo = message.newDestination;
+        return { type: 'DeflectCallResponse' };
+      }
       case 'SetForwarding': {
         if (!session.monitor || lineDn(message.device) !== session.monitor.lineDn) return cstaError('operation', 'invalidDeviceIdentifier');
         // CUP's CTI gateway carries Forward All only (forwardImmediate); other types are not offered.

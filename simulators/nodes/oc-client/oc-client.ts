@@ -192,6 +192,14 @@ export class OcClient extends NodeBase {
     await this.request({ type: 'ClearConnection', connectionToBeCleared: call.connection });
   }
 
+  /** Sends the ringing call elsewhere without answering it (call deflect). */
+  async deflectCall(destination: string): Promise<void> {
+    const call = [...this.calls.values()].find((c) => c.state === 'ringing');
+    if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no ringing call to deflect`);
+    const newDestination = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
+    await this.request({ type: 'DeflectCall', callToBeDiverted: call.connection, newDestination });
+  }
+
   async holdCall(): Promise<void> {
     const call = [...this.calls.values()].find((c) => c.state === 'connected');
     if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no connected call to hold`);
@@ -387,6 +395,8 @@ function connectionOf(event: CstaMessage): ConnectionID | undefined {
       return event.heldConnection;
     case 'RetrievedEvent':
       return event.retrievedConnection;
+    case 'DivertedEvent':
+      return event.connection;
     default:
       return undefined;
   }
@@ -407,6 +417,7 @@ function nextConversationState(event: CstaMessage): ConversationState | undefine
       return 'held';
     case 'ConnectionClearedEvent':
     case 'FailedEvent':
+    case 'DivertedEvent':
       return 'idle';
     default:
       return undefined;

@@ -20,7 +20,7 @@ const callId = nonEmpty;
 export const CtiCallState = z.enum(['offHook', 'dialing', 'proceeding', 'ringOut', 'ringIn', 'connected', 'held', 'busy', 'idle']);
 export type CtiCallState = z.infer<typeof CtiCallState>;
 
-export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'normalClearing', 'unreachable']);
+export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'normalClearing', 'unreachable', 'redirected']);
 export type CtiEventCause = z.infer<typeof CtiEventCause>;
 
 export const CtiErrorCode = z.enum([
@@ -64,6 +64,7 @@ export const CTI_PAYLOAD_SCHEMAS = {
   ClearCallRequest: callRef,
   HoldCallRequest: callRef,
   RetrieveCallRequest: callRef,
+  RedirectCallRequest: z.object({ monitorId, callId, destination: nonEmpty }),
   SetForwardingRequest: z
     .object({ monitorId, forwardAll: z.boolean(), destination: nonEmpty.optional() })
     .refine((m) => !m.forwardAll || m.destination !== undefined, {
@@ -122,6 +123,7 @@ export const CTI_TYPE_CODES = {
   HoldCallRequest: 0x0304,
   RetrieveCallRequest: 0x0305,
   SetForwardingRequest: 0x0306,
+  RedirectCallRequest: 0x0307,
   CallRequestResponse: 0x0380,
   CallEvent: 0x0401,
   ForwardingEvent: 0x0402,
