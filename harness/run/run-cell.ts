@@ -288,6 +288,8 @@ class StepExecutor {
         return oc.answerCall();
       case 'clearConnection':
         return oc.clearConnection();
+      case 'singleStepTransfer':
+        return oc.singleStepTransfer(this.destination(arg, true));
       case 'deflectCall':
         return oc.deflectCall(this.destination(arg, true));
       case 'holdCall':

@@ -27,6 +27,7 @@ export const OC_ACTIONS = [
   'signInElsewhere',
   'signOutElsewhere',
   'deflectCall',
+  'singleStepTransfer',
 ] as const;
 export type OcAction = (typeof OC_ACTIONS)[number];
 
@@ -53,6 +54,7 @@ export const ACTION_ARGS: Record<Action, 'none' | 'target' | 'presence'> = {
   signInElsewhere: 'none',
   signOutElsewhere: 'none',
   deflectCall: 'target',
+  singleStepTransfer: 'target',
   offHook: 'none',
   onHook: 'none',
   dial: 'target',

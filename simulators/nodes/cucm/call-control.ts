@@ -4,7 +4,7 @@ import type { CucmConfigStore } from './cucm-config';
 
 /** A leg's state, in the words of CTI CallEvent (and the SCCP CallState a phone shows). */
 export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'idle';
-export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'normalClearing' | 'unreachable' | 'redirected';
+export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'normalClearing' | 'unreachable' | 'redirected' | 'transferred';
 /** `rejected`: digit analysis or the called line refused the call; the caller hears reorder or busy until on-hook. */
 export type CallPhase = 'collecting' | 'rejected' | 'alerting' | 'connected' | 'released';
 
@@ -207,6 +207,35 @@ export class CallControl {
     call.phase = 'collecting';
     call.digits = destination;
     return this.analyse(call, true);
+  }
+
+  /**
+   * Blind (single-step) transfer: `leg` leaves its connected two-party call, and the party it was
+   * talking to is offered to `destination` as a new call, hearing ringback until it is answered.
+   */
+  transfer(leg: CallLeg, destination: string): { call: Call; outcome: DialOutcome } | undefined {
+    const call = this.callOf(leg);
+    if (!call || call.phase !== 'connected') return undefined;
+    const other = call.origin === leg ? call.terminating : call.origin;
+    if (!other) return undefined;
+    call.phase = 'released';
+    this.calls.delete(call.id);
+    leg.driver.signal(leg, call, { kind: 'released', cause: 'transferred' });
+    this.setState(leg, call, 'idle', 'transferred');
+    const record = this.config.phone(other.deviceName)?.lines[other.line - 1];
+    const next: Call = {
+      id: this.nextCallId++,
+      origin: other,
+      terminating: undefined,
+      phase: 'collecting',
+      digits: destination,
+      callingParty: other.dn,
+      callingName: record?.display ?? other.dn,
+      calledParty: '',
+      calledName: '',
+    };
+    this.calls.set(next.id, next);
+    return { call: next, outcome: this.analyse(next, true) };
   }
 
   hold(leg: CallLeg): boolean {

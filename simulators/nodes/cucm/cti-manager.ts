@@ -197,6 +197,16 @@ export class CtiManager implements CallControlDelegate {
         return this.callRequest(provider, m);
       case 'SetForwardingRequest':
         return this.setForwarding(provider, m);
+      case 'SingleStepTransferRequest': {
+        const monitor = provider.monitors.get(m.monitorId);
+        if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);
+        const call = this.callControl.callById(Number(m.callId));
+        const leg = call ? [call.origin, call.terminating].find((l) => l && l.deviceName === monitor.deviceName && l.line === monitor.line) : undefined;
+        if (!call || !leg) return error('noSuchCall', `no call ${m.callId} on ${monitor.deviceName} line ${monitor.lineDn}`);
+        const moved = this.callControl.transfer(leg, m.destination);
+        if (!moved) return error('invalidState', `call ${m.callId} is ${call.phase}, not connected`);
+        return { type: 'CallRequestResponse', callId: String(moved.call.id) };
+      }
       case 'RedirectCallRequest': {
         const monitor = provider.monitors.get(m.monitorId);
         if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);

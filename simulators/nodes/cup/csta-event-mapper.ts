@@ -9,6 +9,8 @@ export interface CallMemory {
   held: boolean;
   /** Where a DeflectCall sent the call (for the DivertedEvent). */
   divertedTo?: string;
+  /** Where a SingleStepTransferCall sent the call (for the TransferedEvent). */
+  transferredTo?: string;
   calling?: string;
   called?: string;
 }
@@ -82,6 +84,11 @@ export function cstaEventsFor(event: CallEvent | ForwardingEvent, monitorCrossRe
       break;
     case 'idle':
       calls.delete(event.callId);
+      if (event.cause === 'transferred') {
+        // ECMA-269 Transferred ("TransferedEvent" in ECMA-323): this device handed its call on.
+        out.push({ type: 'TransferedEvent', monitorCrossRefID, primaryOldCall: connection, transferringDevice: line, transferredToDevice: memory.transferredTo ?? '#notKnown', localConnectionInfo: 'null', cause: 'singleStepTransfer' });
+        break;
+      }
       if (event.cause === 'redirected') {
         // ECMA-269 Diverted: the call left this device for another destination (deflect).
         out.push({ type: 'DivertedEvent', monitorCrossRefID, connection, divertingDevice: line, newDestination: memory.divertedTo ?? '#notKnown', localConnectionInfo: 'null', cause: 'redirected' });

@@ -281,6 +281,15 @@ export class Cup extends NodeBase {
         return this.callRequest(session, 'HoldCallRequest', message.callToBeHeld.callID, { type: 'HoldCallResponse' });
       case 'RetrieveCall':
         return this.callRequest(session, 'RetrieveCallRequest', message.callToBeRetrieved.callID, { type: 'RetrieveCallResponse' });
+      case 'SingleStepTransferCall': {
+        if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
+        const callId = message.activeCall.callID;
+        const r = await this.cti.request({ type: 'SingleStepTransferRequest', monitorId: session.monitor.ctiMonitorId, callId, destination: lineDn(message.transferredTo) });
+        if (r.type !== 'CallRequestResponse') return fromCtiError(r);
+        const memory = session.calls.get(callId);
+        if (memory) memory.transferredTo = message.transferredTo;
+        return { type: 'SingleStepTransferCallResponse', transferredCall: { callID: r.callId ?? '', deviceID: message.transferredTo } };
+      }
       case 'DeflectCall': {
         if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
         const callId = message.callToBeDiverted.callID;

@@ -200,6 +200,14 @@ export class OcClient extends NodeBase {
     await this.request({ type: 'DeflectCall', callToBeDiverted: call.connection, newDestination });
   }
 
+  /** Blind transfer of the connected call to `destination` (uaCSTA SingleStepTransferCall). */
+  async singleStepTransfer(destination: string): Promise<void> {
+    const call = [...this.calls.values()].find((c) => c.state === 'connected');
+    if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no connected call to transfer`);
+    const transferredTo = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
+    await this.request({ type: 'SingleStepTransferCall', activeCall: call.connection, transferredTo });
+  }
+
   async holdCall(): Promise<void> {
     const call = [...this.calls.values()].find((c) => c.state === 'connected');
     if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no connected call to hold`);
@@ -397,6 +405,8 @@ function connectionOf(event: CstaMessage): ConnectionID | undefined {
       return event.retrievedConnection;
     case 'DivertedEvent':
       return event.connection;
+    case 'TransferedEvent':
+      return event.primaryOldCall;
     default:
       return undefined;
   }
@@ -418,6 +428,7 @@ function nextConversationState(event: CstaMessage): ConversationState | undefine
     case 'ConnectionClearedEvent':
     case 'FailedEvent':
     case 'DivertedEvent':
+    case 'TransferedEvent':
       return 'idle';
     default:
       return undefined;

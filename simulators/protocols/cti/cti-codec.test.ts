@@ -20,6 +20,7 @@ const SAMPLES: { [T in CtiMessageType]: Extract<CtiMessage, { type: T }> } = {
   HoldCallRequest: { type: 'HoldCallRequest', monitorId: 'mon-1', callId: 'call-7' },
   RetrieveCallRequest: { type: 'RetrieveCallRequest', monitorId: 'mon-1', callId: 'call-7' },
   RedirectCallRequest: { type: 'RedirectCallRequest', monitorId: 'mon-1', callId: 'call-7', destination: '+14085551003' },
+  SingleStepTransferRequest: { type: 'SingleStepTransferRequest', monitorId: 'mon-1', callId: 'call-7', destination: '+14085551003' },
   SetForwardingRequest: { type: 'SetForwardingRequest', monitorId: 'mon-1', forwardAll: true, destination: '+14085550199' },
   CallRequestResponse: { type: 'CallRequestResponse', callId: 'call-7' },
   ErrorResponse: { type: 'ErrorResponse', code: 'noSuchCall', message: 'call-9 is not on line +14085550101' },

@@ -20,7 +20,7 @@ const callId = nonEmpty;
 export const CtiCallState = z.enum(['offHook', 'dialing', 'proceeding', 'ringOut', 'ringIn', 'connected', 'held', 'busy', 'idle']);
 export type CtiCallState = z.infer<typeof CtiCallState>;
 
-export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'normalClearing', 'unreachable', 'redirected']);
+export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'normalClearing', 'unreachable', 'redirected', 'transferred']);
 export type CtiEventCause = z.infer<typeof CtiEventCause>;
 
 export const CtiErrorCode = z.enum([
@@ -65,6 +65,7 @@ export const CTI_PAYLOAD_SCHEMAS = {
   HoldCallRequest: callRef,
   RetrieveCallRequest: callRef,
   RedirectCallRequest: z.object({ monitorId, callId, destination: nonEmpty }),
+  SingleStepTransferRequest: z.object({ monitorId, callId, destination: nonEmpty }),
   SetForwardingRequest: z
     .object({ monitorId, forwardAll: z.boolean(), destination: nonEmpty.optional() })
     .refine((m) => !m.forwardAll || m.destination !== undefined, {
@@ -124,6 +125,7 @@ export const CTI_TYPE_CODES = {
   RetrieveCallRequest: 0x0305,
   SetForwardingRequest: 0x0306,
   RedirectCallRequest: 0x0307,
+  SingleStepTransferRequest: 0x0308,
   CallRequestResponse: 0x0380,
   CallEvent: 0x0401,
   ForwardingEvent: 0x0402,
