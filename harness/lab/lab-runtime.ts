@@ -182,6 +182,7 @@ export class LabRuntime {
         acl: lab.cup.acl,
         deskphoneControl: { ...lab.cup.deskphoneControl, ctiManagers: lab.cup.deskphoneControl.ctiManagers.map((h) => this.fqdnOf(h)) },
         users: lab.cup.users.map((u) => ({ userId: u.userId, deskphoneControl: u.deskphoneControl })),
+        applicationDialRules: lab.cucm.dialRules.application,
       }),
     );
 

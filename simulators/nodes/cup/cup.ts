@@ -24,6 +24,28 @@ export interface CupConfig {
   deskphoneControl: { applicationUser: string; password: string; ctiManagers: string[] };
   /** "Deskphone Control User Assignment": end users allowed RCC. */
   users: { userId: string; deskphoneControl: boolean }[];
+  /** CUCM's Application Dial Rules, which CUP keeps a synchronized copy of (ApplicationDialRule). */
+  applicationDialRules: ApplicationDialRule[];
+}
+
+/** Call Routing > Dial Rules > Application Dial Rules (protocols.md §6). */
+export interface ApplicationDialRule {
+  name: string;
+  numberBeginsWith: string;
+  numberOfDigits: number;
+  digitsToRemove: number;
+  prefix: string;
+}
+
+/**
+ * The first rule (in priority order) whose "Number Begins With" and "Number of Digits" match rewrites
+ * the dialled number: "Total Digits to be Removed" from the front, then "Prefix With Pattern". An
+ * E.164 number (leading +) is dialled as it is.
+ */
+export function applyDialRules(rules: readonly ApplicationDialRule[], dialled: string): string {
+  if (dialled.startsWith('+')) return dialled;
+  const rule = rules.find((r) => dialled.startsWith(r.numberBeginsWith) && dialled.length === r.numberOfDigits);
+  return rule ? `${rule.prefix}${dialled.slice(rule.digitsToRemove)}` : dialled;
 }
 
 type RccSessionState = 'active' | 'terminated';
@@ -267,7 +289,8 @@ export class Cup extends NodeBase {
       }
       case 'MakeCall': {
         if (!session.monitor || lineDn(message.callingDevice) !== session.monitor.lineDn) return cstaError('operation', 'invalidCallingDevice');
-        const r = await this.cti.request({ type: 'MakeCallRequest', monitorId: session.monitor.ctiMonitorId, destination: lineDn(message.calledDirectoryNumber) });
+        const destination = applyDialRules(this.config.applicationDialRules, lineDn(message.calledDirectoryNumber));
+        const r = await this.cti.request({ type: 'MakeCallRequest', monitorId: session.monitor.ctiMonitorId, destination });
         if (r.type !== 'CallRequestResponse') return fromCtiError(r);
         const callID = r.callId ?? '';
         session.calls.set(callID, { originated: false, held: false, calling: message.callingDevice, called: message.calledDirectoryNumber });
@@ -284,7 +307,8 @@ export class Cup extends NodeBase {
       case 'SingleStepTransferCall': {
         if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
         const callId = message.activeCall.callID;
-        const r = await this.cti.request({ type: 'SingleStepTransferRequest', monitorId: session.monitor.ctiMonitorId, callId, destination: lineDn(message.transferredTo) });
+        const destination = applyDialRules(this.config.applicationDialRules, lineDn(message.transferredTo));
+        const r = await this.cti.request({ type: 'SingleStepTransferRequest', monitorId: session.monitor.ctiMonitorId, callId, destination });
         if (r.type !== 'CallRequestResponse') return fromCtiError(r);
         const memory = session.calls.get(callId);
         if (memory) memory.transferredTo = message.transferredTo;
@@ -293,7 +317,8 @@ export class Cup extends NodeBase {
       case 'DeflectCall': {
         if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
         const callId = message.callToBeDiverted.callID;
-        const r = await this.cti.request({ type: 'RedirectCallRequest', monitorId: session.monitor.ctiMonitorId, callId, destination: lineDn(message.newDestination) });
+        const destination = applyDialRules(this.config.applicationDialRules, lineDn(message.newDestination));
+        const r = await this.cti.request({ type: 'RedirectCallRequest', monitorId: session.monitor.ctiMonitorId, callId, destination });
         if (r.type !== 'CallRequestResponse') return fromCtiError(r);
         const memory = session.calls.get(callId);
         if (memory) memory.divertedTo = message.newDestination;
