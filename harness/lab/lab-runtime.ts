@@ -211,7 +211,8 @@ export class LabRuntime {
     for (const user of lab.ocs.users) {
       const pool = lab.ocs.pools.find((x) => x.name === user.pool);
       if (!pool) continue;
-      const config = { userId: user.id, displayName: user.displayName, sipUri: user.sipUri, poolFqdn: pool.fqdn, poolPort: 5060, rcc: user.rcc };
+      const addressBook = lab.ocs.users.map((u) => ({ displayName: u.displayName, lineUri: u.rcc.lineUri }));
+      const config = { userId: user.id, displayName: user.displayName, sipUri: user.sipUri, poolFqdn: pool.fqdn, poolPort: 5060, rcc: user.rcc, addressBook };
       this.oc.set(user.id, this.track(new OcClient(this.env(user.client.host), config)));
       const [elsewhere] = user.client.otherLocations;
       if (elsewhere) this.ocElsewhere.set(user.id, this.track(new OcClient(this.env(elsewhere), config)));

@@ -437,6 +437,9 @@ class StepExecutor {
         case 'presence':
           if (obs.presence !== want) return false;
           break;
+        case 'caller':
+          if (!obs.caller.toLowerCase().includes(String(want).toLowerCase())) return false;
+          break;
         default:
           return false;
       }
@@ -476,6 +479,6 @@ function describePhone(o: PhoneObservation): string {
 function describeOc(o: OcObservation): string {
   const events = o.events.slice(-6).map((e) => e.type).join(', ');
   const errors = o.errors.slice(-3).map((e) => `${e.request}: ${e.category}/${e.value}`).join(', ');
-  return `{ signedIn=${o.signedIn} presence=${o.presence} rccSession=${o.rccSession} conversation=${o.conversation} events=[${events}] errors=[${errors}] }`;
+  return `{ signedIn=${o.signedIn} presence=${o.presence} rccSession=${o.rccSession} conversation=${o.conversation} caller="${o.caller}" events=[${events}] errors=[${errors}] }`;
 }
 

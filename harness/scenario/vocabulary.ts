@@ -152,6 +152,7 @@ export const OC_MATCHERS = {
   signedIn: { kind: 'boolean', description: 'whether the client is signed in to its pool' },
   rccSession: { kind: 'enum', values: RCC_SESSION_STATES, description: 'state of the uaCSTA session with CUP' },
   presence: { kind: 'enum', values: OC_PRESENCE_STATES, description: 'the status the user set and the pool accepted' },
+  caller: { kind: 'string', description: 'a substring of who the conversation window shows calling (name from the address book, or number)' },
 } as const satisfies Record<string, MatcherSpec>;
 export type OcMatcherKey = keyof typeof OC_MATCHERS;
 

@@ -20,6 +20,11 @@ export interface OcClientConfig {
   poolFqdn: string;
   poolPort: number;
   rcc: { enabled: boolean; serverUri: string; lineUri: string };
+  /**
+   * The address book Communicator downloads at sign-in (the OCS Address Book Service's copy of the
+   * directory: display names and line URIs). Modelled as handed to the client, not as an HTTPS download.
+   */
+  addressBook: readonly { displayName: string; lineUri: string }[];
 }
 
 export type RccSessionState = 'idle' | 'opening' | 'active' | 'failed';
@@ -47,6 +52,8 @@ export interface OcObservation {
   readonly presence: PresenceState;
   readonly rccSession: RccSessionState;
   readonly conversation: ConversationState;
+  /** Who the conversation window says is calling: a name from the address book, else the number. */
+  readonly caller: string;
   readonly events: readonly OcObservedEvent[];
   readonly errors: readonly OcObservedError[];
 }
@@ -72,6 +79,7 @@ export class OcClient extends NodeBase {
   private readonly calls = new Map<string, { connection: ConnectionID; state: ConversationState }>();
   private state: { signedIn: boolean; rccSession: RccSessionState } = { signedIn: false, rccSession: 'idle' };
   private presence: PresenceState = 'offline';
+  private caller = '';
   private presenceVersion = 0;
   private readonly events: OcObservedEvent[] = [];
   private readonly errors: OcObservedError[] = [];
@@ -87,6 +95,7 @@ export class OcClient extends NodeBase {
       presence: this.presence,
       rccSession: this.state.rccSession,
       conversation: this.conversation(),
+      caller: this.caller,
       events: [...this.events],
       errors: [...this.errors],
     };
@@ -352,6 +361,12 @@ export class OcClient extends NodeBase {
     });
   }
 
+  /** Reverse number lookup: the caller's number matched against the address book's line URIs. */
+  private lookUp(device: string): string {
+    const number = telNumber(device);
+    return this.config.addressBook.find((entry) => telNumber(entry.lineUri) === number)?.displayName ?? number;
+  }
+
   private recordFailure(request: string, message: CstaMessage | undefined): void {
     const t = this.env.clock.now();
     if (message?.type === 'CSTAErrorCode') this.errors.push({ t, request, category: message.category, value: message.value });
@@ -378,11 +393,17 @@ export class OcClient extends NodeBase {
       ...('localConnectionInfo' in event && event.localConnectionInfo ? { localConnectionInfo: event.localConnectionInfo } : {}),
     });
     if (!connection) return;
+    if (event.type === 'DeliveredEvent' && event.localConnectionInfo === 'alerting') this.caller = this.lookUp(event.callingDevice);
     const next = nextConversationState(event);
     if (next === undefined) return;
     if (next === 'idle') this.calls.delete(connection.callID);
     else this.calls.set(connection.callID, { connection, state: next });
   }
+}
+
+/** `tel:+14085551002;phone-context=…` → `+14085551002`. */
+function telNumber(device: string): string {
+  return device.replace(/^(tel|sip):/i, '').split(/[;@]/)[0] ?? device;
 }
 
 function connectionOf(event: CstaMessage): ConnectionID | undefined {
