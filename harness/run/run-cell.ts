@@ -93,7 +93,11 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     if (e instanceof ExpectationFailed) failure = e.failure;
     else crash = describeCrash(e);
   } finally {
-    if (runtime) await runtime.stop();
+    try {
+      if (runtime) await runtime.stop();
+    } catch (e) {
+      crash ??= `stopping the lab failed: ${describeCrash(e)}`;
+    }
   }
   if (leaks.length > 0 && !crash && !failure) crash = `invariant broken: ${leaks.join('; ')}`;
   const verdict = gradeCell({
