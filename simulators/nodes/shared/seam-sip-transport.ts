@@ -1,7 +1,7 @@
 import { EmitterImpl, TransportState } from 'sip.js';
 import type { Emitter, Transport } from 'sip.js';
 import type { Logger } from '../../kernel/logger';
-import { serializeSipMessage, SipStreamFramer } from '../../protocols/sip';
+import { SipStreamFramer } from '../../protocols/sip';
 import type { Endpoint, HostNetwork, TcpConnection } from '../../transport/network';
 import { formatEndpoint } from '../../transport/network';
 
@@ -15,6 +15,7 @@ export interface SeamSipTransportOptions {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * A sip.js `Transport` over the lab's network seam: one TCP connection to the user agent's server,
@@ -53,12 +54,13 @@ export class SeamSipTransport implements Transport {
       this.options.onLocal?.(connection.local);
       const framer = new SipStreamFramer();
       connection.onData((bytes) => {
-        for (const result of framer.push(bytes)) {
+        // The exact bytes of each framed message go to sip.js, which parses them itself.
+        for (const result of framer.pushFrames(bytes)) {
           if (!result.ok) {
             this.options.log.warn('malformed SIP from server dropped', { error: result.error.message });
             continue;
           }
-          this.onMessage?.(serializeSipMessage(result.value));
+          this.onMessage?.(decoder.decode(result.value));
         }
         if (framer.unusable) connection.end();
       });

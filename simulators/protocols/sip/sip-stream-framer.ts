@@ -4,7 +4,7 @@
  * Content-Length header field indicates the size of the body. All SIP implementations MUST be able to
  * use it to locate the end of a message over a stream-based transport."
  */
-import { CodecError, fail, type Result } from '../../kernel/errors';
+import { CodecError, fail, ok, type Result } from '../../kernel/errors';
 import { parseSipMessage, type SipMessage } from './sip-message';
 
 const decoder = new TextDecoder('utf-8');
@@ -30,7 +30,15 @@ export class SipStreamFramer {
   }
 
   push(bytes: Uint8Array): Result<SipMessage>[] {
-    const out: Result<SipMessage>[] = [];
+    return this.pushFrames(bytes).map((frame) => (frame.ok ? parseSipMessage(frame.value) : frame));
+  }
+
+  /**
+   * The same framing, handing back each message's exact bytes unparsed (for a consumer that parses
+   * SIP itself, such as sip.js behind the lab's transport).
+   */
+  pushFrames(bytes: Uint8Array): Result<Uint8Array>[] {
+    const out: Result<Uint8Array>[] = [];
     if (this.broken) return out;
     this.buffer = concat(this.buffer, bytes);
     for (;;) {
@@ -76,7 +84,7 @@ export class SipStreamFramer {
       // Modelling choice: a message on a stream without Content-Length is taken to have no body.
       const total = end.bodyStart + length;
       if (this.buffer.length < total) break;
-      out.push(parseSipMessage(this.buffer.subarray(0, total)));
+      out.push(ok(this.buffer.slice(0, total)));
       this.consume(total);
     }
     return out;
@@ -88,7 +96,7 @@ export class SipStreamFramer {
     this.consumed += n;
   }
 
-  private unusableError(message: string): Result<SipMessage> {
+  private unusableError(message: string): { ok: false; error: CodecError } {
     this.broken = true;
     const error = new CodecError('SIP', `framing: ${message}; stream unusable`, { offset: this.consumed });
     this.buffer = new Uint8Array(0);
