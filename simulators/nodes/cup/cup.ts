@@ -65,10 +65,10 @@ interface RccSession {
 
 const SIP_PORT = 5060;
 const CTI_PORT = 2748;
+/** The CSTA services this gateway answers (GetCSTAFeaturesResponse); anything else gets invalidFeature. */
 const SERVICES = [
-  'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'singleStepTransferCall', 'consultationCall',
-  'transferCall', 'alternateCall', 'deflectCall', 'generateDigits', 'setForwarding', 'getForwarding', 'setDoNotDisturb',
-  'snapshotDevice', 'monitorStart', 'monitorStop',
+  'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'singleStepTransferCall', 'deflectCall',
+  'setForwarding', 'monitorStart', 'monitorStop',
 ];
 
 /**
