@@ -14,7 +14,7 @@ export { seededRandom, randomToken } from './kernel/random';
 export type { Random } from './kernel/random';
 export { installVirtualGlobals } from './kernel/virtual-globals';
 
-export type { Endpoint, HostNetwork, Network, LinkConditions } from './transport/network';
+export type { Endpoint, HostNetwork, Network, LinkConditions, TcpConnection, UdpSocket } from './transport/network';
 export type { CaptureSink } from './transport/capture';
 export { teeCapture } from './transport/capture';
 export { MemoryNetwork } from './transport/memory-network';
