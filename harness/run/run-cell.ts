@@ -330,6 +330,10 @@ class StepExecutor {
         return phone.answer();
       case 'hangUp':
         return phone.hangUp();
+      case 'forwardAll':
+        return phone.forwardAll(this.destination(arg, false));
+      case 'cancelForwardAll':
+        return phone.forwardAll(undefined);
       default:
         return Promise.reject(new LabError('UC_SCENARIO', `a phone has no action ${action}`));
     }
@@ -443,6 +447,9 @@ class StepExecutor {
           break;
         case 'caller':
           if (!obs.caller.toLowerCase().includes(String(want).toLowerCase())) return false;
+          break;
+        case 'forwarding':
+          if (obs.forwarding !== want) return false;
           break;
         default:
           return false;

@@ -32,7 +32,7 @@ export const OC_ACTIONS = [
 export type OcAction = (typeof OC_ACTIONS)[number];
 
 /** Actions a person performs on a Cisco IP phone (SCCP stimuli or SIP UA behaviour). */
-export const PHONE_ACTIONS = ['offHook', 'onHook', 'dial', 'answer', 'hangUp'] as const;
+export const PHONE_ACTIONS = ['offHook', 'onHook', 'dial', 'answer', 'hangUp', 'forwardAll', 'cancelForwardAll'] as const;
 export type PhoneAction = (typeof PHONE_ACTIONS)[number];
 
 export type Action = OcAction | PhoneAction;
@@ -60,6 +60,8 @@ export const ACTION_ARGS: Record<Action, 'none' | 'target' | 'presence'> = {
   dial: 'target',
   answer: 'none',
   hangUp: 'none',
+  forwardAll: 'target',
+  cancelForwardAll: 'none',
 };
 
 /** A dial string: digits, `+`, `*`, `#`, or a SIP/tel URI. */
@@ -152,6 +154,7 @@ export const OC_MATCHERS = {
   signedIn: { kind: 'boolean', description: 'whether the client is signed in to its pool' },
   rccSession: { kind: 'enum', values: RCC_SESSION_STATES, description: 'state of the uaCSTA session with CUP' },
   presence: { kind: 'enum', values: OC_PRESENCE_STATES, description: 'the status the user set and the pool accepted' },
+  forwarding: { kind: 'enum', values: ['on', 'off'], description: 'call forwarding as Communicator shows it (what was set in Communicator)' },
   caller: { kind: 'string', description: 'a substring of who the conversation window shows calling (name from the address book, or number)' },
 } as const satisfies Record<string, MatcherSpec>;
 export type OcMatcherKey = keyof typeof OC_MATCHERS;
@@ -163,6 +166,7 @@ export const PHONE_MATCHERS = {
   display: { kind: 'string', description: 'a substring of the display (prompt or call info)' },
   line: { kind: 'integer', min: 1, description: 'line (button) number the other keys refer to; default 1' },
   registered: { kind: 'boolean', description: 'registered with CUCM' },
+  forwardAll: { kind: 'string', description: 'where Call Forward All sends the line, as the phone shows it ("" when not forwarded)' },
 } as const satisfies Record<string, MatcherSpec>;
 export type PhoneMatcherKey = keyof typeof PHONE_MATCHERS;
 

@@ -316,16 +316,22 @@ export class CtiManager implements CallControlDelegate {
     }
     this.config.lines.setForwardAll(monitor.deviceName, monitor.line, m.forwardAll ? m.destination : undefined);
     this.control(monitor.deviceName)?.forwardingChanged(monitor.deviceName, monitor.line);
+    this.forwardingChanged(monitor.deviceName, monitor.line);
+    return { type: 'CallRequestResponse' };
+  }
+
+  /** A line's Forward All changed (through CTI or on the phone itself): a ForwardingEvent to every monitor of it. */
+  forwardingChanged(deviceName: string, line: number): void {
+    const destination = this.config.phone(deviceName)?.lines[line - 1]?.forwardAll;
     for (const p of this.providers) {
       for (const mon of p.monitors.values()) {
-        if (mon.deviceName !== monitor.deviceName || mon.line !== monitor.line) continue;
-        const event: CtiMessage = m.forwardAll && m.destination
-          ? { type: 'ForwardingEvent', monitorId: mon.monitorId, deviceName: mon.deviceName, lineDn: mon.lineDn, forwardAll: true, destination: m.destination }
-          : { type: 'ForwardingEvent', monitorId: mon.monitorId, deviceName: mon.deviceName, lineDn: mon.lineDn, forwardAll: false };
+        if (mon.deviceName !== deviceName || mon.line !== line) continue;
+        const event: CtiMessage = destination !== undefined
+          ? { type: 'ForwardingEvent', monitorId: mon.monitorId, deviceName, lineDn: mon.lineDn, forwardAll: true, destination }
+          : { type: 'ForwardingEvent', monitorId: mon.monitorId, deviceName, lineDn: mon.lineDn, forwardAll: false };
         p.event(event);
       }
     }
-    return { type: 'CallRequestResponse' };
   }
 
   /** CallControlDelegate: a CallEvent to every monitor of the leg's line. */

@@ -62,6 +62,7 @@ export class Cucm extends NodeBase {
     this.stations = new StationServer(this.hostName, this.config, this.callControl, env.clock, env.log.child('sccp'));
     this.sipLines = new SipLineServer(env, this.config, this.callControl);
     this.cti = new CtiManager(this.config, this.callControl, (name) => this.thirdPartyControl(name), env.clock, env.log.child('cti'));
+    this.stations.onForwardingChanged = (device, line) => this.cti.forwardingChanged(device, line);
     this.config.delegate = {
       onPhoneRemoved: (name) => {
         this.cti.deviceRemoved(name);

@@ -74,6 +74,8 @@ class StationSession implements LegDriver {
   private readonly framer = new SccpFramer();
   phone: PhoneRecord | undefined;
   private lastHeard: number;
+  /** Digits being collected after the CFwdAll soft key (Call Forward All set on the phone). */
+  private forwardEntry: { line: number; digits: string } | undefined;
   private watchdog: TimerHandle | undefined;
 
   constructor(
@@ -215,6 +217,7 @@ class StationSession implements LegDriver {
       case 'OnHook':
         return this.onHook(m.lineInstance ?? 0, m.callReference ?? 0);
       case 'KeypadButton': {
+        if (this.forwardEntry) return this.forwardDigit(KEYPAD_DIGITS[m.button]);
         const leg = this.collectingLeg(m.lineInstance ?? 0);
         const digit = KEYPAD_DIGITS[m.button];
         if (!leg || digit === undefined) {
@@ -319,11 +322,44 @@ class StationSession implements LegDriver {
     if (leg) this.server.callControl.release(leg, 'normalClearing');
   }
 
+  /**
+   * CFwdAll soft key while idle (CUCM 7 feature guide, Call Forward All): with forwarding active it
+   * cancels it; otherwise CUCM prompts for the destination and collects digits until they name a
+   * directory number, then sets Forward All on the line (modelled: no '#' or timeout needed).
+   */
+  private forwardAllKey(lineInstance: number): void {
+    const phone = this.phone;
+    const line = lineInstance || 1;
+    const record = phone?.lines[line - 1];
+    if (!phone || !record || this.legs().length > 0) return;
+    if (record.forwardAll !== undefined) {
+      this.server.setForwardAll(phone.name, line, undefined);
+      return;
+    }
+    this.forwardEntry = { line, digits: '' };
+    this.send({ name: 'DisplayPromptStatus', timeout: 0, text: 'Forward all', lineInstance: line, callReference: 0 });
+    this.send({ name: 'StartTone', tone: Tone.InsideDialTone, lineInstance: line, callReference: 0 });
+  }
+
+  private forwardDigit(digit: string | undefined): void {
+    const entry = this.forwardEntry;
+    const phone = this.phone;
+    if (!entry || !phone || digit === undefined) return;
+    entry.digits += digit;
+    if (entry.digits.length === 1) this.send({ name: 'StopTone', lineInstance: entry.line, callReference: 0 });
+    if (!this.server.config.directoryNumbers().has(entry.digits)) return;
+    this.forwardEntry = undefined;
+    this.send({ name: 'ClearPromptStatus', lineInstance: entry.line, callReference: 0 });
+    this.server.setForwardAll(phone.name, entry.line, entry.digits);
+  }
+
   private softKey(m: SccpMessageOf<'SoftKeyEvent'>): void {
     const cc = this.server.callControl;
     const legs = this.legs();
     const byRef = legs.find((l) => l.callReference === m.callReference && m.callReference !== 0);
     switch (m.softKeyEvent) {
+      case SoftKeyEvent.CFwdAll:
+        return this.forwardAllKey(m.lineInstance);
       case SoftKeyEvent.Answer: {
         const leg = byRef ?? legs.find((l) => l.state === 'ringIn');
         if (leg) cc.answer(leg);
@@ -593,6 +629,16 @@ export class StationServer {
 
   thirdPartyAnswer(leg: CallLeg): boolean {
     return this.byDevice.get(leg.deviceName)?.thirdPartyAnswer(leg) ?? false;
+  }
+
+  /** Observers of Forward All set or cleared on the phone itself (CTIManager tells its monitors). */
+  onForwardingChanged: ((deviceName: string, line: number) => void) | undefined;
+
+  /** Forward All set or cleared from the phone's soft key. */
+  setForwardAll(deviceName: string, line: number, destination: string | undefined): void {
+    this.config.lines.setForwardAll(deviceName, line, destination);
+    this.forwardStat(deviceName, line);
+    this.onForwardingChanged?.(deviceName, line);
   }
 
   /** Call Forward All changed on a line: ForwardStat to the phone (protocols.md §6: "the phone sees ForwardStat (0x90)"). */

@@ -54,6 +54,13 @@ export interface OcObservation {
   readonly conversation: ConversationState;
   /** Who the conversation window says is calling: a name from the address book, else the number. */
   readonly caller: string;
+  /**
+   * Call forwarding as Communicator's menu shows it: what the user set in Communicator. Forwarding
+   * changed elsewhere (on the phone) arrives as a ForwardingEvent but is not shown — seed 004: "not
+   * reflected by the Microsoft OC GUI ... As of Microsoft OCS 2007 release, this feature is not
+   * supported" (modelled in the client).
+   */
+  readonly forwarding: 'on' | 'off';
   readonly events: readonly OcObservedEvent[];
   readonly errors: readonly OcObservedError[];
 }
@@ -80,6 +87,7 @@ export class OcClient extends NodeBase {
   private state: { signedIn: boolean; rccSession: RccSessionState } = { signedIn: false, rccSession: 'idle' };
   private presence: PresenceState = 'offline';
   private caller = '';
+  private forwarding: 'on' | 'off' = 'off';
   private presenceVersion = 0;
   private readonly events: OcObservedEvent[] = [];
   private readonly errors: OcObservedError[] = [];
@@ -96,6 +104,7 @@ export class OcClient extends NodeBase {
       rccSession: this.state.rccSession,
       conversation: this.conversation(),
       caller: this.caller,
+      forwarding: this.forwarding,
       events: [...this.events],
       errors: [...this.errors],
     };
@@ -232,11 +241,13 @@ export class OcClient extends NodeBase {
   /** Call forwarding from Communicator's menu: CSTA SetForwarding (forwardImmediate) on the user's line. */
   async setForwarding(destination: string): Promise<void> {
     const forwardDN = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
-    await this.request({ type: 'SetForwarding', device: this.config.rcc.lineUri, forwardingType: 'forwardImmediate', activateForward: true, forwardDN });
+    const response = await this.request({ type: 'SetForwarding', device: this.config.rcc.lineUri, forwardingType: 'forwardImmediate', activateForward: true, forwardDN });
+    if (response?.type === 'SetForwardingResponse') this.forwarding = 'on';
   }
 
   async cancelForwarding(): Promise<void> {
-    await this.request({ type: 'SetForwarding', device: this.config.rcc.lineUri, forwardingType: 'forwardImmediate', activateForward: false });
+    const response = await this.request({ type: 'SetForwarding', device: this.config.rcc.lineUri, forwardingType: 'forwardImmediate', activateForward: false });
+    if (response?.type === 'SetForwardingResponse') this.forwarding = 'off';
   }
 
   leaks(): string[] {

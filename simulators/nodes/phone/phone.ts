@@ -15,6 +15,8 @@ export interface PhoneLineObservation {
   readonly lamp: LampState;
   /** Text on the line's call plane / prompt line (e.g. "From +14085551002", "Connected"). */
   readonly display: string;
+  /** Where Call Forward All sends the line's calls, as the phone shows it ('' when not forwarded). */
+  readonly forwardAll: string;
 }
 
 /** What a tester sees on and hears from the phone: the harness reads only this. */
@@ -40,4 +42,9 @@ export interface Phone extends StartedNode {
   answer(line?: number): Promise<void>;
   /** Ends the current call (EndCall soft key / on-hook). */
   hangUp(line?: number): Promise<void>;
+  /**
+   * The CFwdAll soft key: with a destination, forwards every call of the line to it; without one,
+   * cancels Call Forward All. Rejects where the phone model of the lab does not offer it.
+   */
+  forwardAll(destination: string | undefined, line?: number): Promise<void>;
 }

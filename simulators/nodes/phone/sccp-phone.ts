@@ -95,6 +95,7 @@ interface LineState {
   lamp: LampState;
   display: string;
   callReference: number;
+  forwardAll: string;
 }
 
 /**
@@ -134,6 +135,7 @@ export class SccpPhone extends NodeBase implements Phone {
       lamp: 'off',
       display: '',
       callReference: 0,
+      forwardAll: '',
     }));
   }
 
@@ -150,7 +152,7 @@ export class SccpPhone extends NodeBase implements Phone {
       protocol: 'sccp',
       registered: this.registered,
       speaker: this.speaker,
-      lines: this.lines.map((l): PhoneLineObservation => ({ line: l.line, dn: l.dn, callState: l.callState, ringer: l.ringer, lamp: l.lamp, display: l.display })),
+      lines: this.lines.map((l): PhoneLineObservation => ({ line: l.line, dn: l.dn, callState: l.callState, ringer: l.ringer, lamp: l.lamp, display: l.display, forwardAll: l.forwardAll })),
     };
   }
 
@@ -171,6 +173,21 @@ export class SccpPhone extends NodeBase implements Phone {
       const button = (KeypadButton as Readonly<Record<string, number>>)[ch.toUpperCase()];
       if (button === undefined) throw new RangeError(`cannot dial "${ch}" on a keypad`);
       this.send({ name: 'KeypadButton', button, lineInstance: line, callReference: l.callReference });
+    }
+  }
+
+  /** CFwdAll soft key, then the destination's digits (or CFwdAll alone to cancel). */
+  async forwardAll(destination: string | undefined, line = 1): Promise<void> {
+    const l = this.line(line);
+    if (destination === undefined) {
+      if (l.forwardAll !== '') this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.CFwdAll, lineInstance: line, callReference: 0 });
+      return;
+    }
+    this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.CFwdAll, lineInstance: line, callReference: 0 });
+    for (const ch of destination) {
+      const button = (KeypadButton as Readonly<Record<string, number>>)[ch.toUpperCase()];
+      if (button === undefined) throw new RangeError(`cannot dial "${ch}" on a keypad`);
+      this.send({ name: 'KeypadButton', button, lineInstance: line, callReference: 0 });
     }
   }
 
@@ -277,6 +294,12 @@ export class SccpPhone extends NodeBase implements Phone {
       case 'LineStat': {
         const l = this.lines[m.lineNumber - 1];
         if (l && m.lineDirNumber) l.dn = m.lineDirNumber;
+        return;
+      }
+      case 'ForwardStat': {
+        // Wireshark ForwardStatMessage: forwardAllActive / forwardAllDirnum of lineNumber.
+        const l = this.lines.find((x) => x.line === m.lineNumber);
+        if (l) l.forwardAll = m.forwardAllActive ? m.forwardAllDirnum : '';
         return;
       }
       case 'CallState': {

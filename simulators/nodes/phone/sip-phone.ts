@@ -156,6 +156,7 @@ export class SipPhone extends NodeBase implements Phone {
           ringer: l.callState === 'ringIn' ? 'on' : 'off',
           lamp: lampOf(l.callState),
           display: l.display,
+          forwardAll: '',
         }),
       ),
     };
@@ -174,6 +175,11 @@ export class SipPhone extends NodeBase implements Phone {
 
   async hangUp(line = 1): Promise<void> {
     await this.endCall(this.line(line));
+  }
+
+  /** The SIP load's CFwdAll soft key is not modelled in the lab. */
+  async forwardAll(_destination: string | undefined, _line = 1): Promise<void> {
+    throw new LabError('UC_NODE', `${this.deviceName}: Call Forward All from the SIP phone's soft key is not modelled`);
   }
 
   async dial(digits: string, line = 1): Promise<void> {
