@@ -162,7 +162,7 @@ describe('loadScenario: errors name file:line:column and the allowed words', () 
     expect([e.line, e.column]).toEqual([13, 27]);
     expect(e.message).toContain('unknown phone observation "calState"');
     expect(e.message).toContain('(did you mean callState?)');
-    expect(e.expected).toEqual(['callState', 'ringer', 'lamp', 'display', 'line', 'registered']);
+    expect(e.expected).toEqual(['callState', 'ringer', 'lamp', 'display', 'line', 'registered', 'forwardAll']);
   });
 
   it('bad duration', () => {
