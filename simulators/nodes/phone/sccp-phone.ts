@@ -168,11 +168,15 @@ export class SccpPhone extends NodeBase implements Phone {
   async dial(digits: string, line = 1): Promise<void> {
     const l = this.line(line);
     if (l.callState === 'idle') await this.offHook(line);
+    this.pressDigits(digits, line, l.callReference);
+  }
+
+  /** One KeypadButton per digit (Wireshark `KeyPadButton[]`: 0-9, 0xA-0xD = A-D, 0xE = '*', 0xF = '#', 0x10 = '+'). */
+  private pressDigits(digits: string, line: number, callReference: number): void {
     for (const ch of digits) {
-      // Wireshark `KeyPadButton[]`: 0-9, 0xA-0xD = A-D, 0xE = '*', 0xF = '#', 0x10 = '+'.
       const button = (KeypadButton as Readonly<Record<string, number>>)[ch.toUpperCase()];
       if (button === undefined) throw new RangeError(`cannot dial "${ch}" on a keypad`);
-      this.send({ name: 'KeypadButton', button, lineInstance: line, callReference: l.callReference });
+      this.send({ name: 'KeypadButton', button, lineInstance: line, callReference });
     }
   }
 
@@ -184,11 +188,7 @@ export class SccpPhone extends NodeBase implements Phone {
       return;
     }
     this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.CFwdAll, lineInstance: line, callReference: 0 });
-    for (const ch of destination) {
-      const button = (KeypadButton as Readonly<Record<string, number>>)[ch.toUpperCase()];
-      if (button === undefined) throw new RangeError(`cannot dial "${ch}" on a keypad`);
-      this.send({ name: 'KeypadButton', button, lineInstance: line, callReference: 0 });
-    }
+    this.pressDigits(destination, line, 0);
   }
 
   async answer(line = 1): Promise<void> {
