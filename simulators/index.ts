@@ -32,13 +32,15 @@ export { OcClient } from './nodes/oc-client/oc-client';
 export type { OcClientConfig, OcObservation } from './nodes/oc-client/oc-client';
 export type { Phone, PhoneObservation, PhoneLineObservation, EndpointName } from './nodes/phone/phone';
 export { Cucm } from './nodes/cucm/cucm';
-export type { CucmConfig } from './nodes/cucm/cucm-config';
+export { USER_GROUPS } from './nodes/cucm/cucm-config';
+export type { CucmConfig, UserGroup } from './nodes/cucm/cucm-config';
 export { SccpPhone } from './nodes/phone/sccp-phone';
 export { SipPhone } from './nodes/phone/sip-phone';
 
 export { SipStreamFramer, parseSipMessage, serializeSipMessage } from './protocols/sip';
 export type { SipMessage } from './protocols/sip';
 export { SccpFramer } from './protocols/sccp';
+export { CSTA_EVENT_TYPES } from './protocols/csta';
 export * as SccpEnums from './protocols/sccp/sccp-constants';
 export { CtiFramer } from './protocols/cti';
 export { decodeDnsMessage } from './protocols/dns/dns-message';

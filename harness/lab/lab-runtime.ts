@@ -13,8 +13,9 @@ import {
   WallClock,
   installVirtualGlobals,
   seededRandom,
+  USER_GROUPS,
 } from '../../simulators';
-import type { CaptureSink, EndpointName, LogRecord, Network, NodeEnv, Phone, Random, StartedNode } from '../../simulators';
+import type { CaptureSink, EndpointName, UserGroup, LogRecord, Network, NodeEnv, Phone, Random, StartedNode } from '../../simulators';
 import type { Lab, LabPhone, LabUser } from './lab-schema';
 import type { TimeDriver } from './time-driver';
 import { VirtualTimeDriver, WallTimeDriver } from './time-driver';
@@ -220,16 +221,8 @@ export class LabRuntime {
   }
 }
 
-const USER_GROUPS = new Set([
-  'Standard CTI Enabled',
-  'Standard CTI Allow Control of All Devices',
-  'Standard CTI Allow Control of Phones supporting Connected Xfer and conf',
-  'Standard CTI Allow Control of Phones supporting Rollover Mode',
-  'Standard CCM End Users',
-] as const);
-type KnownGroup = typeof USER_GROUPS extends Set<infer G> ? G : never;
-function isUserGroup(g: string): g is KnownGroup {
-  return (USER_GROUPS as Set<string>).has(g);
+function isUserGroup(g: string): g is UserGroup {
+  return (USER_GROUPS as readonly string[]).includes(g);
 }
 
 function sccpModel(model: LabPhone['model']): '7975' | '7931' | '7970' {

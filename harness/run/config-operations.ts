@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LabError } from '../../simulators';
+import { LabError, USER_GROUPS } from '../../simulators';
 import type { LabRuntime } from '../lab/lab-runtime';
 
 /**
@@ -17,7 +17,7 @@ interface Operation<S extends z.ZodType> {
 const op = <S extends z.ZodType>(o: Operation<S>): Operation<S> => o;
 
 const device = z.string().min(1);
-const userGroups = z.array(z.enum(['Standard CTI Enabled', 'Standard CTI Allow Control of All Devices', 'Standard CTI Allow Control of Phones supporting Connected Xfer and conf', 'Standard CTI Allow Control of Phones supporting Rollover Mode', 'Standard CCM End Users']));
+const userGroups = z.array(z.enum(USER_GROUPS));
 const line = z.number().int().min(1).default(1);
 const pool = z.string().optional().describe('OCS pool name; every pool when absent');
 

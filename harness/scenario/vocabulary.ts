@@ -4,7 +4,7 @@
  * the loader (error messages name the allowed words) and the JSON Schema published for editors.
  */
 
-import { PRESENCE_STATES } from '../../simulators';
+import { CSTA_EVENT_TYPES, PRESENCE_STATES } from '../../simulators';
 
 export const SURFACES = ['oc', 'phone'] as const;
 export type Surface = (typeof SURFACES)[number];
@@ -71,25 +71,7 @@ export const DIAL_STRING = /^(\+?[0-9*#]+|(sip|sips|tel):\S+)$/;
  * ECMA-323 event element names (the CSTA XML an OC client receives in SIP INFO under uaCSTA).
  * "TransferedEvent" is spelled with one "r", as ECMA-269/323 spell it.
  */
-export const CSTA_EVENTS = [
-  'ServiceInitiatedEvent',
-  'OriginatedEvent',
-  'NetworkReachedEvent',
-  'DeliveredEvent',
-  'EstablishedEvent',
-  'ConnectionClearedEvent',
-  'CallClearedEvent',
-  'FailedEvent',
-  'HeldEvent',
-  'RetrievedEvent',
-  'DivertedEvent',
-  'TransferedEvent',
-  'ConferencedEvent',
-  'QueuedEvent',
-  'DigitsGeneratedEvent',
-  'ForwardingEvent',
-  'DoNotDisturbEvent',
-] as const;
+export const CSTA_EVENTS = CSTA_EVENT_TYPES;
 export type CstaEvent = (typeof CSTA_EVENTS)[number];
 
 /**

@@ -32,19 +32,14 @@ export interface PhoneConfig {
 }
 
 /** CTI-related user groups of CUCM 7 (protocols.md §2). */
-export type UserGroup =
-  | 'Standard CTI Enabled'
-  | 'Standard CTI Allow Control of All Devices'
-  | 'Standard CTI Allow Control of Phones supporting Connected Xfer and conf'
-  | 'Standard CTI Allow Control of Phones supporting Rollover Mode'
-  | 'Standard CCM End Users';
-export const USER_GROUPS: readonly UserGroup[] = [
+export const USER_GROUPS = [
   'Standard CTI Enabled',
   'Standard CTI Allow Control of All Devices',
   'Standard CTI Allow Control of Phones supporting Connected Xfer and conf',
   'Standard CTI Allow Control of Phones supporting Rollover Mode',
   'Standard CCM End Users',
-];
+] as const;
+export type UserGroup = (typeof USER_GROUPS)[number];
 
 /** User Management > Application User. */
 export interface ApplicationUserConfig {
@@ -350,7 +345,7 @@ export class CucmConfigStore {
   }
 
   private checkGroups(userId: string, groups: readonly UserGroup[]): UserGroup[] {
-    for (const g of groups) if (!USER_GROUPS.includes(g)) throw new ConfigError(`user ${userId}: unknown user group "${g}"`);
+    for (const g of groups) if (!(USER_GROUPS as readonly string[]).includes(g)) throw new ConfigError(`user ${userId}: unknown user group "${g}"`);
     return [...new Set(groups)];
   }
 
