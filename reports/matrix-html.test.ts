@@ -37,7 +37,7 @@ describe('renderMatrixHtml', () => {
   });
 
   it('has a coverage line and a "By version" table of product-version columns', () => {
-    expect(html).toContain('<p class="meta coverage">Coverage: 6 cells over 4 claims; 2 of 6 claims not yet covered.</p>');
+    expect(html).toContain('<p class="meta coverage">Coverage: 6 cells over 3 claims; 2 of 5 claims not yet covered.</p>');
     const section = html.slice(html.indexOf('<h2>By version</h2>'), html.indexOf('<h2>Drift and errors</h2>'));
     expect(section).toContain('<h3>known-issue.CSCsy62620</h3>');
     expect(section).toContain('<p class="transition">CUCM 7.0(2): 1 🐞 known issue → CUCM 7.1(2): 1 ✔️ fix verified</p>');

@@ -21,6 +21,8 @@ const COLOURS: Record<Verdict, { bg: string; fg: string }> = {
   unsupported: { bg: '#e8e8ec', fg: '#3a3a44' },
   'known-issue': { bg: '#fff1c2', fg: '#6b4e00' },
   'fix-verified': { bg: '#d6ecff', fg: '#0b3d6b' },
+  'observed-works': { bg: '#eef6ee', fg: '#2f4f2f' },
+  'observed-fails': { bg: '#f6eeee', fg: '#4f2f2f' },
   drift: { bg: '#ffd9b3', fg: '#7a3300' },
   error: { bg: '#ffc9c9', fg: '#8a0000' },
 };

@@ -12,13 +12,15 @@ export const ENDPOINT_ORDER = ['7975-sccp', '7971-sip', '7931-sccp', '7970-sccp'
 /** Column for cells whose scenario has no `endpoint` axis. */
 export const NO_ENDPOINT = '(any endpoint)';
 
-export const VERDICT_ORDER: readonly Verdict[] = ['supported', 'unsupported', 'known-issue', 'fix-verified', 'drift', 'error'];
+export const VERDICT_ORDER: readonly Verdict[] = ['supported', 'unsupported', 'known-issue', 'fix-verified', 'observed-works', 'observed-fails', 'drift', 'error'];
 
 export const VERDICT_SYMBOL: Record<Verdict, string> = {
   supported: '✅',
   unsupported: '⛔',
   'known-issue': '🐞',
   'fix-verified': '✔️',
+  'observed-works': '🔎',
+  'observed-fails': '🔎',
   drift: '⚠️',
   error: '💥',
 };
@@ -28,6 +30,8 @@ export const VERDICT_WORD: Record<Verdict, string> = {
   unsupported: 'unsupported',
   'known-issue': 'known issue',
   'fix-verified': 'fix verified',
+  'observed-works': 'not tested by the vendor: works',
+  'observed-fails': 'not tested by the vendor: fails',
   drift: 'DRIFT',
   error: 'ERROR',
 };
@@ -37,7 +41,9 @@ export const VERDICT_MEANING: Record<Verdict, string> = {
   supported: 'documented as supported, and it works',
   unsupported: 'documented as unsupported, and it behaves as documented',
   'known-issue': 'documented known issue, reproduced on an affected version',
-  'fix-verified': 'documented known issue, correct behaviour on a fixed version',
+  'fix-verified': 'documented known issue, corrected behaviour observed on a release outside the affected range',
+  'observed-works': 'the vendor did not test it; the lab observed it working',
+  'observed-fails': 'the vendor did not test it; the lab observed it failing',
   drift: 'what happened differs from the documents (regression, works now, or fails differently)',
   error: 'the scenario crashed or an invariant broke',
 };
@@ -119,6 +125,28 @@ export interface Matrix {
   rows: MatrixRow[];
 }
 
+/**
+ * Each cell once per claim it grades, as that claim's own result: the claim's statement as the feature and
+ * the claim's verdict (a cell of a scenario listing three claims stands in three rows).
+ */
+export function claimEntries(results: Results): CellResult[] {
+  return results.cells.flatMap((c) =>
+    c.claimVerdicts.map((v): CellResult => {
+      const { failedStep: _f, expected: _e, observed: _o, ...rest } = c;
+      return {
+        ...rest,
+        feature: v.statement,
+        claims: [v.claim],
+        documented: v.documented,
+        verdict: v.verdict,
+        ...(v.failedStep !== undefined ? { failedStep: v.failedStep } : {}),
+        ...(v.expected !== undefined ? { expected: v.expected } : {}),
+        ...(v.observed !== undefined ? { observed: v.observed } : {}),
+      };
+    }),
+  );
+}
+
 export function buildMatrix(results: Results): Matrix {
   const seen = new Set<string>();
   let anyWithout = false;
@@ -131,7 +159,7 @@ export function buildMatrix(results: Results): Matrix {
   if (anyWithout) columns.push(NO_ENDPOINT);
 
   const rows = new Map<string, MatrixRow>();
-  for (const c of results.cells) {
+  for (const c of claimEntries(results)) {
     const otherAxes = formatAxes(c.axes, ['endpoint', ...PRODUCT_AXES]);
     const key = `${c.feature}\u0000${otherAxes}`;
     let row = rows.get(key);
@@ -186,7 +214,7 @@ export interface VersionTable {
  */
 export function buildVersionTables(results: Results): VersionTable[] {
   const byClaim = new Map<string, CellResult[]>();
-  for (const c of results.cells) for (const claim of c.claims) byClaim.set(claim, [...(byClaim.get(claim) ?? []), c]);
+  for (const c of claimEntries(results)) for (const claim of c.claims) byClaim.set(claim, [...(byClaim.get(claim) ?? []), c]);
   const tables: VersionTable[] = [];
   for (const [claim, cells] of byClaim) {
     const axesInOrder: ProductAxis[] = [];
@@ -254,11 +282,11 @@ export function summaryLine(results: Results, symbols = true): string {
 }
 
 /**
- * Claim coverage: '36 cells over 17 claims; 108 of 125 claims not yet covered'. Covered = the distinct
- * claims of the cells; the total also counts `untestedClaims` (claims no scenario covers).
+ * Claim coverage: '36 cells over 17 claims; 108 of 125 claims not yet covered'. Covered = the claims some
+ * cell graded on evidence (not drift, not error); the total also counts `untestedClaims`.
  */
 export function coverageLine(results: Results): string {
-  const covered = new Set(results.cells.flatMap((c) => c.claims));
+  const covered = new Set(results.cells.flatMap((c) => c.claimVerdicts.filter((v) => v.verdict !== 'drift' && v.verdict !== 'error').map((v) => v.claim)));
   const total = new Set([...covered, ...results.untestedClaims]).size;
   const untested = new Set(results.untestedClaims.filter((c) => !covered.has(c))).size;
   const n = results.cells.length;

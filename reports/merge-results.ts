@@ -16,15 +16,19 @@ export function mergeResults(shards: readonly Results[]): Results {
   const versions: Record<string, string> = {};
   for (const s of [...shards].reverse()) Object.assign(versions, s.run.versions);
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     run: {
       seed: first.run.seed,
       runtime: first.run.runtime,
       startedAt,
       durationMs: shards.reduce((sum, s) => sum + s.run.durationMs, 0),
       versions,
+      node: first.run.node,
+      tool: first.run.tool,
+      ...(first.run.commit !== undefined ? { commit: first.run.commit } : {}),
     },
     cells: [...cells.values()],
     untestedClaims: untested,
+    errors: [...new Map(shards.flatMap((s) => s.errors).map((e) => [`${e.file}:${e.line}:${e.column}:${e.message}`, e])).values()],
   };
 }

@@ -1,18 +1,31 @@
 import type { CellResult, Results } from '../harness/run/results';
 
-const cell = (c: Partial<CellResult> & Pick<CellResult, 'id' | 'scenario' | 'feature' | 'documented' | 'verdict'>): CellResult => ({
+type SampleCell = Partial<CellResult> & Pick<CellResult, 'id' | 'scenario' | 'feature' | 'documented' | 'verdict'>;
+
+const cell = (c: SampleCell): CellResult => ({
   claims: [],
   axes: {},
   durationMs: 10,
   evidence: `evidence/${c.id}/`,
+  claimVerdicts: (c.claims ?? []).map((claim) => ({
+    claim,
+    statement: c.feature,
+    documented: c.documented,
+    verdict: c.verdict,
+    held: c.verdict === 'drift' || c.verdict === 'error' ? 0 : 1,
+    ...(c.failedStep !== undefined ? { failedStep: c.failedStep } : {}),
+    ...(c.expected !== undefined ? { expected: c.expected } : {}),
+    ...(c.observed !== undefined ? { observed: c.observed } : {}),
+  })),
   ...c,
+  releases: c.releases ?? { cucm: c.axes?.cucm ?? '7.0(2)', cup: '7.0(3)', ocs: '2007 R2', oc: '2007 R2', cupE164RccPatch: 'true' },
 });
 
 /** A small hand-built Results with every verdict, for report tests and documentation. */
 export function sampleResults(): Results {
   return {
-    schemaVersion: 1,
-    run: { seed: 7, runtime: 'memory', startedAt: '2009-05-12T09:30:00.000Z', durationMs: 1500, versions: { cucm: '7.0(2)', cup: '7.0(3)', ocs: '2007 R2' } },
+    schemaVersion: 2,
+    run: { seed: 7, runtime: 'memory', startedAt: '2009-05-12T09:30:00.000Z', durationMs: 1500, versions: { cucm: '7.0(2)', cup: '7.0(3)', ocs: '2007 R2' }, node: 'v20.20.2', tool: 'uc-interop-lab 0.1.0' },
     cells: [
       cell({
         id: 'rcc-hold-retrieve-7975-sccp',
@@ -79,5 +92,6 @@ export function sampleResults(): Results {
       }),
     ],
     untestedClaims: ['feature.video', 'feature.meet-me'],
+    errors: [],
   };
 }

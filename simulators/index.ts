@@ -22,6 +22,29 @@ export { SocketNetwork } from './transport/socket-network';
 export { TcpFlowTracker, IpIdAllocator, buildUdpPacket, buildTcpPacket } from './transport/ip-packet';
 
 export type { NodeEnv, StartedNode } from './nodes/node';
+export { NODE_KINDS, startOrder } from './nodes/registry';
+export { ACTOR_PROPERTIES, DIAL_STRING } from './nodes/surface';
+export type {
+  ActionDecl,
+  ActorIdentity,
+  ActorProperty,
+  ActorSurface,
+  ArgSpec,
+  ArgValue,
+  ConfigOperation,
+  LabContext,
+  NodeInstance,
+  ObservationDecl,
+  RegisteredKind,
+  Scalar,
+  SelectorDecl,
+  Surface,
+  ValueSpec,
+} from './nodes/surface';
+export * from './lab/lab-schema';
+export { PRODUCT_RELEASES, PRODUCTS, MODELLED_DEFECTS, isRelease, compareReleases, releaseInRange } from './lab/releases';
+export type { Product } from './lab/releases';
+export type { ReleaseRange } from './kernel/releases';
 export { DnsServer } from './nodes/dns/dns-server';
 export type { DnsZoneConfig } from './nodes/dns/dns-server';
 export { OcsFrontEnd } from './nodes/ocs-pool/ocs-front-end';
@@ -30,6 +53,7 @@ export { Cup } from './nodes/cup/cup';
 export type { CupConfig } from './nodes/cup/cup';
 export { OcClient } from './nodes/oc-client/oc-client';
 export type { OcClientConfig, OcObservation } from './nodes/oc-client/oc-client';
+export { ENDPOINTS } from './nodes/phone/phone';
 export type { Phone, PhoneObservation, PhoneLineObservation, EndpointName } from './nodes/phone/phone';
 export { Cucm } from './nodes/cucm/cucm';
 export { USER_GROUPS } from './nodes/cucm/cucm-config';
@@ -40,10 +64,11 @@ export { SipPhone } from './nodes/phone/sip-phone';
 export { SipStreamFramer, parseSipMessage, serializeSipMessage } from './protocols/sip';
 export type { SipMessage } from './protocols/sip';
 export { SccpFramer } from './protocols/sccp';
-export { CSTA_EVENT_TYPES } from './protocols/csta';
+export { CSTA_EVENT_TYPES, CSTA_ERROR_VALUES } from './protocols/csta';
 export * as SccpEnums from './protocols/sccp/sccp-constants';
 export { CtiFramer } from './protocols/cti';
 export { decodeDnsMessage } from './protocols/dns/dns-message';
+export type { DnsMessage } from './protocols/dns/dns-message';
 export { PRESENCE_STATES } from './protocols/presence/ms-category-publish';
 export type { PresenceState } from './protocols/presence/ms-category-publish';
 

@@ -1,44 +1,43 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseResults } from '../harness/run/results';
 import { runMatrix } from '../harness/run/run-matrix';
+import { OcClient } from '../simulators';
 import { scenariosDir } from './support/matrix';
 
-// A scenario that crashes is an ERROR cell; the run goes on and still writes every report.
-describe('a crashing scenario', () => {
+// A scenario that crashes (a simulated product throws what it never should) is an ERROR cell; the run goes on
+// and still writes every report.
+describe('a crashing cell', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-crash-'));
-    cpSync(scenariosDir, path.join(dir, 'scenarios'), { recursive: true });
-    writeFileSync(
-      path.join(dir, 'scenarios', 'features', 'crash.yaml'),
-      [
-        'id: crash-probe',
-        'title: A configuration call that does not exist',
-        'claims: [feature.basic-call-placement-clearing]',
-        'lab: seed-lab',
-        'actors:',
-        '  alice: { endpoint: 7975-sccp, oc: true }',
-        'steps:',
-        '  - configure: { cucm.phones.explode: { device: SEP00000000A975 } }',
-        '',
-      ].join('\n'),
-    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is an error cell, and results.json, matrix.md, matrix.html and junit.xml are written', async () => {
+    const original = OcClient.prototype.signIn;
+    let calls = 0;
+    const spy = jest.spyOn(OcClient.prototype, 'signIn').mockImplementation(function (this: OcClient) {
+      calls++;
+      if (calls === 1) throw new TypeError('boom inside Communicator');
+      return original.call(this);
+    });
     const out = path.join(dir, 'out');
-    const results = await runMatrix({ scenariosDir: path.join(dir, 'scenarios'), outDir: out, runtime: 'memory', seed: 7, filter: ['crash-probe', 'rcc-basic-call/endpoint=7975-sccp'] });
-    const byId = new Map(results.cells.map((c) => [c.id, c]));
-    expect(byId.get('crash-probe')?.verdict).toBe('error');
-    expect(byId.get('crash-probe')?.observed).toMatch(/cucm\.phones\.explode is not a configuration operation/);
-    expect(byId.get('rcc-basic-call/endpoint=7975-sccp')?.verdict).toBe('supported');
-    for (const f of ['results.json', 'matrix.md', 'matrix.html', 'junit.xml', 'evidence/crash-probe/ladder.md', 'evidence/crash-probe/trace.pcap']) {
-      expect(existsSync(path.join(out, f))).toBe(true);
+    try {
+      const results = await runMatrix({ scenariosDir, outDir: out, runtime: 'memory', seed: 7, filter: ['rcc-basic-call/endpoint=7975-sccp', 'rcc-basic-call/endpoint=7971-sip'] });
+      const byId = new Map(results.cells.map((c) => [c.id, c]));
+      const crashed = byId.get('rcc-basic-call/endpoint=7975-sccp');
+      expect(crashed?.verdict).toBe('error');
+      expect(crashed?.observed).toMatch(/TypeError: boom inside Communicator/);
+      expect(crashed?.claimVerdicts.map((v) => v.verdict)).toEqual(['error']);
+      expect(byId.get('rcc-basic-call/endpoint=7971-sip')?.verdict).toBe('supported');
+    } finally {
+      spy.mockRestore();
     }
-    const parsed = parseResults(readFileSync(path.join(out, 'results.json'), 'utf8'));
-    expect(parsed.ok).toBe(true);
+    const folder = 'evidence/rcc-basic-call__endpoint-7975-sccp';
+    for (const f of ['results.json', 'matrix.md', 'matrix.html', 'junit.xml', `${folder}/ladder.md`, `${folder}/trace.pcap`]) expect(existsSync(path.join(out, f))).toBe(true);
+    expect(parseResults(readFileSync(path.join(out, 'results.json'), 'utf8')).ok).toBe(true);
   });
 });

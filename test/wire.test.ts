@@ -13,7 +13,7 @@ describe('wire expectations', () => {
 
   it('a message that never crossed the wire makes the cell drift, and the failure shows what did', async () => {
     const steps: Step[] = cell.steps.map((s) =>
-      s.kind === 'expect' && s.targets.some((t) => t.surface === 'wire' && t.matcher.protocol === 'CTI')
+      s.kind === 'expect' && s.targets.some((t) => t.ref === 'wire' && t.matcher.protocol === 'CTI')
         ? { ...s, targets: [{ ...s.targets[0]!, matcher: { from: 'cup', to: 'cucm', protocol: 'CTI', message: '^ConferenceCallRequest' } }] }
         : s,
     );

@@ -24,11 +24,17 @@ const COLOUR: Record<Verdict, (s: string) => string> = {
   unsupported: chalk.blue,
   'known-issue': chalk.magenta,
   'fix-verified': chalk.cyan,
+  'observed-works': chalk.gray,
+  'observed-fails': chalk.gray,
   drift: chalk.yellow,
   error: chalk.red,
 };
 
-/** `uc-lab matrix`: the release manager's run. Exit 0 when no cell drifted or errored, 1 otherwise. */
+/**
+ * `uc-lab matrix`: the release manager's run. Exit 0 when every file loaded and no cell drifted or errored;
+ * 1 on a DRIFT or ERROR cell; 2 when a lab or scenario file did not load (its cells did not run; every
+ * other cell did, and the reports were written).
+ */
 export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<number> {
   const tty = process.stderr.isTTY === true;
   const bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} cells  {cell}', hideCursor: true, clearOnComplete: true, stream: process.stderr }) : undefined;
@@ -56,7 +62,10 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
   for (const p of problems) {
     process.stdout.write(`\n${COLOUR[p.verdict](`${p.verdict.toUpperCase()} ${p.id}`)}\n  step:     ${p.failedStep ?? ''}\n  expected: ${p.expected ?? ''}\n  observed: ${p.observed ?? ''}\n  evidence: ${path.join(opts.out, p.evidence)}ladder.md\n`);
   }
+  for (const e of results.errors) process.stderr.write(`uc-lab: ${e.message}\n`);
+  if (results.errors.length > 0) process.stderr.write(`uc-lab: ${results.errors.length} file${results.errors.length === 1 ? '' : 's'} did not load; their cells did not run (listed in results.json "errors")\n`);
   if (opts.diff) printDiff(opts.diff, results);
+  if (results.errors.length > 0) return 2;
   return problems.length > 0 ? 1 : 0;
 }
 
@@ -66,9 +75,12 @@ export function printSummary(results: Results, outDir: string): void {
   const parts = [...counts.entries()].map(([v, n]) => COLOUR[v](`${n} ${v}`));
   const seconds = results.run.durationMs / 1000;
   const rate = seconds > 0 ? (results.cells.length / seconds).toFixed(1) : '∞';
+  const graded = new Set(results.cells.flatMap((c) => c.claimVerdicts.filter((v) => !isFailingVerdict(v.verdict)).map((v) => v.claim)));
+  const total = graded.size + results.untestedClaims.length;
   process.stdout.write(
-    `${results.cells.length} cells (${parts.join(', ') || 'none'}) in ${seconds.toFixed(2)} s, ${rate} cells/s, runtime ${results.run.runtime}; ` +
-      `${results.untestedClaims.length} claims not yet covered by a scenario\nreports: ${path.join(outDir, 'matrix.html')}, ${path.join(outDir, 'matrix.md')}, ${path.join(outDir, 'results.json')}\n`,
+    `${results.cells.length} cells (${parts.join(', ') || 'none'}) in ${seconds.toFixed(2)} s, ${rate} cells/s, runtime ${results.run.runtime}\n` +
+      `claims graded on evidence: ${graded.size} of ${total}; ${results.untestedClaims.length} untested (results.json "untestedClaims")\n` +
+      `reports: ${path.join(outDir, 'matrix.html')}, ${path.join(outDir, 'matrix.md')}, ${path.join(outDir, 'results.json')}, ${path.join(outDir, 'junit.xml')}\n`,
   );
 }
 

@@ -1,4 +1,5 @@
-import type { Lab, LabEndUser, LabOcsPool, LabPhone, LabPhoneLine, LabUser } from './lab-schema';
+import type { Lab, LabEndUser, LabOcsPool, LabPhone, LabPhoneLine, LabUser } from '../../simulators';
+import { LINT_ONLY, valuesAt } from './lint-only';
 
 /**
  * `uc-lab doctor`: a static check of a lab against the configuration rules the seeds state (seeds/004
@@ -44,6 +45,7 @@ export const DOCTOR_RULES: readonly Rule[] = [
   cupAclIncoming,
   cupAclDestination,
   deskphoneControlAssignment,
+  notModelledYet,
 ];
 
 /** Check a lab against every rule; findings come out errors first, then warnings, then notes, each group in rule order. */
@@ -435,4 +437,15 @@ function deskphoneControlAssignment(lab: Lab): Finding[] {
     if (!cupUser) return [finding('error', claim, 'cup.users', `RCC user ${id} is not a CUP user; add { userId: ${id}, deskphoneControl: true }`)];
     return cupUser.deskphoneControl ? [] : [finding('error', claim, `cup.users[${i}].deskphoneControl`, `${id} is not assigned deskphone control; set deskphoneControl: true`)];
   });
+}
+
+/**
+ * Fields the lab file sets that no simulated product reads yet (harness/lab/lint-only.ts), in one note, so an
+ * engineer is not misled by a setting the lab ignores; docs/lab-fields.md says what each lacks and which
+ * claims cannot be graded until it is modelled.
+ */
+function notModelledYet(lab: Lab): Finding[] {
+  const set = Object.keys(LINT_ONLY).filter((field) => valuesAt(lab, field).length > 0);
+  if (set.length === 0) return [];
+  return [finding('info', 'not-modelled', `${set.length} field${set.length === 1 ? '' : 's'}`, `set, but no simulated product reads them yet (docs/lab-fields.md): ${set.join(', ')}`)];
 }

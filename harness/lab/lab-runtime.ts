@@ -1,22 +1,15 @@
 import {
-  Cucm,
-  Cup,
-  DnsServer,
   MemoryLog,
   MemoryNetwork,
-  OcClient,
-  OcsFrontEnd,
-  SccpPhone,
-  SipPhone,
+  NODE_KINDS,
   SocketNetwork,
   VirtualClock,
   WallClock,
   installVirtualGlobals,
   seededRandom,
-  USER_GROUPS,
+  startOrder,
 } from '../../simulators';
-import type { CaptureSink, EndpointName, UserGroup, LogRecord, Network, NodeEnv, Phone, Random, StartedNode } from '../../simulators';
-import type { Lab, LabPhone, LabUser } from './lab-schema';
+import type { CaptureSink, Lab, LabContext, LogRecord, Network, NodeEnv, Random, RegisteredKind, StartedNode } from '../../simulators';
 import type { TimeDriver } from './time-driver';
 import { VirtualTimeDriver, WallTimeDriver } from './time-driver';
 
@@ -30,30 +23,47 @@ export interface LabRuntimeOptions {
   addressPrefix?: string;
   /** Every log record as it is written (for `uc-lab serve`). */
   echo?: (record: LogRecord) => void;
+  /** Defects active at the lab's releases (from the claims' defect ranges; see harness/run/defects.ts). */
+  defects?: ReadonlySet<string>;
+}
+
+/** A started node with the kind and configuration it was started from. */
+export interface RunningNode {
+  readonly host: string;
+  readonly kind: RegisteredKind;
+  readonly config: unknown;
+  readonly node: StartedNode;
 }
 
 const START_WITHIN_MS = 30_000;
 
 /**
- * The composition root: builds the network of the chosen runtime, gives every host its address,
- * and starts the lab's nodes in dependency order (DNS, CUCM, CUP, OCS pools, phones). OC clients
- * are created but sign in only when a scenario says so. This is the only place that knows which
- * runtime runs.
+ * DNS listens on 53, except on real sockets without root, where ports below 1024 are refused: there it
+ * takes 10053 (every node is told where its resolver should ask).
+ */
+export function dnsPortFor(runtime: RuntimeKind): number {
+  return runtime === 'sockets' && process.getuid?.() !== 0 ? 10053 : 53;
+}
+
+/** The FQDN the lab's DNS gives a host (`cup` → `cup.uc.lab`), or the host name when it has none. */
+export function fqdnOf(lab: Lab, host: string): string {
+  return Object.entries(lab.dns.a).find(([, h]) => h === host)?.[0] ?? host;
+}
+
+/** What each kind's instances are, without starting anything (for the scenario loader: host → kind). */
+export function plannedInstances(lab: Lab, defects: ReadonlySet<string> = new Set()): { host: string; kind: RegisteredKind; config: unknown }[] {
+  const ctx: LabContext = { fqdnOf: (h) => fqdnOf(lab, h), addressOf: (h) => lab.hosts[h] ?? h, dnsPort: 53, defects };
+  return startOrder(NODE_KINDS).flatMap((kind) => kind.instances(lab, ctx).map((i) => ({ host: i.host, kind, config: i.config })));
+}
+
+/**
+ * The composition root: builds the network of the chosen runtime, gives every host its address, and
+ * starts every node kind of the registry (simulators/nodes/registry.ts) in dependency order. This is the
+ * only place that knows which runtime runs; it names no product.
  */
 export class LabRuntime {
-  readonly phones = new Map<string, Phone>();
-  readonly oc = new Map<string, OcClient>();
-  /** Communicator on the user's other PCs (MPOP), by user id. */
-  readonly ocElsewhere = new Map<string, OcClient>();
-  readonly ocs = new Map<string, OcsFrontEnd>();
-  dns!: DnsServer;
-  cucm!: Cucm;
-  cup!: Cup;
-  private readonly nodes: StartedNode[] = [];
-  /**
-   * DNS listens on 53, except on real sockets without root, where ports below 1024 are refused:
-   * there it takes 10053 (every node is told where its resolver should ask).
-   */
+  /** Started nodes by host name, in start order. */
+  readonly nodes = new Map<string, RunningNode>();
   readonly dnsPort: number;
   private uninstallGlobals: (() => void) | undefined;
 
@@ -63,24 +73,26 @@ export class LabRuntime {
     readonly driver: TimeDriver,
     readonly log: MemoryLog,
     private readonly random: Random,
+    private readonly defects: ReadonlySet<string>,
   ) {
-    this.dnsPort = network.runtime === 'sockets' && process.getuid?.() !== 0 ? 10053 : 53;
+    this.dnsPort = dnsPortFor(network.runtime);
   }
 
   static async start(lab: Lab, options: LabRuntimeOptions): Promise<LabRuntime> {
     const random = seededRandom(options.seed);
+    const defects = options.defects ?? new Set<string>();
     let runtime: LabRuntime;
     if (options.runtime === 'memory') {
       const clock = new VirtualClock();
       const log = new MemoryLog(clock, options.echo);
       const network = new MemoryNetwork({ clock, random, log: log.logger('network'), ...(options.capture ? { capture: options.capture } : {}) });
-      runtime = new LabRuntime(lab, network, new VirtualTimeDriver(clock), log, random);
+      runtime = new LabRuntime(lab, network, new VirtualTimeDriver(clock), log, random, defects);
       runtime.uninstallGlobals = installVirtualGlobals(clock, seededRandom(options.seed ^ 0x5eed));
     } else {
       const clock = new WallClock();
       const log = new MemoryLog(clock, options.echo);
       const network = new SocketNetwork({ clock, log: log.logger('network'), ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}), ...(options.capture ? { capture: options.capture } : {}) });
-      runtime = new LabRuntime(lab, network, new WallTimeDriver(clock), log, random);
+      runtime = new LabRuntime(lab, network, new WallTimeDriver(clock), log, random, defects);
     }
     try {
       for (const [host, address] of Object.entries(lab.hosts)) runtime.network.addHost(host, address);
@@ -90,6 +102,16 @@ export class LabRuntime {
       throw error;
     }
     return runtime;
+  }
+
+  /** What the composition root tells node kinds about this lab. */
+  get context(): LabContext {
+    return {
+      fqdnOf: (h) => fqdnOf(this.lab, h),
+      addressOf: (h) => this.network.host(h).address,
+      dnsPort: this.dnsPort,
+      defects: this.defects,
+    };
   }
 
   /** The environment a node on `host` gets. */
@@ -103,139 +125,43 @@ export class LabRuntime {
     };
   }
 
-  /** The FQDN the lab's DNS gives a host (`cup` → `cup.uc.lab`), or the host name when it has none. */
-  fqdnOf(host: string): string {
-    return Object.entries(this.lab.dns.a).find(([, h]) => h === host)?.[0] ?? host;
+  /** The node on a host, if the lab runs one there. */
+  node(host: string): RunningNode | undefined {
+    return this.nodes.get(host);
   }
 
-  /** The phone of an endpoint kind, e.g. `7975-sccp`. */
-  phoneFor(endpoint: EndpointName): Phone | undefined {
-    const lp = this.lab.cucm.phones.find((p) => p.endpoint === endpoint);
-    return lp ? this.phones.get(lp.name) : undefined;
-  }
-
-  /** The OCS user whose line URI is the phone's first line (the RCC user of that phone). */
-  userOfPhone(phone: LabPhone): LabUser | undefined {
-    const dn = phone.lines[0]?.dn;
-    return this.lab.ocs.users.find((u) => u.rcc.lineUri.replace(/^tel:/, '').split(';')[0] === dn);
+  /** Every started node of a kind (e.g. every OCS front end for `ocs.pool.addStaticRoute`). */
+  nodesOf(kind: string): RunningNode[] {
+    return [...this.nodes.values()].filter((n) => n.kind.kind === kind);
   }
 
   /** Post-scenario invariant: what every node still holds. */
   leaks(): string[] {
-    return this.nodes.flatMap((n) => n.leaks());
+    return [...this.nodes.values()].flatMap((n) => n.node.leaks());
   }
 
   async stop(): Promise<void> {
-    for (const node of [...this.nodes].reverse()) {
+    for (const { node } of [...this.nodes.values()].reverse()) {
       try {
         await this.driver.complete(node.stop(), 5_000, `stopping ${node.hostName}`);
       } catch (e) {
         this.log.logger('lab').warn(`stopping ${node.hostName} failed`, { error: e instanceof Error ? e.message : String(e) });
       }
     }
-    this.nodes.length = 0;
+    this.nodes.clear();
     await this.network.close();
     if (this.driver.clock instanceof WallClock) this.driver.clock.clearAll();
     this.uninstallGlobals?.();
     this.uninstallGlobals = undefined;
   }
 
-  private track<T extends StartedNode>(node: T): T {
-    this.nodes.push(node);
-    return node;
-  }
-
   private async startNodes(): Promise<void> {
-    const lab = this.lab;
-    const zone = {
-      a: Object.fromEntries(Object.entries(lab.dns.a).map(([fqdn, host]) => [fqdn.toLowerCase(), this.network.host(host).address])),
-      ptr: lab.dns.ptr,
-      srv: lab.dns.srv,
-    };
-    this.dns = this.track(await DnsServer.start(this.env(lab.dns.server), zone, this.dnsPort));
-
-    this.cucm = this.track(
-      await Cucm.start(this.env(lab.cucm.host), {
-        version: lab.versions.cucm,
-        phones: lab.cucm.phones.map((p) => ({
-          name: p.name,
-          model: p.model,
-          protocol: p.protocol,
-          allowCtiControl: p.allowCtiControl,
-          lines: p.lines.map((l) => ({ dn: l.dn, maxCalls: l.maxCalls, busyTrigger: l.busyTrigger, allowCtiControl: l.allowCtiControl })),
-        })),
-        applicationUsers: lab.cucm.applicationUsers.map((u) => ({ ...u, groups: u.groups.filter(isUserGroup) })),
-        endUsers: lab.cucm.endUsers.map((u) => ({
-          userId: u.userId,
-          ...(u.firstName ? { firstName: u.firstName } : {}),
-          ...(u.lastName ? { lastName: u.lastName } : {}),
-          ...(u.primaryExtension ? { primaryExtension: u.primaryExtension } : {}),
-          groups: u.groups.filter(isUserGroup),
-          controlledDevices: u.associatedDevices,
-        })),
-      }),
-    );
-
-    this.cup = this.track(
-      await Cup.start(this.env(lab.cup.host), {
-        fqdn: this.fqdnOf(lab.cup.host),
-        publisher: this.fqdnOf(lab.cup.publisher),
-        acl: lab.cup.acl,
-        deskphoneControl: { ...lab.cup.deskphoneControl, ctiManagers: lab.cup.deskphoneControl.ctiManagers.map((h) => this.fqdnOf(h)) },
-        users: lab.cup.users.map((u) => ({ userId: u.userId, deskphoneControl: u.deskphoneControl })),
-        applicationDialRules: lab.cucm.dialRules.application,
-      }),
-    );
-
-    for (const pool of lab.ocs.pools) {
-      const fe = await OcsFrontEnd.start(this.env(pool.host), {
-        poolName: pool.name,
-        fqdn: pool.fqdn,
-        domain: lab.domain,
-        users: lab.ocs.users.filter((u) => u.pool === pool.name).map((u) => u.sipUri),
-        staticRoutes: pool.staticRoutes.map((r) => ({ ...r, transport: 'TCP' as const })),
-        hostAuthorizations: pool.hostAuthorizations,
-      });
-      this.ocs.set(pool.name, this.track(fe));
-    }
-
-    const cucmEndpoint = { address: this.network.host(lab.cucm.host).address, port: 0 };
-    for (const p of lab.cucm.phones) {
-      const lines = p.lines.map((l) => ({ dn: l.dn }));
-      const phone: Phone =
-        p.protocol === 'sccp'
-          ? await SccpPhone.start(this.env(p.host), { deviceName: p.name, model: sccpModel(p.model), endpoint: p.endpoint, cucm: { ...cucmEndpoint, port: 2000 }, lines })
-          : await SipPhone.start(this.env(p.host), { deviceName: p.name, model: sipModel(p.model), endpoint: sipEndpoint(p.endpoint), cucm: { ...cucmEndpoint, port: 5060 }, lines });
-      this.phones.set(p.name, this.track(phone));
-    }
-
-    for (const user of lab.ocs.users) {
-      const pool = lab.ocs.pools.find((x) => x.name === user.pool);
-      if (!pool) continue;
-      const addressBook = lab.ocs.users.map((u) => ({ displayName: u.displayName, lineUri: u.rcc.lineUri }));
-      const config = { userId: user.id, displayName: user.displayName, sipUri: user.sipUri, poolFqdn: pool.fqdn, poolPort: 5060, rcc: user.rcc, addressBook };
-      this.oc.set(user.id, this.track(new OcClient(this.env(user.client.host), config)));
-      const [elsewhere] = user.client.otherLocations;
-      if (elsewhere) this.ocElsewhere.set(user.id, this.track(new OcClient(this.env(elsewhere), config)));
+    const ctx = this.context;
+    for (const kind of startOrder(NODE_KINDS)) {
+      for (const { host, config } of kind.instances(this.lab, ctx)) {
+        const node = await kind.start(this.env(host), config);
+        this.nodes.set(host, { host, kind, config, node });
+      }
     }
   }
-}
-
-function isUserGroup(g: string): g is UserGroup {
-  return (USER_GROUPS as readonly string[]).includes(g);
-}
-
-function sccpModel(model: LabPhone['model']): '7975' | '7931' | '7970' {
-  if (model === '7971') throw new Error('the 7971 runs SIP in the test bed');
-  return model;
-}
-
-function sipModel(model: LabPhone['model']): '7971' | '7970' {
-  if (model !== '7971' && model !== '7970') throw new Error(`the ${model} has no SIP load in the lab`);
-  return model;
-}
-
-function sipEndpoint(endpoint: EndpointName): '7971-sip' | '7970-sip' {
-  if (endpoint !== '7971-sip' && endpoint !== '7970-sip') throw new Error(`${endpoint} is not a SIP endpoint`);
-  return endpoint;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LabFileError } from '../scenario/scenario-error';
-import { ENDPOINTS } from './lab-schema';
+import { ENDPOINTS } from '../../simulators';
 import { loadLab, loadLabById } from './load-lab';
 
 const scenariosDir = path.resolve(__dirname, '..', '..', 'scenarios');

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { LabFileError } from '../scenario/scenario-error';
 import { displayFile, YamlSource } from '../scenario/yaml-source';
-import { labSchema, type Lab } from './lab-schema';
+import { labSchema, type Lab } from '../../simulators';
 
 /** Load and validate a lab file; problems throw LabFileError (code UC_LAB) with file:line:column. */
 export function loadLab(file: string): Lab {

@@ -1,17 +1,17 @@
-import { LabError, PRESENCE_STATES } from '../../simulators';
-import type { LogRecord, OcClient, OcObservation, Phone, PhoneObservation } from '../../simulators';
-import { LabRuntime } from '../lab/lab-runtime';
+import { LabError } from '../../simulators';
+import type { ArgSpec, ArgValue, Lab, LogRecord, Scalar, ValueSpec } from '../../simulators';
+import { LabRuntime, type RunningNode } from '../lab/lab-runtime';
 import type { RuntimeKind } from '../lab/lab-runtime';
-import type { Lab } from '../lab/lab-schema';
-import { cellVersions, stepApplies } from '../scenario/expand-axes';
+import { labAt } from '../scenario/expand-axes';
 import type { ResolvedActor, ScenarioCell } from '../scenario/expand-axes';
 import type { Claim } from '../scenario/claim-schema';
-import type { MatcherValue, Step, Target } from '../scenario/scenario-schema';
+import type { Expectation, MatcherValue, RawArg, Step, SurfaceRef, Target } from '../scenario/scenario-schema';
+import { formatRef } from '../scenario/scenario-schema';
+import { ACTOR_SURFACES, CONFIG_OPERATIONS, actionsOf, observationsOf, selectorsOf } from '../scenario/vocabulary';
 import { CaptureCollector } from '../trace/capture-collector';
 import type { WireEvent } from '../trace/ladder';
-import { runConfigOperation } from './config-operations';
-import { gradeCell } from './results';
-import type { CellResult, Documented } from './results';
+import { cellVerdict, gradeClaim } from './results';
+import type { CellResult, ClaimEvidence, ClaimVerdict, Documented } from './results';
 
 export interface CellRunOptions {
   runtime: RuntimeKind;
@@ -46,51 +46,58 @@ const ACTION_WITHIN_MS = 10_000;
 /** After the steps: long enough for every RFC 3261 timer (64·T1 = 32 s) to run out. */
 const QUIESCE_MS = { memory: 40_000, sockets: 300 } as const;
 
-class ExpectationFailed extends Error {
+/** An expectation that ran, and whether it held. */
+interface ExpectationRecord {
+  step: Expectation;
+  held: boolean;
+  failure?: CellFailure;
+  /** What the targets showed when it held. */
+  seen?: string;
+}
+
+/** The cell stops here: an expectation did not hold, or the product refused an action (an observed outcome). */
+class CellStopped extends Error {
   constructor(readonly failure: CellFailure) {
     super(`${failure.step}: expected ${failure.expected}; observed ${failure.observed}`);
   }
 }
 
 /**
- * Runs one cell on a fresh lab: executes its steps, checks the post-scenario invariants, and grades
- * the cell from what was observed against what the claims document. Never throws: a crash is an
+ * Runs one cell on a fresh lab at the cell's releases: executes its steps, checks the post-scenario
+ * invariants, and grades every listed claim on the expectations that name it. Never throws: a crash is an
  * `error` cell with the reason, and the evidence captured so far is kept.
  */
 export async function runCell(cell: ScenarioCell, options: CellRunOptions): Promise<CellOutcome> {
   const started = Date.now();
-  const claim = options.claims.get(cell.scenario.claims[0] ?? '');
-  const documented: Documented = claim?.documented ?? 'supported';
-  const versions = cellVersions(cell, options.lab.versions);
-  const affected = claim ? isAffected(claim, versions) : undefined;
   const hostByAddress = new Map<string, string>();
   const capture = new CaptureCollector(Date.UTC(2009, 4, 1, 9, 0, 0), (a) => hostByAddress.get(a) ?? a);
   let runtime: LabRuntime | undefined;
-  let failure: CellFailure | undefined;
+  let executor: StepExecutor | undefined;
+  let stopped: CellFailure | undefined;
   let crash: string | undefined;
   let leaks: string[] = [];
   let setupEvents = 0;
   try {
-    runtime = await LabRuntime.start(labAt(options.lab, versions), {
+    runtime = await LabRuntime.start(labAt(options.lab, cell.releases), {
       runtime: options.runtime,
       seed: options.seed,
       capture,
+      defects: cell.defects,
       ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}),
     });
     for (const h of runtime.network.hosts()) hostByAddress.set(h.address, h.hostName);
     setupEvents = capture.eventCount;
-    const executor = new StepExecutor(runtime, cell, capture);
+    executor = new StepExecutor(runtime, cell, capture);
     for (const step of cell.steps) {
-      if (!stepApplies(step, versions)) continue;
       capture.mark(runtime.driver.clock.now(), `${step.loc.path}: ${describeStep(step)}`);
       await executor.run(step);
     }
-    capture.mark(runtime.driver.clock.now(), 'end of steps: OC clients sign out, timers run out, invariants');
+    capture.mark(runtime.driver.clock.now(), 'end of steps: clients sign out, timers run out, invariants');
     await executor.tidy();
     await runtime.driver.runUntil(() => false, QUIESCE_MS[options.runtime]);
     leaks = runtime.leaks();
   } catch (e) {
-    if (e instanceof ExpectationFailed) failure = e.failure;
+    if (e instanceof CellStopped) stopped = e.failure;
     else crash = describeCrash(e);
   } finally {
     try {
@@ -99,24 +106,30 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
       crash ??= `stopping the lab failed: ${describeCrash(e)}`;
     }
   }
-  if (leaks.length > 0 && !crash && !failure) crash = `invariant broken: ${leaks.join('; ')}`;
-  const verdict = gradeCell({
-    documented,
-    expectationsHeld: failure === undefined,
-    crashed: crash !== undefined,
-    ...(affected !== undefined ? { affectedVersion: affected } : {}),
-  });
+  if (leaks.length > 0 && !crash && !stopped) crash = `invariant broken: ${leaks.join('; ')}`;
+
+  const claimVerdicts = gradeClaims(cell, options.claims, executor?.records ?? [], stopped, crash);
+  const primary = options.claims.get(cell.scenario.claims[0] ?? '');
+  const decisive = cellVerdict(claimVerdicts);
+  const documented: Documented = primary?.documented ?? 'supported';
+  const failure = stopped ?? (decisive && (decisive.verdict === 'drift' || decisive.verdict === 'error') && decisive.failedStep !== undefined
+    ? { step: decisive.failedStep, expected: decisive.expected ?? '', observed: decisive.observed ?? '' }
+    : undefined);
+  const detail = decisive?.expected !== undefined || decisive?.observed !== undefined ? decisive : undefined;
   const result: Omit<CellResult, 'evidence'> = {
     id: cell.id,
     scenario: cell.scenario.id,
     claims: cell.scenario.claims,
-    feature: claim?.statement ?? cell.scenario.title,
+    feature: primary?.statement ?? cell.scenario.title,
     axes: cell.axes,
+    releases: Object.fromEntries(Object.entries(cell.releases).filter(([, v]) => v !== '')),
     documented,
-    verdict,
-    ...(claim?.defect ? { defect: claim.defect } : {}),
-    ...(failure ? { failedStep: failure.step, expected: failure.expected, observed: failure.observed } : {}),
-    ...(crash && !failure ? { failedStep: 'run', expected: 'the scenario runs to its end with no leak', observed: crash } : {}),
+    verdict: decisive?.verdict ?? 'error',
+    claimVerdicts,
+    ...(primary?.defect ? { defect: primary.defect } : {}),
+    ...(detail?.failedStep !== undefined ? { failedStep: detail.failedStep } : {}),
+    ...(detail?.expected !== undefined ? { expected: detail.expected } : {}),
+    ...(detail?.observed !== undefined ? { observed: detail.observed } : {}),
     durationMs: Date.now() - started,
   };
   const events = capture.events;
@@ -127,30 +140,36 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     leaks,
     events,
     setupEvents,
-    hosts: orderHosts(events.slice(setupEvents)),
+    hosts: orderHosts(events.slice(setupEvents), runtime),
     pcap: capture.pcap.toBytes(),
     logs: runtime ? runtime.log.records : [],
   };
 }
 
-/** The lab with the versions a cell runs (a `cucm: [7.0(2), …]` axis replaces the lab's CUCM release). */
-function labAt(lab: Lab, versions: Record<string, string>): Lab {
-  return {
-    ...lab,
-    versions: {
-      ...lab.versions,
-      cucm: versions.cucm ?? lab.versions.cucm,
-      cup: versions.cup ?? lab.versions.cup,
-      cupE164RccPatch: versions.cupE164RccPatch !== undefined ? versions.cupE164RccPatch === 'true' : lab.versions.cupE164RccPatch,
-    },
-  };
-}
-
-/** A known issue's claim names the versions it affects; a cell on another version tests the fix. */
-function isAffected(claim: Claim, versions: Record<string, string>): boolean | undefined {
-  const affected = claim.versions?.affected;
-  if (claim.documented !== 'known-issue' || !affected) return undefined;
-  return Object.entries(affected).every(([product, list]) => list.includes(versions[product] ?? ''));
+/** Every listed claim, graded on the expectations that name it (docs/verdicts.md). */
+function gradeClaims(cell: ScenarioCell, claims: ReadonlyMap<string, Claim>, records: readonly ExpectationRecord[], stopped: CellFailure | undefined, crash: string | undefined): ClaimVerdict[] {
+  const releases = Object.entries(cell.releases).filter(([, v]) => v !== '').map(([k, v]) => `${k} ${v}`).join(', ');
+  return cell.scenario.claims.map((id) => {
+    const claim = claims.get(id);
+    const documented: Documented = claim?.documented ?? 'supported';
+    const knownIssue = documented === 'known-issue';
+    const affected = knownIssue && claim?.defect !== undefined ? cell.defects.has(claim.defect) : undefined;
+    const mine = records.filter((r) => r.step.claims.includes(id));
+    // For a known issue, only the side the release needs is evidence; untagged expectations are preconditions.
+    const evidence = knownIssue ? mine.filter((r) => r.step.shows !== undefined) : mine;
+    const failed = mine.find((r) => !r.held)?.failure ?? (stopped && !records.some((r) => !r.held) && id === cell.scenario.claims[0] ? stopped : undefined);
+    const held = evidence.filter((r) => r.held);
+    const e: ClaimEvidence = {
+      statement: claim?.statement ?? id,
+      documented,
+      held: held.length,
+      ...(failed ? { failed } : {}),
+      ...(affected !== undefined ? { affected } : {}),
+      ...(claim?.corrected ? { corrected: claim.corrected } : {}),
+      ...(held.length > 0 ? { seen: held.map((r) => r.seen ?? '').filter(Boolean).join('; ') } : {}),
+    };
+    return gradeClaim(id, e, { ...(crash !== undefined ? { crash } : {}), ...(stopped ? { stoppedAt: stopped.step } : {}), releases });
+  });
 }
 
 function describeCrash(e: unknown): string {
@@ -160,24 +179,33 @@ function describeCrash(e: unknown): string {
 }
 
 /**
- * The ladder's columns: the hosts the scenario's messages touch, left to right along the RCC path
- * (OC PCs, OCS pools, CUP, CUCM, phones), with anything else (DNS) at the far right.
+ * The ladder's columns: the hosts the scenario's messages touch, in the lab's start order (DNS, CUCM, CUP,
+ * pools, phones, PCs), reversed along the RCC path so PCs come first and DNS last.
  */
-function orderHosts(events: readonly WireEvent[]): string[] {
+function orderHosts(events: readonly WireEvent[], runtime: LabRuntime | undefined): string[] {
   const seen = new Set<string>();
   for (const e of events) if (e.protocol !== 'STEP') for (const h of [e.from, e.to]) seen.add(h);
-  const rank = (h: string): number => (h.startsWith('pc-') ? 0 : h.startsWith('ocs-') ? 1 : h === 'cup' ? 2 : h === 'cucm' ? 3 : h.startsWith('phone-') ? 4 : 5);
-  return [...seen].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const rank = new Map<string, number>();
+  const order = ['oc', 'ocs', 'cup', 'cucm', 'phone'];
+  for (const n of runtime?.nodes.values() ?? []) rank.set(n.host, order.indexOf(n.kind.kind) >= 0 ? order.indexOf(n.kind.kind) : order.length);
+  const r = (h: string): number => rank.get(h) ?? order.length + 1;
+  return [...seen].sort((a, b) => r(a) - r(b) || a.localeCompare(b));
+}
+
+function formatArg(arg: RawArg | undefined): string {
+  if (arg === undefined) return '';
+  if (typeof arg === 'object') return ` { ${Object.entries(arg).map(([k, v]) => `${k}: ${String(v)}`).join(', ')} }`;
+  return ` ${String(arg)}`;
 }
 
 /** A step in one line, for the ladder: `alice.oc makeCall bob`, `await bob.phone { callState: ringIn }`. */
-function describeStep(step: Step): string {
+export function describeStep(step: Step): string {
   switch (step.kind) {
     case 'action':
-      return `${step.actor}.${step.surface} ${step.action}${step.arg !== undefined ? ` ${step.arg}` : ''}`;
+      return `${formatRef(step.ref)} ${step.action}${formatArg(step.arg)}`;
     case 'await':
     case 'expect':
-      return `${step.kind} ${step.targets.map((t) => `${t.surface === 'wire' ? 'wire' : `${t.actor}.${t.surface}`} ${formatMatcher(t.matcher)}`).join(', ')}`;
+      return `${step.kind} ${describeTargets(step.targets)}${step.shows ? ` (shows ${step.shows})` : ''}`;
     case 'configure':
       return `configure ${step.target}`;
     case 'wait':
@@ -185,13 +213,24 @@ function describeStep(step: Step): string {
   }
 }
 
-/** Executes steps against the lab's surfaces: phone and OC actions, awaits, expectations, configuration. */
+function describeTargets(targets: readonly Target[]): string {
+  return targets.map((t) => `${formatRef(t.ref)} ${formatMatcher(t.matcher)}`).join(', ');
+}
+
+function formatMatcher(m: Record<string, MatcherValue>): string {
+  return `{ ${Object.entries(m).map(([k, v]) => `${k}: ${String(v)}`).join(', ')} }`;
+}
+
+/**
+ * Executes steps against the nodes' declared surfaces (simulators/nodes/*-kind.ts): actions, awaits,
+ * expectations and configuration operations. It names no action, observation or host of its own.
+ */
 class StepExecutor {
-  /** Per actor, how many OC events and errors earlier awaits have consumed. */
-  private readonly eventCursor = new Map<string, number>();
-  private readonly errorCursor = new Map<string, number>();
+  /** Per node and sequence observation, how many entries earlier matches consumed. */
+  private readonly cursors = new Map<string, number>();
   /** How many captured messages earlier `wire` matches have consumed. */
   private wireCursor = 0;
+  readonly records: ExpectationRecord[] = [];
 
   constructor(private readonly lab: LabRuntime, private readonly cell: ScenarioCell, private readonly capture: CaptureCollector) {}
 
@@ -199,31 +238,38 @@ class StepExecutor {
     const where = `${step.loc.path} (${step.loc.file}:${step.loc.line})`;
     switch (step.kind) {
       case 'action':
-        return this.action(step.actor, step.surface, step.action, step.arg, where);
+        return this.action(step.ref, step.action, step.arg, where);
       case 'wait':
         await this.lab.driver.runUntil(() => false, step.ms);
         return;
       case 'await': {
         const held = await this.lab.driver.runUntil(() => step.targets.every((t) => this.matches(t, false)), step.withinMs);
-        if (!held) throw new ExpectationFailed(this.describe(where, step.targets, `within ${step.withinMs / 1000}s`));
-        for (const t of step.targets) this.matches(t, true);
-        return;
+        return this.settle(step, held, where, `within ${step.withinMs / 1000}s`);
       }
-      case 'expect': {
-        if (!step.targets.every((t) => this.matches(t, false))) throw new ExpectationFailed(this.describe(where, step.targets, 'now'));
-        for (const t of step.targets) this.matches(t, true);
-        return;
-      }
+      case 'expect':
+        return this.settle(step, step.targets.every((t) => this.matches(t, false)), where, 'now');
       case 'configure':
-        await this.configure(step.target, step.args, where);
-        return;
+        return this.configure(step.target, step.args, where);
     }
   }
 
-  /** Signs out every OC client still signed in, as a user closing Communicator would. */
+  /** Records an expectation's outcome; one that did not hold stops the cell. */
+  private settle(step: Expectation, held: boolean, where: string, when: string): void {
+    if (!held) {
+      const failure = this.describe(where, step.targets, when);
+      this.records.push({ step, held: false, failure });
+      throw new CellStopped(failure);
+    }
+    const seen = this.observedNow(step.targets);
+    for (const t of step.targets) this.matches(t, true);
+    this.records.push({ step, held: true, seen: `${describeTargets(step.targets)} (${where})${seen ? `: ${seen}` : ''}` });
+  }
+
+  /** After the steps, every node's own tidy-up (Communicator signs out, as a user closing it would). */
   async tidy(): Promise<void> {
-    for (const client of [...this.lab.oc.values(), ...this.lab.ocElsewhere.values()]) {
-      if (client.observe().signedIn) await this.lab.driver.complete(client.signOut(), ACTION_WITHIN_MS, `${client.config.userId} signs out`);
+    for (const n of this.lab.nodes.values()) {
+      const tidy = n.kind.surface?.tidy;
+      if (tidy) await this.lab.driver.complete(tidy(n.node), ACTION_WITHIN_MS, `${n.host} tidies up`);
     }
   }
 
@@ -233,263 +279,162 @@ class StepExecutor {
     return actor;
   }
 
-  private phone(name: string): Phone {
-    const actor = this.actor(name);
-    const phone = actor.device ? this.lab.phones.get(actor.device) : undefined;
-    if (!phone) throw new LabError('UC_SCENARIO', `actor ${name} has no phone in lab ${this.lab.lab.id}`);
-    return phone;
+  /** The host a surface reference names: a lab host, or the host an actor's surface maps to. */
+  private hostOf(ref: SurfaceRef): string {
+    if (ref.kind === 'host') return ref.host;
+    const host = ACTOR_SURFACES.get(ref.surface)?.surface.host(this.lab.lab, this.actor(ref.actor));
+    if (host === undefined) throw new LabError('UC_SCENARIO', `${ref.actor}.${ref.surface} has no host in lab ${this.lab.lab.id}`);
+    return host;
   }
 
-  private oc(name: string): OcClient {
-    const actor = this.actor(name);
-    const client = actor.userId ? this.lab.oc.get(actor.userId) : undefined;
-    if (!client) throw new LabError('UC_SCENARIO', `actor ${name} has no Office Communicator in lab ${this.lab.lab.id}`);
-    return client;
+  private nodeOf(ref: SurfaceRef): RunningNode {
+    const host = this.hostOf(ref);
+    const node = this.lab.node(host);
+    if (!node) throw new LabError('UC_SCENARIO', `no simulated product runs on ${host} (${formatRef(ref)})`);
+    return node;
   }
 
-  /** Communicator on the actor's other PC (the lab's `client.otherLocations`). */
-  private ocElsewhere(name: string): OcClient {
-    const actor = this.actor(name);
-    const client = actor.userId ? this.lab.ocElsewhere.get(actor.userId) : undefined;
-    if (!client) throw new LabError('UC_SCENARIO', `actor ${name} (user ${actor.userId ?? '?'}) has no second PC in lab ${this.lab.lab.id} (client.otherLocations)`);
-    return client;
+  /** A value as a node receives it: an actor's property where the word names an actor, else the word. */
+  private resolve(spec: ValueSpec | undefined, value: Scalar): Scalar {
+    if (spec?.kind !== 'actor' || typeof value !== 'string') return value;
+    const actor = this.cell.actors[value];
+    if (!actor) return value;
+    for (const p of spec.property) {
+      const v = actor[p];
+      if (typeof v === 'string' && v !== 'any') return v;
+    }
+    throw new LabError('UC_SCENARIO', `actor ${value} has no ${spec.property.join(' or ')}`);
   }
 
-  /** An action argument: another actor's number (line URI for OC, DN for a phone) or a dial string. */
-  private destination(arg: string | undefined, forOc: boolean): string {
-    if (arg === undefined) throw new LabError('UC_SCENARIO', 'this action needs a destination');
-    const target = this.cell.actors[arg];
-    if (!target) return arg;
-    const value = forOc ? (target.lineUri ?? target.dn) : target.dn;
-    if (!value) throw new LabError('UC_SCENARIO', `actor ${arg} has no number`);
-    return value;
+  private resolveArg(spec: ArgSpec | undefined, raw: RawArg | undefined): ArgValue | undefined {
+    if (raw === undefined) return undefined;
+    if (typeof raw !== 'object') return this.resolve(spec?.kind === 'fields' ? undefined : spec, raw);
+    const fields = spec?.kind === 'fields' ? spec.fields : {};
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, this.resolve(fields[k], v)]));
   }
 
-  private async action(actorName: string, surface: 'oc' | 'phone', action: string, arg: string | undefined, where: string): Promise<void> {
-    const what = `${where} ${actorName}.${surface} ${action}${arg ? ` ${arg}` : ''}`;
-    const op = surface === 'oc' ? this.ocAction(actorName, action, arg) : this.phoneAction(actorName, action, arg);
+  private async action(ref: SurfaceRef, action: string, raw: RawArg | undefined, where: string): Promise<void> {
+    const what = `${where} ${formatRef(ref)} ${action}${formatArg(raw)}`;
+    const node = this.nodeOf(ref);
+    const decl = actionsOf(node.kind)[action];
+    if (!decl) throw new LabError('UC_SCENARIO', `${formatRef(ref)} (${node.kind.kind}) has no action ${action}`);
     try {
-      await this.lab.driver.complete(op, ACTION_WITHIN_MS, what);
+      await this.lab.driver.complete(decl.run(node.node, this.resolveArg(decl.arg, raw)), ACTION_WITHIN_MS, what);
     } catch (e) {
-      // A product refusing the action (no call to answer, request timed out) is an observed outcome.
-      if (e instanceof LabError && (e.code === 'UC_NODE' || e.code === 'UC_WAIT_TIMEOUT')) {
-        throw new ExpectationFailed({ step: what, expected: `${action} succeeds`, observed: e.message });
-      }
+      // A product refusing the action (no call to answer, a request timed out) is an observed outcome.
+      if (e instanceof LabError && (e.code === 'UC_NODE' || e.code === 'UC_WAIT_TIMEOUT')) throw new CellStopped({ step: what, expected: `${action} succeeds`, observed: e.message });
       throw e;
     }
   }
 
-  private ocAction(actorName: string, action: string, arg: string | undefined): Promise<void> {
-    const oc = this.oc(actorName);
-    switch (action) {
-      case 'signIn':
-        return oc.signIn();
-      case 'signOut':
-        return oc.signOut();
-      case 'makeCall':
-        return oc.makeCall(this.destination(arg, true));
-      case 'answerCall':
-        return oc.answerCall();
-      case 'clearConnection':
-        return oc.clearConnection();
-      case 'singleStepTransfer':
-        return oc.singleStepTransfer(this.destination(arg, true));
-      case 'deflectCall':
-        return oc.deflectCall(this.destination(arg, true));
-      case 'holdCall':
-        return oc.holdCall();
-      case 'retrieveCall':
-        return oc.retrieveCall();
-      case 'setForwarding':
-        return oc.setForwarding(this.destination(arg, true));
-      case 'cancelForwarding':
-        return oc.cancelForwarding();
-      case 'signInElsewhere':
-        return this.ocElsewhere(actorName).signIn();
-      case 'signOutElsewhere':
-        return this.ocElsewhere(actorName).signOut();
-      case 'setPresence': {
-        const state = PRESENCE_STATES.find((s) => s === arg);
-        return state ? oc.setPresence(state) : Promise.reject(new LabError('UC_SCENARIO', `not a status: ${arg}`));
-      }
-      default:
-        return Promise.reject(new LabError('UC_SCENARIO', `OC has no action ${action}`));
-    }
-  }
-
-  private phoneAction(actorName: string, action: string, arg: string | undefined): Promise<void> {
-    const phone = this.phone(actorName);
-    switch (action) {
-      case 'offHook':
-        return phone.offHook();
-      case 'onHook':
-        return phone.onHook();
-      case 'dial':
-        return phone.dial(this.destination(arg, false));
-      case 'answer':
-        return phone.answer();
-      case 'hangUp':
-        return phone.hangUp();
-      case 'forwardAll':
-        return phone.forwardAll(this.destination(arg, false));
-      case 'cancelForwardAll':
-        return phone.forwardAll(undefined);
-      default:
-        return Promise.reject(new LabError('UC_SCENARIO', `a phone has no action ${action}`));
-    }
-  }
-
   private async configure(target: string, args: Record<string, unknown>, where: string): Promise<void> {
+    const entry = CONFIG_OPERATIONS.get(target);
+    if (!entry) throw new LabError('UC_SCENARIO', `${where}: ${target} is not a configuration operation`);
+    const parsed = entry.op.args.safeParse(args);
+    if (!parsed.success) throw new LabError('UC_SCENARIO', `${where}: ${target}: ${parsed.error.message}`);
+    const nodes = this.lab.nodesOf(entry.kind.kind).map((n) => n.node);
     try {
-      await this.lab.driver.complete(runConfigOperation(this.lab, target, args, where), ACTION_WITHIN_MS, `${where} ${target}`);
+      await this.lab.driver.complete(Promise.resolve(entry.op.run(nodes, parsed.data)), ACTION_WITHIN_MS, `${where} ${target}`);
     } catch (e) {
       // The product's admin page refusing the change is an observed outcome, like a refused action.
-      if (e instanceof LabError && e.code === 'UC_CONFIG') throw new ExpectationFailed({ step: `${where} configure ${target}`, expected: 'the change is accepted', observed: e.message });
+      if (e instanceof LabError && e.code === 'UC_CONFIG') throw new CellStopped({ step: `${where} configure ${target}`, expected: 'the change is accepted', observed: e.message });
       throw e;
     }
   }
 
   private matches(target: Target, consume: boolean): boolean {
-    if (target.surface === 'wire') return this.matchWire(target, consume);
-    return target.surface === 'oc' ? this.matchOc(target, consume) : this.matchPhone(target);
+    return target.ref === 'wire' ? this.matchWire(target, consume) : this.matchSurface(target.ref, target.matcher, consume);
   }
 
-  /** A lab host named directly (`cup`) or through an actor (`alice.phone`, `alice.oc`). */
-  private host(ref: string): string {
-    const [name, surface] = ref.split('.');
-    if (surface === undefined) {
-      if (!this.lab.network.hosts().some((h) => h.hostName === ref)) {
-        throw new LabError('UC_SCENARIO', `no host "${ref}" in lab ${this.lab.lab.id}; hosts: ${this.lab.network.hosts().map((h) => h.hostName).join(', ')}`);
-      }
-      return ref;
+  /** The selectors a matcher names (resolved), with defaults for those it does not. */
+  private selectorsFor(node: RunningNode, matcher: Record<string, MatcherValue>): Record<string, Scalar> {
+    const out: Record<string, Scalar> = {};
+    for (const [key, decl] of Object.entries(selectorsOf(node.kind))) {
+      const given = matcher[key];
+      if (given !== undefined) out[key] = this.resolve(decl.spec, given);
+      else if (decl.default !== undefined) out[key] = decl.default;
     }
-    const actor = this.actor(name ?? '');
-    const host = surface === 'phone'
-      ? this.lab.lab.cucm.phones.find((p) => p.name === actor.device)?.host
-      : this.lab.lab.ocs.users.find((u) => u.id === actor.userId)?.client.host;
-    if (!host) throw new LabError('UC_SCENARIO', `actor ${name} has no ${surface} host`);
-    return host;
+    return out;
   }
 
-  private wireMessages(target: Target): { index: number; event: WireEvent }[] {
-    const { from, to, protocol, message } = target.matcher;
-    const fromHost = typeof from === 'string' ? this.host(from) : undefined;
-    const toHost = typeof to === 'string' ? this.host(to) : undefined;
+  private matchSurface(ref: SurfaceRef, matcher: Record<string, MatcherValue>, consume: boolean): boolean {
+    const node = this.nodeOf(ref);
+    const observations = observationsOf(node.kind);
+    const selectors = this.selectorsFor(node, matcher);
+    const consumed: [string, number][] = [];
+    for (const [key, want] of Object.entries(matcher)) {
+      const decl = observations[key];
+      if (!decl) continue; // a selector
+      const have = decl.read(node.node, selectors);
+      switch (decl.match ?? 'equals') {
+        case 'equals':
+          if (have !== want) return false;
+          break;
+        case 'contains':
+          if (typeof have !== 'string' || !have.toLowerCase().includes(String(want).toLowerCase())) return false;
+          break;
+        case 'seen': {
+          const cursorKey = `${node.host} ${key}`;
+          const from = this.cursors.get(cursorKey) ?? 0;
+          const list = Array.isArray(have) ? have : [];
+          const index = list.findIndex((v, i) => i >= from && (v === want || (decl.anyWord !== undefined && want === decl.anyWord)));
+          if (index < 0) return false;
+          consumed.push([cursorKey, index + 1]);
+          break;
+        }
+      }
+    }
+    if (consume) for (const [k, v] of consumed) this.cursors.set(k, v);
+    return true;
+  }
+
+  private wireHost(ref: string): string {
+    const dot = ref.indexOf('.');
+    return dot < 0 ? ref : this.hostOf({ kind: 'actor', actor: ref.slice(0, dot), surface: ref.slice(dot + 1) });
+  }
+
+  private wireMessages(matcher: Record<string, MatcherValue>): { index: number; event: WireEvent }[] {
+    const { from, to, protocol, message } = matcher;
+    const fromHost = typeof from === 'string' ? this.wireHost(from) : undefined;
+    const toHost = typeof to === 'string' ? this.wireHost(to) : undefined;
     const pattern = typeof message === 'string' ? new RegExp(message) : undefined;
     return this.capture.events
       .map((event, index) => ({ event, index }))
-      .filter(({ event }) =>
+      .filter(({ event, index }) =>
         event.protocol !== 'STEP' &&
         (fromHost === undefined || event.from === fromHost) &&
         (toHost === undefined || event.to === toHost) &&
         (protocol === undefined || event.protocol === protocol) &&
-        (pattern === undefined || pattern.test(event.summary)),
+        (pattern === undefined || pattern.test(this.capture.decodedAt(index))),
       );
   }
 
   private matchWire(target: Target, consume: boolean): boolean {
-    const seen = this.wireMessages(target).find(({ index }) => index >= this.wireCursor);
+    const seen = this.wireMessages(target.matcher).find(({ index }) => index >= this.wireCursor);
     if (!seen) return false;
     if (consume) this.wireCursor = seen.index + 1;
-    return true;
-  }
-
-  private matchPhone(target: Target): boolean {
-    const obs = this.phone(target.actor).observe();
-    const lineNo = typeof target.matcher.line === 'number' ? target.matcher.line : 1;
-    const line = obs.lines[lineNo - 1];
-    for (const [key, want] of Object.entries(target.matcher)) {
-      if (key === 'line') continue;
-      if (key === 'registered') {
-        if (obs.registered !== want) return false;
-        continue;
-      }
-      if (!line) return false;
-      if (key === 'display') {
-        if (!line.display.toLowerCase().includes(String(want).toLowerCase())) return false;
-        continue;
-      }
-      const have = (line as unknown as Record<string, MatcherValue>)[key];
-      if (have !== want) return false;
-    }
-    return true;
-  }
-
-  private matchOc(target: Target, consume: boolean): boolean {
-    const obs = this.oc(target.actor).observe();
-    for (const [key, want] of Object.entries(target.matcher)) {
-      switch (key) {
-        case 'event': {
-          const from = this.eventCursor.get(target.actor) ?? 0;
-          const index = obs.events.findIndex((e, i) => i >= from && e.type === want);
-          if (index < 0) return false;
-          if (consume) this.eventCursor.set(target.actor, index + 1);
-          break;
-        }
-        case 'error': {
-          const from = this.errorCursor.get(target.actor) ?? 0;
-          const index = obs.errors.findIndex((e, i) => i >= from && (want === 'any' || e.value === want));
-          if (index < 0) return false;
-          if (consume) this.errorCursor.set(target.actor, index + 1);
-          break;
-        }
-        case 'conversation':
-          if (obs.conversation !== want) return false;
-          break;
-        case 'signedIn':
-          if (obs.signedIn !== want) return false;
-          break;
-        case 'rccSession':
-          if (obs.rccSession !== want) return false;
-          break;
-        case 'presence':
-          if (obs.presence !== want) return false;
-          break;
-        case 'caller':
-          if (!obs.caller.toLowerCase().includes(String(want).toLowerCase())) return false;
-          break;
-        case 'forwarding':
-          if (obs.forwarding !== want) return false;
-          break;
-        default:
-          return false;
-      }
-    }
     return true;
   }
 
   /** What the wire did carry: the last messages between the same ends (ignoring `message`), or none. */
   private describeWire(target: Target): string {
     const { message: _pattern, ...ends } = target.matcher;
-    const near = this.wireMessages({ ...target, matcher: ends }).slice(-4).map(({ event }) => `${event.from}→${event.to} ${event.protocol} ${event.summary}`);
+    const near = this.wireMessages(ends).slice(-4).map(({ event }) => `${event.from}→${event.to} ${event.protocol} ${event.summary}`);
     return `wire ${near.length > 0 ? `[${near.join(' | ')}]` : '(no such message)'}`;
   }
 
+  /** What the targets' nodes show now, in one line each. */
+  private observedNow(targets: readonly Target[]): string {
+    const refs = new Map<string, SurfaceRef>();
+    for (const t of targets) if (t.ref !== 'wire') refs.set(formatRef(t.ref), t.ref);
+    return [...refs].map(([name, ref]) => {
+      const node = this.nodeOf(ref);
+      return `${name} ${node.kind.surface?.describe(node.node) ?? ''}`;
+    }).join('; ');
+  }
+
   private describe(where: string, targets: readonly Target[], when: string): CellFailure {
-    const expected = targets.map((t) => `${t.surface === 'wire' ? 'wire' : `${t.actor}.${t.surface}`} ${formatMatcher(t.matcher)}`).join('; ');
-    const observed = [...new Set(targets.filter((t) => t.surface !== 'wire').map((t) => `${t.actor}.${t.surface}`))]
-      .map((key) => {
-        const [actor, surface] = key.split('.') as [string, string];
-        return `${key} ${surface === 'oc' ? describeOc(this.oc(actor).observe()) : describePhone(this.phone(actor).observe())}`;
-      })
-      .concat(targets.filter((t) => t.surface === 'wire').map((t) => this.describeWire(t)))
-      .join('; ');
-    return { step: `${where} ${targets.length === 1 ? 'await/expect' : 'await/expect all'}`, expected: `${expected} (${when})`, observed };
+    const observed = [this.observedNow(targets), ...targets.filter((t) => t.ref === 'wire').map((t) => this.describeWire(t))].filter(Boolean).join('; ');
+    return { step: `${where} ${targets.length === 1 ? 'await/expect' : 'await/expect all'}`, expected: `${describeTargets(targets)} (${when})`, observed };
   }
 }
-
-function formatMatcher(m: Record<string, MatcherValue>): string {
-  return `{ ${Object.entries(m).map(([k, v]) => `${k}: ${String(v)}`).join(', ')} }`;
-}
-
-function describePhone(o: PhoneObservation): string {
-  const lines = o.lines.map((l) => `line${l.line} ${l.dn} callState=${l.callState} ringer=${l.ringer} lamp=${l.lamp} display="${l.display}"`);
-  return `{ registered=${o.registered} speaker=${o.speaker} ${lines.join(' | ')} }`;
-}
-
-function describeOc(o: OcObservation): string {
-  const events = o.events.slice(-6).map((e) => e.type).join(', ');
-  const errors = o.errors.slice(-3).map((e) => `${e.request}: ${e.category}/${e.value}`).join(', ');
-  return `{ signedIn=${o.signedIn} presence=${o.presence} rccSession=${o.rccSession} conversation=${o.conversation} caller="${o.caller}" events=[${events}] errors=[${errors}] }`;
-}
-

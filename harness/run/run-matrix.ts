@@ -3,16 +3,20 @@ import path from 'node:path';
 import { renderJunit, renderMatrixHtml, renderMatrixMarkdown } from '../../reports';
 import { formatLogRecord } from '../../simulators';
 import type { RuntimeKind } from '../lab/lab-runtime';
-import type { Lab } from '../lab/lab-schema';
+import type { Lab } from '../../simulators';
 import { cellFolderName, expandScenario } from '../scenario/expand-axes';
 import type { ScenarioCell } from '../scenario/expand-axes';
-import { loadScenarioDir } from '../scenario/load-scenario';
+import { loadErrorOf, loadScenarioDir } from '../scenario/load-scenario';
+import type { LoadError } from '../scenario/load-scenario';
 import type { Claim } from '../scenario/claim-schema';
+import { ScenarioError } from '../scenario/scenario-error';
 import type { Scenario } from '../scenario/scenario-schema';
 import { renderLadderMarkdown, renderLadderText } from '../trace/ladder';
+import { isGradedVerdict } from './results';
 import type { CellResult, Results } from './results';
 import { runCell } from './run-cell';
 import type { CellOutcome } from './run-cell';
+import { gitCommit, toolVersion } from './run-metadata';
 
 export interface MatrixOptions {
   scenariosDir: string;
@@ -31,22 +35,39 @@ export interface PlannedRun {
   claims: Claim[];
   scenarios: Scenario[];
   cells: { cell: ScenarioCell; lab: Lab }[];
+  /** Files that did not load (or whose cells cannot run as written); the rest of the run goes on without them. */
+  errors: LoadError[];
 }
 
-/** Loads the scenarios folder and expands every scenario over its axes against its lab. */
+/**
+ * Loads the scenarios folder and expands every scenario over its axes against its lab. A scenario whose cells
+ * cannot run as written (an action not modelled where an actor bound, nothing observed) is a load error of
+ * that file only.
+ */
 export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter' | 'labOverride'>): PlannedRun {
   const set = loadScenarioDir(options.scenariosDir);
   if (options.labOverride) set.labs.set(options.labOverride.id, options.labOverride);
   const cells: { cell: ScenarioCell; lab: Lab }[] = [];
+  const errors = [...set.errors];
+  const scenarios: Scenario[] = [];
   for (const scenario of set.scenarios) {
     const lab = set.labs.get(scenario.lab);
     if (!lab) continue;
-    for (const cell of expandScenario(scenario, lab)) {
+    let expanded: ScenarioCell[];
+    try {
+      expanded = expandScenario(scenario, lab, set.claims);
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      errors.push(loadErrorOf(e));
+      continue;
+    }
+    scenarios.push(scenario);
+    for (const cell of expanded) {
       if (options.filter && !options.filter.some((f) => cell.id.includes(f) || scenario.claims.some((c) => c.includes(f)))) continue;
       cells.push({ cell, lab });
     }
   }
-  return { claims: set.claims, scenarios: set.scenarios, cells };
+  return { claims: set.claims, scenarios, cells, errors };
 }
 
 /**
@@ -72,19 +93,25 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
     options.onCellDone?.(result, outcome, index, plan.cells.length);
     index++;
   }
-  const covered = new Set(plan.scenarios.flatMap((s) => s.claims));
+  // A claim is covered only when some cell graded it on evidence (not drift, not error).
+  const covered = new Set(cells.flatMap((c) => c.claimVerdicts.filter((v) => isGradedVerdict(v.verdict)).map((v) => v.claim)));
   const firstLab = plan.cells[0]?.lab;
+  const commit = gitCommit(options.scenariosDir);
   const results: Results = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     run: {
       seed: options.seed,
       runtime: options.runtime,
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       versions: firstLab ? Object.fromEntries(Object.entries(firstLab.versions).map(([k, v]) => [k, String(v)])) : {},
+      node: process.version,
+      tool: toolVersion(),
+      ...(commit ? { commit } : {}),
     },
     cells,
     untestedClaims: plan.claims.map((c) => c.id).filter((id) => !covered.has(id)),
+    errors: plan.errors,
   };
   writeReports(options.outDir, results);
   return results;
@@ -103,8 +130,12 @@ function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): v
   const header = [
     `Scenario: ${cell.scenario.title} (${cell.scenario.file})`,
     `Axes: ${Object.entries(cell.axes).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'}`,
+    `Releases: ${Object.entries(outcome.result.releases).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `Verdict: ${outcome.result.verdict}`,
-    ...(outcome.failure ? [`Failed step: ${outcome.failure.step}`, `Expected: ${outcome.failure.expected}`, `Observed: ${outcome.failure.observed}`] : []),
+    ...outcome.result.claimVerdicts.map((c) => `Claim ${c.claim}: ${c.verdict} (documented ${c.documented}; ${c.held} expectation${c.held === 1 ? '' : 's'} held)`),
+    ...(outcome.result.failedStep ? [`Failed step: ${outcome.result.failedStep}`] : []),
+    ...(outcome.result.expected ? [`Expected: ${outcome.result.expected}`] : []),
+    ...(outcome.result.observed ? [`Observed: ${outcome.result.observed}`] : []),
     ...(outcome.crash ? [`Error: ${outcome.crash}`] : []),
   ];
   const steps = renderLadderMarkdown(cell.id, outcome.events.slice(outcome.setupEvents), outcome.hosts);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PRODUCT_RELEASES } from '../../simulators';
 
 /** Products whose versions a claim may name. */
 export const CLAIM_PRODUCTS = ['cucm', 'cup', 'ocs', 'oc', 'exchange', 'windows', 'activeDirectory', 'sqlServer'] as const;
@@ -16,10 +17,30 @@ export const CLAIM_KINDS = [
 ] as const;
 export type ClaimKind = (typeof CLAIM_KINDS)[number];
 
-export const DOCUMENTED = ['supported', 'unsupported', 'known-issue'] as const;
+/**
+ * What a document states: supported, unsupported, a known issue (graded by release, see `affected`), or
+ * "not tested by the vendor" (the note's TLS bullet), whose cells report what was observed without failing.
+ */
+export const DOCUMENTED = ['supported', 'unsupported', 'known-issue', 'not-tested'] as const;
 export type Documented = (typeof DOCUMENTED)[number];
 
+/** The documents' own words about versions (context, not graded): free text such as "6.x" or "Server 2008 x64". */
 const versionMap = z.partialRecord(z.enum(CLAIM_PRODUCTS), z.array(z.string().min(1)).min(1));
+
+/**
+ * A defect's affected range on one product, stated once (on the known-issue claim that names the defect):
+ * releases from `introduced` (inclusive) to `fixedIn` (exclusive; absent = not fixed). Both must be releases of
+ * that product (simulators/lab/releases.ts). The simulated product's defect is active exactly there.
+ */
+const rangeOf = <P extends keyof typeof PRODUCT_RELEASES>(product: P) =>
+  z.strictObject({ introduced: z.enum(PRODUCT_RELEASES[product]), fixedIn: z.enum(PRODUCT_RELEASES[product]).optional() });
+export const affectedSchema = z.union([
+  z.strictObject({ cucm: rangeOf('cucm') }),
+  z.strictObject({ cup: rangeOf('cup') }),
+  z.strictObject({ ocs: rangeOf('ocs') }),
+  z.strictObject({ oc: rangeOf('oc') }),
+  z.strictObject({ exchange: rangeOf('exchange') }),
+]);
 
 export const claimSchema = z.strictObject({
   id: z
@@ -37,9 +58,11 @@ export const claimSchema = z.strictObject({
   /** The configuration-sequence step, e.g. A1, B11, C4. */
   step: z.string().regex(/^[ABC][0-9]{1,2}$/).optional(),
   defect: z.string().regex(/^CSC[a-z]{2}[0-9]{5}$/).optional(),
-  versions: z
-    .strictObject({ tested: versionMap.optional(), requires: versionMap.optional(), affected: versionMap.optional(), fixed: versionMap.optional() })
-    .optional(),
+  /** Known issue only: the releases the defect affects (see affectedSchema). */
+  affected: affectedSchema.optional(),
+  /** Known issue only: what the documents say a product without the defect does (a fixed-verified cell's "expected"). */
+  corrected: z.string().min(1).optional(),
+  versions: z.strictObject({ tested: versionMap.optional(), requires: versionMap.optional() }).optional(),
   workaround: z.string().optional(),
   /** How this project reads the statement, where the text is ambiguous. */
   note: z.string().optional(),

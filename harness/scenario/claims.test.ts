@@ -46,7 +46,7 @@ describe('scenarios/claims.yaml', () => {
     const steps = new Set(claims.map((c) => c.step).filter(Boolean));
     for (const s of ['A1', 'A4', 'B1', 'B11', 'C1', 'C7']) expect(steps).toContain(s);
     const defect = claims.find((c) => c.id === 'known-issue.CSCsy62620');
-    expect(defect).toMatchObject({ documented: 'known-issue', defect: 'CSCsy62620', versions: { affected: { cucm: ['7.0(2)'] } } });
+    expect(defect).toMatchObject({ documented: 'known-issue', defect: 'CSCsy62620', affected: { cucm: { introduced: '7.0(2)', fixedIn: '7.1(2)' } } });
   });
 
   it('keeps each document in order of its lines', () => {

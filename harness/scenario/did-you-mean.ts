@@ -34,3 +34,8 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const prefixed = word.length >= 3 ? candidates.filter((c) => c.toLowerCase().startsWith(lower)) : [];
   return prefixed.length === 1 ? prefixed[0] : undefined;
 }
+
+/** The `n` candidates nearest to `word` (for error messages over long lists such as claim ids). */
+export function nearest(word: string, candidates: readonly string[], n = 5): string[] {
+  return [...candidates].sort((a, b) => editDistance(word, a) - editDistance(word, b)).slice(0, n);
+}

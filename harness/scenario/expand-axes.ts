@@ -1,7 +1,12 @@
-import { ENDPOINTS, type EndpointName, type Lab, type LabVersions } from '../lab/lab-schema';
+import { ENDPOINTS, type EndpointName, type Lab, type LabVersions, type Product } from '../../simulators';
+import { plannedInstances } from '../lab/lab-runtime';
+import { personOfPhone } from '../lab/people';
+import type { Claim } from './claim-schema';
+import { activeDefects, defectRanges } from './load-claims';
 import type { ActorSpec, Loc, Scenario, Step, Target, When } from './scenario-schema';
+import { isExpectation } from './scenario-schema';
 import { ScenarioError } from './scenario-error';
-import { PLACEHOLDER, VERSION_KEYS, type ActorProperty, type VersionKey } from './vocabulary';
+import { ACTOR_SURFACES, CONFIG_OPERATIONS, PLACEHOLDER, VERSION_KEYS, actionsOf, type ActorProperty, type VersionKey } from './vocabulary';
 
 /** An actor of one cell: its endpoint with axes substituted and, when a lab was given, the lab phone and user it plays. */
 export interface ResolvedActor {
@@ -18,14 +23,24 @@ export interface ResolvedActor {
   lineUri?: string;
 }
 
+export type CellVersions = Record<VersionKey, string>;
+
 export interface ScenarioCell {
   /** `<scenario id>/<axis>=<value>,<axis>=<value>` (just the scenario id when it has no axes). */
   id: string;
   scenario: Scenario;
   axes: Record<string, string>;
   actors: Record<string, ResolvedActor>;
-  /** Steps with `${axis}` substituted (and `${actor.property}` when a lab was given). */
+  /**
+   * The steps this cell runs: those whose `when` holds at the cell's releases and whose `shows` matches the
+   * defect (a symptom where the defect's range covers the release, the corrected behaviour elsewhere), with
+   * `${axis}` and `${actor.property}` substituted.
+   */
   steps: Step[];
+  /** The releases the cell runs: the lab's, overridden by any axis named after a product. */
+  releases: CellVersions;
+  /** Defects active at those releases (from the claims' ranges). */
+  defects: ReadonlySet<string>;
 }
 
 /** A cell id as a folder name: '/' → '__', '=' → '-', anything else unsafe → '_'. */
@@ -53,21 +68,16 @@ function substitute(text: string, lookup: (ref: string) => string | undefined): 
 function substituteDeep(v: unknown, lookup: (ref: string) => string | undefined): unknown {
   if (typeof v === 'string') return substitute(v, lookup);
   if (Array.isArray(v)) return v.map((x) => substituteDeep(x, lookup));
-  if (typeof v === 'object' && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substituteDeep(x, lookup)]));
-  }
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substituteDeep(x, lookup)]));
   return v;
 }
 
 function substituteStep(step: Step, lookup: (ref: string) => string | undefined): Step {
   const targets = (ts: Target[]): Target[] =>
-    ts.map((t) => ({
-      ...t,
-      matcher: Object.fromEntries(Object.entries(t.matcher).map(([k, v]) => [k, typeof v === 'string' ? substitute(v, lookup) : v])),
-    }));
+    ts.map((t) => ({ ...t, matcher: Object.fromEntries(Object.entries(t.matcher).map(([k, v]) => [k, typeof v === 'string' ? substitute(v, lookup) : v])) }));
   switch (step.kind) {
     case 'action':
-      return step.arg === undefined ? { ...step } : { ...step, arg: substitute(step.arg, lookup) };
+      return step.arg === undefined ? { ...step } : { ...step, arg: substituteDeep(step.arg, lookup) as typeof step.arg };
     case 'await':
       return { ...step, targets: targets(step.targets) };
     case 'expect':
@@ -79,91 +89,30 @@ function substituteStep(step: Step, lookup: (ref: string) => string | undefined)
   }
 }
 
-function bindingError(actor: ActorSpec, problem: string, expected: readonly string[] = []): ScenarioError {
-  return new ScenarioError({
-    file: actor.loc.file,
-    line: actor.loc.line,
-    column: actor.loc.column,
-    yamlPath: actor.loc.path,
-    problem,
-    expected,
-  });
+function errorAt(loc: Loc, problem: string, expected: readonly string[] = []): ScenarioError {
+  return new ScenarioError({ file: loc.file, line: loc.line, column: loc.column, yamlPath: loc.path, problem, expected });
 }
 
 /** Bind each actor to a distinct lab phone: named endpoints first, then "any" (the first phone no other actor uses). */
 function bindActors(actors: Record<string, ResolvedActor>, specs: Record<string, ActorSpec>, lab: Lab, cellId: string): void {
   const used = new Set<string>();
-  const ordered = [
-    ...Object.values(actors).filter((a) => a.endpoint !== 'any'),
-    ...Object.values(actors).filter((a) => a.endpoint === 'any'),
-  ];
+  const ordered = [...Object.values(actors).filter((a) => a.endpoint !== 'any'), ...Object.values(actors).filter((a) => a.endpoint === 'any')];
   for (const actor of ordered) {
     const spec = specs[actor.name];
     if (!spec) continue;
     const phone = lab.cucm.phones.find((p) => !used.has(p.name) && (actor.endpoint === 'any' || p.endpoint === actor.endpoint));
     if (!phone) {
       const free = lab.cucm.phones.filter((p) => !used.has(p.name)).map((p) => p.endpoint);
-      throw bindingError(spec, `cell ${cellId}: lab "${lab.id}" has no free phone for endpoint "${actor.endpoint}"`, free);
+      throw errorAt(spec.loc, `cell ${cellId}: lab "${lab.id}" has no free phone for endpoint "${actor.endpoint}"`, free);
     }
     used.add(phone.name);
-    actor.endpoint = phone.endpoint;
-    actor.device = phone.name;
-    const dn = phone.lines[0]?.dn;
-    if (dn !== undefined) actor.dn = dn;
-    const owner = lab.cucm.endUsers.find((u) => u.associatedDevices.includes(phone.name));
-    if (owner) actor.userId = owner.userId;
-    const ocsUser = owner ? lab.ocs.users.find((u) => u.id === owner.userId) : undefined;
-    if (ocsUser) {
-      actor.sipUri = ocsUser.sipUri;
-      actor.lineUri = ocsUser.rcc.lineUri;
-    }
-    if (actor.oc && !ocsUser) {
-      throw bindingError(spec, `cell ${cellId}: phone ${phone.name} (${phone.endpoint}) has no OCS user to sign in to OC`);
-    }
+    Object.assign(actor, personOfPhone(lab, phone));
+    if (actor.oc && actor.sipUri === undefined) throw errorAt(spec.loc, `cell ${cellId}: phone ${phone.name} (${phone.endpoint}) has no OCS user to sign in to OC`);
   }
 }
 
-/**
- * The cells of a scenario: the cartesian product of its axes (in the order written). `${axis}` is substituted in
- * actors and steps. With a lab, every actor is bound to a lab phone and `${actor.device|dn|userId|sipUri|lineUri|endpoint}`
- * is substituted too; without one, "any" and actor placeholders stay as written.
- */
-export function expandScenario(scenario: Scenario, lab?: Lab): ScenarioCell[] {
-  const endpoints: readonly string[] = ENDPOINTS;
-  return product(scenario.axes).map((axes) => {
-    const parts = Object.entries(axes).map(([k, v]) => `${k}=${v}`);
-    const id = parts.length > 0 ? `${scenario.id}/${parts.join(',')}` : scenario.id;
-    const axisLookup = (ref: string): string | undefined => (ref in axes ? axes[ref] : undefined);
-
-    const actors: Record<string, ResolvedActor> = {};
-    for (const [name, spec] of Object.entries(scenario.actors)) {
-      const endpoint = substitute(spec.endpoint, axisLookup);
-      if (endpoint !== 'any' && !endpoints.includes(endpoint)) {
-        throw bindingError(spec, `cell ${id}: "${endpoint}" is not an endpoint`, endpoints);
-      }
-      actors[name] = { name, endpoint: endpoint as EndpointName | 'any', oc: spec.oc, loc: spec.loc };
-    }
-    if (lab) bindActors(actors, scenario.actors, lab, id);
-
-    const lookup = (ref: string): string | undefined => {
-      const axis = axisLookup(ref);
-      if (axis !== undefined) return axis;
-      const dot = ref.indexOf('.');
-      if (dot < 0) return undefined;
-      const actor = actors[ref.slice(0, dot)];
-      const prop = ref.slice(dot + 1) as ActorProperty;
-      const value = actor?.[prop];
-      return typeof value === 'string' && value !== 'any' ? value : undefined;
-    };
-    const steps = scenario.steps.map((s) => substituteStep(s, lookup));
-    return { id, scenario, axes, actors, steps };
-  });
-}
-
-export type CellVersions = Record<VersionKey, string>;
-
-/** The versions a cell runs: the lab's, overridden by any axis named after a product (e.g. `cucm: [7.0(2), 8.0(1)]`). */
-export function cellVersions(cell: ScenarioCell, versions: LabVersions): CellVersions {
+/** The releases a cell runs: the lab's, overridden by any axis named after a product (e.g. `cucm: [7.0(2), 8.0(1)]`). */
+export function cellVersions(axes: Record<string, string>, versions: LabVersions): CellVersions {
   const out: CellVersions = {
     cucm: versions.cucm,
     cup: versions.cup,
@@ -173,14 +122,122 @@ export function cellVersions(cell: ScenarioCell, versions: LabVersions): CellVer
     exchange: versions.exchange ?? '',
   };
   for (const key of VERSION_KEYS) {
-    const v = cell.axes[key];
+    const v = axes[key];
     if (v !== undefined) out[key] = v;
   }
   return out;
 }
 
-/** Whether a step's `when` holds for these versions (a step without `when` always applies). */
+/** Whether a step's `when` holds for these releases (a step without `when` always applies). */
 export function stepApplies(step: { when?: When }, versions: CellVersions): boolean {
   if (!step.when) return true;
   return Object.entries(step.when).every(([k, allowed]) => allowed.includes(versions[k as VersionKey]));
+}
+
+/** The lab at a cell's releases (a `cucm: [7.0(2), …]` axis replaces the lab's CUCM release). */
+export function labAt(lab: Lab, releases: CellVersions): Lab {
+  return {
+    ...lab,
+    versions: {
+      ...lab.versions,
+      cucm: releases.cucm as Lab['versions']['cucm'],
+      cup: releases.cup as Lab['versions']['cup'],
+      ocs: releases.ocs as Lab['versions']['ocs'],
+      oc: releases.oc as Lab['versions']['oc'],
+      cupE164RccPatch: releases.cupE164RccPatch === 'true',
+    },
+  };
+}
+
+const planned = new WeakMap<Lab, Map<string, ReturnType<typeof plannedInstances>[number]>>();
+
+/** The lab's node instances by host (computed once per lab). */
+function instancesOf(lab: Lab): Map<string, ReturnType<typeof plannedInstances>[number]> {
+  let found = planned.get(lab);
+  if (!found) {
+    found = new Map(plannedInstances(lab).map((i) => [i.host, i]));
+    planned.set(lab, found);
+  }
+  return found;
+}
+
+/**
+ * Checks a cell can run as written, before anything runs: every action is modelled on the instance the actor
+ * bound to, every configuration call's arguments are valid, and the cell observes something.
+ */
+function checkCell(cell: ScenarioCell, lab: Lab): void {
+  const instances = instancesOf(lab);
+  for (const step of cell.steps) {
+    if (step.kind === 'action') {
+      const host = step.ref.kind === 'host' ? step.ref.host : ACTOR_SURFACES.get(step.ref.surface)?.surface.host(lab, cell.actors[step.ref.actor] ?? {});
+      const instance = host === undefined ? undefined : instances.get(host);
+      if (!instance) {
+        const who = step.ref.kind === 'host' ? step.ref.host : `${step.ref.actor}.${step.ref.surface}`;
+        throw errorAt(step.loc, `cell ${cell.id}: ${who} is not in lab "${lab.id}"`);
+      }
+      const reason = actionsOf(instance.kind)[step.action]?.notModelled?.(instance.config);
+      if (reason) throw errorAt(step.loc, `not modelled: cell ${cell.id}: ${step.action} (${reason}); restrict the scenario's axes to where it is`);
+    }
+    if (step.kind === 'configure') {
+      const op = CONFIG_OPERATIONS.get(step.target);
+      const parsed = op?.op.args.safeParse(step.args);
+      if (parsed && !parsed.success) {
+        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ');
+        throw errorAt(step.loc, `cell ${cell.id}: ${step.target}: ${problems}`);
+      }
+    }
+  }
+  if (!cell.steps.some(isExpectation)) {
+    const at = Object.entries(cell.releases).filter(([, v]) => v !== '').map(([k, v]) => `${k} ${v}`).join(', ');
+    throw errorAt(cell.scenario.loc, `cell ${cell.id} observes nothing at ${at}: every await and expect is left out by its "when" or "shows"`);
+  }
+}
+
+/**
+ * The cells of a scenario: the cartesian product of its axes (in the order written), each bound to the lab's
+ * phones, at its releases, with the steps it runs. Problems that only a cell shows (no free phone, an action not
+ * modelled where the actor bound, bad configuration arguments, nothing observed) throw ScenarioError.
+ */
+export function expandScenario(scenario: Scenario, lab: Lab, claims: readonly Claim[] = []): ScenarioCell[] {
+  const endpoints: readonly string[] = ENDPOINTS;
+  const ranges = defectRanges(claims);
+  const claimById = new Map(claims.map((c) => [c.id, c]));
+  return product(scenario.axes).map((axes) => {
+    const parts = Object.entries(axes).map(([k, v]) => `${k}=${v}`);
+    const id = parts.length > 0 ? `${scenario.id}/${parts.join(',')}` : scenario.id;
+    const axisLookup = (ref: string): string | undefined => (ref in axes ? axes[ref] : undefined);
+
+    const actors: Record<string, ResolvedActor> = {};
+    for (const [name, spec] of Object.entries(scenario.actors)) {
+      const endpoint = substitute(spec.endpoint, axisLookup);
+      if (endpoint !== 'any' && !endpoints.includes(endpoint)) throw errorAt(spec.loc, `cell ${id}: "${endpoint}" is not an endpoint`, endpoints);
+      actors[name] = { name, endpoint: endpoint as EndpointName | 'any', oc: spec.oc, loc: spec.loc };
+    }
+    bindActors(actors, scenario.actors, lab, id);
+
+    const lookup = (ref: string): string | undefined => {
+      const axis = axisLookup(ref);
+      if (axis !== undefined) return axis;
+      const dot = ref.indexOf('.');
+      if (dot < 0) return undefined;
+      const actor = actors[ref.slice(0, dot)];
+      const value = actor?.[ref.slice(dot + 1) as ActorProperty];
+      return typeof value === 'string' && value !== 'any' ? value : undefined;
+    };
+    const releases = cellVersions(axes, lab.versions);
+    const defects = activeDefects(ranges, releases as Partial<Record<Product, string>>);
+    /** `shows: symptom` runs where the claim's defect is active, `shows: fixed` where it is not. */
+    const showsApplies = (step: Step): boolean => {
+      if (!isExpectation(step) || step.shows === undefined) return true;
+      const affected = step.claims.some((c) => {
+        const defect = claimById.get(c)?.defect;
+        return defect !== undefined && defects.has(defect);
+      });
+      return (step.shows === 'symptom') === affected;
+    };
+    const steps = scenario.steps.filter((s) => stepApplies(s, releases) && showsApplies(s)).map((s) => substituteStep(s, lookup));
+    const cell: ScenarioCell = { id, scenario, axes, actors, steps, releases, defects };
+    checkCell(cell, lab);
+    return cell;
+  });
 }

@@ -1,20 +1,6 @@
 import { z } from 'zod';
-import {
-  ACTION_ARGS,
-  ACTOR_NAME,
-  CONFIG_TARGET,
-  DURATION,
-  OC_ACTIONS,
-  OC_MATCHERS,
-  PHONE_ACTIONS,
-  PHONE_MATCHERS,
-  VERSION_KEYS,
-  WIRE_MATCHERS,
-  type Action,
-  type MatcherSpec,
-  type Surface,
-  type VersionKey,
-} from './vocabulary';
+import type { Scalar } from '../../simulators';
+import { ACTOR_NAME, VERSION_KEYS, type Shows, type VersionKey } from './vocabulary';
 
 /** Where a step, target or actor came from. `path` is its YAML path, e.g. `steps[3]`. */
 export interface Loc {
@@ -24,12 +10,19 @@ export interface Loc {
   path: string;
 }
 
-export type MatcherValue = string | number | boolean;
+export type MatcherValue = Scalar;
 
-/** One observation to match: `alice.phone: { callState: ringIn }`, or a message on the wire (`surface: 'wire'`, no actor). */
+/** What a step key names: an actor's surface (`alice.phone`, `alice.oc`) or a lab host (`cup`, `ocs-pool1`). */
+export type SurfaceRef = { kind: 'actor'; actor: string; surface: string } | { kind: 'host'; host: string };
+
+export function formatRef(ref: SurfaceRef | 'wire'): string {
+  if (ref === 'wire') return 'wire';
+  return ref.kind === 'actor' ? `${ref.actor}.${ref.surface}` : ref.host;
+}
+
+/** One observation to match (`alice.phone: { callState: ringIn }`), or a message on the wire. */
 export interface Target {
-  actor: string;
-  surface: Surface | 'wire';
+  ref: SurfaceRef | 'wire';
   matcher: Record<string, MatcherValue>;
   loc: Loc;
 }
@@ -42,26 +35,34 @@ interface StepBase {
   loc: Loc;
 }
 
+/** An action's argument as written (placeholders substituted per cell): one value or named fields. */
+export type RawArg = Scalar | Record<string, Scalar>;
+
 export interface ActionStep extends StepBase {
   kind: 'action';
-  actor: string;
-  surface: Surface;
-  action: Action;
-  /** For `makeCall` / `dial`: an actor name (dial that actor's number) or a dial string; may hold `${…}`. */
-  arg?: string;
+  ref: SurfaceRef;
+  action: string;
+  arg?: RawArg;
 }
-export interface AwaitStep extends StepBase {
+
+/** What an expectation evidences: the claims it grades (default: the scenario's first) and, for a known issue, which side it shows. */
+export interface Evidence {
+  claims: string[];
+  shows?: Shows;
+}
+
+export interface AwaitStep extends StepBase, Evidence {
   kind: 'await';
   targets: Target[];
   withinMs: number;
 }
-export interface ExpectStep extends StepBase {
+export interface ExpectStep extends StepBase, Evidence {
   kind: 'expect';
   targets: Target[];
 }
 export interface ConfigureStep extends StepBase {
   kind: 'configure';
-  /** A configuration API call, e.g. `cucm.phones.setLineDn`. */
+  /** A configuration operation of a node kind, e.g. `cucm.lines.setDirectoryNumber`. */
   target: string;
   args: Record<string, unknown>;
 }
@@ -70,6 +71,9 @@ export interface WaitStep extends StepBase {
   ms: number;
 }
 export type Step = ActionStep | AwaitStep | ExpectStep | ConfigureStep | WaitStep;
+export type Expectation = AwaitStep | ExpectStep;
+
+export const isExpectation = (s: Step): s is Expectation => s.kind === 'await' || s.kind === 'expect';
 
 /** An actor as written: `endpoint` is an endpoint name, "any", or `${axis}`. */
 export interface ActorSpec {
@@ -91,12 +95,14 @@ export interface Scenario {
   steps: Step[];
   file: string;
   loc: Loc;
+  /** Where each listed claim is written (`claims[i]`), for errors about it. */
+  claimLocs: Loc[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Zod schemas. The runtime schema checks the document's top level; steps are interpreted by parse-steps.ts (their
-// keys are actor names, which only the `actors` map defines). The documentation schema (`scenarioDocSchema`)
-// describes the step syntax fully and is what `scenarios/scenario.schema.json` publishes for editors.
+// The runtime schema checks the document's top level; steps are interpreted by parse-steps.ts (their keys are actor
+// surfaces and lab hosts, which only the actors map and the lab define). json-schema.ts publishes the full step
+// syntax, built from the node registry, as scenarios/scenario.schema.json for editors.
 
 const kebabId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a kebab-case id');
 const axisName = z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an axis name (letters and digits)');
@@ -106,98 +112,30 @@ export const actorSchema = z.strictObject({
   endpoint: z
     .string()
     .describe('an endpoint name (7975-sccp, 7971-sip, 7931-sccp, 7970-sccp, 7970-sip), "any", or ${axis}'),
-  oc: z.boolean().default(false).describe('the actor also has an Office Communicator client in RCC mode'),
+  oc: z.boolean().default(false).describe('the actor also has Office Communicator (surfaces oc and ocElsewhere)'),
 });
 
 export const whenSchema = z
   .partialRecord(z.enum(VERSION_KEYS), z.union([z.string(), z.boolean(), z.array(z.union([z.string(), z.boolean()])).min(1)]))
-  .describe('run this step only on these versions, e.g. { cucm: ["7.0(2)"] }');
+  .describe('run this step only on these releases, e.g. { cucm: ["7.0(2)"] }');
 
-const headerShape = {
+export const headerShape = {
   $schema: z.string().optional(),
   id: kebabId.describe('scenario id; cell ids are "<id>/<axis>=<value>,…"'),
   title: z.string().min(1),
   description: z.string().optional(),
-  claims: z.array(z.string()).min(1).describe('claim ids from scenarios/claims.yaml that this scenario checks'),
+  claims: z.array(z.string()).min(1).describe('claim ids from scenarios/claims.yaml that this scenario grades; each needs an expectation that evidences it'),
   lab: kebabId.describe('a lab in scenarios/labs/<lab>.yaml'),
   axes: z
     .record(axisName, z.array(axisValue).min(1))
     .default({})
-    .describe('axis name → values; the cartesian product of all axes is the set of cells'),
+    .describe('axis name → values; the cartesian product of all axes is the set of cells; an axis named after a product (cucm, cup, ocs, oc, exchange, cupE164RccPatch) runs the lab at those releases'),
   actors: z.record(z.string().regex(ACTOR_NAME, 'an actor name (letters, digits, _)'), actorSchema),
 };
 
-/** Runtime schema: each step is a mapping, interpreted afterwards with the actors in hand. */
+/** Runtime schema: each step is a mapping, interpreted afterwards with the actors and the lab in hand. */
 export const scenarioFileSchema = z.strictObject({
   ...headerShape,
   steps: z.array(z.record(z.string(), z.unknown())).min(1),
 });
 export type ScenarioFile = z.output<typeof scenarioFileSchema>;
-
-// ---- documentation schema (JSON Schema for editors) -----------------------------------------------------------
-
-const durationDoc = z.string().regex(DURATION).describe('a duration such as 500ms, 5s, 1.5s, 2m');
-
-function matcherValueDoc(spec: MatcherSpec): z.ZodType {
-  switch (spec.kind) {
-    case 'enum':
-      return z.enum(spec.values as [string, ...string[]]).describe(spec.description);
-    case 'string':
-      return z.string().describe(spec.description);
-    case 'boolean':
-      return z.boolean().describe(spec.description);
-    case 'integer':
-      return z.number().int().min(spec.min).describe(spec.description);
-  }
-}
-
-function matcherDoc(specs: Record<string, MatcherSpec>): z.ZodType {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [key, spec] of Object.entries(specs)) shape[key] = matcherValueDoc(spec).optional();
-  return z.strictObject(shape);
-}
-
-function actionDoc(actions: readonly Action[]): z.ZodType {
-  const bare = actions.filter((a) => ACTION_ARGS[a] === 'none');
-  const withArg = actions.filter((a) => ACTION_ARGS[a] === 'target');
-  const options: z.ZodType[] = [z.enum(bare as [string, ...string[]])];
-  for (const a of withArg) {
-    options.push(z.strictObject({ [a]: z.union([z.string(), z.number()]).describe('an actor name or a dial string') }));
-  }
-  return z.union(options as [z.ZodType, z.ZodType, ...z.ZodType[]]);
-}
-
-export const ocActionDoc = actionDoc(OC_ACTIONS);
-export const phoneActionDoc = actionDoc(PHONE_ACTIONS);
-export const ocMatcherDoc = matcherDoc(OC_MATCHERS);
-export const phoneMatcherDoc = matcherDoc(PHONE_MATCHERS);
-
-/** Patterns of `<actor>.oc` and `<actor>.phone` keys (used as JSON Schema patternProperties). */
-export const OC_KEY_PATTERN = '^[A-Za-z][A-Za-z0-9_]*\\.oc$';
-export const PHONE_KEY_PATTERN = '^[A-Za-z][A-Za-z0-9_]*\\.phone$';
-
-/** `alice.oc: signIn` — rewritten to patternProperties by json-schema.ts. */
-export const actionStepDoc = z
-  .object({ when: whenSchema.optional() })
-  .catchall(z.union([ocActionDoc, phoneActionDoc]))
-  .describe('an action: "<actor>.oc: <action>" or "<actor>.phone: <action>"');
-
-/** `{ alice.phone: { callState: connected }, … }` — rewritten to patternProperties by json-schema.ts. */
-export const wireMatcherDoc = matcherDoc(WIRE_MATCHERS);
-export const targetsDoc = z.object({ wire: wireMatcherDoc.optional() }).catchall(z.union([ocMatcherDoc, phoneMatcherDoc]));
-export const awaitTargetsDoc = z.object({ within: durationDoc.optional(), wire: wireMatcherDoc.optional() }).catchall(z.union([ocMatcherDoc, phoneMatcherDoc]));
-
-export const stepDoc = z.union([
-  z.strictObject({ await: awaitTargetsDoc, when: whenSchema.optional() }).describe('wait (virtual time) until every target matches'),
-  z.strictObject({ expect: targetsDoc, when: whenSchema.optional() }).describe('every target matches now'),
-  z
-    .strictObject({
-      configure: z.record(z.string().regex(CONFIG_TARGET), z.record(z.string(), z.unknown()).nullable()),
-      when: whenSchema.optional(),
-    })
-    .describe('call a configuration API, e.g. cucm.phones.setLineDn'),
-  z.strictObject({ wait: durationDoc, when: whenSchema.optional() }).describe('let virtual time pass'),
-  actionStepDoc,
-]);
-
-export const scenarioDocSchema = z.strictObject({ ...headerShape, steps: z.array(stepDoc).min(1) });

@@ -7,10 +7,11 @@ import {
   buildUdpPacket,
   decodeDnsMessage,
   parseSipMessage,
+  serializeSipMessage,
   summarizeCsta,
   SccpEnums,
 } from '../../simulators';
-import type { CaptureSink, Endpoint, SipMessage } from '../../simulators';
+import type { CaptureSink, DnsMessage, Endpoint, SipMessage } from '../../simulators';
 import { PcapWriter } from './pcap-writer';
 import type { WireEvent, WireProtocol } from './ladder';
 
@@ -27,7 +28,13 @@ interface Flow {
   framers: [Framer, Framer];
 }
 
-type Framer = (bytes: Uint8Array) => string[];
+/** A decoded message: the ladder's one-line summary, and the whole decoded message for wire expectations (made when asked). */
+interface Decoded {
+  summary: string;
+  full: () => string;
+}
+
+type Framer = (bytes: Uint8Array) => Decoded[];
 
 /**
  * Everything that crossed the lab's network during one cell: the pcap (synthetic IPv4/UDP/TCP
@@ -38,6 +45,8 @@ export class CaptureCollector implements CaptureSink {
   readonly pcap = new PcapWriter();
   /** Events with host addresses; names are looked up when read, once every host is known. */
   private readonly raw: WireEvent[] = [];
+  /** Per event, the whole decoded message (rendered on first use, then kept). */
+  private readonly decoded: (string | (() => string))[] = [];
   private readonly ipIds = new IpIdAllocator();
   private readonly tcp = new TcpFlowTracker({ ipIds: this.ipIds });
   private readonly flows = new Map<string, Flow>();
@@ -52,10 +61,10 @@ export class CaptureCollector implements CaptureSink {
   udp(t: number, src: Endpoint, dst: Endpoint, payload: Uint8Array): void {
     this.pcap.add(this.epochMs + t, buildUdpPacket({ src, dst, payload, ipId: this.ipIds.allocate(src.address) }));
     const port = Math.min(src.port, dst.port);
-    if (src.port === DNS_PORT || dst.port === DNS_PORT) this.event(t, src, dst, 'DNS', summarizeDns(payload));
+    if (src.port === DNS_PORT || dst.port === DNS_PORT) this.event(t, src, dst, 'DNS', decodeDns(payload));
     else if (port === SIP_PORT || src.port === SIP_PORT || dst.port === SIP_PORT) {
       const parsed = parseSipMessage(payload);
-      this.event(t, src, dst, 'SIP', parsed.ok ? summarizeSip(parsed.value) : `malformed SIP (${parsed.error.message})`);
+      this.event(t, src, dst, 'SIP', parsed.ok ? decodedSip(parsed.value) : malformed('SIP', parsed.error.message));
     }
   }
 
@@ -70,7 +79,7 @@ export class CaptureCollector implements CaptureSink {
     const flow = this.flows.get(connectionId);
     if (!flow) return;
     const [src, dst] = fromClient ? [flow.client, flow.server] : [flow.server, flow.client];
-    for (const summary of flow.framers[fromClient ? 0 : 1](payload)) this.event(t, src, dst, flow.protocol, summary);
+    for (const decoded of flow.framers[fromClient ? 0 : 1](payload)) this.event(t, src, dst, flow.protocol, decoded);
   }
 
   tcpClose(t: number, connectionId: string, fromClient: boolean): void {
@@ -85,14 +94,29 @@ export class CaptureCollector implements CaptureSink {
   /** Marks the start of a scenario step in the ladder. */
   mark(t: number, text: string): void {
     this.raw.push({ t, from: '', to: '', protocol: 'STEP', summary: text });
+    this.decoded.push(text);
+  }
+
+  /**
+   * The whole decoded message of event `index` (what a wire expectation's `message` is matched against): a SIP
+   * message's text with every header and the body; an SCCP, CTI or DNS message's name and every decoded field.
+   */
+  decodedAt(index: number): string {
+    const d = this.decoded[index];
+    if (d === undefined) return '';
+    if (typeof d === 'string') return d;
+    const text = d();
+    this.decoded[index] = text;
+    return text;
   }
 
   get events(): WireEvent[] {
     return this.raw.map((e) => (e.protocol === 'STEP' ? { ...e } : { ...e, from: this.hostOf(e.from), to: this.hostOf(e.to) }));
   }
 
-  private event(t: number, src: Endpoint, dst: Endpoint, protocol: WireProtocol, summary: string): void {
-    this.raw.push({ t, from: src.address, to: dst.address, protocol, summary });
+  private event(t: number, src: Endpoint, dst: Endpoint, protocol: WireProtocol, decoded: Decoded): void {
+    this.raw.push({ t, from: src.address, to: dst.address, protocol, summary: decoded.summary });
+    this.decoded.push(decoded.full);
   }
 }
 
@@ -107,19 +131,46 @@ function framerFor(protocol: WireProtocol): Framer {
   switch (protocol) {
     case 'SIP': {
       const framer = new SipStreamFramer();
-      return (bytes) => framer.push(bytes).map((r) => (r.ok ? summarizeSip(r.value) : `malformed SIP (${r.error.message})`));
+      return (bytes) => framer.push(bytes).map((r) => (r.ok ? decodedSip(r.value) : malformed('SIP', r.error.message)));
     }
     case 'SCCP': {
       const framer = new SccpFramer();
-      return (bytes) => framer.push(bytes).map((r) => (r.ok ? summarizeSccp(r.value) : `malformed SCCP (${r.error.message})`));
+      return (bytes) => framer.push(bytes).map((r) => (r.ok ? { summary: summarizeSccp(r.value), full: () => fullSccp(r.value) } : malformed('SCCP', r.error.message)));
     }
     case 'CTI': {
       const framer = new CtiFramer();
-      return (bytes) => framer.push(bytes).map((r) => (r.ok ? summarizeCti(r.value.message) : `malformed CTI (${r.error.message})`));
+      return (bytes) => framer.push(bytes).map((r) => (r.ok ? { summary: summarizeCti(r.value.message), full: () => fullFields(r.value.message.type, r.value.message) } : malformed('CTI', r.error.message)));
     }
     default:
-      return (bytes) => [`${bytes.length} bytes`];
+      return (bytes) => [{ summary: `${bytes.length} bytes`, full: () => `${bytes.length} bytes` }];
   }
+}
+
+function malformed(protocol: string, why: string): Decoded {
+  const text = `malformed ${protocol} (${why})`;
+  return { summary: text, full: () => text };
+}
+
+function decodedSip(m: SipMessage): Decoded {
+  return { summary: summarizeSip(m), full: () => serializeSipMessage(m) };
+}
+
+/** `Name {"field":value,…}` with every decoded field (binary fields as their length). */
+function fullFields(name: string, message: object, show: (key: string, value: unknown) => unknown = (_k, v) => v): string {
+  const fields = Object.fromEntries(
+    Object.entries(message)
+      .filter(([k]) => k !== 'name' && k !== 'type')
+      .map(([k, v]) => [k, v instanceof Uint8Array ? `${v.length} bytes` : show(k, v)]),
+  );
+  return `${name} ${JSON.stringify(fields)}`;
+}
+
+/** An SCCP message with every field, enumerations by their Wireshark names. */
+function fullSccp(m: { name: string }): string {
+  return fullFields(m.name, m, (key, value) => {
+    const names = SCCP_NAMES[key];
+    return names && typeof value === 'number' ? (Object.keys(names).find((n) => names[n] === value) ?? value) : value;
+  });
 }
 
 export function summarizeSip(m: SipMessage): string {
@@ -166,11 +217,15 @@ function withDetail(name: string, message: object, keys: readonly string[], show
   return detail.length > 0 ? `${name} ${detail.join(' ')}` : name;
 }
 
-function summarizeDns(payload: Uint8Array): string {
+function decodeDns(payload: Uint8Array): Decoded {
   const d = decodeDnsMessage(payload);
-  if (!d.ok) return 'malformed DNS';
-  const q = d.value.questions.map((x) => `${x.type} ${x.name}`).join(', ');
-  if (!d.value.flags.qr) return `query ${q}`;
-  const a = d.value.answers.map((r) => (r.type === 'A' ? r.address : r.type === 'PTR' || r.type === 'SRV' ? r.target : r.type)).join(', ');
-  return `${d.value.flags.rcode} ${q}${a ? ` → ${a}` : ''}`;
+  if (!d.ok) return malformed('DNS', d.error.message);
+  return { summary: summarizeDns(d.value), full: () => fullFields('DNS', d.value) };
+}
+
+function summarizeDns(d: DnsMessage): string {
+  const q = d.questions.map((x) => `${x.type} ${x.name}`).join(', ');
+  if (!d.flags.qr) return `query ${q}`;
+  const a = d.answers.map((r) => (r.type === 'A' ? r.address : r.type === 'PTR' || r.type === 'SRV' ? r.target : r.type)).join(', ');
+  return `${d.flags.rcode} ${q}${a ? ` → ${a}` : ''}`;
 }

@@ -236,7 +236,7 @@ export class CtiManager implements CallControlDelegate {
     provider.clientName = m.clientName;
     provider.supervise();
     this.log.info('CTI provider open', { user: user.userId, client: m.clientName });
-    return { type: 'ProviderOpenResponse', result: 'ok', heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS };
+    return { type: 'ProviderOpenResponse', result: 'ok', heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, serverVersion: this.config.release };
   }
 
   private monitorDevice(provider: CtiProvider, userId: string, m: CtiMessageOf<'MonitorDeviceRequest'>): CtiMessage {
@@ -303,11 +303,12 @@ export class CtiManager implements CallControlDelegate {
     if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);
     const line = this.config.phone(monitor.deviceName)?.lines[monitor.line - 1];
     if (!line) return error('noSuchDevice', `${monitor.deviceName} line ${monitor.line} no longer exists`);
-    if (this.config.version === '7.0(2)' && line.e164SinceCreation) {
-      // CSCsy62620 (interop note, seeds/004; no public record beyond it): in 7.0(2) call forward set
-      // through CTI "fails on the IP Phone when the IP Phone is initially configured with an E.164
-      // DN"; re-configuring the DN to non-E.164 and back makes it work. Modelled: CTIManager accepts
-      // the request, but the forward never reaches the line (no ForwardStat, no ForwardingEvent).
+    if (this.config.defects.has('CSCsy62620') && line.e164SinceCreation) {
+      // CSCsy62620 (interop note, seeds/004; no public record beyond it): on the affected releases
+      // (the range in scenarios/claims.yaml; the note names 7.0(2)) call forward set through CTI "fails
+      // on the IP Phone when the IP Phone is initially configured with an E.164 DN"; re-configuring the
+      // DN to non-E.164 and back makes it work. Modelled: CTIManager accepts the request, but the
+      // forward never reaches the line (no ForwardStat, no ForwardingEvent).
       this.log.warn('CSCsy62620: call forward via CTI not applied to a line first configured with an E.164 DN', {
         device: monitor.deviceName,
         dn: line.dn,

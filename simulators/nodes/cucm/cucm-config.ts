@@ -1,4 +1,5 @@
 import { ConfigError } from '../../kernel/errors';
+import type { CucmDefect, CucmRelease } from './cucm-releases';
 
 /** Phone models of the interop note's test bed. */
 export type CucmPhoneModel = '7975' | '7971' | '7970' | '7931';
@@ -64,8 +65,9 @@ export interface EndUserConfig {
 
 /** The whole configuration a CUCM node starts with. */
 export interface CucmConfig {
-  /** "7.0(2)" reproduces CSCsy62620; any other string behaves as a fixed release. */
-  readonly version: string;
+  readonly release: CucmRelease;
+  /** Modelled defects active at this release (their ranges are stated in scenarios/claims.yaml). */
+  readonly defects: ReadonlySet<CucmDefect>;
   /** Service parameter "Station KeepAlive Interval" in seconds (default 30). */
   readonly keepAliveIntervalS?: number;
   /** Service parameter "T302 Timer" (inter-digit timeout) in ms (default 15000). */
@@ -145,7 +147,8 @@ export interface CucmConfigDelegate {
  * is validated; a product rule violation throws ConfigError and leaves the configuration unchanged.
  */
 export class CucmConfigStore {
-  readonly version: string;
+  readonly release: CucmRelease;
+  readonly defects: ReadonlySet<CucmDefect>;
   readonly keepAliveIntervalS: number;
   readonly interDigitTimeoutMs: number;
   private readonly phoneMap = new Map<string, PhoneRecord>();
@@ -154,7 +157,8 @@ export class CucmConfigStore {
   delegate: CucmConfigDelegate = {};
 
   constructor(config: CucmConfig) {
-    this.version = config.version;
+    this.release = config.release;
+    this.defects = config.defects;
     this.keepAliveIntervalS = config.keepAliveIntervalS ?? 30;
     this.interDigitTimeoutMs = config.interDigitTimeoutMs ?? 15_000;
     for (const p of config.phones) this.phones.add(p);

@@ -10,7 +10,8 @@ const BOB = 'SEP00AABBCCDDEE';
 const CAROL = 'SEP0000000000C1';
 
 const config = (): CucmConfig => ({
-  version: '7.0(2)',
+  release: '7.0(2)',
+  defects: new Set(['CSCsy62620'] as const),
   phones: [
     { name: ALICE, model: '7975', protocol: 'sccp', lines: [{ dn: '+14085551001' }] },
     { name: BOB, model: '7970', protocol: 'sccp', lines: [{ dn: '+14085551002' }] },

@@ -33,7 +33,7 @@ export interface CucmCallObservation {
 }
 
 export interface CucmObservation {
-  readonly version: string;
+  readonly release: string;
   readonly devices: readonly CucmDeviceObservation[];
   readonly calls: readonly CucmCallObservation[];
   readonly ctiProviders: readonly CtiProviderObservation[];
@@ -76,7 +76,7 @@ export class Cucm extends NodeBase {
     await cucm.stations.listen(env.network);
     await cucm.sipLines.listen();
     await cucm.cti.listen(env.network);
-    env.log.info('CUCM started', { version: cucm.config.version, address: env.network.address });
+    env.log.info('CUCM started', { release: cucm.config.release, address: env.network.address });
     return cucm;
   }
 
@@ -87,7 +87,7 @@ export class Cucm extends NodeBase {
 
   observe(): CucmObservation {
     return {
-      version: this.config.version,
+      release: this.config.release,
       devices: [...this.stations.observe(), ...this.sipLines.observe()],
       calls: this.callControl.activeCalls().map((c) => ({
         callId: String(c.id),

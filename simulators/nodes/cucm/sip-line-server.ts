@@ -4,6 +4,7 @@ import { createCancel, createResponse, DialogStore, parseNameAddr, parseSipUri, 
 import type { ClientTransaction, ServerTransaction, SipRequest, SipResponse, SipTarget } from '../../protocols/sip';
 import type { NodeEnv } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
+import { cucmSoftware } from './cucm-releases';
 import type { Call, CallControl, CallLeg, LegDriver, LegSignal } from './call-control';
 import type { CucmConfigStore } from './cucm-config';
 import type { ThirdPartyControl } from './cti-manager';
@@ -74,6 +75,7 @@ export class SipLineServer {
   async listen(): Promise<void> {
     this.sip = await SipEndpoint.start(this.env, {
       port: SIP_PORT,
+      software: cucmSoftware(this.config.release),
       delegate: {
         onRequest: (request, tx, source) => this.onRequest(request, tx, source),
         onAck: (ack) => this.onAck(ack),

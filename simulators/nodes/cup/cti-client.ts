@@ -33,7 +33,7 @@ export class CtiClient {
     private readonly delegate: CtiClientDelegate,
   ) {}
 
-  async open(ctiManager: Endpoint, applicationUser: string, password: string): Promise<ProviderState> {
+  async open(ctiManager: Endpoint, applicationUser: string, password: string, clientName: string): Promise<ProviderState> {
     this.state = 'opening';
     try {
       const connection = await this.network.connectTcp(ctiManager);
@@ -54,7 +54,7 @@ export class CtiClient {
       this.lastError = e instanceof Error ? e.message : String(e);
       return this.state;
     }
-    const response = await this.request({ type: 'ProviderOpenRequest', applicationUser, password, clientName: 'CUP CTI Gateway' });
+    const response = await this.request({ type: 'ProviderOpenRequest', applicationUser, password, clientName });
     if (response.type === 'ProviderOpenResponse' && response.result === 'ok') {
       this.state = 'open';
       if (response.heartbeatIntervalMs) this.scheduleHeartbeat(response.heartbeatIntervalMs);

@@ -1,6 +1,6 @@
 import { randomToken } from '../../kernel/random';
 import { parseCsta, serializeCsta } from '../../protocols/csta';
-import type { CstaErrorCategory, CstaMessage, CstaRequest } from '../../protocols/csta';
+import type { CstaErrorCategory, CstaErrorValue, CstaMessage, CstaRequest } from '../../protocols/csta';
 import type { CtiMessage } from '../../protocols/cti';
 import { createResponse, DialogStore, parseNameAddr, parseSipUri, SipDialog, uriOf } from '../../protocols/sip';
 import type { ServerTransaction, SipRequest, SipTarget } from '../../protocols/sip';
@@ -11,15 +11,22 @@ import { SipEndpoint } from '../shared/sip-endpoint';
 import { CtiClient } from './cti-client';
 import type { ProviderState } from './cti-client';
 import { cstaEventsFor } from './csta-event-mapper';
+import { cupSoftware } from './cup-releases';
+import type { CupRelease } from './cup-releases';
 import type { CallMemory } from './csta-event-mapper';
 
 export interface CupConfig {
+  release: CupRelease;
+  /**
+   * "Cisco Unified Presence Release 7.0(3) with E.164 patch for RCC" (seed 004, Software Requirements).
+   * Without it, the gateway drops the `+` of an E.164 line URI when it asks CTIManager for the line
+   * (modelled mechanism: docs/protocols/cucm-features.md), so RCC fails for E.164 DNs.
+   */
+  e164RccPatch: boolean;
   /** CUP's FQDN (the host part of the users' RCC Server URI). */
   fqdn: string;
-  /** "Cisco Unified Communications Manager Publisher Information". */
-  publisher: string;
-  /** "Incoming and Destination ACL Entries": hosts allowed to send SIP to CUP. */
-  acl: { incoming: string[]; destination: string[] };
+  /** "Incoming and Destination ACL Entries": hosts allowed to send SIP to CUP (the destination ACL is not modelled yet). */
+  acl: { incoming: string[] };
   /** "Deskphone Control Settings Configuration". */
   deskphoneControl: { applicationUser: string; password: string; ctiManagers: string[] };
   /** "Deskphone Control User Assignment": end users allowed RCC. */
@@ -99,6 +106,7 @@ export class Cup extends NodeBase {
     const cup = new Cup(env, config);
     cup.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
+      software: cupSoftware(config.release),
       delegate: {
         onRequest: (request, tx, source) => cup.onRequest(request, tx, source),
         onAck: () => undefined,
@@ -164,10 +172,10 @@ export class Cup extends NodeBase {
   }
 
   private async openProvider(): Promise<void> {
-    const manager = this.config.deskphoneControl.ctiManagers[0] ?? this.config.publisher;
+    const manager = this.config.deskphoneControl.ctiManagers[0] ?? '';
     try {
       const address = await this.resolver.resolveA(manager);
-      await this.cti.open({ address, port: CTI_PORT }, this.config.deskphoneControl.applicationUser, this.config.deskphoneControl.password);
+      await this.cti.open({ address, port: CTI_PORT }, this.config.deskphoneControl.applicationUser, this.config.deskphoneControl.password, `${cupSoftware(this.config.release)} CTI Gateway`);
     } catch (e) {
       this.cti.state = 'failed';
       this.cti.lastError = e instanceof Error ? e.message : String(e);
@@ -344,7 +352,8 @@ export class Cup extends NodeBase {
 
   private async monitorStart(session: RccSession, monitorObject: string): Promise<CstaMessage> {
     if (this.cti.state !== 'open') return cstaError('systemResourceAvailability', 'resourceOutOfService');
-    const dn = lineDn(monitorObject);
+    // Without the E.164 RCC patch the gateway matches the line URI's digits without the leading `+`.
+    const dn = this.config.e164RccPatch ? lineDn(monitorObject) : lineDn(monitorObject).replace(/^\+/, '');
     // Line URI → end user → associated device: CTIManager resolves the device among the user's own.
     const r = await this.cti.request({ type: 'MonitorDeviceRequest', lineDn: dn, endUser: session.userId });
     if (r.type !== 'MonitorDeviceResponse') return fromCtiError(r);
@@ -418,7 +427,7 @@ function lineDn(device: string): string {
   return device.replace(/^tel:/i, '').replace(/^sip:/i, '').split(/[;@]/)[0] ?? device;
 }
 
-function cstaError(category: CstaErrorCategory, value: string): CstaMessage {
+function cstaError(category: CstaErrorCategory, value: CstaErrorValue): CstaMessage {
   return { type: 'CSTAErrorCode', category, value };
 }
 

@@ -10,8 +10,11 @@ import { DnsResolver } from '../dns/dns-resolver';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import { SeamSipTransport } from '../shared/seam-sip-transport';
+import { ocUserAgent } from './oc-releases';
+import type { OcRelease } from './oc-releases';
 
 export interface OcClientConfig {
+  release: OcRelease;
   userId: string;
   displayName: string;
   /** sip:alice@uc.lab */
@@ -27,8 +30,10 @@ export interface OcClientConfig {
   addressBook: readonly { displayName: string; lineUri: string }[];
 }
 
-export type RccSessionState = 'idle' | 'opening' | 'active' | 'failed';
-export type ConversationState = 'idle' | 'ringing' | 'connected' | 'held';
+export const RCC_SESSION_STATES = ['idle', 'opening', 'active', 'failed'] as const;
+export type RccSessionState = (typeof RCC_SESSION_STATES)[number];
+export const CONVERSATION_STATES = ['idle', 'ringing', 'connected', 'held'] as const;
+export type ConversationState = (typeof CONVERSATION_STATES)[number];
 
 export interface OcObservedEvent {
   readonly t: number;
@@ -68,7 +73,6 @@ export interface OcObservation {
 const CSTA_CONTENT_TYPE = 'application/csta+xml';
 /** TR/87 §8.1: CSTA bodies are sent with `Content-Disposition: signal;handling=required`. */
 const CSTA_DISPOSITION = 'signal;handling=required';
-const USER_AGENT = 'UCCP/2.0.6362.0 OC/2.0.6362.0 (Microsoft Office Communicator)';
 
 /**
  * Office Communicator 2007 R2 with remote call control: a sip.js UserAgent that registers with its
@@ -127,7 +131,7 @@ export class OcClient extends NodeBase {
       hackViaTcp: true,
       contactName: this.config.userId,
       contactParams: { transport: 'tcp' },
-      userAgentString: USER_AGENT,
+      userAgentString: ocUserAgent(this.config.release),
       logBuiltinEnabled: false,
       logLevel: 'warn',
       logConnector: (level, category, _label, content) => {

@@ -8,7 +8,9 @@ import {
   stripTopVia,
   uriOf,
 } from '../../protocols/sip';
-import type { ServerTransaction, SipRequest, SipTarget, SipUri } from '../../protocols/sip';
+import type { CreateResponseOptions, ServerTransaction, SipRequest, SipResponse, SipTarget, SipUri } from '../../protocols/sip';
+import { ocsServerHeader } from './ocs-releases';
+import type { OcsRelease } from './ocs-releases';
 import { randomToken } from '../../kernel/random';
 import { CATEGORY_PUBLISH_CONTENT_TYPE, parseCategoryPublish, stateOfAvailability } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
@@ -25,13 +27,13 @@ export interface OcsStaticRoute {
   transport: 'TCP';
 }
 
+/** Front End properties > Host Authorization: a server the pool trusts (as authenticated, in both directions). */
 export interface OcsHostAuthorization {
   fqdn: string;
-  throttleAsServer: boolean;
-  treatAsAuthenticated: boolean;
 }
 
 export interface OcsPoolConfig {
+  release: OcsRelease;
   poolName: string;
   fqdn: string;
   /** SIP domain of the pool's users. */
@@ -86,7 +88,7 @@ export class OcsFrontEnd extends NodeBase {
       delegate: {
         onRequest: (request, tx, source) => fe.onRequest(request, tx, source),
         onAck: (ack, source) => fe.forwardAck(ack, source),
-        onCancel: (invite) => invite.respond(createResponse(invite.request, 487)),
+        onCancel: (invite) => invite.respond(fe.own(invite.request, 487)),
       },
     });
     await fe.refreshHostAuthorizations();
@@ -111,14 +113,23 @@ export class OcsFrontEnd extends NodeBase {
     },
   };
 
-  /** Observation API. */
+  get poolName(): string {
+    return this.config.poolName;
+  }
+
+  /** Observation API: `registrations` has one entry per endpoint (a user signed in from two PCs appears twice). */
   observe(): { registrations: string[]; presence: Record<string, PresenceState>; staticRoutes: string[]; liveTransactions: number } {
     return {
-      registrations: [...new Set([...this.bindings.values()].map((b) => b.aor))],
+      registrations: [...this.bindings.values()].map((b) => b.aor),
       presence: Object.fromEntries(this.presence),
       staticRoutes: this.config.staticRoutes.map((r) => `${r.matchUri} -> ${r.nextHop}:${r.port}`),
       liveTransactions: this.sip.layer.liveTransactions(),
     };
+  }
+
+  /** A response the front end makes itself (not one it relays), with the release's `Server` header. */
+  private own(request: SipRequest, status: number, reason?: string, opts: CreateResponseOptions = {}): SipResponse {
+    return createResponse(request, status, reason, { ...opts, headers: [...(opts.headers ?? []), ['Server', ocsServerHeader(this.config.release)]] });
   }
 
   leaks(): string[] {
@@ -143,7 +154,7 @@ export class OcsFrontEnd extends NodeBase {
 
   private async onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
     if (request.method === 'OPTIONS' && this.isForUs(request)) {
-      tx.respond(createResponse(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, REGISTER, NOTIFY, SUBSCRIBE, MESSAGE'], ['Accept', 'application/sdp, application/csta+xml']] }));
+      tx.respond(this.own(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, REGISTER, NOTIFY, SUBSCRIBE, MESSAGE'], ['Accept', 'application/sdp, application/csta+xml']] }));
       return;
     }
     if (request.method === 'REGISTER') {
@@ -157,7 +168,7 @@ export class OcsFrontEnd extends NodeBase {
     if (!this.isTrusted(request, source)) {
       // Modelled: an unauthenticated peer that is neither a registered client connection nor an
       // authorized host is refused (a real pool would challenge it for NTLM/Kerberos credentials).
-      tx.respond(createResponse(request, 403, 'Forbidden', { toTag: randomToken(this.env.random, 10) }));
+      tx.respond(this.own(request, 403, 'Forbidden', { toTag: randomToken(this.env.random, 10) }));
       return;
     }
     await this.proxy(request, tx);
@@ -177,21 +188,21 @@ export class OcsFrontEnd extends NodeBase {
   private publish(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
     const toTag = randomToken(this.env.random, 10);
     if (!this.isTrusted(request, source)) {
-      tx.respond(createResponse(request, 403, 'Forbidden', { toTag }));
+      tx.respond(this.own(request, 403, 'Forbidden', { toTag }));
       return;
     }
     if (!(request.headers.get('Content-Type') ?? '').toLowerCase().startsWith(CATEGORY_PUBLISH_CONTENT_TYPE)) {
-      tx.respond(createResponse(request, 415, 'Unsupported Media Type', { toTag, headers: [['Accept', CATEGORY_PUBLISH_CONTENT_TYPE]] }));
+      tx.respond(this.own(request, 415, 'Unsupported Media Type', { toTag, headers: [['Accept', CATEGORY_PUBLISH_CONTENT_TYPE]] }));
       return;
     }
     const parsed = parseCategoryPublish(request.body);
     if (!parsed.ok) {
-      tx.respond(createResponse(request, 400, 'Bad Request', { toTag, headers: [['Warning', `399 ${this.config.fqdn} "${parsed.error.message.replace(/"/g, "'")}"`]] }));
+      tx.respond(this.own(request, 400, 'Bad Request', { toTag, headers: [['Warning', `399 ${this.config.fqdn} "${parsed.error.message.replace(/"/g, "'")}"`]] }));
       return;
     }
     const aor = normalizeAor(request.uri);
     for (const p of parsed.value) this.presence.set(aor, stateOfAvailability(p.availability));
-    tx.respond(createResponse(request, 200, 'OK', { toTag }));
+    tx.respond(this.own(request, 200, 'OK', { toTag }));
   }
 
   private isLocal(uri: SipUri): boolean {
@@ -216,7 +227,7 @@ export class OcsFrontEnd extends NodeBase {
     const toTag = randomToken(this.env.random, 10);
     // The user must be homed on this pool ("Pool Users").
     if (!this.config.users.some((u) => normalizeAor(u) === aor)) {
-      tx.respond(createResponse(request, 404, 'Not Found', { toTag }));
+      tx.respond(this.own(request, 404, 'Not Found', { toTag }));
       return;
     }
     const contactHeader = request.headers.get('Contact');
@@ -227,17 +238,17 @@ export class OcsFrontEnd extends NodeBase {
     const expires = Number(expiresParam ?? expiresHeader ?? 3600);
     if (contactHeader === '*') {
       for (const b of this.bindingsOf(aor)) this.bindings.delete(`${aor} ${formatSipUri(b.contact)}`);
-      tx.respond(createResponse(request, 200, 'OK', { toTag }));
+      tx.respond(this.own(request, 200, 'OK', { toTag }));
       return;
     }
     if (!contactUri?.ok) {
-      tx.respond(createResponse(request, 400, 'Bad Contact', { toTag }));
+      tx.respond(this.own(request, 400, 'Bad Contact', { toTag }));
       return;
     }
     const key = `${aor} ${formatSipUri(contactUri.value)}`;
     if (expires === 0) {
       this.bindings.delete(key);
-      tx.respond(createResponse(request, 200, 'OK', { toTag }));
+      tx.respond(this.own(request, 200, 'OK', { toTag }));
       return;
     }
     this.bindings.set(key, {
@@ -247,7 +258,7 @@ export class OcsFrontEnd extends NodeBase {
       source,
       expiresAt: this.env.clock.now() + expires * 1000,
     });
-    tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Contact', `${contactHeader};expires=${expires}`]] }));
+    tx.respond(this.own(request, 200, 'OK', { toTag, headers: [['Contact', `${contactHeader};expires=${expires}`]] }));
   }
 
   /** Where a request goes next: a registered client connection, a static route, or nowhere. */
@@ -284,7 +295,7 @@ export class OcsFrontEnd extends NodeBase {
       this.env.log.warn('next hop does not resolve', { error: e instanceof Error ? e.message : String(e) });
     }
     if (!target) {
-      tx.respond(createResponse(request, 404, 'Not Found', { toTag: randomToken(this.env.random, 10) }));
+      tx.respond(this.own(request, 404, 'Not Found', { toTag: randomToken(this.env.random, 10) }));
       return;
     }
     const forwarded = prepareForwardedRequest(popped, {
@@ -292,7 +303,7 @@ export class OcsFrontEnd extends NodeBase {
       ...(request.method === 'INVITE' ? { recordRoute: this.recordRoute } : {}),
     });
     if (!forwarded.ok) {
-      tx.respond(createResponse(request, forwarded.error.status, forwarded.error.reason));
+      tx.respond(this.own(request, forwarded.error.status, forwarded.error.reason));
       return;
     }
     this.forwarded.push({ t: this.env.clock.now(), method: request.method, to: `${target.address}:${target.port}` });
@@ -306,8 +317,8 @@ export class OcsFrontEnd extends NodeBase {
         const relayed = stripTopVia(response);
         if (relayed) tx.respond(relayed);
       },
-      onTimeout: () => tx.respond(createResponse(request, 408, 'Request Timeout')),
-      onTransportError: () => tx.respond(createResponse(request, 503, 'Service Unavailable')),
+      onTimeout: () => tx.respond(this.own(request, 408, 'Request Timeout')),
+      onTransportError: () => tx.respond(this.own(request, 503, 'Service Unavailable')),
     });
   }
 

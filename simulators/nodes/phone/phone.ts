@@ -1,11 +1,15 @@
 import type { StartedNode } from '../node';
 
-/** The five endpoint kinds of the interop note's test bed (axis values of every scenario). */
-export type EndpointName = '7975-sccp' | '7971-sip' | '7931-sccp' | '7970-sccp' | '7970-sip';
+/** The five endpoint kinds of the interop note's test bed (axis values of every scenario): model and device protocol. */
+export const ENDPOINTS = ['7975-sccp', '7971-sip', '7931-sccp', '7970-sccp', '7970-sip'] as const;
+export type EndpointName = (typeof ENDPOINTS)[number];
 
 /** A line's call state as the phone's screen shows it (SCCP CallState words, protocols.md §3.3). */
-export type PhoneCallState = 'idle' | 'offHook' | 'dialing' | 'ringOut' | 'ringIn' | 'connected' | 'hold' | 'busy' | 'remoteInUse';
-export type LampState = 'off' | 'on' | 'wink' | 'flash' | 'blink';
+export const PHONE_CALL_STATES = ['idle', 'offHook', 'dialing', 'ringOut', 'ringIn', 'connected', 'hold', 'busy', 'remoteInUse'] as const;
+export type PhoneCallState = (typeof PHONE_CALL_STATES)[number];
+/** SCCP SetLamp lamp modes (Wireshark packet-skinny.c `LampMode`: Off, On, Wink, Flash, Blink). */
+export const LAMP_STATES = ['off', 'on', 'wink', 'flash', 'blink'] as const;
+export type LampState = (typeof LAMP_STATES)[number];
 
 export interface PhoneLineObservation {
   readonly line: number;

@@ -8,7 +8,8 @@ describe('SccpPhone', () => {
   it('registers, keeps alive, dials E.164 with the + key, and follows CUCM state', async () => {
     const lab = new CucmTestLab();
     const cucm = await lab.startCucm({
-      version: '7.0(2)',
+      release: '7.0(2)',
+  defects: new Set(['CSCsy62620'] as const),
       phones: [
         { name: ALICE, model: '7931', protocol: 'sccp', lines: [{ dn: '+14085551001' }] },
         { name: BOB, model: '7975', protocol: 'sccp', lines: [{ dn: '+14085551002' }] },

@@ -15,6 +15,12 @@ import type { NodeEnv } from '../node';
 export interface SipEndpointOptions {
   port: number;
   delegate: SipTransactionLayerDelegate;
+  /**
+   * The product's software identity, for a node that originates every message it sends (a UA or B2BUA,
+   * not a proxy): put in `User-Agent` of its requests and `Server` of its responses (RFC 3261 §20.41,
+   * §20.35) when the message has none.
+   */
+  software?: string;
 }
 
 /**
@@ -32,7 +38,12 @@ export class SipEndpoint {
   private closers: (() => void)[] = [];
   readonly malformed: { t: number; from: string; error: string }[] = [];
 
-  private constructor(private readonly env: NodeEnv, readonly port: number, delegate: SipTransactionLayerDelegate) {
+  private constructor(
+    private readonly env: NodeEnv,
+    readonly port: number,
+    delegate: SipTransactionLayerDelegate,
+    private readonly software: string | undefined,
+  ) {
     this.layer = new SipTransactionLayer({
       clock: env.clock,
       random: env.random,
@@ -44,7 +55,7 @@ export class SipEndpoint {
   }
 
   static async start(env: NodeEnv, options: SipEndpointOptions): Promise<SipEndpoint> {
-    const endpoint = new SipEndpoint(env, options.port, options.delegate);
+    const endpoint = new SipEndpoint(env, options.port, options.delegate, options.software);
     const udp = await env.network.bindUdp(options.port);
     endpoint.udp = udp;
     udp.onDatagram((data, from) => endpoint.receiveBytes(data, { address: from.address, port: from.port, transport: 'UDP' }));
@@ -73,6 +84,10 @@ export class SipEndpoint {
 
   /** Puts a message on the wire: over the named connection, an open one to the target, or a new one. */
   send(message: SipMessage, target: SipTarget): void {
+    if (this.software !== undefined) {
+      const header = message.kind === 'request' ? 'User-Agent' : 'Server';
+      if (!message.headers.has(header)) message.headers.set(header, this.software);
+    }
     const bytes = encodeSipMessage(message);
     if (target.transport === 'UDP') {
       this.udp?.send({ address: target.address, port: target.port }, bytes);

@@ -218,6 +218,45 @@ export const CSTA_ERROR_CATEGORIES = [
   'unspecified',
 ] as const;
 export type CstaErrorCategory = (typeof CSTA_ERROR_CATEGORIES)[number];
+/**
+ * The error values of the ECMA-269 categories the lab's gateway and clients use: operation
+ * (OperationErrors), stateIncompatibility, systemResourceAvailability (docs/protocols/csta.md §6).
+ * A parsed CSTAErrorCode from a peer may carry any value; the lab's own answers use these.
+ */
+export const CSTA_ERROR_VALUES = [
+  'generic',
+  'requestIncompatibleWithObject',
+  'valueOutOfRange',
+  'objectNotKnown',
+  'invalidCallingDevice',
+  'invalidCalledDevice',
+  'invalidForwardingDestination',
+  'privilegeViolationOnSpecifiedDevice',
+  'privilegeViolationOnCalledDevice',
+  'privilegeViolationOnCallingDevice',
+  'invalidCallIdentifier',
+  'invalidDeviceIdentifier',
+  'invalidConnectionIdentifier',
+  'invalidDestination',
+  'invalidFeature',
+  'invalidAllocationState',
+  'invalidCrossRefID',
+  'invalidObjectType',
+  'securityViolation',
+  'invalidObjectState',
+  'invalidConnectionID',
+  'noActiveCall',
+  'noHeldCall',
+  'noCallToClear',
+  'noConnectionToClear',
+  'noCallToAnswer',
+  'noCallToComplete',
+  'resourceBusy',
+  'serviceBusy',
+  'resourceOutOfService',
+  'unspecified',
+] as const;
+export type CstaErrorValue = (typeof CSTA_ERROR_VALUES)[number];
 export interface CSTAErrorCode { type: 'CSTAErrorCode'; category: CstaErrorCategory; value: string }
 
 // ---------------------------------------------------------------------------------------------------------------

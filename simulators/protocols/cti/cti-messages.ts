@@ -49,6 +49,8 @@ export const CTI_PAYLOAD_SCHEMAS = {
   ProviderOpenResponse: z.object({
     result: z.enum(['ok', 'authenticationFailed', 'notCtiEnabled']),
     heartbeatIntervalMs: z.number().int().positive().optional(),
+    /** The CUCM release CTIManager runs (as JTAPI's provider reports the CTIManager version). */
+    serverVersion: nonEmpty.optional(),
   }),
   ProviderCloseRequest: z.object({}),
   ProviderCloseResponse: z.object({}),

@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import { ENDPOINTS } from '../nodes/phone/phone';
+import { USER_GROUPS } from '../nodes/cucm/cucm-config';
+import { CUCM_RELEASES } from '../nodes/cucm/cucm-releases';
+import { CUP_RELEASES } from '../nodes/cup/cup-releases';
+import { EXCHANGE_RELEASES } from '../nodes/exchange/exchange-releases';
+import { OC_RELEASES } from '../nodes/oc-client/oc-releases';
+import { OCS_RELEASES } from '../nodes/ocs-pool/ocs-releases';
 
 /**
  * A lab: the product configuration the seed documents walk through (seeds/004 "Configuration Sequence and Tasks"
@@ -8,10 +15,6 @@ import { z } from 'zod';
  * It deliberately does NOT enforce product rules such as "the CUP deskphone-control password matches the CUCM
  * application user" — breaking those is what misconfiguration scenarios do, and the simulated products must show it.
  */
-
-/** Endpoint axis names, fixed by DESIGN.md ("Endpoint axis names are fixed"). */
-export const ENDPOINTS = ['7975-sccp', '7971-sip', '7931-sccp', '7970-sccp', '7970-sip'] as const;
-export type EndpointName = (typeof ENDPOINTS)[number];
 
 export const PHONE_MODELS = ['7975', '7971', '7931', '7970'] as const;
 export const PHONE_PROTOCOLS = ['sccp', 'sip'] as const;
@@ -34,13 +37,14 @@ const labAddress = z
   .ipv4()
   .refine((a) => TEST_NETS.some((n) => a.startsWith(n)), 'an RFC 5737 documentation address (192.0.2.0/24, 198.51.100.0/24 or 203.0.113.0/24)');
 
+/** Releases are closed lists owned by the simulators (simulators/lab/releases.ts): anything else is a lab error. */
 export const labVersionsSchema = z.strictObject({
-  cucm: z.string().describe('Cisco Unified Communications Manager release, e.g. 7.0(2)'),
-  cup: z.string().describe('Cisco Unified Presence release, e.g. 7.0(3)'),
+  cucm: z.enum(CUCM_RELEASES).describe('Cisco Unified Communications Manager release, e.g. 7.0(2)'),
+  cup: z.enum(CUP_RELEASES).describe('Cisco Unified Presence release, e.g. 7.0(3)'),
   cupE164RccPatch: z.boolean().describe('CUP carries the E.164 patch for RCC (seed 004, Software Requirements)'),
-  ocs: z.enum(['2007', '2007 R2']).describe('Office Communications Server release'),
-  oc: z.enum(['2007', '2007 R2']).describe('Office Communicator release'),
-  exchange: z.enum(['2003 SP2', '2007 SP1']).optional().describe('Exchange release for calendaring'),
+  ocs: z.enum(OCS_RELEASES).describe('Office Communications Server release'),
+  oc: z.enum(OC_RELEASES).describe('Office Communicator release'),
+  exchange: z.enum(EXCHANGE_RELEASES).optional().describe('Exchange release for calendaring'),
 });
 
 export const dnsSrvSchema = z.strictObject({
@@ -140,7 +144,7 @@ export const phoneSchema = z.strictObject({
 export const applicationUserSchema = z.strictObject({
   userId: z.string().min(1),
   password: z.string().min(1),
-  groups: z.array(z.string()),
+  groups: z.array(z.enum(USER_GROUPS)),
   controlledDevices: z.array(z.string()),
 });
 
@@ -152,7 +156,7 @@ export const endUserSchema = z.strictObject({
   pin: z.string().regex(/^[0-9]+$/).optional(),
   associatedDevices: z.array(z.string()),
   primaryExtension: directoryNumber.optional(),
-  groups: z.array(z.string()),
+  groups: z.array(z.enum(USER_GROUPS)),
   licenseCapabilities: z.array(z.enum(['CUP', 'CUPC'])),
   /** Extension Mobility device profiles this user controls (seed 004 B11). */
   controlledProfiles: z.array(z.string()).default([]),

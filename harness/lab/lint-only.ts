@@ -1,0 +1,87 @@
+import type { Lab } from '../../simulators';
+
+/**
+ * Lab fields no simulator reads yet: only `uc-lab doctor` does (it says, for each one a lab sets, that the lab
+ * ignores it). A claim resting on one cannot be graded, so a scenario listing it is refused at load as not
+ * modelled. harness/lab/lab-fields.ts measures who reads every field and fails a test when a field has no
+ * reader or an entry here is read by a simulator after all.
+ */
+/** Lint-only fields, the claims that rest on them, and what is missing. A path covers its sub-fields (`[]` an array's items). */
+export const LINT_ONLY: Readonly<Record<string, { readonly claims: readonly string[]; readonly why: string }>> = {
+  'versions.exchange': {
+    claims: ['calendar.exchange-2003-or-2007', 'prereq.calendar-exchange-2003-sp2', 'prereq.calendar-exchange-2007-sp1'],
+    why: 'no Exchange simulator yet',
+  },
+  'ocs.pools[].frontEnds': {
+    claims: ['caveat.no-load-balancer-single-front-end', 'caveat.load-balancer-multiple-front-ends'],
+    why: 'each pool runs one front end; several front ends behind a load balancer are not modelled yet',
+  },
+  'ocs.pools[].loadBalancer': {
+    claims: ['caveat.no-load-balancer-single-front-end', 'caveat.load-balancer-multiple-front-ends'],
+    why: 'no load-balancer simulator yet',
+  },
+  'ocs.pools[].normalizationRules': { claims: ['config.ocs.normalization-rules'], why: 'Communicator does not apply normalization rules yet' },
+  'ocs.pools[].staticRoutes[].transport': { claims: [], why: 'static routes run over TCP; TLS is not modelled yet' },
+  'ocs.pools[].hostAuthorizations[].outboundOnly': { claims: [], why: 'the front end trusts an authorized host in both directions' },
+  'ocs.pools[].hostAuthorizations[].throttleAsServer': { claims: [], why: 'throttling is not modelled' },
+  'ocs.pools[].hostAuthorizations[].treatAsAuthenticated': { claims: [], why: 'an authorized host is always treated as authenticated' },
+  'cucm.sipTrunks': { claims: ['config.cucm.sip-trunk', 'config.cucm.sip-trunk-cup-fqdn'], why: 'CUCM does not use its SIP trunk to CUP yet (phone presence)' },
+  'cucm.phones[].extensionMobility': { claims: ['config.cucm.em-enabled-on-phone', 'config.cucm.em-phone-subscribed'], why: 'extension mobility is not modelled yet' },
+  'cucm.phones[].lines[].partition': { claims: [], why: 'partitions and calling search spaces are not modelled' },
+  'cucm.phones[].lines[].label': { claims: [], why: 'line labels are not shown by the simulated phones' },
+  'cucm.endUsers[].email': { claims: [], why: 'read by the calendar integration, which is not modelled yet' },
+  'cucm.endUsers[].pin': { claims: ['config.cucm.em-login'], why: 'extension mobility login is not modelled yet' },
+  'cucm.endUsers[].licenseCapabilities': { claims: ['config.cucm.license-capabilities'], why: 'CUP does not check licence capabilities yet' },
+  'cucm.endUsers[].controlledProfiles': { claims: ['config.cucm.em-controlled-profiles'], why: 'extension mobility is not modelled yet' },
+  'cucm.meetMeNumbers': { claims: ['config.cucm.meet-me-numbers', 'feature.meet-me'], why: 'no conference bridge yet' },
+  'cucm.dialRules.directoryLookup': { claims: [], why: 'reverse number lookup uses the address book; directory lookup rules are not applied' },
+  'cucm.extensionMobility': {
+    claims: [
+      'config.cucm.extension-mobility',
+      'config.cucm.em-service-activated',
+      'config.cucm.em-ip-phone-service',
+      'config.cucm.em-device-profiles',
+      'config.cucm.em-profile-subscribed',
+      'feature.extension-mobility',
+    ],
+    why: 'extension mobility is not modelled yet',
+  },
+  'cup.publisher': { claims: ['config.cup.cucm-publisher'], why: 'CUP reaches CTIManager through the deskphone-control settings only' },
+  'cup.acl.destination': { claims: ['config.cup.acl-destination-ocs-front-ends'], why: 'CUP does not check its destination ACL yet' },
+  'cup.users[].calendar': { claims: ['config.cup.user-options-calendar-states'], why: 'no calendar integration yet' },
+  'cup.presenceGateway': {
+    claims: ['config.cup.presence-gateway-for-calendar', 'calendar.presence-from-calendar', 'calendar.owa-webdav', 'calendar.state-translation'],
+    why: 'no presence gateway to Exchange yet',
+  },
+  exchange: {
+    claims: ['calendar.state.free-tentative', 'calendar.state.busy', 'calendar.state.out-of-office', 'calendar.email-characters'],
+    why: 'no Exchange simulator yet',
+  },
+  population: { claims: [], why: 'generated populations are not built yet' },
+};
+
+/** Fields that describe the lab file itself and configure no product. */
+export const METADATA_FIELDS: readonly string[] = ['$schema', 'id', 'description'];
+
+/** Every claim that rests on a lint-only field, with those fields. */
+export function lintOnlyClaims(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [field, { claims }] of Object.entries(LINT_ONLY)) for (const c of claims) out.set(c, [...(out.get(c) ?? []), field]);
+  return out;
+}
+
+
+/** The values at a field path (`cucm.meetMeNumbers`, `ocs.pools[].frontEnds`) in a lab: one per array item walked. */
+export function valuesAt(lab: Lab, field: string): unknown[] {
+  let values: unknown[] = [lab];
+  for (const part of field.split('.')) {
+    const array = part.endsWith('[]');
+    const key = array ? part.slice(0, -2) : part;
+    values = values.flatMap((v) => {
+      if (typeof v !== 'object' || v === null) return [];
+      const next: unknown = (v as Record<string, unknown>)[key];
+      return array ? (Array.isArray(next) ? next : []) : [next];
+    });
+  }
+  return values.filter((v) => v !== undefined && !(Array.isArray(v) && v.length === 0));
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { configOperations, defineNodeKind } from '../surface';
+import { Cucm } from './cucm';
+import type { CucmConfig } from './cucm-config';
+import { USER_GROUPS } from './cucm-config';
+import { CUCM_DEFECTS } from './cucm-releases';
+import type { CucmDefect } from './cucm-releases';
+
+const op = configOperations<Cucm>();
+const device = z.string().min(1);
+const line = z.number().int().min(1).default(1);
+const userGroups = z.array(z.enum(USER_GROUPS));
+
+const isCucmDefect = (d: string): d is CucmDefect => (CUCM_DEFECTS as readonly string[]).includes(d);
+
+/** Cisco Unified Communications Manager (seed 004 B1–B11): SCCP station server, SIP line side, call control, CTIManager. */
+export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
+  kind: 'cucm',
+  title: 'Cisco Unified Communications Manager',
+  dependsOn: ['dns'],
+  ports: () => 'tcp/2000 SCCP, udp+tcp/5060 SIP, tcp/2748 CTI (lab framing)',
+  instances: (lab, ctx) => [
+    {
+      host: lab.cucm.host,
+      config: {
+        release: lab.versions.cucm,
+        defects: new Set([...ctx.defects].filter(isCucmDefect)),
+        phones: lab.cucm.phones.map((p) => ({
+          name: p.name,
+          model: p.model,
+          protocol: p.protocol,
+          allowCtiControl: p.allowCtiControl,
+          lines: p.lines.map((l) => ({ dn: l.dn, maxCalls: l.maxCalls, busyTrigger: l.busyTrigger, allowCtiControl: l.allowCtiControl })),
+        })),
+        applicationUsers: lab.cucm.applicationUsers.map((u) => ({ userId: u.userId, password: u.password, groups: u.groups, controlledDevices: u.controlledDevices })),
+        endUsers: lab.cucm.endUsers.map((u) => ({
+          userId: u.userId,
+          ...(u.firstName ? { firstName: u.firstName } : {}),
+          ...(u.lastName ? { lastName: u.lastName } : {}),
+          ...(u.primaryExtension ? { primaryExtension: u.primaryExtension } : {}),
+          groups: u.groups,
+          controlledDevices: u.associatedDevices,
+        })),
+      },
+    },
+  ],
+  start: (env, config) => Cucm.start(env, config),
+  surface: {
+    actions: {},
+    selectors: {
+      device: { spec: { kind: 'actor', property: ['device'], literal: { pattern: /^SEP[0-9A-F]{12}$/, name: 'device name' }, description: 'the device the other keys look at (an actor, or a device name)' } },
+    },
+    observations: {
+      registered: {
+        summary: 'the device is registered with CUCM (SCCP station or SIP line)',
+        value: { kind: 'boolean', description: 'registered' },
+        read: (cucm, s) => cucm.observe().devices.some((d) => d.deviceName === s.device),
+      },
+      ctiMonitors: {
+        summary: 'how many CTI monitors are open on the device (all devices when none is named)',
+        value: { kind: 'integer', min: 0, description: 'a count' },
+        read: (cucm, s) => cucm.observe().ctiProviders.flatMap((p) => p.monitors).filter((m) => s.device === undefined || m.deviceName === s.device).length,
+      },
+      ctiProviders: {
+        summary: 'how many CTI providers (applications such as CUP) are open',
+        value: { kind: 'integer', min: 0, description: 'a count' },
+        read: (cucm) => cucm.observe().ctiProviders.length,
+      },
+      calls: {
+        summary: 'how many calls CUCM holds, on the device when one is named',
+        value: { kind: 'integer', min: 0, description: 'a count' },
+        read: (cucm, s) => cucm.observe().calls.filter((c) => s.device === undefined || c.origin.deviceName === s.device || c.terminating?.deviceName === s.device).length,
+      },
+    },
+    describe: (cucm) => {
+      const o = cucm.observe();
+      const monitors = o.ctiProviders.flatMap((p) => p.monitors.map((m) => `${m.deviceName}/${m.lineDn}`));
+      return `{ release=${o.release} devices=${o.devices.length} calls=${o.calls.length} ctiProviders=${o.ctiProviders.length} monitors=[${monitors.join(', ')}] }`;
+    },
+  },
+  configure: {
+    'lines.setDirectoryNumber': op({
+      summary: "Device > Phone > Directory Number: change a line's DN",
+      args: z.strictObject({ device, line, dn: z.string().min(1) }),
+      run: ([cucm], a) => cucm?.config.lines.setDirectoryNumber(a.device, a.line, a.dn),
+    }),
+    'lines.setAllowCtiControl': op({
+      summary: 'Directory Number: "Allow Control of Device from CTI"',
+      args: z.strictObject({ device, line, allow: z.boolean() }),
+      run: ([cucm], a) => cucm?.config.lines.setAllowCtiControl(a.device, a.line, a.allow),
+    }),
+    'applicationUsers.update': op({
+      summary: 'User Management > Application User: password, groups, controlled devices',
+      args: z.strictObject({
+        userId: z.string().min(1),
+        password: z.string().min(1).optional(),
+        groups: userGroups.optional(),
+        controlledDevices: z.array(device).optional(),
+      }),
+      run: ([cucm], { userId, ...changes }) =>
+        cucm?.config.applicationUsers.update(userId, {
+          ...(changes.password !== undefined ? { password: changes.password } : {}),
+          ...(changes.groups !== undefined ? { groups: changes.groups } : {}),
+          ...(changes.controlledDevices !== undefined ? { controlledDevices: changes.controlledDevices } : {}),
+        }),
+    }),
+    'endUsers.update': op({
+      summary: 'User Management > End User: associated devices and user groups',
+      args: z.strictObject({ userId: z.string().min(1), associatedDevices: z.array(device).optional(), groups: userGroups.optional() }),
+      run: ([cucm], { userId, ...changes }) =>
+        cucm?.config.endUsers.update(userId, {
+          ...(changes.associatedDevices !== undefined ? { controlledDevices: changes.associatedDevices } : {}),
+          ...(changes.groups !== undefined ? { groups: changes.groups } : {}),
+        }),
+    }),
+  },
+});

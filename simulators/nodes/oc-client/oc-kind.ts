@@ -1,0 +1,123 @@
+import { CSTA_ERROR_VALUES, CSTA_EVENT_TYPES } from '../../protocols/csta';
+import { PRESENCE_STATES } from '../../protocols/presence/ms-category-publish';
+import type { PresenceState } from '../../protocols/presence/ms-category-publish';
+import { DIAL_STRING, defineNodeKind } from '../surface';
+import type { ArgValue, NodeInstance } from '../surface';
+import { CONVERSATION_STATES, OcClient, RCC_SESSION_STATES } from './oc-client';
+import type { OcClientConfig } from './oc-client';
+
+const destination = {
+  kind: 'actor',
+  property: ['lineUri', 'dn'],
+  literal: { pattern: DIAL_STRING, name: 'dial string' },
+  description: "an actor (their line URI, else their DN) or a dial string",
+} as const;
+
+const text = (arg: ArgValue | undefined): string => String(arg);
+const isPresence = (v: string): v is PresenceState => (PRESENCE_STATES as readonly string[]).includes(v);
+
+/**
+ * Office Communicator in remote-call-control mode, on each PC of each OCS user: the user's own PC
+ * (`client.host`) and, for users who also sign in elsewhere (MPOP), their second PC
+ * (`client.otherLocations[0]`). Clients start signed out; a scenario signs them in.
+ */
+export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
+  kind: 'oc',
+  title: 'Office Communicator',
+  dependsOn: ['ocs', 'phone'],
+  ports: (c) => `Office Communicator of ${c.userId} (signs in when a scenario says so)`,
+  instances: (lab) => {
+    // One directory for every client: the Address Book Service's copy (display names and line URIs).
+    const addressBook = lab.ocs.users.map((u) => ({ displayName: u.displayName, lineUri: u.rcc.lineUri }));
+    return lab.ocs.users.flatMap((user): NodeInstance<OcClientConfig>[] => {
+      const pool = lab.ocs.pools.find((p) => p.name === user.pool);
+      if (!pool) return [];
+      const config: OcClientConfig = {
+        release: lab.versions.oc,
+        userId: user.id,
+        displayName: user.displayName,
+        sipUri: user.sipUri,
+        poolFqdn: pool.fqdn,
+        poolPort: 5060,
+        rcc: { enabled: user.rcc.enabled, serverUri: user.rcc.serverUri, lineUri: user.rcc.lineUri },
+        addressBook,
+      };
+      return [user.client.host, ...user.client.otherLocations.slice(0, 1)].map((host) => ({ host, config }));
+    });
+  },
+  start: async (env, config) => new OcClient(env, config),
+  actorSurfaces: {
+    oc: {
+      summary: "the actor's Office Communicator, on their own PC",
+      optIn: 'oc',
+      host: (lab, actor) => lab.ocs.users.find((u) => u.id === actor.userId)?.client.host,
+    },
+    ocElsewhere: {
+      summary: "the actor's Office Communicator on their other PC (the lab's client.otherLocations), for MPOP",
+      optIn: 'oc',
+      host: (lab, actor) => lab.ocs.users.find((u) => u.id === actor.userId)?.client.otherLocations[0],
+    },
+  },
+  surface: {
+    actions: {
+      signIn: { summary: 'sign in to the pool (and open the RCC session when RCC is enabled)', run: (oc) => oc.signIn() },
+      signOut: { summary: 'sign out', run: (oc) => oc.signOut() },
+      makeCall: { summary: 'click-to-call: CSTA MakeCall from the user\'s line', arg: destination, run: (oc, a) => oc.makeCall(text(a)) },
+      answerCall: { summary: 'accept the alerting call (CSTA AnswerCall)', run: (oc) => oc.answerCall() },
+      clearConnection: { summary: 'end the call (CSTA ClearConnection)', run: (oc) => oc.clearConnection() },
+      holdCall: { summary: 'hold the connected call (CSTA HoldCall)', run: (oc) => oc.holdCall() },
+      retrieveCall: { summary: 'retrieve the held call (CSTA RetrieveCall)', run: (oc) => oc.retrieveCall() },
+      deflectCall: { summary: 'send the ringing call elsewhere (CSTA DeflectCall)', arg: destination, run: (oc, a) => oc.deflectCall(text(a)) },
+      singleStepTransfer: { summary: 'blind transfer of the connected call (CSTA SingleStepTransferCall)', arg: destination, run: (oc, a) => oc.singleStepTransfer(text(a)) },
+      setForwarding: { summary: 'forward all calls (CSTA SetForwarding, forwardImmediate)', arg: destination, run: (oc, a) => oc.setForwarding(text(a)) },
+      cancelForwarding: { summary: 'cancel call forwarding (CSTA SetForwarding, activateForward false)', run: (oc) => oc.cancelForwarding() },
+      setPresence: {
+        summary: 'the status menu: publish a state category to the pool ([MS-PRES] SERVICE)',
+        arg: { kind: 'enum', values: PRESENCE_STATES, description: 'a Communicator status' },
+        run: (oc, a) => {
+          const state = text(a);
+          return isPresence(state) ? oc.setPresence(state) : Promise.reject(new RangeError(`not a status: ${state}`));
+        },
+      },
+    },
+    observations: {
+      event: {
+        summary: 'an ECMA-323 event the client received, after the last one an earlier step matched',
+        value: { kind: 'enum', values: CSTA_EVENT_TYPES, description: 'a CSTA event name' },
+        match: 'seen',
+        read: (oc) => oc.observe().events.map((e) => e.type),
+      },
+      error: {
+        summary: 'a CSTA error the client received (or "any"), after the last one an earlier step matched',
+        value: { kind: 'enum', values: [...CSTA_ERROR_VALUES, 'any'], description: 'a CSTA error value, or any' },
+        match: 'seen',
+        anyWord: 'any',
+        read: (oc) => oc.observe().errors.map((e) => e.value),
+      },
+      conversation: { summary: 'state of the conversation window', value: { kind: 'enum', values: CONVERSATION_STATES, description: 'conversation state' }, read: (oc) => oc.observe().conversation },
+      signedIn: { summary: 'signed in to the pool', value: { kind: 'boolean', description: 'signed in' }, read: (oc) => oc.observe().signedIn },
+      rccSession: { summary: 'state of the uaCSTA session with CUP', value: { kind: 'enum', values: RCC_SESSION_STATES, description: 'session state' }, read: (oc) => oc.observe().rccSession },
+      presence: { summary: 'the status the user set and the pool accepted', value: { kind: 'enum', values: PRESENCE_STATES, description: 'a Communicator status' }, read: (oc) => oc.observe().presence },
+      forwarding: {
+        summary: 'call forwarding as Communicator shows it (what was set in Communicator)',
+        value: { kind: 'enum', values: ['on', 'off'], description: 'on or off' },
+        read: (oc) => oc.observe().forwarding,
+      },
+      caller: {
+        summary: 'who the conversation window shows calling (a name from the address book, else the number)',
+        value: { kind: 'text', description: 'a case-insensitive part of the caller' },
+        match: 'contains',
+        read: (oc) => oc.observe().caller,
+      },
+    },
+    describe: (oc) => {
+      const o = oc.observe();
+      const events = o.events.slice(-6).map((e) => e.type).join(', ');
+      const errors = o.errors.slice(-3).map((e) => `${e.request}: ${e.category}/${e.value}`).join(', ');
+      return `{ signedIn=${o.signedIn} presence=${o.presence} rccSession=${o.rccSession} conversation=${o.conversation} caller="${o.caller}" events=[${events}] errors=[${errors}] }`;
+    },
+    tidy: async (oc) => {
+      if (oc.observe().signedIn) await oc.signOut();
+    },
+  },
+});

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { LabError } from '../../kernel/errors';
+import { PRESENCE_STATES } from '../../protocols/presence/ms-category-publish';
+import { configOperations, defineNodeKind } from '../surface';
+import { OcsFrontEnd } from './ocs-front-end';
+import type { OcsPoolConfig } from './ocs-front-end';
+
+const op = configOperations<OcsFrontEnd>();
+const pool = z.string().optional().describe('OCS pool name; every pool when absent');
+
+/** The pools an OCS operation applies to: the named one, or all. */
+function pools(nodes: readonly OcsFrontEnd[], name: string | undefined): OcsFrontEnd[] {
+  const chosen = nodes.filter((fe) => name === undefined || fe.poolName === name);
+  if (chosen.length === 0) throw new LabError('UC_CONFIG', `no OCS pool named ${name ?? '?'}; pools: ${nodes.map((fe) => fe.poolName).join(', ')}`);
+  return chosen;
+}
+
+const lower = (uri: string): string => uri.toLowerCase();
+
+/** An OCS 2007 (R2) Enterprise pool's front end (seed 004 A1–A4): registrar and proxy. */
+export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
+  kind: 'ocs',
+  title: 'Office Communications Server pool front end',
+  dependsOn: ['cup'],
+  ports: () => 'udp+tcp/5060 SIP (OCS front end: registrar, proxy)',
+  instances: (lab) =>
+    lab.ocs.pools.map((p) => ({
+      host: p.host,
+      config: {
+        release: lab.versions.ocs,
+        poolName: p.name,
+        fqdn: p.fqdn,
+        domain: lab.domain,
+        users: lab.ocs.users.filter((u) => u.pool === p.name).map((u) => u.sipUri),
+        staticRoutes: p.staticRoutes.map((r) => ({ matchUri: r.matchUri, nextHop: r.nextHop, port: r.port, transport: 'TCP' as const })),
+        hostAuthorizations: p.hostAuthorizations.map((h) => ({ fqdn: h.fqdn })),
+      },
+    })),
+  start: (env, config) => OcsFrontEnd.start(env, config),
+  surface: {
+    actions: {},
+    selectors: {
+      user: { spec: { kind: 'actor', property: ['sipUri'], literal: { pattern: /^sip:\S+@\S+$/, name: 'SIP URI' }, description: 'the user the other keys look at (an actor, or a SIP URI)' } },
+    },
+    observations: {
+      registrations: {
+        summary: "how many endpoints of the user are registered at this front end (every user's when none is named)",
+        value: { kind: 'integer', min: 0, description: 'a count' },
+        read: (fe, s) => fe.observe().registrations.filter((aor) => s.user === undefined || aor === lower(String(s.user))).length,
+      },
+      presence: {
+        summary: "the state category the user last published to the pool ([MS-PRES]); offline when none",
+        value: { kind: 'enum', values: PRESENCE_STATES, description: 'a Communicator status' },
+        read: (fe, s) => fe.observe().presence[lower(String(s.user ?? ''))] ?? 'offline',
+      },
+    },
+    describe: (fe) => {
+      const o = fe.observe();
+      return `{ registrations=[${o.registrations.join(', ')}] presence=${JSON.stringify(o.presence)} staticRoutes=[${o.staticRoutes.join(', ')}] }`;
+    },
+  },
+  configure: {
+    'pool.removeStaticRoute': op({
+      summary: 'Front End properties > Routing: remove the static route for a domain',
+      args: z.strictObject({ pool, matchUri: z.string().min(1) }),
+      run: (nodes, a) => pools(nodes, a.pool).forEach((fe) => fe.pool.removeStaticRoute(a.matchUri)),
+    }),
+    'pool.addStaticRoute': op({
+      summary: 'Front End properties > Routing: add a static route (TCP)',
+      args: z.strictObject({ pool, matchUri: z.string().min(1), nextHop: z.string().min(1), port: z.number().int().default(5060) }),
+      run: (nodes, a) => pools(nodes, a.pool).forEach((fe) => fe.pool.addStaticRoute({ matchUri: a.matchUri, nextHop: a.nextHop, port: a.port, transport: 'TCP' })),
+    }),
+    'pool.removeHostAuthorization': op({
+      summary: 'Front End properties > Host Authorization: remove a host',
+      args: z.strictObject({ pool, fqdn: z.string().min(1) }),
+      run: (nodes, a) => Promise.all(pools(nodes, a.pool).map((fe) => fe.pool.removeHostAuthorization(a.fqdn))),
+    }),
+  },
+});

@@ -1,0 +1,102 @@
+import { LabError } from '../../kernel/errors';
+import type { Endpoint } from '../../transport/network';
+import type { LabPhone } from '../../lab/lab-schema';
+import type { NodeEnv } from '../node';
+import { DIAL_STRING, defineNodeKind } from '../surface';
+import type { ArgValue } from '../surface';
+import { LAMP_STATES, PHONE_CALL_STATES } from './phone';
+import type { Phone, PhoneLineObservation } from './phone';
+import { SccpPhone } from './sccp-phone';
+import { SipPhone } from './sip-phone';
+
+interface PhoneNodeConfig {
+  readonly phone: LabPhone;
+  /** CUCM's address; SCCP phones use port 2000, SIP phones 5060. */
+  readonly cucm: string;
+}
+
+const destination = {
+  kind: 'actor',
+  property: ['dn'],
+  literal: { pattern: DIAL_STRING, name: 'dial string' },
+  description: 'an actor (dials their DN) or a dial string',
+} as const;
+
+const text = (arg: ArgValue | undefined): string => String(arg);
+
+async function startPhone(env: NodeEnv, c: PhoneNodeConfig): Promise<Phone> {
+  const p = c.phone;
+  const lines = p.lines.map((l) => ({ dn: l.dn }));
+  const cucm: Endpoint = { address: c.cucm, port: p.protocol === 'sccp' ? 2000 : 5060 };
+  if (p.protocol === 'sccp') {
+    if (p.model === '7971') throw new LabError('UC_CONFIG', `${p.name}: the 7971 runs SIP in the lab`);
+    return SccpPhone.start(env, { deviceName: p.name, model: p.model, endpoint: p.endpoint, cucm, lines });
+  }
+  if (p.model !== '7971' && p.model !== '7970') throw new LabError('UC_CONFIG', `${p.name}: the ${p.model} has no SIP load in the lab`);
+  if (p.endpoint !== '7971-sip' && p.endpoint !== '7970-sip') throw new LabError('UC_CONFIG', `${p.name}: ${p.endpoint} is not a SIP endpoint`);
+  return SipPhone.start(env, { deviceName: p.name, model: p.model, endpoint: p.endpoint, cucm, lines });
+}
+
+const sipSoftKeyMissing = (c: PhoneNodeConfig): string | undefined =>
+  c.phone.protocol === 'sip' ? `the CFwdAll soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined;
+
+function lineOf(phone: Phone, line: unknown): PhoneLineObservation | undefined {
+  return phone.observe().lines[Number(line) - 1];
+}
+
+/** A Cisco IP phone of the test bed (7975, 7971, 7931, 7970; SCCP or SIP load), registered with CUCM. */
+export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
+  kind: 'phone',
+  title: 'Cisco IP phone',
+  dependsOn: ['cucm'],
+  ports: (c) => `${c.phone.model} ${c.phone.protocol.toUpperCase()} phone ${c.phone.name} (registered with CUCM)`,
+  instances: (lab, ctx) => lab.cucm.phones.map((phone) => ({ host: phone.host, config: { phone, cucm: ctx.addressOf(lab.cucm.host) } })),
+  start: startPhone,
+  actorSurfaces: {
+    phone: {
+      summary: "the actor's IP phone",
+      host: (lab, actor) => lab.cucm.phones.find((p) => p.name === actor.device)?.host,
+    },
+  },
+  surface: {
+    actions: {
+      offHook: { summary: 'lift the handset (answers a ringing call, else dial tone)', run: (p) => p.offHook() },
+      onHook: { summary: 'put the handset down', run: (p) => p.onHook() },
+      dial: { summary: 'dial a number (goes off hook first when idle)', arg: destination, run: (p, a) => p.dial(text(a)) },
+      answer: { summary: 'the Answer soft key (speakerphone)', run: (p) => p.answer() },
+      hangUp: { summary: 'end the call (EndCall soft key, or on hook)', run: (p) => p.hangUp() },
+      forwardAll: {
+        summary: 'the CFwdAll soft key and a destination: Call Forward All on line 1',
+        arg: destination,
+        notModelled: sipSoftKeyMissing,
+        run: (p, a) => p.forwardAll(text(a)),
+      },
+      cancelForwardAll: { summary: 'the CFwdAll soft key alone: cancel Call Forward All', notModelled: sipSoftKeyMissing, run: (p) => p.forwardAll(undefined) },
+    },
+    selectors: {
+      line: { spec: { kind: 'integer', min: 1, description: 'line (button) number the other keys refer to; default 1' }, default: 1 },
+    },
+    observations: {
+      callState: { summary: 'call state of the line', value: { kind: 'enum', values: PHONE_CALL_STATES, description: 'a call state' }, read: (p, s) => lineOf(p, s.line)?.callState },
+      ringer: { summary: 'whether the line rings', value: { kind: 'enum', values: ['on', 'off'], description: 'ringer' }, read: (p, s) => lineOf(p, s.line)?.ringer },
+      lamp: { summary: 'the line lamp (SCCP SetLamp modes)', value: { kind: 'enum', values: LAMP_STATES, description: 'lamp' }, read: (p, s) => lineOf(p, s.line)?.lamp },
+      display: {
+        summary: 'the line\'s prompt or call information, as the screen shows it',
+        value: { kind: 'text', description: 'a case-insensitive part of the display' },
+        match: 'contains',
+        read: (p, s) => lineOf(p, s.line)?.display,
+      },
+      forwardAll: {
+        summary: 'where Call Forward All sends the line, as the phone shows it ("" when not forwarded)',
+        value: { kind: 'text', description: 'a number, or ""' },
+        read: (p, s) => lineOf(p, s.line)?.forwardAll,
+      },
+      registered: { summary: 'registered with CUCM', value: { kind: 'boolean', description: 'registered' }, read: (p) => p.observe().registered },
+    },
+    describe: (p) => {
+      const o = p.observe();
+      const lines = o.lines.map((l) => `line${l.line} ${l.dn} callState=${l.callState} ringer=${l.ringer} lamp=${l.lamp} display="${l.display}"`);
+      return `{ registered=${o.registered} speaker=${o.speaker} ${lines.join(' | ')} }`;
+    },
+  },
+});
