@@ -3,7 +3,7 @@ import type { StartedNode } from '../node';
 /** The five endpoint kinds of the interop note's test bed (axis values of every scenario). */
 export type EndpointName = '7975-sccp' | '7971-sip' | '7931-sccp' | '7970-sccp' | '7970-sip';
 
-/** A line's call state as the phone's screen shows it (SCCP CallState words, protocols.md §3.3). */
+/** A line's call state as the phone's screen shows it (SCCP CallState words, docs/protocols/sccp.md §5). */
 export type PhoneCallState = 'idle' | 'offHook' | 'dialing' | 'ringOut' | 'ringIn' | 'connected' | 'hold' | 'busy' | 'remoteInUse';
 export type LampState = 'off' | 'on' | 'wink' | 'flash' | 'blink';
 
