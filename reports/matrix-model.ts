@@ -7,7 +7,7 @@
  */
 import type { CellResult, Results, Verdict } from '../harness/run/results';
 
-/** DESIGN.md "Endpoint axis names are fixed"; other values follow in order of appearance. */
+/** Endpoint axis names are fixed (docs/verdicts.md §4); other values follow in order of appearance. */
 export const ENDPOINT_ORDER = ['7975-sccp', '7971-sip', '7931-sccp', '7970-sccp', '7970-sip'] as const;
 /** Column for cells whose scenario has no `endpoint` axis. */
 export const NO_ENDPOINT = '(any endpoint)';
@@ -36,7 +36,7 @@ export const VERDICT_WORD: Record<Verdict, string> = {
   error: 'ERROR',
 };
 
-/** What each verdict means (DESIGN.md "Verdicts"), for legends. */
+/** What each verdict means (docs/verdicts.md §1), for legends. */
 export const VERDICT_MEANING: Record<Verdict, string> = {
   supported: 'documented as supported, and it works',
   unsupported: 'documented as unsupported, and it behaves as documented',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { repoRoot } from './support/matrix';
 
-// The layering of DESIGN.md and STYLE.md, checked on the import graph (TypeScript's own pre-processor
+// The layering of docs/architecture.md, checked on the import graph (TypeScript's own pre-processor
 // reads the imports): harness → simulators/index.ts → nodes → protocols + transport + kernel;
 // reports → harness result types; protocol codecs import no node:* module; no import cycles.
 

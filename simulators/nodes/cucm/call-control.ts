@@ -72,7 +72,7 @@ export type DialOutcome = 'routed' | 'collecting' | 'busy' | 'invalidNumber';
  * against the configured directory numbers (E.164 DNs carry their '+'); when the collected digits
  * are a match and also a prefix of a longer DN, routing waits for the T302 inter-digit timeout, as
  * CUCM does with overlapping patterns. A call the called line cannot take (busy trigger reached) is
- * rejected busy (protocols.md §6).
+ * rejected busy (docs/protocols/cucm-features.md §1).
  */
 export class CallControl {
   private readonly calls = new Map<number, Call>();
@@ -313,7 +313,7 @@ export class CallControl {
   private route(call: Call, hops = 0): DialOutcome {
     call.calledParty = call.digits;
     const origin = call.origin;
-    // Call Forward All (protocols.md §6): the call is redirected to the line's forward destination
+    // Call Forward All (docs/protocols/cucm-features.md §3): the call is redirected to the line's forward destination
     // (one level deep here; CUCM bounds chains by "Max Forward Hops to DN").
     const forwarded = this.config.appearancesOf(call.digits).find((a) => a.record.forwardAll !== undefined);
     if (forwarded?.record.forwardAll !== undefined && hops < 1 && this.config.directoryNumbers().has(forwarded.record.forwardAll)) {

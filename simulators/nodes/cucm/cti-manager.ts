@@ -7,7 +7,7 @@ import { formatEndpoint } from '../../transport/network';
 import type { Call, CallCause, CallControl, CallControlDelegate, CallLeg } from './call-control';
 import type { CucmConfigStore } from './cucm-config';
 
-/** CTIManager listens on TCP 2748 (protocols.md §2; fixed, not configurable). */
+/** CTIManager listens on TCP 2748 (docs/protocols/cup-rcc.md §2; fixed, not configurable). */
 export const CTI_TCP_PORT = 2748;
 const HEARTBEAT_INTERVAL_MS = 30_000;
 

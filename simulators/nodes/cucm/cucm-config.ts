@@ -11,9 +11,12 @@ export interface LineConfig {
   readonly dn: string;
   /** "Display (Internal Caller ID)"; defaults to the DN. */
   readonly display?: string;
-  /** "Maximum Number of Calls" (default 4, CUCM 7 admin guide; protocols.md §6). */
+  /** "Maximum Number of Calls" (default 4, CUCM 7 admin guide; docs/protocols/cucm-features.md §1). */
   readonly maxCalls?: number;
-  /** "Busy Trigger" (default 2, protocols.md §6 [verify]); incoming calls beyond it are rejected busy. */
+  /**
+   * "Busy Trigger" (default 2, unconfirmed: docs/protocols/cucm-features.md §1); incoming calls beyond it are
+   * rejected busy.
+   */
   readonly busyTrigger?: number;
   /** "Allow Control of Device from CTI" (default true). */
   readonly allowCtiControl?: boolean;
@@ -32,7 +35,7 @@ export interface PhoneConfig {
   readonly lines: readonly LineConfig[];
 }
 
-/** CTI-related user groups of CUCM 7 (protocols.md §2). */
+/** CTI-related user groups of CUCM 7 (docs/protocols/cucm-features.md §7). */
 export const USER_GROUPS = [
   'Standard CTI Enabled',
   'Standard CTI Allow Control of All Devices',
@@ -79,7 +82,7 @@ export interface CucmConfig {
 
 /**
  * Model facts: line/button positions per model. SCCPB gives the 7970/7971/7975 eight line or
- * speed-dial positions (protocols.md §3.4); the 7931 has 24 programmable buttons (Cisco 7931 data
+ * speed-dial positions (docs/protocols/sccp.md §11); the 7931 has 24 programmable buttons (Cisco 7931 data
  * sheet) — the lab allows up to 24 lines on it [model].
  */
 export const MODEL_FACTS: Readonly<Record<CucmPhoneModel, { lineButtons: number; protocols: readonly DeviceProtocol[]; sccpDeviceType: number }>> = {

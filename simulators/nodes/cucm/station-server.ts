@@ -23,7 +23,7 @@ import type { Call, CallControl, CallLeg, LegDriver, LegSignal } from './call-co
 import type { CucmConfigStore, PhoneRecord } from './cucm-config';
 import { MODEL_FACTS } from './cucm-config';
 
-/** CUCM display-label tokens: byte 0x80 + index into Wireshark `DisplayLabels_200` (protocols.md §3.3). */
+/** CUCM display-label tokens: byte 0x80 + index into Wireshark `DisplayLabels_200` (docs/protocols/sccp.md §9). */
 export const DisplayLabel = {
   OffHook: '\x80\x14',
   RingOut: '\x80\x16',
@@ -42,7 +42,7 @@ const SOFT_KEYS: readonly SoftKeyDefinition[] = (Object.keys(SoftKeyEvent) as (k
 }));
 const idx = (event: number): number => SOFT_KEYS.findIndex((k) => k.event === event) + 1;
 const set = (...events: number[]): SoftKeySetDefinition => ({ templateIndexes: events.map(idx), infoIndexes: [] });
-/** Soft key sets in FreeSWITCH `skinny_key_set` order (protocols.md §3.3). */
+/** Soft key sets in FreeSWITCH `skinny_key_set` order; their keys are the lab's choice (docs/protocols/sccp.md §7). */
 const SOFT_KEY_SETS: readonly SoftKeySetDefinition[] = [
   set(SoftKeyEvent.Redial, SoftKeyEvent.NewCall, SoftKeyEvent.CFwdAll, SoftKeyEvent.Dnd), // OnHook
   set(SoftKeyEvent.Hold, SoftKeyEvent.EndCall, SoftKeyEvent.Transfer, SoftKeyEvent.Confrn), // Connected
@@ -66,7 +66,7 @@ export interface StationObservation {
 }
 
 /**
- * One phone's SCCP session (TCP 2000): registration (protocols.md §3.5), keepalives, and the
+ * One phone's SCCP session (TCP 2000): registration (docs/protocols/sccp.md §12), keepalives, and the
  * signalling of the phone's call legs. Implements `LegDriver` for call control.
  */
 class StationSession implements LegDriver {
@@ -256,7 +256,7 @@ class StationSession implements LegDriver {
     }
     this.phone = phone;
     server.registered(this);
-    // protocols.md §3.5: Register -> RegisterAck (+CapabilitiesReq).
+    // docs/protocols/sccp.md §12: Register -> RegisterAck (+CapabilitiesReq).
     this.send({
       name: 'RegisterAck',
       keepAliveInterval: server.config.keepAliveIntervalS,
@@ -420,7 +420,8 @@ class StationSession implements LegDriver {
       this.send({ name: 'OpenReceiveChannel', conferenceId: call.id, passThruPartyId: ref, msPerPacket: 20, payloadCapability: 4, callReference: ref });
     switch (s.kind) {
       case 'offHook':
-        // protocols.md §3.5 outgoing: CallState(1) + ActivateCallPlane + SelectSoftKeys(4) + DisplayPrompt + StartTone(0x21).
+        // docs/protocols/sccp.md §13, outgoing: CallState(1) + ActivateCallPlane + SelectSoftKeys(4) + DisplayPrompt
+        // + StartTone(0x21).
         // Third-party (CTI) off-hook first puts the phone on its speaker (modelled on CUCM's JTAPI makeCall flow).
         if (s.by === 'cti') this.send({ name: 'SetSpeakerMode', speakerMode: SpeakerMode.On });
         callState(CallState.OffHook);
@@ -478,7 +479,7 @@ class StationSession implements LegDriver {
         prompt('Busy');
         return;
       case 'invalidNumber':
-        // Unknown number: reorder tone and CallState 14 InvalidNumber (protocols.md §3.3).
+        // Unknown number: reorder tone and CallState 14 InvalidNumber (docs/protocols/sccp.md §5, §13).
         callState(CallState.InvalidNumber);
         tone(Tone.ReorderTone);
         prompt('Unknown Number');
@@ -641,7 +642,7 @@ export class StationServer {
     this.onForwardingChanged?.(deviceName, line);
   }
 
-  /** Call Forward All changed on a line: ForwardStat to the phone (protocols.md §6: "the phone sees ForwardStat (0x90)"). */
+  /** Call Forward All changed on a line: ForwardStat (0x90) to the phone (docs/protocols/sccp.md §14). */
   forwardStat(deviceName: string, line: number): void {
     const session = this.byDevice.get(deviceName);
     const record = this.config.phone(deviceName)?.lines[line - 1];

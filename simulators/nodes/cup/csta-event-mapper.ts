@@ -19,8 +19,8 @@ const tel = (dn: string | undefined): string => (dn ? (dn.startsWith('tel:') ? d
 
 /**
  * CTI call-state changes of the monitored line → the ECMA-269 events a TR/87 client expects
- * (protocols.md §1.5). The local connection is always the monitored line's; which far-end device
- * alerts or answers comes from the calling/called parties CTIManager reports. This mapping is the
+ * (docs/protocols/csta.md §7, §8). The local connection is always the monitored line's; which far-end
+ * device alerts or answers comes from the calling/called parties CTIManager reports. This mapping is the
  * gateway's, modelled: CUP's real CTI-gateway event table is not public.
  */
 export function cstaEventsFor(event: CallEvent | ForwardingEvent, monitorCrossRefID: string, calls: Map<string, CallMemory>): CstaMessage[] {

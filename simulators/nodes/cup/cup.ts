@@ -35,7 +35,7 @@ export interface CupConfig {
   applicationDialRules: ApplicationDialRule[];
 }
 
-/** Call Routing > Dial Rules > Application Dial Rules (protocols.md §6). */
+/** Call Routing > Dial Rules > Application Dial Rules (docs/protocols/cucm-features.md §5). */
 export interface ApplicationDialRule {
   name: string;
   numberBeginsWith: string;

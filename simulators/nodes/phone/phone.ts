@@ -4,7 +4,7 @@ import type { StartedNode } from '../node';
 export const ENDPOINTS = ['7975-sccp', '7971-sip', '7931-sccp', '7970-sccp', '7970-sip'] as const;
 export type EndpointName = (typeof ENDPOINTS)[number];
 
-/** A line's call state as the phone's screen shows it (SCCP CallState words, protocols.md §3.3). */
+/** A line's call state as the phone's screen shows it (SCCP CallState words, docs/protocols/sccp.md §5). */
 export const PHONE_CALL_STATES = ['idle', 'offHook', 'dialing', 'ringOut', 'ringIn', 'connected', 'hold', 'busy', 'remoteInUse'] as const;
 export type PhoneCallState = (typeof PHONE_CALL_STATES)[number];
 /** SCCP SetLamp lamp modes (Wireshark packet-skinny.c `LampMode`: Off, On, Wink, Flash, Blink). */

@@ -33,7 +33,7 @@ export interface SccpPhoneOptions {
   readonly lines: readonly { readonly dn: string }[];
 }
 
-/** Model facts, protocols.md §3.4 (Wireshark `DeviceType[]`; SCCPB line positions). */
+/** Model facts, docs/protocols/sccp.md §11 (Wireshark `DeviceType[]`; chan-sccp-b line positions). */
 const MODELS: Readonly<Record<SccpPhoneModel, { deviceType: number; lineButtons: number }>> = {
   '7975': { deviceType: DeviceType.Cisco7975, lineButtons: 8 },
   '7970': { deviceType: DeviceType.Cisco7970, lineButtons: 8 },
@@ -99,7 +99,7 @@ interface LineState {
 }
 
 /**
- * A Cisco 7975/7970/7931 on SCCP: registers with CUCM over TCP 2000 (protocols.md §3.5), keeps
+ * A Cisco 7975/7970/7931 on SCCP: registers with CUCM over TCP 2000 (docs/protocols/sccp.md §12), keeps
  * alive at the RegisterAck interval, and shows what CUCM tells it (CallState, SetRinger, SetLamp,
  * SetSpeakerMode, prompts, CallInfo). A dumb terminal, as SCCP phones are: every action is a
  * stimulus to CUCM.
@@ -262,7 +262,7 @@ export class SccpPhone extends NodeBase implements Phone {
       case 'RegisterAck':
         this.registered = true;
         this.keepAliveMs = Math.max(1, m.keepAliveInterval) * 1000;
-        // protocols.md §3.5: the phone's requests after RegisterAck.
+        // docs/protocols/sccp.md §12: the phone's requests after RegisterAck.
         this.send({ name: 'ButtonTemplateReq' });
         this.send({ name: 'SoftKeyTemplateReq' });
         this.send({ name: 'SoftKeySetReq' });

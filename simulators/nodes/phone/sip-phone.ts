@@ -31,7 +31,7 @@ const USER_AGENT: Readonly<Record<SipPhoneModel, string>> = {
   '7970': 'Cisco-CP7970G/8.4',
 };
 
-/** Device type codes CUCM knows the models by (protocols.md §3: 7970 = 30006, 7971 = 119). */
+/** Device type codes CUCM knows the models by (docs/protocols/sccp.md §11: 7970 = 30006, 7971 = 119). */
 const MODEL_CODE: Readonly<Record<SipPhoneModel, string>> = { '7971': '119', '7970': '30006' };
 
 const REMOTECC_REQUEST = 'application/x-cisco-remotecc-request+xml';

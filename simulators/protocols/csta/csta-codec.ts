@@ -7,8 +7,8 @@
  * Serialization writes elements in ECMA-323 schema order, compact, with an XML declaration, in ed3 unless told.
  *
  * Each message is described by a field table (one row per child element, in schema order); the element order
- * and names come from protocols.md §1.4 / §1.5 (pidgin-sipe sip-csta.c, a public uaCSTA phone firmware, a Siemens
- * ECMA-323 ed4 DeliveredEvent sample).
+ * and names come from docs/protocols/csta.md §6 / §7 (pidgin-sipe sip-csta.c, a public uaCSTA phone firmware, a
+ * Siemens ECMA-323 ed4 DeliveredEvent sample).
  */
 import { CodecError, fail, ok, type Result } from '../../kernel/errors';
 import { child, children, el, parseXml, serializeXml, type XmlElement } from '../xml/xml';
@@ -104,7 +104,7 @@ const cause = { key: 'cause', kind: 'text' } as const;
 const monitorCrossRefID = { key: 'monitorCrossRefID', kind: 'text' } as const;
 
 const FIELDS: FieldTable = {
-  // ---- requests (ECMA-323 clause per service; element order per protocols.md §1.4)
+  // ---- requests (ECMA-323 clause per service; element order per docs/protocols/csta.md §6)
   // pidgin-sipe SIP_SEND_CSTA_REQUEST_SYSTEM_STATUS: only the lcs:line private data.
   RequestSystemStatus: [{ key: 'line', kind: 'lcsLine', optional: true }],
   // pidgin-sipe SIP_SEND_CSTA_GET_CSTA_FEATURES.
@@ -161,7 +161,7 @@ const FIELDS: FieldTable = {
   // ---- positive responses
   // pidgin-sipe process_invite_csta_gateway_response reads systemStatus and continues only on "normal".
   RequestSystemStatusResponse: [{ key: 'systemStatus', kind: 'text', values: SYSTEM_STATUSES }],
-  // Modelled (protocols.md "Gaps"): no public sample of the body.
+  // Modelled (docs/protocols/csta.md §9): no public sample of the body.
   GetCSTAFeaturesResponse: [{ key: 'supportedServices', kind: 'supportedServices' }],
   // pidgin-sipe process_csta_monitor_start_response reads monitorCrossRefID; the uaCSTA firmware adds
   // monitorExistingCalls.
@@ -319,8 +319,8 @@ function isTableType(name: string): name is TableType {
 }
 
 /**
- * Modelled GetCSTAFeaturesResponse grouping (protocols.md "Gaps"): ECMA-269 service families. Services not listed
- * are written under otherServices.
+ * Modelled GetCSTAFeaturesResponse grouping (docs/protocols/csta.md §9): ECMA-269 service families. Services not
+ * listed are written under otherServices.
  */
 const SERVICE_GROUPS: Record<string, readonly string[]> = {
   callControlServices: [
@@ -377,7 +377,8 @@ function decodeDevice(element: XmlElement, path: string, wrap: string): Result<s
 
 function decodeAddress(element: XmlElement, path: string): Result<string> {
   if (element.children.length === 0) return ok(element.text);
-  // protocols.md §1.4: the uaCSTA firmware reads DeflectCall newDestination/device; accept a wrapped identifier.
+  // docs/protocols/csta.md §6: the uaCSTA firmware reads DeflectCall newDestination/device; accept a wrapped
+  // identifier.
   const inner = child(element, 'device') ?? child(element, 'deviceIdentifier') ?? child(element, 'deviceObject');
   if (inner) return ok(inner.text);
   return invalid(path, 'expected a device identifier');
@@ -428,7 +429,7 @@ function decodeForwardingList(element: XmlElement, path: string): Result<Forward
 
 /**
  * SnapshotDeviceResponse crossRefIDorSnapshotData/snapshotData/snapshotDeviceResponseInfo/
- * {connectionIdentifier, localCallState/compoundCallState/localConnectionState} (protocols.md §1.4).
+ * {connectionIdentifier, localCallState/compoundCallState/localConnectionState} (docs/protocols/csta.md §6).
  */
 function decodeSnapshotCalls(element: XmlElement, path: string): Result<SnapshotCall[]> {
   const snapshotData = child(element, 'snapshotData');
@@ -539,7 +540,8 @@ export function parseCstaEnvelope(xml: string): Result<CstaEnvelope> {
   const parsed = parseXml(xml);
   if (!parsed.ok) return fail(new CodecError(PROTOCOL, parsed.error.message, parsed.error.where));
   const root = parsed.value;
-  // Modelling choice (protocols.md §1.3): every ECMA-323 edition, the ecmainternational.org typo, or no namespace.
+  // Modelling choice (docs/protocols/csta.md §5): every ECMA-323 edition, the ecmainternational.org typo, or no
+  // namespace.
   if (root.namespace !== undefined && !isCstaNamespace(root.namespace)) {
     return fail(new CodecError(PROTOCOL, `<${root.name}> is in namespace '${root.namespace}', not an ECMA-323 CSTA namespace`));
   }

@@ -1,7 +1,8 @@
 /**
  * ECMA-323 (CSTA XML) messages used by uaCSTA remote call control (ECMA TR/87) between Office Communicator 2007 R2
  * (via OCS) and CUP. `type` is the ECMA-323 root element name. Field names are the ECMA-323 element names.
- * Sources: protocols.md §1.4/§1.5 (pidgin-sipe sip-csta.c, a public uaCSTA phone firmware, a Siemens ed4 sample).
+ * Sources: docs/protocols/csta.md §6/§7 (pidgin-sipe sip-csta.c, a public uaCSTA phone firmware, a Siemens ed4
+ * sample).
  */
 
 /** ECMA-269 §12.2.8 ConnectionID: a call and a device in it (`<callID>` + `<deviceID>`). */
@@ -55,7 +56,7 @@ export type AutoOriginate = (typeof AUTO_ORIGINATE_VALUES)[number];
 
 /**
  * ECMA-269 ForwardingType. The public uaCSTA firmware uses forwardImmediate / forwardBusy / forwardNoAns
- * (protocols.md §1.4); the rest are from ECMA-269 §12.2.12.
+ * (docs/protocols/csta.md §6); the rest are from ECMA-269 §12.2.12.
  */
 export const FORWARDING_TYPES = [
   'forwardImmediate',
@@ -151,13 +152,13 @@ export type CstaRequest =
 
 export interface RequestSystemStatusResponse { type: 'RequestSystemStatusResponse'; systemStatus: SystemStatus }
 /**
- * Modelled: the exact OCS/CUP body was not found (protocols.md "Gaps"). Written as
+ * Modelled: the exact OCS/CUP body was not found (docs/protocols/csta.md §9). Written as
  * `<supportedServices><callControlServices><makeCall>true</makeCall>...</callControlServices>...</supportedServices>`,
  * the ECMA-323 services-permitted style (boolean children grouped by service family); parsed as the flat list of
  * service element names whose value is true (or empty).
  */
 export interface GetCSTAFeaturesResponse { type: 'GetCSTAFeaturesResponse'; supportedServices: string[] }
-/** monitorExistingCalls: returned by the public uaCSTA firmware (protocols.md §1.2 step 4). */
+/** monitorExistingCalls: returned by the public uaCSTA firmware (docs/protocols/csta.md §2 step 4). */
 export interface MonitorStartResponse { type: 'MonitorStartResponse'; monitorCrossRefID: string; monitorExistingCalls?: boolean }
 export interface MonitorStopResponse { type: 'MonitorStopResponse' }
 export interface MakeCallResponse { type: 'MakeCallResponse'; callingDevice: ConnectionID; calledDevice?: DeviceRef }

@@ -4,8 +4,8 @@
  * - Office Communicator 2007 R2 writes ECMA-323 3rd edition as the default namespace
  *   (pidgin-sipe src/core/sip-csta.c, every request template).
  * - Other uaCSTA implementations use ed4/ed5; one public phone firmware writes ed5 and sometimes misspells the host
- *   as `ecmainternational.org` (protocols.md §1.3). Modelling choice: accept any `ecma-323/csta/edN` namespace, the
- *   typo, or no namespace at all, match on local names, and answer in the namespace of the request.
+ *   as `ecmainternational.org` (docs/protocols/csta.md §5). Modelling choice: accept any `ecma-323/csta/edN`
+ *   namespace, the typo, or no namespace at all, match on local names, and answer in the namespace of the request.
  */
 export const CSTA_NS_ED3 = 'http://www.ecma-international.org/standards/ecma-323/csta/ed3';
 export const CSTA_NS_ED4 = 'http://www.ecma-international.org/standards/ecma-323/csta/ed4';

@@ -3,7 +3,7 @@
  *
  * Cisco's real CTI protocol between applications (JTAPI/TSP, CUP's CTI Gateway) and CTIManager is CTIQBE
  * ("Quick Buffer Encoding", TCP 2748). Its wire format was never published and no Wireshark dissector
- * exists (shared/reference/protocols.md §2), so this lab models the link with a documented protocol of its
+ * exists (docs/protocols/cup-rcc.md §2), so this lab models the link with a documented protocol of its
  * own: same role (provider open with application-user credentials, device/line monitors, call requests,
  * call and forwarding events), NOT Cisco's bytes. See docs/protocols/cti.md.
  *

@@ -18,9 +18,10 @@ export type PresenceState = 'available' | 'busy' | 'doNotDisturb' | 'beRightBack
 export const PRESENCE_STATES: readonly PresenceState[] = ['available', 'busy', 'doNotDisturb', 'beRightBack', 'away', 'offline'];
 
 /**
- * [MS-PRES] state/availability ranges (protocols.md §4.3): 0–4499 available, 4500–5999 available-idle,
+ * [MS-PRES] state/availability ranges (docs/protocols/presence.md §5): 0–4499 available, 4500–5999 available-idle,
  * 6000–7499 busy, 7500–8999 busy-idle, 9000–11999 do not disturb, 12000–14999 be right back,
- * 15000–17999 away, ≥ 18000 offline. The value published is the one Communicator uses in each range.
+ * 15000–17999 away, ≥ 18000 offline. The value published is the one Communicator uses in each range
+ * (pidgin-sipe sipe-ocs2007.c; docs/protocols/presence.md §5).
  */
 const AVAILABILITY: Record<PresenceState, number> = {
   available: 3500,

@@ -4,7 +4,7 @@
  * Source of every value: Wireshark `epan/dissectors/packet-skinny.c` (generated from
  * tools/SkinnyProtocolOptimized.xml): `message_id[]`, `DeviceType[]`, `DeviceStimulus[]`,
  * `DCallState[]`, `DeviceTone[]`, `RingMode[]`, `LampMode[]`, `SoftKeyEvents[]`, `Media_PayloadType[]`;
- * cross-checked with FreeSWITCH mod_skinny `skinny_protocol.h` (see shared/reference/protocols.md §3).
+ * cross-checked with FreeSWITCH mod_skinny `skinny_protocol.h` (see docs/protocols/sccp.md).
  */
 
 type ValueOf<T> = T[keyof T];
@@ -206,7 +206,7 @@ export const CallType = {
 } as const;
 export type CallType = ValueOf<typeof CallType>;
 
-/** Wireshark `DeviceType[]`; protocols.md §3.4. */
+/** Wireshark `DeviceType[]`; docs/protocols/sccp.md §11. */
 export const DeviceType = {
   Cisco7910: 6,
   Cisco7960: 7,
