@@ -56,7 +56,7 @@ function versionedResults(): Results {
 
 describe('product axes', () => {
   it('names the products of the test bed', () => {
-    expect([...PRODUCT_AXES]).toEqual(['cucm', 'cup', 'cupE164RccPatch', 'ocs', 'oc', 'exchange']);
+    expect([...PRODUCT_AXES]).toEqual(['cucm', 'cup', 'ocs', 'oc', 'exchange', 'cupE164RccPatch']);
     expect(isProductAxis('cucm')).toBe(true);
     expect(isProductAxis('endpoint')).toBe(false);
   });

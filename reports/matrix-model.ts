@@ -5,10 +5,11 @@
  * table keeps one row per documented feature. The version × version view (`buildVersionTables`) lays
  * the same cells out by product version.
  */
+import { ENDPOINTS, VERSION_KEYS } from '../harness/run/results';
 import type { CellResult, Results, Verdict } from '../harness/run/results';
 
 /** Endpoint axis names are fixed (docs/verdicts.md §4); other values follow in order of appearance. */
-export const ENDPOINT_ORDER = ['7975-sccp', '7971-sip', '7931-sccp', '7970-sccp', '7970-sip'] as const;
+export const ENDPOINT_ORDER = ENDPOINTS;
 /** Column for cells whose scenario has no `endpoint` axis. */
 export const NO_ENDPOINT = '(any endpoint)';
 
@@ -59,7 +60,7 @@ export function verdictLabel(cell: Pick<CellResult, 'verdict' | 'defect'>): stri
  * (the keys of `run.versions` the runner writes). A product axis never splits a feature × endpoint
  * row; its value is shown in the cell label and gets its own version × version view.
  */
-export const PRODUCT_AXES = ['cucm', 'cup', 'cupE164RccPatch', 'ocs', 'oc', 'exchange'] as const;
+export const PRODUCT_AXES = VERSION_KEYS;
 export type ProductAxis = (typeof PRODUCT_AXES)[number];
 
 export const isProductAxis = (axis: string): axis is ProductAxis => (PRODUCT_AXES as readonly string[]).includes(axis);

@@ -22,7 +22,7 @@ export { SocketNetwork } from './transport/socket-network';
 export { TcpFlowTracker, IpIdAllocator, buildUdpPacket, buildTcpPacket } from './transport/ip-packet';
 
 export type { NodeEnv, StartedNode } from './nodes/node';
-export { NODE_KINDS, startOrder } from './nodes/registry';
+export { NODE_KINDS, LADDER_ORDER, startOrder } from './nodes/registry';
 export { ACTOR_PROPERTIES, DIAL_STRING } from './nodes/surface';
 export type {
   ActionDecl,
@@ -42,8 +42,8 @@ export type {
   ValueSpec,
 } from './nodes/surface';
 export * from './lab/lab-schema';
-export { PRODUCT_RELEASES, PRODUCTS, MODELLED_DEFECTS, isRelease, compareReleases, releaseInRange } from './lab/releases';
-export type { Product } from './lab/releases';
+export { PRODUCT_RELEASES, PRODUCTS, VERSION_KEYS, MODELLED_DEFECTS, isRelease, compareReleases, releaseInRange } from './lab/releases';
+export type { Product, VersionKey } from './lab/releases';
 export type { ReleaseRange } from './kernel/releases';
 export { DnsServer } from './nodes/dns/dns-server';
 export type { DnsZoneConfig } from './nodes/dns/dns-server';
@@ -56,7 +56,7 @@ export type { OcClientConfig, OcObservation } from './nodes/oc-client/oc-client'
 export { ENDPOINTS } from './nodes/phone/phone';
 export type { Phone, PhoneObservation, PhoneLineObservation, EndpointName } from './nodes/phone/phone';
 export { Cucm } from './nodes/cucm/cucm';
-export { USER_GROUPS } from './nodes/cucm/cucm-config';
+export { USER_GROUPS, CTI_ENABLED, CTI_CONTROL_ALL } from './nodes/cucm/cucm-config';
 export type { CucmConfig, UserGroup } from './nodes/cucm/cucm-config';
 export { SccpPhone } from './nodes/phone/sccp-phone';
 export { SipPhone } from './nodes/phone/sip-phone';

@@ -58,6 +58,29 @@ describe('architecture', () => {
     expect(violations((f, i) => f.startsWith('simulators/protocols/') && !i.startsWith('simulators/protocols/') && !i.startsWith('simulators/kernel/'))).toEqual([]);
   });
 
+  it('a node imports no other node: only its own folder, nodes/shared, the node and surface contracts, the lab, protocols, transport and kernel', () => {
+    const folderOf = (f: string): string | undefined => /^simulators\/nodes\/([^/]+)\//.exec(f)?.[1];
+    const shared = (i: string): boolean =>
+      i.startsWith('simulators/nodes/shared/') ||
+      i === 'simulators/nodes/node.ts' ||
+      i === 'simulators/nodes/surface.ts' ||
+      i.startsWith('simulators/lab/') ||
+      i.startsWith('simulators/protocols/') ||
+      i.startsWith('simulators/transport/') ||
+      i.startsWith('simulators/kernel/');
+    expect(violations((f, i) => {
+      const own = folderOf(f);
+      if (own === undefined || own === 'shared') return false;
+      return !shared(i) && folderOf(i) !== own;
+    })).toEqual([]);
+  });
+
+  it('only the registry puts the node kinds together', () => {
+    const kinds = [...graph.keys()].filter((f) => /-kind\.ts$/.test(f));
+    expect(kinds.length).toBeGreaterThanOrEqual(6);
+    expect(violations((f, i) => kinds.includes(i) && f !== 'simulators/nodes/registry.ts')).toEqual([]);
+  });
+
   it('simulators never import the harness or the reports', () => {
     expect(violations((f, i) => f.startsWith('simulators/') && (i.startsWith('harness/') || i.startsWith('reports/')))).toEqual([]);
   });
@@ -103,5 +126,24 @@ describe('architecture', () => {
     };
     for (const v of graph.keys()) if (!indices.has(v)) visit(v);
     expect(cycles).toEqual([]);
+  });
+});
+
+describe('the step executor and the composition root name no product word', () => {
+  // Every action, observation and selector comes from the node kinds' declarations, and every host from the lab.
+  const { NODE_KINDS } = jest.requireActual<typeof import('../simulators')>('../simulators');
+  const lab = jest.requireActual<typeof import('../harness/lab/load-lab')>('../harness/lab/load-lab').loadLabById('seed-lab', path.join(repoRoot, 'scenarios'));
+  const words = new Set<string>([
+    ...NODE_KINDS.flatMap((k) => [...Object.keys(k.surface?.actions ?? {}), ...Object.keys(k.surface?.observations ?? {}), ...Object.keys(k.surface?.selectors ?? {}), ...Object.keys(k.actorSurfaces ?? {})]),
+    ...Object.keys(lab.hosts),
+  ]);
+  // Words that are also the harness's own vocabulary (a verdict, a matcher mode).
+  for (const own of ['error']) words.delete(own);
+  const files = ['harness/run/run-cell.ts', 'harness/run/run-matrix.ts', 'harness/lab/lab-runtime.ts', 'harness/scenario/parse-steps.ts', 'harness/scenario/expand-axes.ts'];
+
+  it.each(files)('%s', (file) => {
+    const text = readFileSync(path.join(repoRoot, file), 'utf8');
+    const literals = [...text.matchAll(/'([A-Za-z][A-Za-z0-9-]*)'/g)].map((m) => m[1] ?? '');
+    expect(literals.filter((l) => words.has(l))).toEqual([]);
   });
 });

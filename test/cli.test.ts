@@ -28,20 +28,26 @@ describe('uc-lab', () => {
     for (const command of ['matrix', 'repro', 'serve', 'doctor', 'bench']) expect(r.stdout).toContain(command);
   });
 
-  it('rejects a misspelled step with file:line:column and the allowed words, without a stack trace', () => {
+  it('a misspelled step: file:line:column and the allowed words, no stack; the other files run, the reports are written, exit 2', () => {
     const file = path.join(dir, 'scenarios', 'features', 'basic-call.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('- alice.oc: { makeCall: bob }', '- alice.oc: { makeCal: bob }'));
-    const r = ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', path.join(dir, 'out')]);
+    const out = path.join(dir, 'out');
+    const r = ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', out, '--filter', 'rcc-hold-retrieve/endpoint=7975-sccp', 'rcc-basic-call']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/basic-call\.yaml:\d+:\d+: .*makeCal/);
     expect(r.stderr).toMatch(/makeCall/);
+    expect(r.stderr).toMatch(/1 file did not load/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { cells: { id: string; verdict: string }[]; errors: { file: string }[] };
+    expect(results.cells.map((c) => [c.id, c.verdict])).toEqual([['rcc-hold-retrieve/endpoint=7975-sccp', 'supported']]);
+    expect(results.errors.map((e) => path.basename(e.file))).toEqual(['basic-call.yaml']);
+    for (const f of ['matrix.md', 'matrix.html', 'junit.xml']) expect(readFileSync(path.join(out, f), 'utf8').length).toBeGreaterThan(0);
   });
 
   it('rejects an unknown actor with file:line:column and the actors it knows', () => {
     const file = path.join(dir, 'scenarios', 'features', 'basic-call.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('- bob.phone: answer', '- rob.phone: answer'));
-    const r = ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', path.join(dir, 'out')]);
+    const r = ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', path.join(dir, 'out'), '--filter', 'rcc-basic-call']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/basic-call\.yaml:\d+:\d+: .*rob/);
     expect(r.stderr).toMatch(/alice/);

@@ -7,6 +7,10 @@ import { explain, plan } from './support/matrix';
 const planned = plan();
 const claims = new Map(planned.claims.map((c) => [c.id, c]));
 
+it('every lab and scenario file loads, and every cell can run as written', () => {
+  expect(planned.errors.map((e) => e.message)).toEqual([]);
+});
+
 describe.each([...new Set(planned.cells.map(({ cell }) => cell.scenario.id))])('%s', (scenarioId) => {
   const cells = planned.cells.filter(({ cell }) => cell.scenario.id === scenarioId);
   it.each(cells.map(({ cell, lab }) => [cell.id, cell, lab] as const))('%s', async (_id, cell, lab) => {

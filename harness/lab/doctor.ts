@@ -1,3 +1,4 @@
+import { CTI_CONTROL_ALL, CTI_ENABLED } from '../../simulators';
 import type { Lab, LabEndUser, LabOcsPool, LabPhone, LabPhoneLine, LabUser } from '../../simulators';
 import { LINT_ONLY, valuesAt } from './lint-only';
 
@@ -20,9 +21,7 @@ export interface Finding {
   message: string;
 }
 
-/** The CUCM user groups the seed's CTI steps name (seed 004 B3, B5; the B5 group is read as "Standard CTI Enabled", see claims.yaml). */
-export const CTI_ENABLED = 'Standard CTI Enabled';
-export const CTI_CONTROL_ALL = 'Standard CTI Allow Control of All Devices';
+export { CTI_CONTROL_ALL, CTI_ENABLED };
 
 type Rule = (lab: Lab) => Finding[];
 

@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { CodecError, fail, ok, type Result } from '../../simulators';
 
+/** The names reports need from the lab: endpoint axis names in their fixed order, and the release keys. */
+export { ENDPOINTS, VERSION_KEYS } from '../../simulators';
+
 export type Documented = 'supported' | 'unsupported' | 'known-issue' | 'not-tested';
 export type Verdict = 'supported' | 'unsupported' | 'known-issue' | 'fix-verified' | 'observed-works' | 'observed-fails' | 'drift' | 'error';
 export type Runtime = 'memory' | 'sockets';

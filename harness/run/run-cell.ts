@@ -1,4 +1,4 @@
-import { LabError } from '../../simulators';
+import { LADDER_ORDER, LabError } from '../../simulators';
 import type { ArgSpec, ArgValue, Lab, LogRecord, Scalar, ValueSpec } from '../../simulators';
 import { LabRuntime, type RunningNode } from '../lab/lab-runtime';
 import type { RuntimeKind } from '../lab/lab-runtime';
@@ -178,17 +178,13 @@ function describeCrash(e: unknown): string {
   return String(e);
 }
 
-/**
- * The ladder's columns: the hosts the scenario's messages touch, in the lab's start order (DNS, CUCM, CUP,
- * pools, phones, PCs), reversed along the RCC path so PCs come first and DNS last.
- */
+/** The ladder's columns: the hosts the scenario's messages touch, along the RCC path (LADDER_ORDER), anything else last. */
 function orderHosts(events: readonly WireEvent[], runtime: LabRuntime | undefined): string[] {
   const seen = new Set<string>();
   for (const e of events) if (e.protocol !== 'STEP') for (const h of [e.from, e.to]) seen.add(h);
   const rank = new Map<string, number>();
-  const order = ['oc', 'ocs', 'cup', 'cucm', 'phone'];
-  for (const n of runtime?.nodes.values() ?? []) rank.set(n.host, order.indexOf(n.kind.kind) >= 0 ? order.indexOf(n.kind.kind) : order.length);
-  const r = (h: string): number => rank.get(h) ?? order.length + 1;
+  for (const n of runtime?.nodes.values() ?? []) rank.set(n.host, LADDER_ORDER.includes(n.kind.kind) ? LADDER_ORDER.indexOf(n.kind.kind) : LADDER_ORDER.length);
+  const r = (h: string): number => rank.get(h) ?? LADDER_ORDER.length + 1;
   return [...seen].sort((a, b) => r(a) - r(b) || a.localeCompare(b));
 }
 

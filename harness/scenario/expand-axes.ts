@@ -113,19 +113,8 @@ function bindActors(actors: Record<string, ResolvedActor>, specs: Record<string,
 
 /** The releases a cell runs: the lab's, overridden by any axis named after a product (e.g. `cucm: [7.0(2), 8.0(1)]`). */
 export function cellVersions(axes: Record<string, string>, versions: LabVersions): CellVersions {
-  const out: CellVersions = {
-    cucm: versions.cucm,
-    cup: versions.cup,
-    cupE164RccPatch: String(versions.cupE164RccPatch),
-    ocs: versions.ocs,
-    oc: versions.oc,
-    exchange: versions.exchange ?? '',
-  };
-  for (const key of VERSION_KEYS) {
-    const v = axes[key];
-    if (v !== undefined) out[key] = v;
-  }
-  return out;
+  const lab: Partial<Record<VersionKey, string | boolean>> = versions;
+  return Object.fromEntries(VERSION_KEYS.map((key) => [key, axes[key] ?? String(lab[key] ?? '')])) as CellVersions;
 }
 
 /** Whether a step's `when` holds for these releases (a step without `when` always applies). */
@@ -136,17 +125,14 @@ export function stepApplies(step: { when?: When }, versions: CellVersions): bool
 
 /** The lab at a cell's releases (a `cucm: [7.0(2), …]` axis replaces the lab's CUCM release). */
 export function labAt(lab: Lab, releases: CellVersions): Lab {
-  return {
-    ...lab,
-    versions: {
-      ...lab.versions,
-      cucm: releases.cucm as Lab['versions']['cucm'],
-      cup: releases.cup as Lab['versions']['cup'],
-      ocs: releases.ocs as Lab['versions']['ocs'],
-      oc: releases.oc as Lab['versions']['oc'],
-      cupE164RccPatch: releases.cupE164RccPatch === 'true',
-    },
-  };
+  // The releases were checked against the products' lists at load, so the lab schema accepts them.
+  const versions: Record<string, string | boolean | undefined> = { ...lab.versions };
+  for (const key of VERSION_KEYS) {
+    const value = releases[key];
+    if (value === '') continue;
+    versions[key] = typeof lab.versions[key] === 'boolean' ? value === 'true' : value;
+  }
+  return { ...lab, versions: versions as Lab['versions'] };
 }
 
 const planned = new WeakMap<Lab, Map<string, ReturnType<typeof plannedInstances>[number]>>();

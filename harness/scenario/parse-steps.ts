@@ -79,7 +79,7 @@ export class StepParser {
   /** The step keys an actor may use: `<actor>.<surface>` for each actor surface it may use. */
   private actorKeys(): string[] {
     return Object.entries(this.ctx.actors).flatMap(([name, a]) =>
-      [...ACTOR_SURFACES.values()].filter((s) => s.surface.optIn !== 'oc' || a.oc).map((s) => `${name}.${s.name}`),
+      [...ACTOR_SURFACES.values()].filter((s) => s.surface.optIn === undefined || a[s.surface.optIn]).map((s) => `${name}.${s.name}`),
     );
   }
 
@@ -199,8 +199,8 @@ export class StepParser {
     if (!spec) throw this.source.error(p, `unknown actor "${actor}" in "${key}"`, { expected: Object.keys(this.ctx.actors), given: actor, label, atKey: key });
     const word = ACTOR_SURFACES.get(surface);
     if (!word) throw this.source.error(p, `unknown surface "${surface}" in "${key}"`, { expected: [...ACTOR_SURFACES.keys()], given: surface, label, atKey: key });
-    if (word.surface.optIn === 'oc' && !spec.oc) {
-      throw this.source.error(p, `actor "${actor}" has no Office Communicator (set oc: true under actors.${actor})`, { label, atKey: key });
+    if (word.surface.optIn !== undefined && !spec[word.surface.optIn]) {
+      throw this.source.error(p, `actor "${actor}" has no ${word.kind.title} (set ${word.surface.optIn}: true under actors.${actor})`, { label, atKey: key });
     }
     return { ref: { kind: 'actor', actor, surface }, kind: word.kind };
   }

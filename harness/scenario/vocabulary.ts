@@ -5,7 +5,8 @@
  * error messages, to the JSON Schema and to docs/scenario-reference.md.
  */
 
-import { NODE_KINDS, PRODUCT_RELEASES, ACTOR_PROPERTIES } from '../../simulators';
+import { NODE_KINDS, PRODUCT_RELEASES, ACTOR_PROPERTIES, VERSION_KEYS } from '../../simulators';
+import type { VersionKey } from '../../simulators';
 import type { ActionDecl, ActorSurface, ConfigOperation, ObservationDecl, RegisteredKind, SelectorDecl } from '../../simulators';
 
 export const STEP_KINDS = ['await', 'expect', 'configure', 'wait'] as const;
@@ -75,9 +76,9 @@ export const WIRE_KEYS = {
   message: 'regular expression over the decoded message (SIP text with headers and body; SCCP, CTI, DNS name and fields)',
 } as const;
 
-/** Products whose releases a lab states, an axis may vary and a step's `when` may test. */
-export const VERSION_KEYS = [...(Object.keys(PRODUCT_RELEASES) as (keyof typeof PRODUCT_RELEASES)[]), 'cupE164RccPatch'] as const;
-export type VersionKey = (typeof VERSION_KEYS)[number];
+/** Products whose releases a lab states, an axis may vary and a step's `when` may test (simulators/lab/releases.ts). */
+export { VERSION_KEYS };
+export type { VersionKey };
 
 /** The allowed values of a version key: a product's releases, or true/false for the E.164 RCC patch. */
 export function versionValues(key: VersionKey): readonly string[] {

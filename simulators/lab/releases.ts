@@ -16,6 +16,10 @@ export const PRODUCT_RELEASES = {
 export type Product = keyof typeof PRODUCT_RELEASES;
 export const PRODUCTS = Object.keys(PRODUCT_RELEASES) as Product[];
 
+/** What a lab's `versions` states: every product's release, and whether CUP carries the E.164 RCC patch. */
+export const VERSION_KEYS = [...PRODUCTS, 'cupE164RccPatch'] as const;
+export type VersionKey = Product | 'cupE164RccPatch';
+
 /** Defects the simulators model by mechanism, and the product each belongs to. */
 export const MODELLED_DEFECTS: Readonly<Record<string, Product>> = Object.fromEntries(CUCM_DEFECTS.map((d) => [d, 'cucm']));
 

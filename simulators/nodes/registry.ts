@@ -12,6 +12,9 @@ import type { RegisteredKind } from './surface';
  */
 export const NODE_KINDS: readonly RegisteredKind[] = [dnsKind, cucmKind, cupKind, ocsKind, phoneKind, ocKind];
 
+/** The kinds along the remote-call-control path, from the user's PC to the phone: the ladder's columns, left to right. */
+export const LADDER_ORDER: readonly string[] = [ocKind.kind, ocsKind.kind, cupKind.kind, cucmKind.kind, phoneKind.kind, dnsKind.kind];
+
 /** The kinds in start order: each after every kind it depends on. */
 export function startOrder(kinds: readonly RegisteredKind[] = NODE_KINDS): RegisteredKind[] {
   const byName = new Map(kinds.map((k) => [k.kind, k]));

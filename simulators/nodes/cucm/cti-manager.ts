@@ -6,6 +6,7 @@ import type { HostNetwork, TcpConnection, TcpServer } from '../../transport/netw
 import { formatEndpoint } from '../../transport/network';
 import type { Call, CallCause, CallControl, CallControlDelegate, CallLeg } from './call-control';
 import type { CucmConfigStore } from './cucm-config';
+import { CTI_CONTROL_ALL, CTI_ENABLED } from './cucm-config';
 
 /** CTIManager listens on TCP 2748 (docs/protocols/cup-rcc.md §2; fixed, not configurable). */
 export const CTI_TCP_PORT = 2748;
@@ -40,8 +41,6 @@ interface Monitor {
   readonly provider: CtiProvider;
 }
 
-const CTI_ENABLED = 'Standard CTI Enabled';
-const CONTROL_ALL = 'Standard CTI Allow Control of All Devices';
 
 /** One CTI connection (one provider, JTAPI's term) from an application such as CUP's CTI Gateway. */
 class CtiProvider {
@@ -257,7 +256,7 @@ export class CtiManager implements CallControlDelegate {
     const user = this.config.applicationUser(userId);
     const allowed = appearances.filter(
       (a) =>
-        (user?.groups.includes(CONTROL_ALL) || user?.controlledDevices.includes(a.phone.name)) && a.phone.allowCtiControl && a.record.allowCtiControl,
+        (user?.groups.includes(CTI_CONTROL_ALL) || user?.controlledDevices.includes(a.phone.name)) && a.phone.allowCtiControl && a.record.allowCtiControl,
     );
     // Modelling choice: with no device named, the registered appearance is preferred (one monitor per request).
     const chosen = allowed.find((a) => this.control(a.phone.name) !== undefined) ?? allowed[0];

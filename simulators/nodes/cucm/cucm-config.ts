@@ -44,6 +44,10 @@ export const USER_GROUPS = [
   'Standard CCM End Users',
 ] as const;
 export type UserGroup = (typeof USER_GROUPS)[number];
+/** The group every CTI user needs (seed 004 B3, B5; the B5 group is read as this one, see claims.yaml). */
+export const CTI_ENABLED: UserGroup = 'Standard CTI Enabled';
+/** The group that lets an application user control every device, controlled or not. */
+export const CTI_CONTROL_ALL: UserGroup = 'Standard CTI Allow Control of All Devices';
 
 /** User Management > Application User. */
 export interface ApplicationUserConfig {

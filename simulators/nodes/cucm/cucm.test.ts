@@ -2,8 +2,8 @@ import { ConfigError } from '../../kernel/errors';
 import type { CtiMessage, CtiMessageOf } from '../../protocols/cti';
 import type { Cucm } from './cucm';
 import type { CucmConfig } from './cucm-config';
-import { CucmTestLab } from './cucm-test-lab';
-import type { CtiTestClient } from './cucm-test-lab';
+import { CucmTestLab } from '../../../test/support/cucm-test-lab';
+import type { CtiTestClient } from '../../../test/support/cucm-test-lab';
 
 const ALICE = 'SEP001122334455';
 const BOB = 'SEP00AABBCCDDEE';

@@ -4,7 +4,7 @@ import type { CstaErrorCategory, CstaErrorValue, CstaMessage, CstaRequest } from
 import type { CtiMessage } from '../../protocols/cti';
 import { createResponse, DialogStore, parseNameAddr, parseSipUri, SipDialog, uriOf } from '../../protocols/sip';
 import type { ServerTransaction, SipRequest, SipTarget } from '../../protocols/sip';
-import { DnsResolver } from '../dns/dns-resolver';
+import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
@@ -20,7 +20,7 @@ export interface CupConfig {
   /**
    * "Cisco Unified Presence Release 7.0(3) with E.164 patch for RCC" (seed 004, Software Requirements).
    * Without it, the gateway drops the `+` of an E.164 line URI when it asks CTIManager for the line
-   * (modelled mechanism: docs/protocols/cucm-features.md), so RCC fails for E.164 DNs.
+   * (modelled mechanism: docs/protocols/cup-rcc.md §8), so RCC fails for E.164 DNs.
    */
   e164RccPatch: boolean;
   /** CUP's FQDN (the host part of the users' RCC Server URI). */

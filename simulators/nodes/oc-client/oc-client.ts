@@ -6,7 +6,7 @@ import { availabilityOf, CATEGORY_PUBLISH_CONTENT_TYPE, serializeStatePublicatio
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
 import type { ConnectionID, CstaMessage, CstaRequest } from '../../protocols/csta';
 import type { Endpoint } from '../../transport/network';
-import { DnsResolver } from '../dns/dns-resolver';
+import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import { SeamSipTransport } from '../shared/seam-sip-transport';

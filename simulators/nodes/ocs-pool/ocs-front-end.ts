@@ -14,7 +14,7 @@ import type { OcsRelease } from './ocs-releases';
 import { randomToken } from '../../kernel/random';
 import { CATEGORY_PUBLISH_CONTENT_TYPE, parseCategoryPublish, stateOfAvailability } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
-import { DnsResolver } from '../dns/dns-resolver';
+import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';

@@ -1,5 +1,5 @@
 import { KeypadButton } from '../../protocols/sccp';
-import { CucmTestLab } from '../cucm/cucm-test-lab';
+import { CucmTestLab } from '../../../test/support/cucm-test-lab';
 
 const ALICE = 'SEP001122334455';
 const BOB = 'SEP00AABBCCDDEE';

@@ -221,7 +221,7 @@ export const CSTA_ERROR_CATEGORIES = [
 export type CstaErrorCategory = (typeof CSTA_ERROR_CATEGORIES)[number];
 /**
  * The error values of the ECMA-269 categories the lab's gateway and clients use: operation
- * (OperationErrors), stateIncompatibility, systemResourceAvailability (docs/protocols/csta.md §6).
+ * (OperationErrors), stateIncompatibility, systemResourceAvailability (docs/protocols/csta.md §10).
  * A parsed CSTAErrorCode from a peer may carry any value; the lab's own answers use these.
  */
 export const CSTA_ERROR_VALUES = [

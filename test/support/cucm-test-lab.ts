@@ -1,15 +1,15 @@
-import { VirtualClock } from '../../kernel/clock';
-import { MemoryLog } from '../../kernel/logger';
-import { seededRandom } from '../../kernel/random';
-import { CtiFramer, encodeCti } from '../../protocols/cti';
-import type { CtiMessage } from '../../protocols/cti';
-import { MemoryNetwork } from '../../transport/memory-network';
-import type { TcpConnection } from '../../transport/network';
-import type { NodeEnv } from '../node';
-import { SccpPhone } from '../phone/sccp-phone';
-import type { SccpPhoneModel } from '../phone/sccp-phone';
-import { Cucm } from './cucm';
-import type { CucmConfig } from './cucm-config';
+import { VirtualClock } from '../../simulators/kernel/clock';
+import { MemoryLog } from '../../simulators/kernel/logger';
+import { seededRandom } from '../../simulators/kernel/random';
+import { CtiFramer, encodeCti } from '../../simulators/protocols/cti';
+import type { CtiMessage } from '../../simulators/protocols/cti';
+import { MemoryNetwork } from '../../simulators/transport/memory-network';
+import type { TcpConnection } from '../../simulators/transport/network';
+import type { NodeEnv } from '../../simulators/nodes/node';
+import { SccpPhone } from '../../simulators/nodes/phone/sccp-phone';
+import type { SccpPhoneModel } from '../../simulators/nodes/phone/sccp-phone';
+import { Cucm } from '../../simulators/nodes/cucm/cucm';
+import type { CucmConfig } from '../../simulators/nodes/cucm/cucm-config';
 
 export const CUCM_ADDRESS = '10.1.1.10';
 
