@@ -200,6 +200,17 @@ export class OcClient extends NodeBase {
     await this.request({ type: 'MakeCall', callingDevice: this.config.rcc.lineUri, calledDirectoryNumber: called, autoOriginate: 'doNotPrompt' });
   }
 
+  /**
+   * Click-to-call from the contact search: the user types part of a name, Communicator finds the contact in
+   * its address book and calls the contact's line URI (CSTA MakeCall). No match: nothing is dialled.
+   */
+  async callContact(name: string): Promise<void> {
+    const wanted = name.toLowerCase();
+    const contact = this.config.addressBook.find((entry) => entry.displayName.toLowerCase().includes(wanted));
+    if (!contact) throw new LabError('UC_NODE', `${this.config.userId}: no contact in the address book matches "${name}"`);
+    await this.makeCall(contact.lineUri);
+  }
+
   /** Accepts the alerting call shown in the conversation window. */
   async answerCall(): Promise<void> {
     const call = [...this.calls.values()].find((c) => c.state === 'ringing');

@@ -63,6 +63,11 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
       signIn: { summary: 'sign in to the pool (and open the RCC session when RCC is enabled)', run: (oc) => oc.signIn() },
       signOut: { summary: 'sign out', run: (oc) => oc.signOut() },
       makeCall: { summary: 'click-to-call: CSTA MakeCall from the user\'s line', arg: destination, run: (oc, a) => oc.makeCall(text(a)) },
+      callContact: {
+        summary: "search the address book for a contact by name and call the contact's line URI (CSTA MakeCall)",
+        arg: { kind: 'text', description: "part of the contact's display name" },
+        run: (oc, a) => oc.callContact(text(a)),
+      },
       answerCall: { summary: 'accept the alerting call (CSTA AnswerCall)', run: (oc) => oc.answerCall() },
       clearConnection: { summary: 'end the call (CSTA ClearConnection)', run: (oc) => oc.clearConnection() },
       holdCall: { summary: 'hold the connected call (CSTA HoldCall)', run: (oc) => oc.holdCall() },
