@@ -74,7 +74,7 @@ const SIP_PORT = 5060;
 const CTI_PORT = 2748;
 /** The CSTA services this gateway answers (GetCSTAFeaturesResponse); anything else gets invalidFeature. */
 const SERVICES = [
-  'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'singleStepTransferCall', 'deflectCall',
+  'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'singleStepTransfer', 'deflectCall',
   'setForwarding', 'monitorStart', 'monitorStop',
 ];
 
