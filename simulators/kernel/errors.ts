@@ -12,7 +12,8 @@ export type LabErrorCode =
   | 'UC_INVARIANT'
   | 'UC_NETWORK'
   | 'UC_CONFIG'
-  | 'UC_NODE';
+  | 'UC_NODE'
+  | 'UC_NOT_MODELLED';
 
 export class LabError extends Error {
   readonly code: LabErrorCode;

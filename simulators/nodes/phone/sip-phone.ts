@@ -179,7 +179,7 @@ export class SipPhone extends NodeBase implements Phone {
 
   /** The SIP load's CFwdAll soft key is not modelled in the lab. */
   async forwardAll(_destination: string | undefined, _line = 1): Promise<void> {
-    throw new LabError('UC_NODE', `${this.deviceName}: Call Forward All from the SIP phone's soft key is not modelled`);
+    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Call Forward All from the SIP phone's soft key is not modelled`);
   }
 
   async dial(digits: string, line = 1): Promise<void> {
