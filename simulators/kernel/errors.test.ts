@@ -13,6 +13,7 @@ const ALL: Record<LabErrorCode, true> = {
   UC_NETWORK: true,
   UC_CONFIG: true,
   UC_NODE: true,
+  UC_NOT_MODELLED: true,
 };
 
 describe('error catalogue', () => {
