@@ -133,6 +133,8 @@ export class OcClient extends NodeBase {
       contactParams: { transport: 'tcp' },
       userAgentString: ocUserAgent(this.config.release),
       logBuiltinEnabled: false,
+      // sip.js logs its whole configuration (JSON of the transport options: network, clock, log) per user agent by default.
+      logConfiguration: false,
       logLevel: 'warn',
       logConnector: (level, category, _label, content) => {
         if (level === 'error' || level === 'warn') log.warn(`sip.js ${category}: ${content}`);

@@ -225,6 +225,8 @@ export class SipPhone extends NodeBase implements Phone {
       userAgentString: USER_AGENT[config.model],
       sessionDescriptionHandlerFactory: simulatedMediaFactory({ address: env.network.address }),
       logBuiltinEnabled: false,
+      // sip.js logs its whole configuration (JSON of the transport options: network, clock, log) per user agent by default.
+      logConfiguration: false,
       logLevel: 'warn',
       logConnector: (level, category, _label, content) => {
         // sip.js warns on every out-of-dialog REFER, which is how CUCM drives this phone: not news.
