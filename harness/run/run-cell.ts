@@ -43,7 +43,11 @@ export interface CellOutcome {
 }
 
 const ACTION_WITHIN_MS = 10_000;
-/** After the steps: long enough for every RFC 3261 timer (64·T1 = 32 s) to run out. */
+/**
+ * After the steps. In memory: 40 virtual seconds, long enough for every RFC 3261 timer (64·T1 = 32 s) to run
+ * out, so the capture and the invariants see the lab at rest (and cost nothing). On sockets: until nothing is
+ * left open, at most 300 ms of wall time.
+ */
 const QUIESCE_MS = { memory: 40_000, sockets: 300 } as const;
 
 /** An expectation that ran, and whether it held. */
@@ -94,7 +98,8 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     }
     capture.mark(runtime.driver.clock.now(), 'end of steps: clients sign out, timers run out, invariants');
     await executor.tidy();
-    await runtime.driver.runUntil(() => false, QUIESCE_MS[options.runtime]);
+    const lab = runtime;
+    await lab.driver.runUntil(options.runtime === 'sockets' ? () => lab.leaks().length === 0 : () => false, QUIESCE_MS[options.runtime]);
     leaks = runtime.leaks();
   } catch (e) {
     if (e instanceof CellStopped) stopped = e.failure;
