@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { VirtualClock, parseDuration } from './clock';
 
 describe('VirtualClock', () => {
@@ -43,4 +44,27 @@ describe('parseDuration', () => {
     [250, 250],
     ['soon', undefined],
   ])('%s -> %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+});
+
+describe('VirtualClock order (property)', () => {
+  it('fires timers in (time, insertion) order, skipping cancelled ones, whatever the schedule', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.boolean()), { maxLength: 200 }), async (plan) => {
+        const clock = new VirtualClock();
+        const fired: number[] = [];
+        const handles = plan.map(([delay], i) => clock.setTimer(delay, () => fired.push(i)));
+        plan.forEach(([, cancel], i) => {
+          if (cancel) clock.clearTimer(handles[i]);
+        });
+        await clock.advance(100);
+        const expected = plan
+          .map(([delay, cancel], i) => ({ delay, cancel, i }))
+          .filter((t) => !t.cancel)
+          .sort((a, b) => a.delay - b.delay || a.i - b.i)
+          .map((t) => t.i);
+        expect(fired).toEqual(expected);
+      }),
+      { numRuns: 200, seed: 7 },
+    );
+  });
 });

@@ -35,6 +35,7 @@ export class VirtualClock implements Clock {
   private current = 0;
   private seq = 0;
   private nextId = 1;
+  /** A binary min-heap in (at, seq) order: O(log n) to schedule and to take the next timer. */
   private readonly queue: ScheduledTask[] = [];
   private readonly live = new Set<number>();
 
@@ -87,7 +88,7 @@ export class VirtualClock implements Clock {
         await settle();
         return until();
       }
-      const task = this.queue.shift() as ScheduledTask;
+      const task = this.pop() as ScheduledTask;
       this.current = Math.max(this.current, task.at);
       if (!this.live.delete(task.timerId)) continue;
       task.fn();
@@ -100,21 +101,46 @@ export class VirtualClock implements Clock {
   }
 
   private insert(task: ScheduledTask): void {
-    // Binary search for the first element that sorts after the task: (at, seq) order.
-    let lo = 0;
-    let hi = this.queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const other = this.queue[mid] as ScheduledTask;
-      if (other.at < task.at || (other.at === task.at && other.seq < task.seq)) lo = mid + 1;
-      else hi = mid;
+    const q = this.queue;
+    q.push(task);
+    let i = q.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >>> 1;
+      if (!before(task, q[parent] as ScheduledTask)) break;
+      q[i] = q[parent] as ScheduledTask;
+      i = parent;
     }
-    this.queue.splice(lo, 0, task);
+    q[i] = task;
+  }
+
+  /** Removes and returns the earliest task. */
+  private pop(): ScheduledTask | undefined {
+    const q = this.queue;
+    const top = q[0];
+    const last = q.pop();
+    if (top === undefined || last === undefined || q.length === 0) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= q.length) break;
+      const r = l + 1;
+      const child = r < q.length && before(q[r] as ScheduledTask, q[l] as ScheduledTask) ? r : l;
+      if (!before(q[child] as ScheduledTask, last)) break;
+      q[i] = q[child] as ScheduledTask;
+      i = child;
+    }
+    q[i] = last;
+    return top;
   }
 
   private dropCancelled(): void {
-    while (this.queue.length > 0 && !this.live.has((this.queue[0] as ScheduledTask).timerId)) this.queue.shift();
+    while (this.queue.length > 0 && !this.live.has((this.queue[0] as ScheduledTask).timerId)) this.pop();
   }
+}
+
+/** (time, insertion) order: timers due at the same instant fire in the order they were set. */
+function before(a: ScheduledTask, b: ScheduledTask): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
 /**
