@@ -68,6 +68,8 @@ export { CSTA_EVENT_TYPES, CSTA_ERROR_VALUES } from './protocols/csta';
 export * as SccpEnums from './protocols/sccp/sccp-constants';
 export { CtiFramer } from './protocols/cti';
 export { decodeDnsMessage } from './protocols/dns/dns-message';
+export { roundTripStream, roundTripDatagram } from './protocols/codec-roundtrip';
+export type { StreamProtocol, DatagramProtocol } from './protocols/codec-roundtrip';
 export type { DnsMessage } from './protocols/dns/dns-message';
 export { PRESENCE_STATES } from './protocols/presence/ms-category-publish';
 export type { PresenceState } from './protocols/presence/ms-category-publish';

@@ -1,45 +1,119 @@
-import { runMatrix } from '../run/run-matrix';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { roundTripDatagram, roundTripStream } from '../../simulators';
+import type { StreamProtocol } from '../../simulators';
+import { runMatrix } from '../run/run-matrix';
+import { readPcap } from '../trace/pcap-reader';
 
 export interface BenchCommandOptions {
   rounds: number;
   scenarios: string;
+  workers?: number;
+}
+
+const PORT_PROTOCOL: Record<number, StreamProtocol> = { 5060: 'SIP', 2000: 'SCCP', 2748: 'CTI' };
+
+interface Round {
+  cells: number;
+  wallMs: number;
+  cpuMs: number;
+  peakHeap: number;
+  peakRss: number;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function round(opts: BenchCommandOptions, outDir: string, workers: number): Promise<Round> {
+  let peakHeap = 0;
+  let peakRss = 0;
+  const sample = (): void => {
+    const m = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakRss = Math.max(peakRss, m.rss);
+  };
+  const cpu0 = cpuNow();
+  const t0 = process.hrtime.bigint();
+  const results = await runMatrix({ scenariosDir: opts.scenarios, outDir, runtime: 'memory', seed: 7, workers, onCellDone: sample });
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  sample();
+  return { cells: results.cells.length, wallMs, cpuMs: cpuNow() - cpu0, peakHeap, peakRss };
 }
 
 /**
- * `uc-lab bench`: runs the whole in-memory matrix several times and prints wall time, cells per
- * second and peak heap, so speed and memory are measured by a command and not by timed tests.
+ * The CPU the project's own codecs spend decoding and re-encoding exactly the messages of the run (read back
+ * from every cell's trace.pcap): a floor for what a cell could cost. Repeated to get a measurable figure.
+ */
+function codecCost(outDir: string, repeat = 5): { cpuMs: number; messages: number } {
+  const evidence = path.join(outDir, 'evidence');
+  const captures = readdirSync(evidence).map((d) => readPcap(new Uint8Array(readFileSync(path.join(evidence, d, 'trace.pcap')))));
+  const streams = captures.flatMap((c) =>
+    [...c.streams.values()].flatMap((s) => {
+      const protocol = PORT_PROTOCOL[s.dstPort] ?? PORT_PROTOCOL[s.srcPort];
+      if (!protocol) return [];
+      const bytes = new Uint8Array(s.chunks.reduce((n, x) => n + x.length, 0));
+      let at = 0;
+      for (const x of s.chunks) {
+        bytes.set(x, at);
+        at += x.length;
+      }
+      return [{ protocol, bytes }];
+    }),
+  );
+  const datagrams = captures.flatMap((c) => c.datagrams.map((d) => ({ protocol: d.srcPort === 53 || d.dstPort === 53 ? ('DNS' as const) : ('SIP' as const), bytes: d.payload })));
+  let messages = 0;
+  const cpu0 = cpuNow();
+  for (let i = 0; i < repeat; i++) {
+    messages = 0;
+    for (const s of streams) messages += roundTripStream(s.protocol, s.bytes);
+    for (const d of datagrams) messages += roundTripDatagram(d.protocol, d.bytes);
+  }
+  return { cpuMs: (cpuNow() - cpu0) / repeat, messages };
+}
+
+/**
+ * `uc-lab bench`: the in-memory matrix several times on one thread, then once on `--workers` threads. Prints
+ * cells per second, CPU per cell, the codec cost of the same cells' messages measured in the same run and the
+ * ratio between them, and peak heap. Figures are medians of the rounds; compare runs side by side, not with
+ * another machine.
  */
 export async function runBenchCommand(opts: BenchCommandOptions): Promise<number> {
   const out = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-bench-'));
-  let peakHeap = 0;
-  const timings: number[] = [];
-  let cells = 0;
+  const rounds: Round[] = [];
+  let codec = { cpuMs: 0, messages: 0 };
   try {
-    for (let round = 0; round < opts.rounds; round++) {
-      const started = process.hrtime.bigint();
-      const results = await runMatrix({
-        scenariosDir: opts.scenarios,
-        outDir: out,
-        runtime: 'memory',
-        seed: 7,
-        onCellDone: () => {
-          peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-        },
-      });
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      timings.push(ms);
-      cells = results.cells.length;
-      process.stdout.write(`round ${round + 1}: ${cells} cells in ${ms.toFixed(0)} ms (${((cells * 1000) / ms).toFixed(1)} cells/s)\n`);
+    for (let i = 0; i < opts.rounds; i++) {
+      const r = await round(opts, out, 1);
+      rounds.push(r);
+      process.stdout.write(`round ${i + 1}: ${r.cells} cells in ${r.wallMs.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU (${((r.cells * 1000) / r.wallMs).toFixed(1)} cells/s)\n`);
     }
+    codec = codecCost(out);
+    const workers = opts.workers ?? os.availableParallelism();
+    const parallel = workers > 1 ? await round(opts, out, workers) : undefined;
+    const cells = rounds[0]?.cells ?? 0;
+    const wall = median(rounds.map((r) => r.wallMs));
+    const cpuPerCell = median(rounds.map((r) => r.cpuMs)) / Math.max(1, cells);
+    const codecPerCell = codec.cpuMs / Math.max(1, cells);
+    const lines = [
+      `cells: ${cells}; messages: ${codec.messages} (${(codec.messages / Math.max(1, cells)).toFixed(0)} per cell)`,
+      `one thread: ${((cells * 1000) / wall).toFixed(1)} cells/s (median of ${rounds.length}: ${wall.toFixed(0)} ms)`,
+      ...(parallel ? [`${workers} worker threads: ${((parallel.cells * 1000) / parallel.wallMs).toFixed(1)} cells/s (${parallel.wallMs.toFixed(0)} ms)`] : []),
+      `CPU per cell: ${cpuPerCell.toFixed(2)} ms; codec cost of its messages: ${codecPerCell.toFixed(2)} ms; ratio ${(cpuPerCell / Math.max(1e-9, codecPerCell)).toFixed(1)}×`,
+      `peak heap ${(Math.max(...rounds.map((r) => r.peakHeap)) / 2 ** 20).toFixed(1)} MiB, peak RSS ${(Math.max(...rounds.map((r) => r.peakRss)) / 2 ** 20).toFixed(1)} MiB`,
+      `node ${process.version}, ${os.availableParallelism()} cores`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-  const best = Math.min(...timings);
-  process.stdout.write(
-    `best of ${opts.rounds}: ${best.toFixed(0)} ms for ${cells} cells = ${((cells * 1000) / best).toFixed(1)} cells/s; peak heap ${(peakHeap / 2 ** 20).toFixed(1)} MiB; node ${process.version}, ${os.cpus().length} cpus\n`,
-  );
   return 0;
 }

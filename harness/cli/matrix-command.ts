@@ -15,6 +15,9 @@ export interface MatrixCommandOptions {
   scenarios: string;
   out: string;
   diff?: string;
+  workers?: number;
+  shard?: { index: number; count: number };
+  prefix?: string;
 }
 
 const chalk = new Chalk({ level: process.stdout.isTTY ? 1 : 0 });
@@ -45,13 +48,16 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
     runtime: opts.runtime,
     seed: opts.seed,
     ...(opts.filter ? { filter: opts.filter } : {}),
+    workers: opts.workers ?? 'auto',
+    ...(opts.shard ? { shard: opts.shard } : {}),
+    ...(opts.prefix ? { addressPrefix: opts.prefix } : {}),
     onCellStart: (cell, index, total) => {
       if (bar) {
         if (index === 0) bar.start(total, 0, { cell: cell.id });
         else bar.update(index, { cell: cell.id });
       }
     },
-    onCellDone: (cell, _outcome, index, total) => {
+    onCellDone: (cell, index, total) => {
       if (isFailingVerdict(cell.verdict)) problems.push(cell);
       if (bar) bar.update(index + 1, { cell: cell.id });
       else process.stderr.write(`[${index + 1}/${total}] ${cell.id} ${cell.verdict} (${cell.durationMs} ms)\n`);

@@ -7,6 +7,8 @@ import { runReproCommand } from './repro-command';
 import { runServeCommand } from './serve-command';
 import { runBenchCommand } from './bench-command';
 import { runDoctorCommand } from './doctor-command';
+import { runMergeCommand } from './merge-command';
+import { AUTO_WORKERS_FROM_CELLS } from '../run/run-matrix';
 
 const repoRoot = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []));
 
@@ -14,6 +16,20 @@ function seed(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError('a whole number');
   return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number ≥ 1');
+  return n;
+}
+
+function shard(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || index < 1 || count < 1 || index > count) throw new InvalidArgumentError('i/n with 1 ≤ i ≤ n, e.g. 2/4');
+  return { index, count };
 }
 
 const program = new Command()
@@ -32,8 +48,20 @@ program
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .option('--out <dir>', 'output folder', path.join(repoRoot, 'reports', 'out'))
   .option('--diff <results.json>', 'compare with an earlier results.json and print what changed')
+  .option('--workers <n>', `cells run side by side on this many threads (default: one per core from ${AUTO_WORKERS_FROM_CELLS} cells on, else one)`, positive)
+  .option('--shard <i/n>', 'run only part i of n (a deterministic split of the cells, for CI machines); merge the parts with uc-lab merge', shard)
+  .option('--prefix <a.b.c>', 'sockets runtime: loopback block for the hosts (each worker takes the next block)', '127.0.1')
   .action(async (opts) => {
     process.exitCode = await runMatrixCommand(opts);
+  });
+
+program
+  .command('merge')
+  .description('merge the reports of shards (uc-lab matrix --shard i/n) into one results.json, every report and their evidence')
+  .argument('<shard...>', 'output folders (or results.json files) of the shards')
+  .option('--out <dir>', 'output folder', path.join(repoRoot, 'reports', 'out'))
+  .action(async (shards: string[], opts) => {
+    process.exitCode = await runMergeCommand(shards, opts);
   });
 
 program
@@ -70,8 +98,9 @@ program
 
 program
   .command('bench')
-  .description('measure cells per second and memory of the in-memory matrix')
-  .option('--rounds <n>', 'how many times to run the matrix', seed, 3)
+  .description('measure the in-memory matrix: cells per second (one thread and several), CPU per cell against the codec cost of its messages, peak heap')
+  .option('--rounds <n>', 'how many times to run the matrix on one thread', positive, 3)
+  .option('--workers <n>', 'worker threads for the parallel run (default: one per core)', positive)
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .action(async (opts) => {
     process.exitCode = await runBenchCommand(opts);

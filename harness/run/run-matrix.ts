@@ -1,5 +1,8 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import { renderJunit, renderMatrixHtml, renderMatrixMarkdown } from '../../reports';
 import { formatLogRecord } from '../../simulators';
 import type { RuntimeKind } from '../lab/lab-runtime';
@@ -17,6 +20,7 @@ import type { CellResult, Results } from './results';
 import { runCell } from './run-cell';
 import type { CellOutcome } from './run-cell';
 import { gitCommit, toolVersion } from './run-metadata';
+import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
 
 export interface MatrixOptions {
   scenariosDir: string;
@@ -27,8 +31,17 @@ export interface MatrixOptions {
   filter?: string[];
   /** Replaces a lab by id (tests and `repro` use it to run a variant). */
   labOverride?: Lab;
+  /** Run only part `index` (1-based) of `count` contiguous parts of the cells (CI sharding, as Playwright's --shard). */
+  shard?: { index: number; count: number };
+  /**
+   * Worker threads running cells side by side (default 1: this thread; 'auto': one per core once the matrix is
+   * large enough to repay starting them). Results and evidence do not depend on it.
+   */
+  workers?: number | 'auto';
+  /** Sockets runtime: loopback block for the hosts. */
+  addressPrefix?: string;
   onCellStart?: (cell: ScenarioCell, index: number, total: number) => void;
-  onCellDone?: (cell: CellResult, outcome: CellOutcome, index: number, total: number) => void;
+  onCellDone?: (cell: CellResult, index: number, total: number) => void;
 }
 
 export interface PlannedRun {
@@ -44,7 +57,7 @@ export interface PlannedRun {
  * cannot run as written (an action not modelled where an actor bound, nothing observed) is a load error of
  * that file only.
  */
-export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter' | 'labOverride'>): PlannedRun {
+export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter' | 'labOverride' | 'shard'>): PlannedRun {
   const set = loadScenarioDir(options.scenariosDir);
   if (options.labOverride) set.labs.set(options.labOverride.id, options.labOverride);
   const cells: { cell: ScenarioCell; lab: Lab }[] = [];
@@ -67,7 +80,33 @@ export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter
       cells.push({ cell, lab });
     }
   }
-  return { claims: set.claims, scenarios, cells, errors };
+  return { claims: set.claims, scenarios, cells: options.shard ? shardOf(cells, options.shard) : cells, errors };
+}
+
+/** Part `index` (1-based) of `count` contiguous, near-equal parts: a deterministic partition of the planned cells. */
+export function shardOf<T>(items: readonly T[], shard: { index: number; count: number }): T[] {
+  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 1 || shard.index > shard.count) {
+    throw new RangeError(`shard ${shard.index}/${shard.count}: expected i/n with 1 ≤ i ≤ n`);
+  }
+  const from = Math.floor(((shard.index - 1) * items.length) / shard.count);
+  const to = Math.floor((shard.index * items.length) / shard.count);
+  return items.slice(from, to);
+}
+
+/**
+ * Runs one planned cell and starts writing its evidence folder; what a worker thread does for each cell it is
+ * given. `written` settles once the evidence is on disk.
+ */
+export async function runPlannedCell(
+  planned: { cell: ScenarioCell; lab: Lab },
+  claims: ReadonlyMap<string, Claim>,
+  options: Pick<MatrixOptions, 'outDir' | 'runtime' | 'seed' | 'addressPrefix'>,
+): Promise<{ result: CellResult; written: Promise<void> }> {
+  const { cell, lab } = planned;
+  const outcome = await runCell(cell, { runtime: options.runtime, seed: options.seed, lab, claims, ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}) });
+  const folder = cellFolderName(cell.id);
+  const written = writeEvidence(path.join(options.outDir, 'evidence', folder), cell, outcome);
+  return { result: { ...outcome.result, evidence: `evidence/${folder}/` }, written };
 }
 
 /**
@@ -81,17 +120,22 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
   const claims = new Map(plan.claims.map((c) => [c.id, c]));
   mkdirSync(options.outDir, { recursive: true });
   rmSync(path.join(options.outDir, 'evidence'), { recursive: true, force: true });
-  const cells: CellResult[] = [];
-  let index = 0;
-  for (const { cell, lab } of plan.cells) {
-    options.onCellStart?.(cell, index, plan.cells.length);
-    const outcome = await runCell(cell, { runtime: options.runtime, seed: options.seed, lab, claims });
-    const folder = cellFolderName(cell.id);
-    writeEvidence(path.join(options.outDir, 'evidence', folder), cell, outcome);
-    const result: CellResult = { ...outcome.result, evidence: `evidence/${folder}/` };
-    cells.push(result);
-    options.onCellDone?.(result, outcome, index, plan.cells.length);
-    index++;
+  const total = plan.cells.length;
+  const workers = Math.min(options.workers === 'auto' ? autoWorkers(total) : (options.workers ?? 1), total);
+  let cells: CellResult[];
+  if (workers > 1) {
+    cells = await runOnWorkers(plan, options, workers);
+  } else {
+    cells = [];
+    const writes: Promise<void>[] = [];
+    for (const [index, planned] of plan.cells.entries()) {
+      options.onCellStart?.(planned.cell, index, total);
+      const { result, written } = await runPlannedCell(planned, claims, options);
+      writes.push(written);
+      cells.push(result);
+      options.onCellDone?.(result, index, total);
+    }
+    await Promise.all(writes);
   }
   // A claim is covered only when some cell graded it on evidence (not drift, not error).
   const covered = new Set(cells.flatMap((c) => c.claimVerdicts.filter((v) => isGradedVerdict(v.verdict)).map((v) => v.claim)));
@@ -117,6 +161,73 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
   return results;
 }
 
+/**
+ * A worker thread costs a cold start (its own module load and JIT warm-up, ~0.5 s here): measured on this
+ * machine, two threads overtake one from a few hundred cells on (`uc-lab bench`).
+ */
+export const AUTO_WORKERS_FROM_CELLS = 256;
+
+function autoWorkers(cells: number): number {
+  return cells >= AUTO_WORKERS_FROM_CELLS ? availableParallelism() : 1;
+}
+
+/** The worker script: the bundled one next to the CLI bundle, else the TypeScript source (through esbuild-register). */
+function workerScript(): { file: string; execArgv: string[] } {
+  for (const file of [path.join(__dirname, '..', 'run', 'cell-worker.js'), path.join(__dirname, 'cell-worker.js')]) {
+    if (existsSync(file)) return { file, execArgv: [] };
+  }
+  return { file: path.join(__dirname, 'cell-worker.ts'), execArgv: ['-r', require.resolve('esbuild-register')] };
+}
+
+/** A sockets lab per worker needs its own loopback block: worker k takes the base block's third octet plus k. */
+function prefixFor(base: string | undefined, k: number): string {
+  const [a = '127', b = '0', c = '1'] = (base ?? '127.0.1').split('.');
+  return `${a}.${b}.${Number(c) + k}`;
+}
+
+/** Runs the planned cells on worker threads, handing out the next cell as each one finishes; results in plan order. */
+async function runOnWorkers(plan: PlannedRun, options: MatrixOptions, count: number): Promise<CellResult[]> {
+  const { file, execArgv } = workerScript();
+  const total = plan.cells.length;
+  const results: (CellResult | undefined)[] = new Array<CellResult | undefined>(total);
+  let next = 0;
+  let finished = 0;
+  const base: WorkerOptions = { plan: { claims: plan.claims, cells: plan.cells }, outDir: options.outDir, runtime: options.runtime, seed: options.seed };
+  await Promise.all(
+    Array.from({ length: count }, (_, k) =>
+      new Promise<void>((resolve, reject) => {
+        const workerData: WorkerOptions = options.runtime === 'sockets' ? { ...base, addressPrefix: prefixFor(options.addressPrefix, k) } : { ...base, ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}) };
+        const worker = new Worker(file, { workerData, execArgv });
+        const give = (): void => {
+          if (next >= total) {
+            worker.postMessage({ type: 'exit' } satisfies ToWorker);
+            return;
+          }
+          const index = next++;
+          const planned = plan.cells[index];
+          if (planned) options.onCellStart?.(planned.cell, index, total);
+          worker.postMessage({ type: 'run', index } satisfies ToWorker);
+        };
+        worker.on('message', (m: FromWorker) => {
+          if (m.type === 'ready') return give();
+          if (m.type === 'failed') return reject(new Error(`worker ${k}: cell ${m.index}: ${m.error}`));
+          const result = m.result as CellResult;
+          results[m.index] = result;
+          finished++;
+          options.onCellDone?.(result, finished - 1, total);
+          give();
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${k} exited with code ${code}`))));
+      }),
+    ),
+  );
+  return results.map((r, i) => {
+    if (!r) throw new Error(`cell ${i} has no result`);
+    return r;
+  });
+}
+
 export function writeReports(outDir: string, results: Results): void {
   writeAtomic(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeAtomic(path.join(outDir, 'matrix.md'), renderMatrixMarkdown(results));
@@ -124,9 +235,12 @@ export function writeReports(outDir: string, results: Results): void {
   writeAtomic(path.join(outDir, 'junit.xml'), renderJunit(results));
 }
 
-function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): void {
-  mkdirSync(path.join(dir, 'logs'), { recursive: true });
-  writeAtomic(path.join(dir, 'trace.pcap'), outcome.pcap);
+/**
+ * A cell's evidence folder: trace.pcap, ladder.md and logs/<node>.log. The contents are made now; the files are
+ * written in the background (the next cell runs meanwhile) and the returned promise settles when they are all on
+ * disk. The folder is new (the run starts from an empty evidence/), so the files need no atomic rename.
+ */
+function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): Promise<void> {
   const header = [
     `Scenario: ${cell.scenario.title} (${cell.scenario.file})`,
     `Axes: ${Object.entries(cell.axes).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'}`,
@@ -140,10 +254,10 @@ function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): v
   ];
   const steps = renderLadderMarkdown(cell.id, outcome.events.slice(outcome.setupEvents), outcome.hosts);
   const setup = renderLadderText(outcome.events.slice(0, outcome.setupEvents), []);
-  writeAtomic(
-    path.join(dir, 'ladder.md'),
-    `${header.map((l) => `${l}  `).join('\n')}\n\n${steps}\n<details><summary>Lab start-up (${outcome.setupEvents} messages)</summary>\n\n\`\`\`text\n${setup}\`\`\`\n\n</details>\n`,
-  );
+  const files: [string, string | Uint8Array][] = [
+    ['trace.pcap', outcome.pcap],
+    ['ladder.md', `${header.map((l) => `${l}  `).join('\n')}\n\n${steps}\n<details><summary>Lab start-up (${outcome.setupEvents} messages)</summary>\n\n\`\`\`text\n${setup}\`\`\`\n\n</details>\n`],
+  ];
   const byNode = new Map<string, string[]>();
   for (const r of outcome.logs) {
     const node = r.node.split('/')[0] ?? r.node;
@@ -151,7 +265,10 @@ function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): v
     lines.push(formatLogRecord(r));
     byNode.set(node, lines);
   }
-  for (const [node, lines] of byNode) writeAtomic(path.join(dir, 'logs', `${node}.log`), `${lines.join('\n')}\n`);
+  for (const [node, lines] of byNode) files.push([path.join('logs', `${node}.log`), `${lines.join('\n')}\n`]);
+  return mkdir(path.join(dir, 'logs'), { recursive: true }).then(async () => {
+    await Promise.all(files.map(([name, data]) => writeFile(path.join(dir, name), data)));
+  });
 }
 
 /** Writes via a temporary file and rename, so a report is never half-written. */

@@ -10,6 +10,14 @@ export function plan(filter?: string[]) {
   return planMatrix({ scenariosDir, ...(filter ? { filter } : {}) });
 }
 
+/**
+ * Part `k` of `n` of every planned cell, so the scenario cells spread over several test files: Jest's workers run
+ * them side by side and `jest --shard=i/n` can split them across CI machines.
+ */
+export function planPart(k: number, n: number) {
+  return planMatrix({ scenariosDir, shard: { index: k, count: n } });
+}
+
 /** A QA engineer's failure message: the step, expected vs observed, and the end of the message ladder. */
 export function explain(outcome: CellOutcome): string {
   const r = outcome.result;

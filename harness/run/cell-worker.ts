@@ -1,0 +1,36 @@
+/**
+ * A worker thread of `uc-lab matrix --workers N`: takes the main thread's plan, runs the cells it is handed one
+ * at a time, writes their evidence and posts each result. Each thread has its own globals, so each can run its
+ * own in-memory lab with virtual timers.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runPlannedCell } from './run-matrix';
+import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
+
+const port = parentPort;
+if (port) {
+  const options = workerData as WorkerOptions;
+  const plan = options.plan;
+  const claims = new Map(plan.claims.map((c) => [c.id, c]));
+  const writes: Promise<void>[] = [];
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'exit') {
+      // Every evidence file is on disk before the thread ends.
+      Promise.all(writes).then(() => port.close(), () => port.close());
+      return;
+    }
+    const planned = plan.cells[m.index];
+    if (!planned) {
+      port.postMessage({ type: 'failed', index: m.index, error: `no cell ${m.index}` } satisfies FromWorker);
+      return;
+    }
+    runPlannedCell(planned, claims, options).then(
+      ({ result, written }) => {
+        writes.push(written);
+        port.postMessage({ type: 'done', index: m.index, result } satisfies FromWorker);
+      },
+      (e: unknown) => port.postMessage({ type: 'failed', index: m.index, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies FromWorker),
+    );
+  });
+  port.postMessage({ type: 'ready' } satisfies FromWorker);
+}

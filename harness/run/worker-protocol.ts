@@ -1,0 +1,16 @@
+/** What the matrix's main thread and its cell workers (cell-worker.ts) say to each other. */
+import type { Claim } from '../scenario/claim-schema';
+import type { ScenarioCell } from '../scenario/expand-axes';
+import type { Lab } from '../../simulators';
+import type { RuntimeKind } from '../lab/lab-runtime';
+
+/** The planned cells (plain data, structured-cloned into the thread) and where and how to run them. */
+export interface WorkerOptions {
+  plan: { claims: Claim[]; cells: { cell: ScenarioCell; lab: Lab }[] };
+  outDir: string;
+  runtime: RuntimeKind;
+  seed: number;
+  addressPrefix?: string;
+}
+export type ToWorker = { type: 'run'; index: number } | { type: 'exit' };
+export type FromWorker = { type: 'ready' } | { type: 'done'; index: number; result: unknown } | { type: 'failed'; index: number; error: string };
