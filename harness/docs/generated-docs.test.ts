@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { labFieldProblems, labFieldTable } from '../lab/lab-fields';
+import { labFieldProblems, labFieldTable, measuredLab } from '../lab/lab-fields';
 import { loadLabById } from '../lab/load-lab';
 import { README_WORDS, generatedFiles } from './generated-docs';
 
@@ -19,7 +19,7 @@ describe('generated documents', () => {
 });
 
 describe('lab fields', () => {
-  const rows = labFieldTable(loadLabById('seed-lab', path.join(repoRoot, 'scenarios')));
+  const rows = labFieldTable(measuredLab(loadLabById('seed-lab', path.join(repoRoot, 'scenarios'))));
 
   it('every field of the lab schema has a consumer (a simulator, the composition, or lint-only)', () => {
     expect(labFieldProblems(rows)).toEqual([]);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { MODELLED_DEFECTS, NODE_KINDS, PRODUCT_RELEASES } from '../../simulators';
 import type { ArgSpec, RegisteredKind, ValueSpec } from '../../simulators';
-import { labFieldTable, renderLabFieldsDoc } from '../lab/lab-fields';
+import { labFieldTable, measuredLab, renderLabFieldsDoc } from '../lab/lab-fields';
 import { loadLabById } from '../lab/load-lab';
 import { plannedInstances } from '../lab/lab-runtime';
 import { labJsonSchema, scenarioJsonSchema, schemaFileText } from '../scenario/json-schema';
@@ -137,7 +137,7 @@ export function generatedFiles(repoRoot: string, readme: string): { file: string
   const lab = loadLabById('seed-lab', scenariosDir);
   return [
     { file: path.join(repoRoot, 'docs', 'scenario-reference.md'), text: renderScenarioReference(scenariosDir) },
-    { file: path.join(repoRoot, 'docs', 'lab-fields.md'), text: renderLabFieldsDoc(labFieldTable(lab), lab.id) },
+    { file: path.join(repoRoot, 'docs', 'lab-fields.md'), text: renderLabFieldsDoc(labFieldTable(measuredLab(lab)), `${lab.id} with a small generated population`) },
     { file: path.join(scenariosDir, 'scenario.schema.json'), text: schemaFileText(scenarioJsonSchema()) },
     { file: path.join(scenariosDir, 'lab.schema.json'), text: schemaFileText(labJsonSchema()) },
     { file: path.join(repoRoot, 'README.md'), text: readme.replace(README_WORDS, renderReadmeWords()) },

@@ -3,6 +3,7 @@ import { NODE_KINDS, labSchema, type Lab, type LabContext } from '../../simulato
 import { diagnoseLab } from './doctor';
 import { fqdnOf } from './lab-runtime';
 import { personOfPhone } from './people';
+import { expandPopulation } from './population';
 import { LINT_ONLY, METADATA_FIELDS } from './lint-only';
 
 export { LINT_ONLY, METADATA_FIELDS, lintOnlyClaims } from './lint-only';
@@ -120,6 +121,11 @@ export const FIELD_CONSUMERS: readonly FieldConsumer[] = [
     },
   },
   {
+    name: 'population generator',
+    role: 'composition',
+    read: (lab) => void expandPopulation(lab),
+  },
+  {
     name: 'actor binding',
     role: 'composition',
     read: (lab) => {
@@ -138,6 +144,14 @@ export interface FieldRow {
 
 const covers = (entry: string, field: string): boolean => field === entry || field.startsWith(`${entry}.`) || field.startsWith(`${entry}[]`) || field.startsWith(`${entry}{}`);
 
+/**
+ * The lab the table is measured on: the given lab with a small generated population, so the population's own
+ * fields are read too (a lab file's population is built at load; this one is built by the generator's reads).
+ */
+export function measuredLab(lab: Lab): Lab {
+  return { ...lab, population: lab.population ?? { users: 2, seed: 7, pools: 1, emailSpecialCharacterRate: 0.5, firstNumber: '+14085560000', models: { '7975-sccp': 1 } } };
+}
+
 /** The table: every field of the schema with the consumers that read it in `lab`. */
 export function labFieldTable(lab: Lab): FieldRow[] {
   const readsBy = FIELD_CONSUMERS.map((c) => {
@@ -155,14 +169,15 @@ export function labFieldTable(lab: Lab): FieldRow[] {
 
 /** What is wrong with the table: a field nobody reads, a lint-only field a simulator reads (stale), a stale entry. */
 export function labFieldProblems(rows: readonly FieldRow[]): string[] {
-  const simulators = new Set(FIELD_CONSUMERS.filter((c) => c.role !== 'lint').map((c) => c.name));
+  const simulators = new Set(FIELD_CONSUMERS.filter((c) => c.role === 'simulator').map((c) => c.name));
+  const builders = new Set(FIELD_CONSUMERS.filter((c) => c.role !== 'lint').map((c) => c.name));
   const out: string[] = [];
   for (const row of rows) {
     if (METADATA_FIELDS.includes(row.field)) continue;
-    const real = row.consumers.filter((c) => simulators.has(c));
     if (row.lintOnly) {
-      if (real.length > 0) out.push(`${row.field} is marked lint-only (${row.lintOnly.entry}) but ${real.join(', ')} reads it: remove it from LINT_ONLY`);
-    } else if (real.length === 0) {
+      const products = row.consumers.filter((c) => simulators.has(c));
+      if (products.length > 0) out.push(`${row.field} is marked lint-only (${row.lintOnly.entry}) but ${products.join(', ')} reads it: remove it from LINT_ONLY`);
+    } else if (!row.consumers.some((c) => builders.has(c))) {
       out.push(`${row.field} has no consumer: no simulator reads it${row.consumers.includes('doctor') ? ' (only the doctor)' : ''}; wire it or mark it lint-only`);
     }
   }

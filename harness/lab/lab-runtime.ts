@@ -35,7 +35,14 @@ export interface RunningNode {
   readonly node: StartedNode;
 }
 
-const START_WITHIN_MS = 30_000;
+/** Virtual (or wall) time a lab may take to start: 30 s, and 5 s more per thousand nodes of a generated population. */
+const startWithinMs = (nodes: number): number => 30_000 + Math.ceil(nodes / 1000) * 5_000;
+
+/**
+ * A kind with more instances than this starts them in batches of this many side by side (a generated population's
+ * thousands of phones register at once, as after a power cut); fewer start one after another, as the seed lab's do.
+ */
+export const START_BATCH = 64;
 
 /**
  * DNS listens on 53, except on real sockets without root, where ports below 1024 are refused: there it
@@ -96,7 +103,7 @@ export class LabRuntime {
     }
     try {
       for (const [host, address] of Object.entries(lab.hosts)) runtime.network.addHost(host, address);
-      await runtime.driver.complete(runtime.startNodes(), START_WITHIN_MS, `starting lab ${lab.id}`);
+      await runtime.driver.complete(runtime.startNodes(), startWithinMs(Object.keys(lab.hosts).length), `starting lab ${lab.id}`);
     } catch (error) {
       await runtime.stop();
       throw error;
@@ -158,9 +165,25 @@ export class LabRuntime {
   private async startNodes(): Promise<void> {
     const ctx = this.context;
     for (const kind of startOrder(NODE_KINDS)) {
-      for (const { host, config } of kind.instances(this.lab, ctx)) {
-        const node = await kind.start(this.env(host), config);
-        this.nodes.set(host, { host, kind, config, node });
+      const instances = kind.instances(this.lab, ctx);
+      if (instances.length <= START_BATCH) {
+        for (const { host, config } of instances) {
+          const node = await kind.start(this.env(host), config);
+          this.nodes.set(host, { host, kind, config, node });
+        }
+        continue;
+      }
+      for (let i = 0; i < instances.length; i += START_BATCH) {
+        // Environments are made in instance order (each draws from the lab's seeded random), then started together.
+        const batch = instances.slice(i, i + START_BATCH).map(({ host, config }) => ({ host, config, env: this.env(host) }));
+        const started = await Promise.allSettled(batch.map(({ env, config }) => kind.start(env, config)));
+        let failure: unknown;
+        batch.forEach(({ host, config }, j) => {
+          const s = started[j];
+          if (s?.status === 'fulfilled') this.nodes.set(host, { host, kind, config, node: s.value });
+          else if (s) failure ??= s.reason;
+        });
+        if (failure !== undefined) throw failure;
       }
     }
   }

@@ -57,11 +57,10 @@ export const LINT_ONLY: Readonly<Record<string, { readonly claims: readonly stri
     claims: ['calendar.state.free-tentative', 'calendar.state.busy', 'calendar.state.out-of-office', 'calendar.email-characters'],
     why: 'no Exchange simulator yet',
   },
-  population: { claims: [], why: 'generated populations are not built yet' },
 };
 
 /** Fields that describe the lab file itself and configure no product. */
-export const METADATA_FIELDS: readonly string[] = ['$schema', 'id', 'description'];
+export const METADATA_FIELDS: readonly string[] = ['$schema', 'id', 'description', 'extends'];
 
 /** Every claim that rests on a lint-only field, with those fields. */
 export function lintOnlyClaims(): Map<string, string[]> {

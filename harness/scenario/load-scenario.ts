@@ -158,7 +158,8 @@ export function loadScenarioDir(dir: string): ScenarioSet {
   const labsDir = path.join(dir, 'labs');
   let labFiles: string[] = [];
   try {
-    labFiles = yamlFiles(labsDir, () => false);
+    // Only labs/*.yaml: labs in sub-folders (labs/scale/, generated populations for benchmarks) load on demand.
+    labFiles = readdirSync(labsDir).sort().filter((n) => /\.ya?ml$/.test(n)).map((n) => path.join(labsDir, n)).filter((f) => statSync(f).isFile());
   } catch {
     labFiles = [];
   }

@@ -169,7 +169,15 @@ export class YamlSource {
 
   /** Validate the value at `at` with `schema`; the first issue becomes a located error. */
   parse<S extends z.ZodType>(schema: S, at: YamlPath = []): z.output<S> {
-    const result = schema.safeParse(this.valueAt(at));
+    return this.parseValue(schema, this.valueAt(at), at);
+  }
+
+  /**
+   * Validate `value` (this file's value, or one built from it, such as a lab merged with the lab it extends):
+   * problems are located in this file, at the nearest node that exists here.
+   */
+  parseValue<S extends z.ZodType>(schema: S, value: unknown, at: YamlPath = []): z.output<S> {
+    const result = schema.safeParse(value);
     if (result.success) return result.data;
     // An unknown key is usually a misspelling of a missing one: report it first.
     const issues = [...result.error.issues].sort(

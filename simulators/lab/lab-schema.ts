@@ -29,13 +29,22 @@ const directoryNumber = z.string().regex(/^\+?[0-9]{1,15}$/, 'a directory number
 const port = z.number().int().min(1).max(65535);
 
 /**
- * Lab addresses come from the documentation ranges of RFC 5737 (192.0.2.0/24 TEST-NET-1, 198.51.100.0/24,
- * 203.0.113.0/24) so no lab ever names a real network; the socket runtime maps them to 127.0.0.x.
+ * Lab addresses come from ranges no real network uses: the documentation ranges of RFC 5737 (192.0.2.0/24
+ * TEST-NET-1, 198.51.100.0/24, 203.0.113.0/24) for hand-written labs, and, for generated populations too large
+ * for those, RFC 2544's benchmarking block 198.18.0.0/15 and RFC 6598's shared block 100.64.0.0/10. The socket
+ * runtime maps every host to a loopback address.
  */
 const TEST_NETS = ['192.0.2.', '198.51.100.', '203.0.113.'];
+const inReservedBlock = (a: string): boolean => {
+  const [o1, o2] = a.split('.').map(Number);
+  return (o1 === 198 && (o2 === 18 || o2 === 19)) || (o1 === 100 && o2 !== undefined && o2 >= 64 && o2 <= 127);
+};
 const labAddress = z
   .ipv4()
-  .refine((a) => TEST_NETS.some((n) => a.startsWith(n)), 'an RFC 5737 documentation address (192.0.2.0/24, 198.51.100.0/24 or 203.0.113.0/24)');
+  .refine(
+    (a) => TEST_NETS.some((n) => a.startsWith(n)) || inReservedBlock(a),
+    'an address of a range no real network uses: RFC 5737 (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24), RFC 2544 (198.18.0.0/15) or RFC 6598 (100.64.0.0/10)',
+  );
 
 /** Releases are closed lists owned by the simulators (simulators/lab/releases.ts): anything else is a lab error. */
 export const labVersionsSchema = z.strictObject({
@@ -229,13 +238,28 @@ export const exchangeSchema = z.strictObject({
   mailboxes: z.array(z.strictObject({ userId: z.string().min(1), email: z.string().min(3) })).default([]),
 });
 
+/**
+ * A generated population added to the lab's own people (harness/lab/population.ts): users with names and e-mail
+ * addresses from a seeded faker, consecutive E.164 numbers, a phone each by the model mix, a Communicator each,
+ * OCS pools to home them and Exchange mailboxes. Same seed, same lab, byte for byte.
+ */
 export const populationSchema = z.strictObject({
   users: z.number().int().min(0).max(100_000),
   seed: z.number().int(),
+  /** Relative weights of the endpoints the users' phones are (default: the five of the test bed equally). */
+  models: z.partialRecord(z.enum(ENDPOINTS), z.number().min(0)).optional(),
+  /** How many OCS pools the generated users are spread over (each with one front end, configured like the lab's first pool). */
+  pools: z.number().int().min(1).max(64).default(1),
+  /** The share of users whose e-mail address holds one of the characters the calendaring note warns about (~ # % + & | * /). */
+  emailSpecialCharacterRate: z.number().min(0).max(1).default(0),
+  /** The first generated directory number; the others follow it. */
+  firstNumber: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 number such as +14085560000').default('+14085560000'),
 });
 
 const labObjectSchema = z.strictObject({
   $schema: z.string().optional(),
+  /** Another lab (by id) this file starts from; its own top-level sections replace the other lab's. */
+  extends: z.string().optional(),
   id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a kebab-case lab id'),
   description: z.string().min(1),
   versions: labVersionsSchema,

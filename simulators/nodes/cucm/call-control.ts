@@ -288,9 +288,8 @@ export class CallControl {
 
   private analyse(call: Call, complete: boolean): DialOutcome {
     const digits = call.digits;
-    const dns = this.config.directoryNumbers();
-    const exact = dns.has(digits);
-    const longer = [...dns].some((dn) => dn.length > digits.length && dn.startsWith(digits));
+    const exact = this.config.hasDirectoryNumber(digits);
+    const longer = this.config.hasLongerDirectoryNumber(digits);
     this.clock.clearTimer(call.interDigitTimer);
     call.interDigitTimer = undefined;
     if (exact && (complete || !longer)) return this.route(call);
@@ -316,7 +315,7 @@ export class CallControl {
     // Call Forward All (docs/protocols/cucm-features.md §3): the call is redirected to the line's forward destination
     // (one level deep here; CUCM bounds chains by "Max Forward Hops to DN").
     const forwarded = this.config.appearancesOf(call.digits).find((a) => a.record.forwardAll !== undefined);
-    if (forwarded?.record.forwardAll !== undefined && hops < 1 && this.config.directoryNumbers().has(forwarded.record.forwardAll)) {
+    if (forwarded?.record.forwardAll !== undefined && hops < 1 && this.config.hasDirectoryNumber(forwarded.record.forwardAll)) {
       this.log.info('call forwarded (Forward All)', { from: call.digits, to: forwarded.record.forwardAll });
       call.digits = forwarded.record.forwardAll;
       return this.route(call, hops + 1);

@@ -42,12 +42,63 @@ interface Monitor {
 }
 
 
+/** A provider's monitors by id, and by the line they watch (so an event finds its monitors without a scan). */
+class MonitorTable {
+  private readonly byId = new Map<string, Monitor>();
+  private readonly byLine = new Map<string, Map<string, Monitor>>();
+  private static line(deviceName: string, line: number): string {
+    return `${deviceName} ${line}`;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(monitorId: string): Monitor | undefined {
+    return this.byId.get(monitorId);
+  }
+
+  set(monitorId: string, monitor: Monitor): void {
+    this.delete(monitorId);
+    this.byId.set(monitorId, monitor);
+    const k = MonitorTable.line(monitor.deviceName, monitor.line);
+    const inner = this.byLine.get(k) ?? new Map<string, Monitor>();
+    inner.set(monitorId, monitor);
+    this.byLine.set(k, inner);
+  }
+
+  delete(monitorId: string): boolean {
+    const m = this.byId.get(monitorId);
+    if (!m) return false;
+    this.byId.delete(monitorId);
+    const k = MonitorTable.line(m.deviceName, m.line);
+    const inner = this.byLine.get(k);
+    inner?.delete(monitorId);
+    if (inner?.size === 0) this.byLine.delete(k);
+    return true;
+  }
+
+  clear(): void {
+    this.byId.clear();
+    this.byLine.clear();
+  }
+
+  values(): IterableIterator<Monitor> {
+    return this.byId.values();
+  }
+
+  /** The monitors of one line of one device, in the order they were opened. */
+  onLine(deviceName: string, line: number): readonly Monitor[] {
+    return [...(this.byLine.get(MonitorTable.line(deviceName, line))?.values() ?? [])];
+  }
+}
+
 /** One CTI connection (one provider, JTAPI's term) from an application such as CUP's CTI Gateway. */
 class CtiProvider {
   private readonly framer = new CtiFramer();
   applicationUser: string | undefined;
   clientName = '';
-  readonly monitors = new Map<string, Monitor>();
+  readonly monitors = new MonitorTable();
   private deferred: CtiMessage[] | undefined;
   private lastHeard: number;
   private supervision: TimerHandle | undefined;
@@ -324,8 +375,7 @@ export class CtiManager implements CallControlDelegate {
   forwardingChanged(deviceName: string, line: number): void {
     const destination = this.config.phone(deviceName)?.lines[line - 1]?.forwardAll;
     for (const p of this.providers) {
-      for (const mon of p.monitors.values()) {
-        if (mon.deviceName !== deviceName || mon.line !== line) continue;
+      for (const mon of p.monitors.onLine(deviceName, line)) {
         const event: CtiMessage = destination !== undefined
           ? { type: 'ForwardingEvent', monitorId: mon.monitorId, deviceName, lineDn: mon.lineDn, forwardAll: true, destination }
           : { type: 'ForwardingEvent', monitorId: mon.monitorId, deviceName, lineDn: mon.lineDn, forwardAll: false };
@@ -337,8 +387,7 @@ export class CtiManager implements CallControlDelegate {
   /** CallControlDelegate: a CallEvent to every monitor of the leg's line. */
   onLegState(leg: CallLeg, call: Call, cause: CallCause): void {
     for (const p of this.providers) {
-      for (const mon of p.monitors.values()) {
-        if (mon.deviceName !== leg.deviceName || mon.line !== leg.line) continue;
+      for (const mon of p.monitors.onLine(leg.deviceName, leg.line)) {
         p.event({
           type: 'CallEvent',
           monitorId: mon.monitorId,

@@ -159,6 +159,12 @@ export class CucmConfigStore {
   readonly keepAliveIntervalS: number;
   readonly interDigitTimeoutMs: number;
   private readonly phoneMap = new Map<string, PhoneRecord>();
+  /** Every line appearance by DN (digit analysis and CTI look DNs up on every call), in configuration order. */
+  private readonly dnIndex = new Map<string, { phone: PhoneRecord; line: number }[]>();
+  private readonly phoneOrder = new Map<string, number>();
+  private nextPhoneOrder = 0;
+  /** The DNs in sorted order, for prefix questions; rebuilt after a change. */
+  private sortedDns: string[] | undefined;
   private readonly appUsers = new Map<string, ApplicationUserRecord>();
   private readonly endUserMap = new Map<string, EndUserRecord>();
   delegate: CucmConfigDelegate = {};
@@ -193,20 +199,55 @@ export class CucmConfigStore {
 
   /** Every line appearance carrying `dn`, in configuration order. */
   appearancesOf(dn: string): { phone: PhoneRecord; line: number; record: LineRecord }[] {
-    const out: { phone: PhoneRecord; line: number; record: LineRecord }[] = [];
-    for (const phone of this.phoneMap.values()) {
-      phone.lines.forEach((record, i) => {
-        if (record.dn === dn) out.push({ phone, line: i + 1, record });
-      });
-    }
-    return out;
+    const entries = this.dnIndex.get(dn) ?? [];
+    return entries
+      .map(({ phone, line }) => ({ phone, line, record: phone.lines[line - 1] as LineRecord }))
+      .sort((a, b) => (this.phoneOrder.get(a.phone.name) ?? 0) - (this.phoneOrder.get(b.phone.name) ?? 0) || a.line - b.line);
   }
 
-  /** All configured DNs (digit analysis input). */
-  directoryNumbers(): Set<string> {
-    const out = new Set<string>();
-    for (const phone of this.phoneMap.values()) for (const l of phone.lines) out.add(l.dn);
-    return out;
+  /** Whether some line carries `dn` (digit analysis). */
+  hasDirectoryNumber(dn: string): boolean {
+    return (this.dnIndex.get(dn)?.length ?? 0) > 0;
+  }
+
+  /** All configured DNs. */
+  directoryNumbers(): ReadonlySet<string> {
+    return new Set(this.dnIndex.keys());
+  }
+
+  /** Whether some DN is longer than `digits` and starts with them (digit analysis waits for more digits then). */
+  hasLongerDirectoryNumber(digits: string): boolean {
+    this.sortedDns ??= [...this.dnIndex.keys()].sort();
+    const sorted = this.sortedDns;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as string) < digits) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < sorted.length; i++) {
+      const dn = sorted[i] as string;
+      if (!dn.startsWith(digits)) return false;
+      if (dn.length > digits.length) return true;
+    }
+    return false;
+  }
+
+  private indexLine(phone: PhoneRecord, line: number): void {
+    const dn = phone.lines[line - 1]?.dn;
+    if (dn === undefined) return;
+    this.sortedDns = undefined;
+    const list = this.dnIndex.get(dn) ?? [];
+    list.push({ phone, line });
+    this.dnIndex.set(dn, list);
+  }
+
+  private unindexLine(phone: PhoneRecord, line: number, dn: string): void {
+    this.sortedDns = undefined;
+    const list = this.dnIndex.get(dn)?.filter((e) => !(e.phone.name === phone.name && e.line === line));
+    if (!list || list.length === 0) this.dnIndex.delete(dn);
+    else this.dnIndex.set(dn, list);
   }
 
   // ------------------------------------------------------------------ admin pages
@@ -227,18 +268,25 @@ export class CucmConfigStore {
         if (seen.has(l.dn)) throw new ConfigError(`DN ${l.dn} appears twice on ${phone.name}`);
         seen.add(l.dn);
       }
-      this.phoneMap.set(phone.name, {
+      const record: PhoneRecord = {
         name: phone.name,
         model: phone.model,
         protocol: phone.protocol,
         description: phone.description ?? `${phone.model} ${phone.protocol.toUpperCase()}`,
         allowCtiControl: phone.allowCtiControl ?? true,
         lines,
-      });
+      };
+      this.phoneMap.set(phone.name, record);
+      this.phoneOrder.set(phone.name, this.nextPhoneOrder++);
+      lines.forEach((_l, i) => this.indexLine(record, i + 1));
     },
     /** Device > Phone > Delete: also removes the device from every user's controlled devices. */
     remove: (name: string): void => {
-      if (!this.phoneMap.delete(name)) throw new ConfigError(`no device named ${name}`);
+      const phone = this.phoneMap.get(name);
+      if (!phone) throw new ConfigError(`no device named ${name}`);
+      phone.lines.forEach((l, i) => this.unindexLine(phone, i + 1, l.dn));
+      this.phoneMap.delete(name);
+      this.phoneOrder.delete(name);
       for (const u of this.appUsers.values()) u.controlledDevices = u.controlledDevices.filter((d) => d !== name);
       for (const u of this.endUserMap.values()) u.controlledDevices = u.controlledDevices.filter((d) => d !== name);
       this.delegate.onPhoneRemoved?.(name);
@@ -256,7 +304,9 @@ export class CucmConfigStore {
       if (!DIRECTORY_NUMBER.test(dn)) throw new ConfigError(`"${dn}" is not a valid directory number (digits, *, #, optional leading +)`);
       const phone = this.requirePhone(deviceName);
       if (phone.lines.some((l, i) => i + 1 !== line && l.dn === dn)) throw new ConfigError(`DN ${dn} is already on another line of ${deviceName}`);
+      this.unindexLine(phone, line, record.dn);
       record.dn = dn;
+      this.indexLine(phone, line);
       if (!dn.startsWith('+')) record.e164SinceCreation = false;
       this.delegate.onLineChanged?.(deviceName, line);
     },

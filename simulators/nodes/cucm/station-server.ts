@@ -347,7 +347,7 @@ class StationSession implements LegDriver {
     if (!entry || !phone || digit === undefined) return;
     entry.digits += digit;
     if (entry.digits.length === 1) this.send({ name: 'StopTone', lineInstance: entry.line, callReference: 0 });
-    if (!this.server.config.directoryNumbers().has(entry.digits)) return;
+    if (!this.server.config.hasDirectoryNumber(entry.digits)) return;
     this.forwardEntry = undefined;
     this.send({ name: 'ClearPromptStatus', lineInstance: entry.line, callReference: 0 });
     this.server.setForwardAll(phone.name, entry.line, entry.digits);

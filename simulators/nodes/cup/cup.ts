@@ -11,6 +11,8 @@ import { SipEndpoint } from '../shared/sip-endpoint';
 import { CtiClient } from './cti-client';
 import type { ProviderState } from './cti-client';
 import { cstaEventsFor } from './csta-event-mapper';
+import { RccSessionTable } from './rcc-sessions';
+import type { RccSession } from './rcc-sessions';
 import { cupSoftware } from './cup-releases';
 import type { CupRelease } from './cup-releases';
 import type { CallMemory } from './csta-event-mapper';
@@ -55,20 +57,6 @@ export function applyDialRules(rules: readonly ApplicationDialRule[], dialled: s
   return rule ? `${rule.prefix}${dialled.slice(rule.digitsToRemove)}` : dialled;
 }
 
-type RccSessionState = 'active' | 'terminated';
-
-interface RccSession {
-  readonly dialog: SipDialog;
-  readonly userId: string;
-  /** The line URI the client announced (lcs:line) and the monitor it holds on it. */
-  line: string | undefined;
-  monitor: { crossRefId: string; ctiMonitorId: string; deviceName: string; lineDn: string } | undefined;
-  state: RccSessionState;
-  /** Where in-dialog requests toward the client go first (the OCS front end that Record-Routed). */
-  readonly nextHop: string;
-  /** Per-call memory the CSTA event mapper needs (which events were already sent). */
-  readonly calls: Map<string, CallMemory>;
-}
 
 const SIP_PORT = 5060;
 const CTI_PORT = 2748;
@@ -90,7 +78,7 @@ export class Cup extends NodeBase {
   private cti!: CtiClient;
   private readonly resolver: DnsResolver;
   private readonly sessions = new DialogStore<SipDialog>();
-  private readonly rcc = new Map<string, RccSession>();
+  private readonly rcc = new RccSessionTable();
   private aclAddresses = new Set<string>();
   private config: CupConfig;
   readonly rejected: { t: number; from: string; method: string; status: number }[] = [];
@@ -229,6 +217,14 @@ export class Cup extends NodeBase {
     this.reply(request, tx, source, 405, 'Method Not Allowed');
   }
 
+  private userIndex: { users: CupConfig['users']; byId: Map<string, CupConfig['users'][number]> } | undefined;
+
+  /** "Deskphone Control User Assignment" by lower-case user id (rebuilt when the assignment changes). */
+  private usersById(): Map<string, CupConfig['users'][number]> {
+    if (this.userIndex?.users !== this.config.users) this.userIndex = { users: this.config.users, byId: new Map(this.config.users.map((u) => [u.userId.toLowerCase(), u])) };
+    return this.userIndex.byId;
+  }
+
   private systemStatus(): 'normal' | 'disabled' {
     return this.cti.state === 'open' ? 'normal' : 'disabled';
   }
@@ -241,13 +237,13 @@ export class Cup extends NodeBase {
     const fromUri = from.ok ? parseSipUri(from.value.uri) : undefined;
     const userId = fromUri?.ok ? (fromUri.value.user ?? '') : '';
     // "Deskphone Control User Assignment": only assigned users may control their phones.
-    const user = this.config.users.find((u) => u.userId.toLowerCase() === userId.toLowerCase());
+    const user = this.usersById().get(userId.toLowerCase());
     if (!user?.deskphoneControl) return this.reply(request, tx, source, 403, 'User Not Enabled For Deskphone Control');
     if (parsed.value.type !== 'RequestSystemStatus') return this.reply(request, tx, source, 488, 'Not Acceptable Here');
     // seed 004, MPOP: "the MPOP feature where a Microsoft OC user is logged in from more than one location is
     // not supported by CUP ... the user experiences loss of device and call control". Modelled: CUP keeps one
     // RCC session per user; the newest takes over and the older location's session is ended (BYE).
-    for (const previous of [...this.rcc.values()].filter((s) => s.userId === user.userId && s.state === 'active')) {
+    for (const previous of this.rcc.ofUser(user.userId).filter((s) => s.state === 'active')) {
       this.env.log.info('second RCC session for one user: the earlier location loses call control', { user: user.userId });
       await this.endSession(previous);
       await this.sendInDialog(previous, previous.dialog.createRequest('BYE'));
@@ -257,9 +253,8 @@ export class Cup extends NodeBase {
     const dialog = SipDialog.fromUasRequest(request, localTag, { localContact: contact, state: 'confirmed' });
     const recordRoute = request.headers.getAll('Record-Route')[0];
     const nextHop = recordRoute !== undefined ? uriOf(recordRoute) : (from.ok ? from.value.uri : '');
-    const session: RccSession = { dialog, userId: user.userId, line: parsed.value.line, monitor: undefined, state: 'active', nextHop, calls: new Map() };
     this.sessions.add(dialog);
-    this.rcc.set(dialog.id, session);
+    this.rcc.add({ dialog, userId: user.userId, line: parsed.value.line, state: 'active', nextHop, calls: new Map() });
     const response = this.cstaResponse(request, { type: 'RequestSystemStatusResponse', systemStatus: this.systemStatus() }, dialog);
     response.headers.set('Contact', contact);
     tx.respond(response);
@@ -292,7 +287,7 @@ export class Cup extends NodeBase {
       case 'MonitorStop': {
         if (!session.monitor || session.monitor.crossRefId !== message.monitorCrossRefID) return cstaError('operation', 'invalidCrossRefID');
         await this.cti.request({ type: 'MonitorStopRequest', monitorId: session.monitor.ctiMonitorId });
-        session.monitor = undefined;
+        this.rcc.setMonitor(session, undefined);
         return { type: 'MonitorStopResponse' };
       }
       case 'MakeCall': {
@@ -358,7 +353,7 @@ export class Cup extends NodeBase {
     const r = await this.cti.request({ type: 'MonitorDeviceRequest', lineDn: dn, endUser: session.userId });
     if (r.type !== 'MonitorDeviceResponse') return fromCtiError(r);
     const crossRefId = randomToken(this.env.random, 8);
-    session.monitor = { crossRefId, ctiMonitorId: r.monitorId, deviceName: r.deviceName, lineDn: r.lineDn };
+    this.rcc.setMonitor(session, { crossRefId, ctiMonitorId: r.monitorId, deviceName: r.deviceName, lineDn: r.lineDn });
     session.line = monitorObject;
     return { type: 'MonitorStartResponse', monitorCrossRefID: crossRefId, monitorExistingCalls: true };
   }
@@ -377,21 +372,20 @@ export class Cup extends NodeBase {
   private async endSession(session: RccSession): Promise<void> {
     if (session.monitor) {
       await this.cti.request({ type: 'MonitorStopRequest', monitorId: session.monitor.ctiMonitorId });
-      session.monitor = undefined;
+      this.rcc.setMonitor(session, undefined);
     }
     session.state = 'terminated';
     session.dialog.terminate();
     this.sessions.remove(session.dialog);
-    this.rcc.delete(session.dialog.id);
+    this.rcc.remove(session);
   }
 
   private onCtiEvent(message: CtiMessage): void {
     if (message.type !== 'CallEvent' && message.type !== 'ForwardingEvent') return;
-    for (const session of this.rcc.values()) {
-      if (!session.monitor || session.monitor.ctiMonitorId !== message.monitorId) continue;
-      for (const event of cstaEventsFor(message, session.monitor.crossRefId, session.calls)) {
-        this.sendEvent(session, event).catch((e: unknown) => this.env.log.error('sending a CSTA event failed', { error: e instanceof Error ? e.message : String(e) }));
-      }
+    const session = this.rcc.ofMonitor(message.monitorId);
+    if (!session?.monitor) return;
+    for (const event of cstaEventsFor(message, session.monitor.crossRefId, session.calls)) {
+      this.sendEvent(session, event).catch((e: unknown) => this.env.log.error('sending a CSTA event failed', { error: e instanceof Error ? e.message : String(e) }));
     }
   }
 

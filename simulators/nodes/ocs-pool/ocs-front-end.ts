@@ -45,11 +45,78 @@ export interface OcsPoolConfig {
 }
 
 interface Binding {
+  readonly key: string;
   readonly aor: string;
   readonly contact: SipUri;
   readonly connectionId: string | undefined;
   readonly source: SipTarget;
   expiresAt: number;
+}
+
+/**
+ * The registrar's location service (RFC 3261 §10.3): bindings keyed `<aor> <contact>`, indexed by address of
+ * record, by contact (user@host) and by the connection they came over, so each lookup costs the same whether
+ * the pool holds five users or a hundred thousand. Insertion order is kept in every index.
+ */
+class LocationService {
+  private readonly byKey = new Map<string, Binding>();
+  private readonly byAor = new Map<string, Map<string, Binding>>();
+  private readonly byContact = new Map<string, Map<string, Binding>>();
+  private readonly byConnection = new Map<string, Map<string, Binding>>();
+
+  static contactKey(uri: SipUri): string {
+    return `${uri.user ?? ''}@${uri.host}`;
+  }
+
+  all(): IterableIterator<Binding> {
+    return this.byKey.values();
+  }
+
+  ofAor(aor: string): Binding[] {
+    return [...(this.byAor.get(aor)?.values() ?? [])];
+  }
+
+  /** The first binding whose contact has this user and host. */
+  ofContact(uri: SipUri): Binding | undefined {
+    return this.byContact.get(LocationService.contactKey(uri))?.values().next().value;
+  }
+
+  hasConnection(connectionId: string | undefined): boolean {
+    return connectionId !== undefined && (this.byConnection.get(connectionId)?.size ?? 0) > 0;
+  }
+
+  set(binding: Binding): void {
+    this.delete(binding.key);
+    this.byKey.set(binding.key, binding);
+    index(this.byAor, binding.aor, binding);
+    index(this.byContact, LocationService.contactKey(binding.contact), binding);
+    if (binding.connectionId !== undefined) index(this.byConnection, binding.connectionId, binding);
+  }
+
+  delete(key: string): void {
+    const b = this.byKey.get(key);
+    if (!b) return;
+    this.byKey.delete(key);
+    unindex(this.byAor, b.aor, key);
+    unindex(this.byContact, LocationService.contactKey(b.contact), key);
+    if (b.connectionId !== undefined) unindex(this.byConnection, b.connectionId, key);
+  }
+}
+
+function index(map: Map<string, Map<string, Binding>>, k: string, b: Binding): void {
+  let inner = map.get(k);
+  if (!inner) {
+    inner = new Map();
+    map.set(k, inner);
+  }
+  inner.set(b.key, b);
+}
+
+function unindex(map: Map<string, Map<string, Binding>>, k: string, key: string): void {
+  const inner = map.get(k);
+  if (!inner) return;
+  inner.delete(key);
+  if (inner.size === 0) map.delete(k);
 }
 
 const SIP_PORT = 5060;
@@ -64,8 +131,10 @@ export class OcsFrontEnd extends NodeBase {
   readonly hostName: string;
   private sip!: SipEndpoint;
   private readonly resolver: DnsResolver;
-  /** Registrations, one per endpoint (a user may sign in from several PCs): key `<aor> <contact>`. */
-  private readonly bindings = new Map<string, Binding>();
+  /** Registrations, one per endpoint (a user may sign in from several PCs). */
+  private readonly bindings = new LocationService();
+  /** The address of record of every user homed on this pool ("Pool Users"). */
+  private readonly homed: Set<string>;
   /** Published `state` category per user AOR (the presence store of the pool's back end). */
   private readonly presence = new Map<string, PresenceState>();
   private authorizedAddresses = new Set<string>();
@@ -79,6 +148,7 @@ export class OcsFrontEnd extends NodeBase {
     this.config = config;
     this.resolver = new DnsResolver(env.network, env.dnsServer, env.clock, env.random);
     this.recordRoute = `<sip:${config.fqdn}:${SIP_PORT};transport=tcp;lr>`;
+    this.homed = new Set(config.users.map(normalizeAor));
   }
 
   static async start(env: NodeEnv, config: OcsPoolConfig): Promise<OcsFrontEnd> {
@@ -120,7 +190,7 @@ export class OcsFrontEnd extends NodeBase {
   /** Observation API: `registrations` has one entry per endpoint (a user signed in from two PCs appears twice). */
   observe(): { registrations: string[]; presence: Record<string, PresenceState>; staticRoutes: string[]; liveTransactions: number } {
     return {
-      registrations: [...this.bindings.values()].map((b) => b.aor),
+      registrations: [...this.bindings.all()].map((b) => b.aor),
       presence: Object.fromEntries(this.presence),
       staticRoutes: this.config.staticRoutes.map((r) => `${r.matchUri} -> ${r.nextHop}:${r.port}`),
       liveTransactions: this.sip.layer.liveTransactions(),
@@ -214,11 +284,7 @@ export class OcsFrontEnd extends NodeBase {
     if (this.authorizedAddresses.has(source.address)) return true;
     const from = parseNameAddr(request.headers.get('From') ?? '');
     const aor = from.ok ? normalizeAor(from.value.uri) : '';
-    return this.bindingsOf(aor).some((b) => b.connectionId !== undefined && b.connectionId === source.connectionId);
-  }
-
-  private bindingsOf(aor: string): Binding[] {
-    return [...this.bindings.values()].filter((b) => b.aor === aor);
+    return this.bindings.ofAor(aor).some((b) => b.connectionId !== undefined && b.connectionId === source.connectionId);
   }
 
   private register(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
@@ -226,7 +292,7 @@ export class OcsFrontEnd extends NodeBase {
     const aor = to.ok ? normalizeAor(to.value.uri) : '';
     const toTag = randomToken(this.env.random, 10);
     // The user must be homed on this pool ("Pool Users").
-    if (!this.config.users.some((u) => normalizeAor(u) === aor)) {
+    if (!this.homed.has(aor)) {
       tx.respond(this.own(request, 404, 'Not Found', { toTag }));
       return;
     }
@@ -237,7 +303,7 @@ export class OcsFrontEnd extends NodeBase {
     const expiresParam = contact?.ok ? contact.value.params.expires : undefined;
     const expires = Number(expiresParam ?? expiresHeader ?? 3600);
     if (contactHeader === '*') {
-      for (const b of this.bindingsOf(aor)) this.bindings.delete(`${aor} ${formatSipUri(b.contact)}`);
+      for (const b of this.bindings.ofAor(aor)) this.bindings.delete(b.key);
       tx.respond(this.own(request, 200, 'OK', { toTag }));
       return;
     }
@@ -251,7 +317,8 @@ export class OcsFrontEnd extends NodeBase {
       tx.respond(this.own(request, 200, 'OK', { toTag }));
       return;
     }
-    this.bindings.set(key, {
+    this.bindings.set({
+      key,
       aor,
       contact: contactUri.value,
       connectionId: source.connectionId,
@@ -267,15 +334,12 @@ export class OcsFrontEnd extends NodeBase {
     if (!next.ok) return undefined;
     const uri = next.value;
     // A Request-URI that is one of our registered contacts: over the client's own connection.
-    for (const b of this.bindings.values()) {
-      if (b.contact.host === uri.host && (b.contact.user ?? '') === (uri.user ?? '')) {
-        return { ...b.source, transport: 'TCP' };
-      }
-    }
+    const contact = this.bindings.ofContact(uri);
+    if (contact) return { ...contact.source, transport: 'TCP' };
     // A user of our domain: to the user's registration.
     // (Several endpoints: the most recent registration; forking is not modelled.)
     const aor = normalizeAor(`sip:${uri.user ?? ''}@${uri.host}`);
-    const binding = this.bindingsOf(aor).at(-1);
+    const binding = this.bindings.ofAor(aor).at(-1);
     if (binding) return { ...binding.source, transport: 'TCP' };
     const route = this.config.staticRoutes.find((r) => r.matchUri.toLowerCase() === uri.host.toLowerCase());
     if (route) {
@@ -324,7 +388,7 @@ export class OcsFrontEnd extends NodeBase {
 
   /** The ACK for a 2xx is forwarded statelessly along the dialog's route (§16.6, §16.11). */
   private async forwardAck(ack: SipRequest, source: SipTarget): Promise<void> {
-    if (!this.authorizedAddresses.has(source.address) && ![...this.bindings.values()].some((b) => b.connectionId === source.connectionId)) return;
+    if (!this.authorizedAddresses.has(source.address) && !this.bindings.hasConnection(source.connectionId)) return;
     const popped = this.popOwnRoute(ack);
     const target = await this.route(popped).catch(() => undefined);
     if (!target) return;

@@ -59,7 +59,7 @@ const LIST_HEADERS = new Set(
 );
 
 export function isListHeader(name: string): boolean {
-  return LIST_HEADERS.has(expandHeaderName(name).toLowerCase());
+  return LIST_HEADERS.has(keyOf(name));
 }
 
 /**
@@ -88,7 +88,19 @@ export function splitHeaderValues(value: string): string[] {
   return out.filter((v) => v.length > 0);
 }
 
-const same = (a: string, b: string): boolean => expandHeaderName(a).toLowerCase() === expandHeaderName(b).toLowerCase();
+/** The case-insensitive, compact-form-expanded key of a header name; the common names are remembered. */
+const KEYS = new Map<string, string>();
+const MAX_REMEMBERED_KEYS = 512;
+function keyOf(name: string): string {
+  let key = KEYS.get(name);
+  if (key === undefined) {
+    key = expandHeaderName(name).toLowerCase();
+    if (KEYS.size < MAX_REMEMBERED_KEYS) KEYS.set(name, key);
+  }
+  return key;
+}
+
+const same = (a: string, b: string): boolean => a === b || keyOf(a) === keyOf(b);
 
 export class SipHeaders implements Iterable<[string, string]> {
   private readonly fields: [string, string][];
@@ -99,7 +111,14 @@ export class SipHeaders implements Iterable<[string, string]> {
 
   /** First value of the header (the first element of a comma-separated list header), case-insensitive. */
   get(name: string): string | undefined {
-    return this.getAll(name)[0];
+    const key = keyOf(name);
+    for (const [n, v] of this.fields) {
+      if (n !== name && keyOf(n) !== key) continue;
+      if (!isListHeader(name)) return v;
+      const first = splitHeaderValues(v)[0];
+      if (first !== undefined) return first;
+    }
+    return undefined;
   }
 
   /** Every value, in order; list headers (Via, Route, Record-Route, Contact ...) are split on commas. */

@@ -72,6 +72,8 @@ export const MAGIC_COOKIE = 'z9hG4bK';
 export class SipTransactionLayer {
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, AnyServerTransaction>();
+  /** INVITE client transactions by `<Call-ID> <CSeq number>`, for matching an ACK to its INVITE without a scan. */
+  private readonly invites = new Map<string, Set<InviteClientTransaction>>();
 
   constructor(private readonly opts: SipTransactionLayerOptions) {}
 
@@ -102,13 +104,24 @@ export class SipTransactionLayer {
       existing.dispose();
     }
     const reliable = target.transport === 'TCP';
+    const inviteKey = request.method === 'INVITE' ? ackKey(sent) : undefined;
     const ctx = this.context(target, reliable, () => {
       if (this.clients.get(key) === tx) this.clients.delete(key);
+      if (inviteKey !== undefined && tx instanceof InviteClientTransaction) {
+        const set = this.invites.get(inviteKey);
+        set?.delete(tx);
+        if (set?.size === 0) this.invites.delete(inviteKey);
+      }
     });
     const tx: ClientTransaction = request.method === 'INVITE'
       ? new InviteClientTransaction(branch, sent, ctx, delegate)
       : new NonInviteClientTransaction(branch, sent, ctx, delegate);
     this.clients.set(key, tx);
+    if (inviteKey !== undefined && tx instanceof InviteClientTransaction) {
+      const set = this.invites.get(inviteKey) ?? new Set<InviteClientTransaction>();
+      set.add(tx);
+      this.invites.set(inviteKey, set);
+    }
     tx.start();
     return tx;
   }
@@ -121,16 +134,9 @@ export class SipTransactionLayer {
   sendAck(ack: SipRequest, target: SipTarget): SipRequest {
     const sent = this.withOwnVia(ack, target.transport);
     this.transmit(sent, target);
-    const callId = sent.headers.get('Call-ID');
-    const cseq = parseCSeq(sent.headers.get('CSeq') ?? '');
-    if (cseq.ok) {
-      for (const tx of this.clients.values()) {
-        if (tx.kind !== 'invite-client' || tx.state !== 'Accepted') continue;
-        const txCseq = parseCSeq(tx.request.headers.get('CSeq') ?? '');
-        if (tx.request.headers.get('Call-ID') === callId && txCseq.ok && txCseq.value.seq === cseq.value.seq) {
-          tx.ackFor2xx = { toTag: getTag(sent.headers.get('To')), send: () => void this.transmit(sent, target) };
-        }
-      }
+    const key = ackKey(sent);
+    for (const tx of key !== undefined ? (this.invites.get(key) ?? []) : []) {
+      if (tx.state === 'Accepted') tx.ackFor2xx = { toTag: getTag(sent.headers.get('To')), send: () => void this.transmit(sent, target) };
     }
     return sent;
   }
@@ -154,6 +160,7 @@ export class SipTransactionLayer {
     for (const tx of this.clients.values()) tx.dispose();
     for (const tx of this.servers.values()) tx.dispose();
     this.clients.clear();
+    this.invites.clear();
     this.servers.clear();
   }
 
@@ -336,4 +343,11 @@ function responseTarget(via: Via, source: SipTarget): SipTarget {
   const port = rport !== null && rport !== undefined && /^\d+$/.test(rport) ? Number(rport) : (via.port ?? 5060);
   const address = via.params.received ?? via.host;
   return { address, port, transport: source.transport };
+}
+
+/** `<Call-ID> <CSeq number>`: what an ACK for a 2xx shares with its INVITE (§17.1.1.3, §13.2.2.4). */
+function ackKey(m: SipRequest): string | undefined {
+  const cseq = parseCSeq(m.headers.get('CSeq') ?? '');
+  const callId = m.headers.get('Call-ID');
+  return cseq.ok && callId !== undefined ? `${callId} ${cseq.value.seq}` : undefined;
 }
