@@ -9,6 +9,7 @@ import { runServeCommand } from './serve-command';
 import { runBenchCommand, runLabBench } from './bench-command';
 import { runDoctorCommand } from './doctor-command';
 import { runMergeCommand } from './merge-command';
+import { runLoadCommand } from './load-command';
 import { AUTO_WORKERS_FROM_CELLS } from '../run/run-matrix';
 
 const repoRoot = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []));
@@ -54,6 +55,21 @@ program
   .option('--prefix <a.b.c>', 'sockets runtime: loopback block for the hosts (each worker takes the next block)', '127.0.1')
   .action(async (opts) => {
     process.exitCode = await runMatrixCommand(opts);
+  });
+
+program
+  .command('load')
+  .description('a busy hour in virtual time: every user signed in, Poisson call attempts (users × BHCA), SIPp-style statistics')
+  .option('--lab <lab>', 'lab file, or an id under scenarios/labs (generated populations: scenarios/labs/scale/)', 'population-1k')
+  .option('--bhca <n>', 'busy-hour call attempts per user', Number, 5)
+  .option('--seconds <n>', 'length of the busy hour in virtual seconds', Number, 3600)
+  .option('--hold <s>', 'mean holding time of a call, virtual seconds', Number, 120)
+  .option('--ring <s>', 'ring time before the called user answers, virtual seconds', Number, 4)
+  .option('--seed <n>', 'seed of the arrivals', seed, 7)
+  .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
+  .action(async (opts) => {
+    if (respawnWithHeapFlags()) return;
+    process.exitCode = await runLoadCommand(opts);
   });
 
 program

@@ -23,8 +23,10 @@ export interface LabRuntimeOptions {
   addressPrefix?: string;
   /** Every log record as it is written (for `uc-lab serve`). */
   echo?: (record: LogRecord) => void;
-  /** Defects active at the lab's releases (from the claims' defect ranges; see harness/run/defects.ts). */
+  /** Defects active at the lab's releases (from the claims' defect ranges in scenarios/claims.yaml). */
   defects?: ReadonlySet<string>;
+  /** Keep only the newest this many log records (long runs: `uc-lab load`, `uc-lab serve`). */
+  maxLogRecords?: number;
 }
 
 /** A started node with the kind and configuration it was started from. */
@@ -91,13 +93,13 @@ export class LabRuntime {
     let runtime: LabRuntime;
     if (options.runtime === 'memory') {
       const clock = new VirtualClock();
-      const log = new MemoryLog(clock, options.echo);
+      const log = new MemoryLog(clock, options.echo, options.maxLogRecords);
       const network = new MemoryNetwork({ clock, random, log: log.logger('network'), ...(options.capture ? { capture: options.capture } : {}) });
       runtime = new LabRuntime(lab, network, new VirtualTimeDriver(clock), log, random, defects);
       runtime.uninstallGlobals = installVirtualGlobals(clock, seededRandom(options.seed ^ 0x5eed));
     } else {
       const clock = new WallClock();
-      const log = new MemoryLog(clock, options.echo);
+      const log = new MemoryLog(clock, options.echo, options.maxLogRecords);
       const network = new SocketNetwork({ clock, log: log.logger('network'), ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}), ...(options.capture ? { capture: options.capture } : {}) });
       runtime = new LabRuntime(lab, network, new WallTimeDriver(clock), log, random, defects);
     }

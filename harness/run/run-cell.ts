@@ -147,7 +147,7 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     setupEvents,
     hosts: orderHosts(events.slice(setupEvents), runtime),
     pcap: capture.pcap.toBytes(),
-    logs: runtime ? runtime.log.records : [],
+    logs: runtime ? [...runtime.log.records] : [],
   };
 }
 

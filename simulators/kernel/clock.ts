@@ -144,10 +144,10 @@ function before(a: ScheduledTask, b: ScheduledTask): boolean {
 }
 
 /**
- * Lets already-started real asynchronous work run to completion: promise continuations and
- * I/O callbacks that complete within a few event-loop turns. Virtual time does not move meanwhile.
+ * Lets already-started asynchronous work run to completion: one macrotask turn runs every queued promise
+ * continuation, however deeply chained (docs/decisions/0003). Virtual time does not move meanwhile.
  */
-export async function settle(turns = 4): Promise<void> {
+export async function settle(turns = 1): Promise<void> {
   for (let i = 0; i < turns; i++) {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -18,15 +18,36 @@ export interface Logger {
   child(node: string): Logger;
 }
 
-/** Collects every record in memory, stamped with the lab clock; the harness writes them per node. */
+/**
+ * Collects records in memory, stamped with the lab clock; the harness writes them per node. With `maxRecords`,
+ * only the newest that many are kept (a long run's memory stays bounded; `dropped` counts the others).
+ */
 export class MemoryLog {
-  readonly records: LogRecord[] = [];
-  constructor(private readonly clock: Clock, private readonly echo?: (r: LogRecord) => void) {}
+  private kept: LogRecord[] = [];
+  dropped = 0;
+  constructor(
+    private readonly clock: Clock,
+    private readonly echo?: (r: LogRecord) => void,
+    private readonly maxRecords = Infinity,
+  ) {}
+
+  get records(): readonly LogRecord[] {
+    if (this.kept.length > this.maxRecords) this.trim();
+    return this.kept;
+  }
+
+  private trim(): void {
+    const excess = this.kept.length - this.maxRecords;
+    this.kept = this.kept.slice(excess);
+    this.dropped += excess;
+  }
 
   logger(node: string): Logger {
     const write = (level: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
       const record: LogRecord = fields ? { t: this.clock.now(), node, level, msg, fields } : { t: this.clock.now(), node, level, msg };
-      this.records.push(record);
+      this.kept.push(record);
+      // Trim in batches, so keeping the newest N costs O(1) per record.
+      if (this.kept.length >= 2 * this.maxRecords) this.trim();
       this.echo?.(record);
     };
     return {
@@ -40,7 +61,7 @@ export class MemoryLog {
 
   /** Records of one node (and its children), for evidence/<cell>/logs/<node>.log. */
   forNode(node: string): LogRecord[] {
-    return this.records.filter((r) => r.node === node || r.node.startsWith(`${node}/`));
+    return [...this.records].filter((r) => r.node === node || r.node.startsWith(`${node}/`));
   }
 }
 
