@@ -25,7 +25,7 @@ describe('uc-lab', () => {
   it('prints help with every command', () => {
     const r = ucLab(['--help']);
     expect(r.status).toBe(0);
-    for (const command of ['matrix', 'repro', 'serve', 'doctor', 'bench']) expect(r.stdout).toContain(command);
+    for (const command of ['matrix', 'repro', 'serve', 'doctor', 'bench', 'load', 'merge']) expect(r.stdout).toContain(command);
   });
 
   it('a misspelled step: file:line:column and the allowed words, no stack; the other files run, the reports are written, exit 2', () => {
@@ -64,5 +64,13 @@ describe('uc-lab', () => {
     expect(r.stdout).toMatch(/DRIFT rcc-basic-call\/endpoint=7975-sccp/);
     expect(r.stdout).toMatch(/step: +steps\[\d+\]/);
     expect(readFileSync(path.join(out, 'results.json'), 'utf8')).toMatch(/"verdict": "drift"/);
+  });
+
+  it('load: an hour of calls on the seed lab, across the SIP phones\' registration refresh, every attempt completes', () => {
+    // The SIP phones register for 3600 s and refresh at 3564 s; calls in progress then must survive.
+    const r = ucLab(['load', '--lab', 'seed-lab', '--seconds', '3700', '--bhca', '60', '--scenarios', path.join(dir, 'scenarios')]);
+    expect(r.stdout).toMatch(/attempted (\d+); completed \1; failed 0; still in progress 0/);
+    expect(r.stdout).toMatch(/response time \(MakeCall → DeliveredEvent, virtual ms\): p50 \d/);
+    expect(r.status).toBe(0);
   });
 });

@@ -69,8 +69,14 @@ export async function runLoadCommand(opts: LoadCommandOptions): Promise<number> 
 
     const random = seededRandom(opts.seed);
     const rate = (ready.length * opts.bhca) / 3600; // attempts per virtual second
-    const failed = new Map<string, number>();
-    const fail = (cause: string): void => void failed.set(cause, (failed.get(cause) ?? 0) + 1);
+    // Failures by cause, each with its first occurrence so that a vendor can replay that one call.
+    const failed = new Map<string, { count: number; first: string }>();
+    const endpointOf = (p: Person): string => String((p.phone.config as { phone?: { endpoint?: string } }).phone?.endpoint ?? p.phone.host);
+    const fail = (cause: string, caller: Person, callee: Person, t0: number): void => {
+      const entry = failed.get(cause);
+      if (entry) entry.count++;
+      else failed.set(cause, { count: 1, first: `${caller.user.id} (${endpointOf(caller)}) → ${callee.user.id} (${endpointOf(callee)}) at ${(t0 / 1000).toFixed(3)} virtual s` });
+    };
     const responseTimes: number[] = [];
     let attempted = 0;
     let completed = 0;
@@ -93,13 +99,18 @@ export async function runLoadCommand(opts: LoadCommandOptions): Promise<number> 
         try {
           await act(caller.oc, 'makeCall', callee.user.rcc.lineUri);
         } catch (e) {
-          fail(`MakeCall refused (${e instanceof Error ? e.message.replace(/^[^:]*: /, '') : String(e)})`);
+          fail(`MakeCall refused (${e instanceof Error ? e.message.replace(/^[^:]*: /, '') : String(e)})`, caller, callee, t0);
           return;
         }
         await sleep(opts.ring * 1000);
         const delivered = ocOf(caller.oc)?.observe().events.slice(eventsBefore).find((e) => e.type === 'DeliveredEvent');
         if (read(callee.phone, 'callState', { line: 1 }) !== 'ringIn') {
-          fail(read(caller.phone, 'callState', { line: 1 }) === 'busy' ? 'called line busy' : `called phone not ringing (${String(read(callee.phone, 'callState', { line: 1 }))})`);
+          const callerState = String(read(caller.phone, 'callState', { line: 1 }));
+          const events = ocOf(caller.oc)?.observe().events.slice(eventsBefore).map((e) => e.type).join(' ') ?? '';
+          fail(
+            callerState === 'busy' ? 'called line busy' : `called phone not ringing (${String(read(callee.phone, 'callState', { line: 1 }))}; calling phone ${callerState}; Communicator saw ${events || 'no event'})`,
+            caller, callee, t0,
+          );
           await act(caller.oc, 'clearConnection').catch(() => undefined);
           await sleep(2_000);
           return;
@@ -109,8 +120,10 @@ export async function runLoadCommand(opts: LoadCommandOptions): Promise<number> 
         await sleep(Math.max(1_000, exp(opts.hold * 1000)));
         await act(caller.oc, 'clearConnection').catch(() => undefined);
         await sleep(2_000);
-        if (read(caller.phone, 'callState', { line: 1 }) === 'idle' && read(callee.phone, 'callState', { line: 1 }) === 'idle') completed++;
-        else fail('not cleared');
+        const callerState = read(caller.phone, 'callState', { line: 1 });
+        const calleeState = read(callee.phone, 'callState', { line: 1 });
+        if (callerState === 'idle' && calleeState === 'idle') completed++;
+        else fail(`not cleared 2 s after ClearConnection (calling phone ${String(callerState)}, called phone ${String(calleeState)})`, caller, callee, t0);
       } finally {
         caller.busy = false;
         callee.busy = false;
@@ -149,11 +162,11 @@ export async function runLoadCommand(opts: LoadCommandOptions): Promise<number> 
     }, opts.seconds * 1000 + 10 * opts.hold * 1000 + 60_000);
     const wall = Number(process.hrtime.bigint() - wall1) / 1e6;
     const sorted = [...responseTimes].sort((a, b) => a - b);
-    const failedTotal = [...failed.values()].reduce((a, b) => a + b, 0);
+    const failedTotal = [...failed.values()].reduce((a, b) => a + b.count, 0);
     const lines = [
       `busy hour: ${ready.length} users × ${opts.bhca} BHCA over ${opts.seconds} virtual s (mean hold ${opts.hold} s, ring ${opts.ring} s)`,
       `  arrivals ${arrivals}: caller already in a call ${callerBusy}, called user already in a call ${calleeBusy}, attempted ${attempted}; completed ${completed}; failed ${failedTotal}; still in progress ${inFlight}`,
-      ...[...failed].sort((a, b) => b[1] - a[1]).map(([cause, n]) => `    failed: ${cause}: ${n}`),
+      ...[...failed].sort((a, b) => b[1].count - a[1].count).map(([cause, f]) => `    failed: ${cause}: ${f.count} (first: ${f.first})`),
       `  response time (MakeCall → DeliveredEvent, virtual ms): p50 ${percentile(sorted, 50).toFixed(1)}, p90 ${percentile(sorted, 90).toFixed(1)}, p99 ${percentile(sorted, 99).toFixed(1)}, max ${(sorted.at(-1) ?? 0).toFixed(1)}`,
       `  wall time ${(wall / 1000).toFixed(1)} s (${((attempted * 1000) / Math.max(1, wall)).toFixed(0)} attempts per wall second); RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
     ];

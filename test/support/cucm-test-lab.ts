@@ -8,6 +8,7 @@ import type { TcpConnection } from '../../simulators/transport/network';
 import type { NodeEnv } from '../../simulators/nodes/node';
 import { SccpPhone } from '../../simulators/nodes/phone/sccp-phone';
 import type { SccpPhoneModel } from '../../simulators/nodes/phone/sccp-phone';
+import { SipPhone } from '../../simulators/nodes/phone/sip-phone';
 import { Cucm } from '../../simulators/nodes/cucm/cucm';
 import type { CucmConfig } from '../../simulators/nodes/cucm/cucm-config';
 
@@ -42,6 +43,17 @@ export class CucmTestLab {
       endpoint: `${model}-sccp`,
       cucm: { address: CUCM_ADDRESS, port: 2000 },
       lines: dns.map((dn) => ({ dn })),
+    }));
+  }
+
+  startSipPhone(deviceName: string, dn: string): Promise<SipPhone> {
+    const n = this.nextHost++;
+    return this.drive(SipPhone.start(this.env(`phone-${n}`, `10.1.2.${n}`), {
+      deviceName,
+      model: '7971',
+      endpoint: '7971-sip',
+      cucm: { address: CUCM_ADDRESS, port: 5060 },
+      lines: [{ dn }],
     }));
   }
 

@@ -1,4 +1,6 @@
 import { ConfigError } from '../../kernel/errors';
+import { seededRandom } from '../../kernel/random';
+import { installVirtualGlobals } from '../../kernel/virtual-globals';
 import type { CtiMessage, CtiMessageOf } from '../../protocols/cti';
 import type { Cucm } from './cucm';
 import type { CucmConfig } from './cucm-config';
@@ -8,6 +10,7 @@ import type { CtiTestClient } from '../../../test/support/cucm-test-lab';
 const ALICE = 'SEP001122334455';
 const BOB = 'SEP00AABBCCDDEE';
 const CAROL = 'SEP0000000000C1';
+const DAVE = 'SEP0000000000D1';
 
 const config = (): CucmConfig => ({
   release: '7.0(2)',
@@ -16,6 +19,7 @@ const config = (): CucmConfig => ({
     { name: ALICE, model: '7975', protocol: 'sccp', lines: [{ dn: '+14085551001' }] },
     { name: BOB, model: '7970', protocol: 'sccp', lines: [{ dn: '+14085551002' }] },
     { name: CAROL, model: '7931', protocol: 'sccp', lines: [{ dn: '1003', allowCtiControl: false }] },
+    { name: DAVE, model: '7971', protocol: 'sip', lines: [{ dn: '1004' }] },
   ],
   applicationUsers: [
     { userId: 'cupuser', password: 'secret', groups: ['Standard CTI Enabled', 'Standard CTI Allow Control of All Devices'], controlledDevices: [] },
@@ -124,6 +128,35 @@ describe('CUCM SCCP station server and call control', () => {
     expect(cucm.leaks()).toEqual([]);
     expect([...alice.leaks(), ...bob.leaks()]).toEqual([]);
     await cucm.stop();
+  });
+
+  it('keeps a SIP phone\'s call across its registration refresh', async () => {
+    const lab = new CucmTestLab();
+    // sip.js schedules its refresh with the global timers: put them on the lab's clock.
+    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+    const cucm = await lab.startCucm(config());
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const dave = await lab.startSipPhone(DAVE, '1004');
+    await lab.until(() => alice.observe().registered && dave.observe().registered);
+    await alice.dial('1004');
+    await lab.until(() => dave.observe().lines[0]?.callState === 'ringIn');
+    await dave.answer();
+    await lab.until(() => alice.observe().lines[0]?.callState === 'connected' && dave.observe().lines[0]?.callState === 'connected');
+
+    // The phone registered for 3600 s and refreshes before that; the call goes on through the refresh.
+    const count = (message: string) => lab.log.records.filter((r) => r.msg === message).length;
+    const registered = count('SIP device registered');
+    await lab.clock.advance(3_600_000);
+    expect(count('SIP registration refreshed')).toBe(1);
+    expect(count('SIP device registered')).toBe(registered);
+    expect(dave.observe().lines[0]?.callState).toBe('connected');
+
+    await alice.hangUp();
+    await lab.until(() => alice.observe().lines[0]?.callState === 'idle' && dave.observe().lines[0]?.callState === 'idle');
+    await lab.until(() => cucm.leaks().length === 0);
+    await lab.drive(dave.stop());
+    await cucm.stop();
+    uninstall();
   });
 
   it('answers reorder for an unknown number', async () => {

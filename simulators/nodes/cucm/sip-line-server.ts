@@ -39,7 +39,8 @@ class SipDevice implements LegDriver {
     readonly deviceName: string,
     readonly dn: string,
     readonly contact: string,
-    readonly via: SipTarget,
+    /** Where the device's requests come from; a refresh over a new connection moves it. */
+    public via: SipTarget,
   ) {}
 
   signal(leg: CallLeg, call: Call, s: LegSignal): void {
@@ -182,6 +183,15 @@ export class SipLineServer {
     const contact = parseNameAddr(contactValue);
     const expires = Number((contact.ok ? contact.value.params.expires : undefined) ?? request.headers.get('Expires') ?? REGISTER_EXPIRES);
     const previous = this.devices.get(phone.name);
+    const refresh = previous !== undefined && expires !== 0 && contact.ok && contact.value.uri === previous.contact;
+    if (refresh) {
+      // A refresh (RFC 3261 §10.2.4: same Contact before it expires) extends the binding; the device and
+      // its calls stay as they are. Replacing the device here would orphan every call the phone is in.
+      previous.via = source;
+      this.log.info('SIP registration refreshed', { device: phone.name, expires });
+      tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Contact', `${contactValue.split(';expires')[0]};expires=${expires}`]] }));
+      return;
+    }
     if (previous) {
       this.callControl.detach(phone.name, previous);
       this.devices.delete(phone.name);
