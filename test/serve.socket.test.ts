@@ -9,7 +9,7 @@ import { sendUdp } from './support/udp-probe';
 // `uc-lab serve`: the lab on real sockets answers an outside SIP tool at the addresses it prints.
 const execFileAsync = promisify(execFile);
 const sipsak = spawnSync('sipsak', ['-V'], { encoding: 'utf8' }).status === 0;
-// `sipp -v` exits 99 even when SIPp is there (toolchain.md §6): look at what it prints instead.
+// `sipp -v` exits 99 even when SIPp is there (docs/tools.md): look at what it prints instead.
 const sipp = /SIPp v/.test(spawnSync('sipp', ['-v'], { encoding: 'utf8' }).stdout ?? '');
 
 describe('the lab on real sockets', () => {

@@ -6,6 +6,8 @@ export interface ServeCommandOptions {
   scenarios: string;
   prefix: string;
   verbose?: boolean;
+  /** One JSON line with the hosts, for programs that drive the lab (the sockets benchmark). */
+  json?: boolean;
 }
 
 /** `uc-lab serve [lab]`: the lab on real sockets, for SIPp, sipsak, baresip or tshark, until Ctrl-C. */
@@ -17,15 +19,18 @@ export async function runServeCommand(labId: string, opts: ServeCommandOptions):
     addressPrefix: opts.prefix,
     ...(opts.verbose ? { echo: (r) => process.stderr.write(`${formatLogRecord(r)}\n`) } : {}),
   });
-  process.stdout.write(`lab ${lab.id} is up on real sockets:\n`);
   const ctx = runtime.context;
-  for (const host of runtime.network.hosts()) {
+  if (opts.json) {
+    const hosts = runtime.network.hosts().map((h) => ({ host: h.hostName, address: h.address, fqdn: fqdnOf(lab, h.hostName), simulated: runtime.node(h.hostName) !== undefined }));
+    process.stdout.write(`${JSON.stringify({ lab: lab.id, hosts })}\n`);
+  } else process.stdout.write(`lab ${lab.id} is up on real sockets:\n`);
+  for (const host of opts.json ? [] : runtime.network.hosts()) {
     const fqdn = fqdnOf(lab, host.hostName);
     const node = runtime.node(host.hostName);
     const role = node ? (node.kind.ports?.(node.config, ctx) ?? node.kind.title) : 'not simulated';
     process.stdout.write(`  ${host.hostName.padEnd(16)} ${host.address.padEnd(12)} ${fqdn === host.hostName ? ''.padEnd(14) : fqdn.padEnd(14)} ${role}\n`);
   }
-  process.stdout.write('try: sipsak -vv -s sip:' + runtime.network.host(lab.cup.host).address + '\nCtrl-C stops the lab.\n');
+  if (!opts.json) process.stdout.write('try: sipsak -vv -s sip:' + runtime.network.host(lab.cup.host).address + '\nCtrl-C stops the lab.\n');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

@@ -95,11 +95,12 @@ program
 
 program
   .command('serve')
-  .description('start the lab on real sockets (one 127.0.1.x address per host) until interrupted')
-  .argument('[lab]', 'lab id under scenarios/labs', 'seed-lab')
+  .description('start the lab on real sockets (one loopback address per host) until interrupted')
+  .argument('[lab]', 'lab id under scenarios/labs (generated populations: scenarios/labs/scale/)', 'seed-lab')
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
-  .option('--prefix <a.b.c>', 'loopback block for the hosts', '127.0.1')
+  .option('--prefix <block>', 'loopback block for the hosts: 127.a.b (254 hosts) or 127.a (65,024 hosts, for a population lab)', '127.0.1')
   .option('--verbose', 'print every log line of every node')
+  .option('--json', 'print the hosts as one JSON line once the lab is up (for programs that drive it)')
   .action(async (lab: string, opts) => {
     process.exitCode = await runServeCommand(lab, opts);
   });

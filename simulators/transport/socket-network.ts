@@ -9,7 +9,10 @@ import type { Endpoint, HostNetwork, LinkConditions, Network, TcpConnection, Tcp
 
 export interface SocketNetworkOptions {
   clock: Clock;
-  /** First three octets of the loopback block the hosts get addresses from, e.g. `127.0.1`. */
+  /**
+   * The loopback block the hosts get addresses from: three octets (`127.0.1`, 254 hosts) or two
+   * (`127.20`, hosts 127.20.0.1 … 127.20.255.254: a generated population needs thousands).
+   */
   addressPrefix?: string;
   capture?: CaptureSink;
   log?: Logger;
@@ -23,7 +26,8 @@ export interface SocketNetworkOptions {
 export class SocketNetwork implements Network {
   readonly runtime = 'sockets' as const;
   private readonly byName = new Map<string, SocketHost>();
-  private nextHostOctet = 1;
+  private nextHostIndex = 0;
+  private readonly capacity: number;
   private connectionSeq = 0;
   readonly prefix: string;
   readonly clock: Clock;
@@ -33,6 +37,11 @@ export class SocketNetwork implements Network {
   constructor(options: SocketNetworkOptions) {
     this.clock = options.clock;
     this.prefix = options.addressPrefix ?? '127.0.1';
+    const octets = this.prefix.split('.');
+    if (octets[0] !== '127' || (octets.length !== 2 && octets.length !== 3) || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
+      throw new NetworkError(`address block ${this.prefix} is not a loopback block: give 127.a (65,024 hosts) or 127.a.b (254 hosts)`);
+    }
+    this.capacity = octets.length === 3 ? 254 : 254 * 256;
     this.capture = options.capture;
     this.log = options.log ?? silentLogger;
   }
@@ -41,8 +50,10 @@ export class SocketNetwork implements Network {
   addHost(hostName: string, _labAddress: string): HostNetwork {
     const existing = this.byName.get(hostName);
     if (existing) return existing;
-    if (this.nextHostOctet > 254) throw new NetworkError('no loopback addresses left');
-    const host = new SocketHost(this, hostName, `${this.prefix}.${this.nextHostOctet++}`);
+    if (this.nextHostIndex >= this.capacity) throw new NetworkError(`no loopback addresses left in ${this.prefix} (${this.capacity} hosts): give a two-octet block such as 127.20`);
+    const i = this.nextHostIndex++;
+    const address = this.capacity === 254 ? `${this.prefix}.${i + 1}` : `${this.prefix}.${Math.floor(i / 254)}.${(i % 254) + 1}`;
+    const host = new SocketHost(this, hostName, address);
     this.byName.set(hostName, host);
     return host;
   }
