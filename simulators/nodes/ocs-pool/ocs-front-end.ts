@@ -1,5 +1,6 @@
 import {
   createResponse,
+  formatNameAddr,
   nextHopUri,
   parseNameAddr,
   parseSipUri,
@@ -325,7 +326,9 @@ export class OcsFrontEnd extends NodeBase {
       source,
       expiresAt: this.env.clock.now() + expires * 1000,
     });
-    tx.respond(this.own(request, 200, 'OK', { toTag, headers: [['Contact', `${contactHeader};expires=${expires}`]] }));
+    // The binding as granted (RFC 3261 §10.3 step 8): the Contact with its expires parameter set once.
+    const granted = contact?.ok ? formatNameAddr({ ...contact.value, params: { ...contact.value.params, expires: String(expires) } }) : (contactHeader ?? '');
+    tx.respond(this.own(request, 200, 'OK', { toTag, headers: [['Contact', granted]] }));
   }
 
   /** Where a request goes next: a registered client connection, a static route, or nowhere. */
