@@ -6,6 +6,7 @@ import { LabError } from '../../simulators';
 import { runMatrixCommand } from './matrix-command';
 import { runReproCommand } from './repro-command';
 import { runServeCommand } from './serve-command';
+import { runSocketBench } from './bench-sockets-command';
 import { runBenchCommand, runLabBench } from './bench-command';
 import { runDoctorCommand } from './doctor-command';
 import { runMergeCommand } from './merge-command';
@@ -120,8 +121,24 @@ program
   .option('--rounds <n>', 'how many times to run the matrix on one thread', positive, 3)
   .option('--workers <n>', 'worker threads for the parallel run (default: one per core)', positive)
   .option('--lab <lab>', 'instead: start this lab (a file, or an id under scenarios/labs) and sign every Communicator in; print boot and sign-in time, RSS and heap')
+  .option('--sockets', 'instead: SIPp playing Office Communicator against uc-lab serve with a population lab (--lab, default population-1k), beside SIPp uac→uas; RCC cycles/s and the ratio')
+  .option('--prefix <127.a>', 'with --sockets: two-octet loopback block for the lab and SIPp', '127.20')
+  .option('--concurrency <n>', 'with --sockets: SIPp calls at a time', positive, 20)
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .action(async (opts) => {
+    if (opts.sockets) {
+      process.exitCode = await runSocketBench({
+        lab: opts.lab ?? 'population-1k',
+        scenarios: opts.scenarios,
+        prefix: opts.prefix,
+        rounds: opts.rounds,
+        concurrency: opts.concurrency,
+        baselineCalls: 5000,
+        cli: process.argv[1] ?? path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.js'),
+        scenarioFile: path.join(repoRoot, 'bench', 'sipp', 'communicator-rcc-cycle.xml'),
+      });
+      return;
+    }
     if (opts.lab && respawnWithHeapFlags()) return;
     process.exitCode = opts.lab ? await runLabBench(opts.lab, opts) : await runBenchCommand(opts);
   });

@@ -76,6 +76,9 @@ export type DialOutcome = 'routed' | 'collecting' | 'busy' | 'invalidNumber';
  */
 export class CallControl {
   private readonly calls = new Map<number, Call>();
+  /** Each live leg's call, and the legs on each device line: lookups without a scan of every call. */
+  private readonly callOfLeg = new Map<CallLeg, Call>();
+  private readonly legsOnLine = new Map<string, Set<CallLeg>>();
   private readonly drivers = new Map<string, LegDriver>();
   private nextCallId = 1;
   private nextCallReference = 0x01000001;
@@ -120,18 +123,28 @@ export class CallControl {
 
   /** Legs currently on a device's line (any state but idle). */
   legsOn(deviceName: string, line: number): CallLeg[] {
-    const out: CallLeg[] = [];
-    for (const call of this.calls.values()) {
-      for (const leg of [call.origin, call.terminating]) {
-        if (leg && leg.deviceName === deviceName && leg.line === line && leg.state !== 'idle') out.push(leg);
-      }
-    }
-    return out;
+    return [...(this.legsOnLine.get(`${deviceName}#${line}`) ?? [])].filter((leg) => leg.state !== 'idle');
   }
 
   callOf(leg: CallLeg): Call | undefined {
-    for (const call of this.calls.values()) if (call.origin === leg || call.terminating === leg) return call;
-    return undefined;
+    return this.callOfLeg.get(leg);
+  }
+
+  private bind(leg: CallLeg, call: Call): void {
+    this.callOfLeg.set(leg, call);
+    const key = `${leg.deviceName}#${leg.line}`;
+    let legs = this.legsOnLine.get(key);
+    if (!legs) this.legsOnLine.set(key, (legs = new Set()));
+    legs.add(leg);
+  }
+
+  private unbind(leg: CallLeg | undefined): void {
+    if (!leg) return;
+    this.callOfLeg.delete(leg);
+    const key = `${leg.deviceName}#${leg.line}`;
+    const legs = this.legsOnLine.get(key);
+    legs?.delete(leg);
+    if (legs?.size === 0) this.legsOnLine.delete(key);
   }
 
   callById(id: number): Call | undefined {
@@ -156,6 +169,7 @@ export class CallControl {
       calledName: '',
     };
     this.calls.set(call.id, call);
+    this.bind(leg, call);
     driver.signal(leg, call, { kind: 'offHook', by });
     this.changed(leg, call, 'newCall');
     return leg;
@@ -203,6 +217,7 @@ export class CallControl {
     if (!call || call.terminating !== leg || call.phase !== 'alerting' || leg.state !== 'ringIn') return undefined;
     leg.driver.signal(leg, call, { kind: 'released', cause: 'redirected' });
     this.setState(leg, call, 'idle', 'redirected');
+    this.unbind(leg);
     call.terminating = undefined;
     call.phase = 'collecting';
     call.digits = destination;
@@ -220,6 +235,8 @@ export class CallControl {
     if (!other) return undefined;
     call.phase = 'released';
     this.calls.delete(call.id);
+    this.unbind(leg);
+    this.unbind(other);
     leg.driver.signal(leg, call, { kind: 'released', cause: 'transferred' });
     this.setState(leg, call, 'idle', 'transferred');
     const record = this.config.phone(other.deviceName)?.lines[other.line - 1];
@@ -235,6 +252,7 @@ export class CallControl {
       calledName: '',
     };
     this.calls.set(next.id, next);
+    this.bind(other, next);
     return { call: next, outcome: this.analyse(next, true) };
   }
 
@@ -266,6 +284,8 @@ export class CallControl {
     this.clock.clearTimer(call.interDigitTimer);
     this.calls.delete(call.id);
     const other = call.origin === leg ? call.terminating : call.origin;
+    this.unbind(call.origin);
+    this.unbind(call.terminating);
     if (!options.silent) leg.driver.signal(leg, call, { kind: 'released', cause: 'normal' });
     this.setState(leg, call, 'idle', 'normal');
     if (other && other.state !== 'idle') {
@@ -353,6 +373,7 @@ export class CallControl {
       driver,
     };
     call.terminating = leg;
+    this.bind(leg, call);
     call.phase = 'alerting';
     driver.signal(leg, call, { kind: 'ringIn' });
     this.changed(leg, call, 'newCall');

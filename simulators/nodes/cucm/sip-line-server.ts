@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
 import { randomToken } from '../../kernel/random';
 import { createCancel, createResponse, DialogStore, parseNameAddr, parseSipUri, SipDialog, SipHeaders } from '../../protocols/sip';
@@ -11,6 +12,8 @@ import type { ThirdPartyControl } from './cti-manager';
 
 const SIP_PORT = 5060;
 const REGISTER_EXPIRES = 3600;
+/** How long CUCM holds a CTI MakeCall's call for the SIP phone's INVITE (modelled). */
+const MAKE_CALL_INVITE_TIMEOUT_MS = 10_000;
 
 /** One SIP call leg as CUCM (a B2BUA) holds it toward the phone. */
 interface SipLeg {
@@ -33,6 +36,8 @@ interface SipLeg {
 class SipDevice implements LegDriver {
   readonly protocol = 'sip' as const;
   readonly legs = new Map<CallLeg, SipLeg>();
+  /** A CTI MakeCall waiting for the phone's INVITE (the REFER asked for it): the call exists already. */
+  pendingMakeCall: { leg: CallLeg; destination: string; timer: TimerHandle } | undefined;
 
   constructor(
     private readonly server: SipLineServer,
@@ -97,9 +102,17 @@ export class SipLineServer {
     const device = this.devices.get(deviceName);
     if (!device) return undefined;
     return {
-      makeCall: (_name, _line, destination) => {
-        this.refer(device, [['Refer-To', `<sip:${destination}@${this.address}>`]]);
-        return {};
+      makeCall: (_name, line, destination) => {
+        // CUCM creates the call when the application asks (so the CTI response carries its call id, as
+        // for an SCCP phone) and binds the phone's INVITE to it when the REFER brings one.
+        if (device.pendingMakeCall) return 'notRegistered';
+        const leg = this.callControl.offHook(device.deviceName, line, 'cti');
+        if (!leg) return 'notRegistered';
+        const call = this.callControl.callOf(leg);
+        const timer = this.env.clock.setTimer(MAKE_CALL_INVITE_TIMEOUT_MS, () => this.abandonMakeCall(device, 'no INVITE after the REFER'));
+        device.pendingMakeCall = { leg, destination, timer };
+        this.refer(device, [['Refer-To', `<sip:${destination}@${this.address}>`]], '', (status) => this.abandonMakeCall(device, `REFER refused ${status}`));
+        return call ? { callId: String(call.id) } : {};
       },
       answer: (leg) => {
         const sipLeg = device.legs.get(leg);
@@ -121,6 +134,7 @@ export class SipLineServer {
   }
 
   async close(): Promise<void> {
+    for (const device of this.devices.values()) if (device.pendingMakeCall) this.env.clock.clearTimer(device.pendingMakeCall.timer);
     await this.sip.stop();
   }
 
@@ -193,6 +207,8 @@ export class SipLineServer {
       return;
     }
     if (previous) {
+      if (previous.pendingMakeCall) this.env.clock.clearTimer(previous.pendingMakeCall.timer);
+      previous.pendingMakeCall = undefined;
       this.callControl.detach(phone.name, previous);
       this.devices.delete(phone.name);
     }
@@ -226,7 +242,13 @@ export class SipLineServer {
     }
     const target = parseSipUri(request.uri);
     const digits = target.ok ? (target.value.user ?? '') : '';
-    const leg = this.callControl.offHook(device.deviceName, 1, 'user');
+    const pending = device.pendingMakeCall;
+    let leg: CallLeg | undefined;
+    if (pending && pending.destination === digits && pending.leg.state === 'offHook') {
+      device.pendingMakeCall = undefined;
+      this.env.clock.clearTimer(pending.timer);
+      leg = pending.leg;
+    } else leg = this.callControl.offHook(device.deviceName, 1, 'user');
     if (!leg) {
       tx.respond(createResponse(request, 486, 'Busy Here', { toTag }));
       return;
@@ -417,7 +439,16 @@ export class SipLineServer {
   }
 
   /** RFC 3515 REFER, out of dialog, over the phone's registration connection. */
-  private refer(device: SipDevice, extra: [string, string][], body = ''): void {
+  private abandonMakeCall(device: SipDevice, why: string): void {
+    const pending = device.pendingMakeCall;
+    if (!pending) return;
+    device.pendingMakeCall = undefined;
+    this.env.clock.clearTimer(pending.timer);
+    this.log.warn('MakeCall abandoned', { device: device.deviceName, why });
+    this.callControl.release(pending.leg);
+  }
+
+  private refer(device: SipDevice, extra: [string, string][], body = '', onRefused?: (status: number) => void): void {
     const headers = new SipHeaders([
       ['Max-Forwards', '70'],
       ['From', `<sip:cucm@${this.address}>;tag=${randomToken(this.env.random, 10)}`],
@@ -433,7 +464,10 @@ export class SipLineServer {
     const request: SipRequest = { kind: 'request', method: 'REFER', uri: device.contact, headers, body };
     this.sip.layer.sendRequest(request, device.via, {
       onFinal: (r) => {
-        if (r.status >= 300) this.log.warn('phone refused REFER', { device: device.deviceName, status: r.status });
+        if (r.status >= 300) {
+          this.log.warn('phone refused REFER', { device: device.deviceName, status: r.status });
+          onRefused?.(r.status);
+        }
       },
     });
   }
