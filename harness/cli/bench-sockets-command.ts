@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,8 @@ export interface SocketBenchOptions {
   concurrency: number;
   /** Calls of the uac→uas baseline per round. */
   baselineCalls: number;
+  /** Each round runs every SIPp user's cycle this many times (one after another: SIPp reads the users in turn). */
+  laps: number;
   /** The built CLI (serve runs as its own process, as a user would start it). */
   cli: string;
   scenarioFile: string;
@@ -25,6 +27,8 @@ interface SippRun {
   readonly successful: number;
   readonly failed: number;
   readonly exitCode: number | null;
+  /** Messages SIPp could not map to a call of its own: an event that came after its cycle had ended. */
+  readonly discarded: number;
 }
 
 interface ServedHost {
@@ -91,7 +95,7 @@ export async function runSocketBench(opts: SocketBenchOptions): Promise<number> 
       const b = await sipp(['-sn', 'uac', `${sippHost(2)}:5060`, '-t', 't1', '-i', sippHost(3), '-p', '5060', '-m', String(opts.baselineCalls), '-l', String(opts.concurrency), '-r', '100000', '-nostdin'], dir);
       uas.kill('SIGTERM');
       const c = await sipp(
-        [`${frontEnd.address}:5060`, '-sf', opts.scenarioFile, '-inf', csv, '-t', 't1', '-aa', '-i', sippHost(1), '-p', '5060', '-m', String(rows.length), '-l', String(opts.concurrency), '-r', '100000', '-nostdin', '-timeout', '300s', '-timeout_error'],
+        [`${frontEnd.address}:5060`, '-sf', opts.scenarioFile, '-inf', csv, '-t', 't1', '-aa', '-i', sippHost(1), '-p', '5060', '-m', String(rows.length * opts.laps), '-l', String(opts.concurrency), '-r', '100000', '-nostdin', '-timeout', '300s', '-timeout_error'],
         dir,
       );
       const bRate = b.successful / b.seconds;
@@ -100,9 +104,9 @@ export async function runSocketBench(opts: SocketBenchOptions): Promise<number> 
       cycles.push(cRate);
       process.stdout.write(
         `  round ${round}: SIPp uac→uas ${b.successful} calls in ${b.seconds.toFixed(2)} s = ${bRate.toFixed(0)}/s (failed ${b.failed}); ` +
-          `SIPp as Communicator ${c.successful} RCC cycles in ${c.seconds.toFixed(2)} s = ${cRate.toFixed(1)}/s (failed ${c.failed}); ratio ${(cRate / bRate).toFixed(3)}\n`,
+          `SIPp as Communicator ${c.successful} RCC cycles in ${c.seconds.toFixed(2)} s = ${cRate.toFixed(1)}/s (failed ${c.failed}${c.discarded ? `, ${c.discarded} events after their cycle ended` : ''}); ratio ${(cRate / bRate).toFixed(3)}\n`,
       );
-      if (c.failed > 0 || c.exitCode !== 0) process.stdout.write(`    SIPp reported failures: see ${dir}/*_errors.log (kept)\n`);
+      if (c.failed > 0 || c.exitCode !== 0) process.stdout.write(`    SIPp reported failures (exit ${c.exitCode}): rerun with the scenario in ${dir} and -trace_err\n`);
     }
     const mb = median(baseline);
     const ml = median(cycles);
@@ -163,7 +167,12 @@ function sipp(args: string[], cwd: string): Promise<SippRun> {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       // SIPp's last statistics screen: "Successful call | <periodic> | <cumulative>".
       const cumulative = (name: string): number => Number([...out.matchAll(new RegExp(`${name}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`, 'g'))].pop()?.[1] ?? 0);
-      resolve({ seconds, successful: cumulative('Successful call'), failed: cumulative('Failed call'), exitCode: code });
+      let discarded = 0;
+      for (const f of readdirSync(cwd).filter((n) => n.endsWith('_errors.log'))) {
+        discarded += (readFileSync(path.join(cwd, f), 'latin1').match(/Discarding message which can't be mapped/g) ?? []).length;
+        rmSync(path.join(cwd, f));
+      }
+      resolve({ seconds, successful: cumulative('Successful call'), failed: cumulative('Failed call'), exitCode: code, discarded });
     });
   });
 }

@@ -123,7 +123,7 @@ program
   .option('--lab <lab>', 'instead: start this lab (a file, or an id under scenarios/labs) and sign every Communicator in; print boot and sign-in time, RSS and heap')
   .option('--sockets', 'instead: SIPp playing Office Communicator against uc-lab serve with a population lab (--lab, default population-1k), beside SIPp uac→uas; RCC cycles/s and the ratio')
   .option('--prefix <127.a>', 'with --sockets: two-octet loopback block for the lab and SIPp', '127.20')
-  .option('--concurrency <n>', 'with --sockets: SIPp calls at a time', positive, 20)
+  .option('--concurrency <n>', 'with --sockets: SIPp calls at a time (both runs)', positive, 100)
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .action(async (opts) => {
     if (opts.sockets) {
@@ -133,7 +133,8 @@ program
         prefix: opts.prefix,
         rounds: opts.rounds,
         concurrency: opts.concurrency,
-        baselineCalls: 5000,
+        baselineCalls: 10000,
+        laps: 4,
         cli: process.argv[1] ?? path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.js'),
         scenarioFile: path.join(repoRoot, 'bench', 'sipp', 'communicator-rcc-cycle.xml'),
       });

@@ -327,7 +327,10 @@ export class CtiManager implements CallControlDelegate {
     if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);
     const call = this.callControl.callById(Number(m.callId));
     const leg = call ? [call.origin, call.terminating].find((l) => l && l.deviceName === monitor.deviceName && l.line === monitor.line) : undefined;
-    if (!call || !leg) return error('noSuchCall', `no call ${m.callId} on ${monitor.deviceName} line ${monitor.lineDn}`);
+    if (!call || !leg) {
+      this.log.info('CTI request for a call that is not on the line', { request: m.type, callId: m.callId, device: monitor.deviceName, call: call ? `${call.phase} ${call.origin.deviceName}→${call.terminating?.deviceName ?? '-'}` : 'gone' });
+      return error('noSuchCall', `no call ${m.callId} on ${monitor.deviceName} line ${monitor.lineDn}`);
+    }
     let done = false;
     switch (m.type) {
       case 'AnswerCallRequest':

@@ -159,6 +159,30 @@ describe('CUCM SCCP station server and call control', () => {
     uninstall();
   });
 
+  it('leaves a SIP phone idle when the caller hangs up while CUCM\'s INVITE to it is still on a slow link', async () => {
+    const lab = new CucmTestLab();
+    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+    const cucm = await lab.startCucm(config());
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const dave = await lab.startSipPhone(DAVE, '1004');
+    await lab.until(() => alice.observe().registered && dave.observe().registered);
+    // A slow link to the SIP phone: the caller's on-hook reaches CUCM before the phone's 180 Ringing does.
+    lab.net.setLink('cucm', 'phone-21', { latencyMs: 40 });
+    for (let i = 0; i < 3; i++) {
+      await alice.dial('1004');
+      // The caller gives up while CUCM's INVITE to the SIP phone is still on its way.
+      await lab.until(() => cucm.observe().calls.some((c) => c.phase === 'alerting') && alice.observe().lines[0]?.callState !== 'idle');
+      await alice.hangUp();
+      await lab.until(() => alice.observe().lines[0]?.callState === 'idle');
+      await lab.clock.advance(1_000);
+      expect(dave.observe().lines[0]?.callState).toBe('idle');
+    }
+    await lab.until(() => cucm.leaks().length === 0);
+    await lab.drive(dave.stop());
+    await cucm.stop();
+    uninstall();
+  });
+
   it('answers reorder for an unknown number', async () => {
     const { lab, cucm } = await setUp();
     const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);

@@ -28,6 +28,10 @@ interface SipLeg {
   remoteTag?: string;
   callId: string;
   answered: boolean;
+  /** A provisional response to our INVITE has come (only then may it be cancelled, RFC 3261 §9.1). */
+  provisional?: boolean;
+  /** Call control released the leg before any provisional response: CANCEL on the first one. */
+  cancelOnProvisional?: boolean;
   /** The phone itself asked for hold/resume (a re-INVITE), so CUCM need not tell it to. */
   phoneDriven?: boolean;
 }
@@ -105,7 +109,10 @@ export class SipLineServer {
       makeCall: (_name, line, destination) => {
         // CUCM creates the call when the application asks (so the CTI response carries its call id, as
         // for an SCCP phone) and binds the phone's INVITE to it when the REFER brings one.
-        if (device.pendingMakeCall) return 'notRegistered';
+        // One MakeCall at a time per phone; one whose call has already been cleared is forgotten.
+        const earlier = device.pendingMakeCall;
+        if (earlier && this.callControl.callOf(earlier.leg)) return 'notRegistered';
+        if (earlier) this.forgetMakeCall(device);
         const leg = this.callControl.offHook(device.deviceName, line, 'cti');
         if (!leg) return 'notRegistered';
         const call = this.callControl.callOf(leg);
@@ -244,9 +251,13 @@ export class SipLineServer {
     const digits = target.ok ? (target.value.user ?? '') : '';
     const pending = device.pendingMakeCall;
     let leg: CallLeg | undefined;
-    if (pending && pending.destination === digits && pending.leg.state === 'offHook') {
-      device.pendingMakeCall = undefined;
-      this.env.clock.clearTimer(pending.timer);
+    if (pending && pending.destination === digits) {
+      this.forgetMakeCall(device);
+      if (!this.callControl.callOf(pending.leg) || pending.leg.state !== 'offHook') {
+        // The application cleared the call before the phone's INVITE (the REFER's answer) came in.
+        tx.respond(createResponse(request, 487, 'Request Terminated', { toTag }));
+        return;
+      }
       leg = pending.leg;
     } else leg = this.callControl.offHook(device.deviceName, 1, 'user');
     if (!leg) {
@@ -362,8 +373,9 @@ export class SipLineServer {
         const sipLeg = device.legs.get(leg);
         if (!sipLeg) return;
         if (!sipLeg.answered && sipLeg.outbound) {
-          // §9.1: CANCEL the pending INVITE.
-          this.sip.layer.sendRequest(createCancel(sipLeg.outbound.request), device.via, { onFinal: () => undefined });
+          // §9.1: CANCEL the pending INVITE, but not before a provisional response has come.
+          if (sipLeg.provisional) this.cancel(device, sipLeg);
+          else sipLeg.cancelOnProvisional = true;
         } else if (sipLeg.dialog) this.bye(device, sipLeg);
         this.forget(sipLeg);
         device.legs.delete(leg);
@@ -394,6 +406,11 @@ export class SipLineServer {
       onProvisional: (r) => {
         const tag = toTagOf(r);
         if (tag) sipLeg.remoteTag = tag;
+        sipLeg.provisional = true;
+        if (sipLeg.cancelOnProvisional) {
+          sipLeg.cancelOnProvisional = false;
+          this.cancel(device, sipLeg);
+        }
       },
       onFinal: (r) => this.inviteAnswered(device, sipLeg, r),
       onTimeout: () => this.callControl.release(leg, 'unreachable', { silent: true }),
@@ -424,6 +441,10 @@ export class SipLineServer {
     this.callControl.answer(sipLeg.leg);
   }
 
+  private cancel(device: SipDevice, sipLeg: SipLeg): void {
+    if (sipLeg.outbound) this.sip.layer.sendRequest(createCancel(sipLeg.outbound.request), device.via, { onFinal: () => undefined });
+  }
+
   private bye(device: SipDevice, sipLeg: SipLeg): void {
     const dialog = sipLeg.dialog;
     if (!dialog) return;
@@ -439,6 +460,11 @@ export class SipLineServer {
   }
 
   /** RFC 3515 REFER, out of dialog, over the phone's registration connection. */
+  private forgetMakeCall(device: SipDevice): void {
+    if (device.pendingMakeCall) this.env.clock.clearTimer(device.pendingMakeCall.timer);
+    device.pendingMakeCall = undefined;
+  }
+
   private abandonMakeCall(device: SipDevice, why: string): void {
     const pending = device.pendingMakeCall;
     if (!pending) return;

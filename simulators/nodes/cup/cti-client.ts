@@ -77,6 +77,7 @@ export class CtiClient {
     return new Promise<CtiMessage>((resolve) => {
       const timer = this.clock.setTimer(REQUEST_TIMEOUT_MS, () => {
         this.waiting.delete(invokeId);
+        this.log.warn('CTI request unanswered', { request: message.type, invokeId, withinMs: REQUEST_TIMEOUT_MS });
         resolve({ type: 'ErrorResponse', code: 'resourceBusy', message: `no answer to ${message.type} within ${REQUEST_TIMEOUT_MS} ms` });
       });
       this.waiting.set(invokeId, { resolve, timer });

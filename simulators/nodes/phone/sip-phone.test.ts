@@ -242,6 +242,27 @@ describe('SipPhone', () => {
     expect(line1(p).ringer).toBe('off');
   });
 
+  it('stays idle when an INVITE and its CANCEL arrive in one read (a caller who gave up at once)', async () => {
+    const p = await start();
+    const invite = cucm.request('INVITE', [['Content-Type', 'application/sdp']], OFFER);
+    const cancel = cucm.request('CANCEL', [], '', invite.headers.get('Call-ID'));
+    cancel.headers.set('Via', invite.headers.get('Via') ?? '');
+    cancel.headers.set('From', invite.headers.get('From') ?? '');
+    cancel.headers.set('CSeq', '101 CANCEL');
+    cancel.uri = invite.uri;
+    // One TCP segment holding both requests, as a loaded socket delivers them.
+    const a = encodeSipMessage(invite);
+    const b = encodeSipMessage(cancel);
+    const both = new Uint8Array(a.length + b.length);
+    both.set(a);
+    both.set(b, a.length);
+    if (!cucm.connection) throw new Error('phone not connected');
+    cucm.connection.write(both);
+    await until(() => cucm.responses('INVITE', 487).length === 1);
+    await clock.advance(1_000);
+    expect(line1(p).callState).toBe('idle');
+  });
+
   it('dials out: ringOut on 180, connected on 200, hangUp sends BYE and returns to idle', async () => {
     const p = await start();
     await run(p.dial('+14085551002'));

@@ -398,9 +398,14 @@ export class SipPhone extends NodeBase implements Phone {
     if (!l || l.call || (l.callState !== 'idle' && l.callState !== 'offHook')) {
       // §21.4.7 486 Busy Here; modelling choice: no call waiting.
       this.env.log.info('incoming call while busy rejected 486', { from });
-      void invitation.reject({ statusCode: 486 });
+      // The caller may have cancelled already (the invitation is then terminated): nothing to answer.
+      if (invitation.state === SessionState.Initial || invitation.state === SessionState.Establishing) {
+        invitation.reject({ statusCode: 486 }).catch((error: unknown) => this.env.log.debug('486 not sent', { error: String(error) }));
+      }
       return;
     }
+    // Cancelled before this phone got to it (CANCEL and INVITE read together): nothing rings.
+    if (invitation.state === SessionState.Terminated) return;
     // sip.js has already sent 180 Ringing (sendInitialProvisionalResponse).
     const call: Call = { session: invitation, callId: invitation.request.callId, peer: from };
     this.track(l, call);
