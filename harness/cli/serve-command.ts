@@ -17,6 +17,9 @@ export async function runServeCommand(labId: string, opts: ServeCommandOptions):
     runtime: 'sockets',
     seed: 7,
     addressPrefix: opts.prefix,
+    // A lab that runs until Ctrl-C keeps a bounded log, and debug records only when they are shown.
+    maxLogRecords: 100_000,
+    minLogLevel: opts.verbose ? 'debug' : 'info',
     ...(opts.verbose ? { echo: (r) => process.stderr.write(`${formatLogRecord(r)}\n`) } : {}),
   });
   const ctx = runtime.context;

@@ -9,7 +9,7 @@ import {
   seededRandom,
   startOrder,
 } from '../../simulators';
-import type { CaptureSink, Lab, LabContext, LogRecord, Network, NodeEnv, Random, RegisteredKind, StartedNode } from '../../simulators';
+import type { CaptureSink, Lab, LabContext, LogLevel, LogRecord, Network, NodeEnv, Random, RegisteredKind, StartedNode } from '../../simulators';
 import type { TimeDriver } from './time-driver';
 import { VirtualTimeDriver, WallTimeDriver } from './time-driver';
 
@@ -19,7 +19,7 @@ export interface LabRuntimeOptions {
   runtime: RuntimeKind;
   seed: number;
   capture?: CaptureSink;
-  /** Sockets: first three octets of the loopback block (default 127.0.1). */
+  /** Sockets: the loopback block, 127.a.b or 127.a (default 127.0.1). */
   addressPrefix?: string;
   /** Every log record as it is written (for `uc-lab serve`). */
   echo?: (record: LogRecord) => void;
@@ -27,6 +27,8 @@ export interface LabRuntimeOptions {
   defects?: ReadonlySet<string>;
   /** Keep only the newest this many log records (long runs: `uc-lab load`, `uc-lab serve`). */
   maxLogRecords?: number;
+  /** Drop log records below this level (default: keep every record). */
+  minLogLevel?: LogLevel;
 }
 
 /** A started node with the kind and configuration it was started from. */
@@ -93,13 +95,13 @@ export class LabRuntime {
     let runtime: LabRuntime;
     if (options.runtime === 'memory') {
       const clock = new VirtualClock();
-      const log = new MemoryLog(clock, options.echo, options.maxLogRecords);
+      const log = new MemoryLog(clock, options.echo, options.maxLogRecords, options.minLogLevel);
       const network = new MemoryNetwork({ clock, random, log: log.logger('network'), ...(options.capture ? { capture: options.capture } : {}) });
       runtime = new LabRuntime(lab, network, new VirtualTimeDriver(clock), log, random, defects);
       runtime.uninstallGlobals = installVirtualGlobals(clock, seededRandom(options.seed ^ 0x5eed));
     } else {
       const clock = new WallClock();
-      const log = new MemoryLog(clock, options.echo, options.maxLogRecords);
+      const log = new MemoryLog(clock, options.echo, options.maxLogRecords, options.minLogLevel);
       const network = new SocketNetwork({ clock, log: log.logger('network'), ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}), ...(options.capture ? { capture: options.capture } : {}) });
       runtime = new LabRuntime(lab, network, new WallTimeDriver(clock), log, random, defects);
     }

@@ -29,6 +29,8 @@ export class MemoryLog {
     private readonly clock: Clock,
     private readonly echo?: (r: LogRecord) => void,
     private readonly maxRecords = Infinity,
+    /** Records below this level are not kept (nor echoed): a long-running lab that nobody reads at debug level. */
+    private readonly minLevel: LogLevel = 'debug',
   ) {}
 
   get records(): readonly LogRecord[] {
@@ -50,11 +52,13 @@ export class MemoryLog {
       if (this.kept.length >= 2 * this.maxRecords) this.trim();
       this.echo?.(record);
     };
+    const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+    const at = (level: LogLevel) => (rank[level] >= rank[this.minLevel] ? write(level) : () => undefined);
     return {
-      debug: write('debug'),
-      info: write('info'),
-      warn: write('warn'),
-      error: write('error'),
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
       child: (name: string) => this.logger(`${node}/${name}`),
     };
   }

@@ -166,6 +166,7 @@ function wrapSocket(network: SocketNetwork, id: string, socket: net.Socket, isCl
   let closeHandler: (() => void) | undefined;
   const pending: Uint8Array[] = [];
   let closed = false;
+  let corked = false;
   // Only the connecting side reports its conversation (both directions), so each TCP conversation
   // between two lab hosts is captured once; connections from outside tools are not captured.
   const capture = isClient ? network.capture : undefined;
@@ -192,6 +193,16 @@ function wrapSocket(network: SocketNetwork, id: string, socket: net.Socket, isCl
     write: (data) => {
       if (closed) return;
       capture?.tcpData(network.clock.now(), id, true, data);
+      // What a node writes in one turn of the event loop leaves in one system call (a proxy often
+      // writes several messages on one connection at once); the bytes and their order are unchanged.
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          corked = false;
+          socket.uncork();
+        });
+      }
       socket.write(data);
     },
     end: () => {
