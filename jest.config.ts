@@ -11,6 +11,8 @@ const config: Config = {
   transform: { '^.+\\.(t|j|mj|cj)sx?$': ['@swc/jest', {}] },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
+  // The CLI tests run the built bundle (dist/), built once per run.
+  globalSetup: '<rootDir>/test/support/build-cli.ts',
   testTimeout: 60_000,
   // Every core (Jest's default leaves one idle, which on a two-core machine halves the run).
   maxWorkers: '100%',

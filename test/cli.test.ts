@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot, scenariosDir } from './support/matrix';
 
-// The CLI as a user meets it: run from source through esbuild-register (no build needed).
+// The CLI as a user meets it: the bundle in dist/ (Jest's global setup builds it, test/support/build-cli.ts).
 function ucLab(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', 'esbuild-register', path.join(repoRoot, 'harness', 'cli', 'uc-lab.ts'), ...args], {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.js'), ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
     env: { ...process.env, FORCE_COLOR: '0' },
