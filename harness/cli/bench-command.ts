@@ -169,9 +169,10 @@ export async function runLabBench(labRef: string, opts: LabBenchOptions): Promis
       // A sign-in storm, not a single instant: the next batch starts a virtual second later, as their
       // transactions' timers (RFC 3261 Timer K/J, sip.js's own) run out.
       await runtime.driver.runUntil(() => false, SIGN_IN_BATCH_GAP_MS);
-      if (clients.length > batch) process.stderr.write(`\rsigned in ${Math.min(i + batch, clients.length)}/${clients.length}`);
+      // Progress on a terminal only (a redirected stderr gets no carriage-return clutter).
+      if (clients.length > batch && process.stderr.isTTY) process.stderr.write(`\rsigned in ${Math.min(i + batch, clients.length)}/${clients.length}`);
     }
-    if (clients.length > batch) process.stderr.write('\n');
+    if (clients.length > batch && process.stderr.isTTY) process.stderr.write('\n');
     const active = clients.filter((n) => observationsOf(n.kind).rccSession?.read(n.node, {}) === 'active').length;
     process.stdout.write(`sign-in of ${clients.length} Communicators (REGISTER, RCC session, MonitorStart): ${lap()}; ${active} with an active RCC session; ${mem()}\n`);
     // 40 virtual seconds: every transaction timer of the sign-ins runs out (RFC 3261 Timer K, J, H; sip.js's own).
@@ -181,5 +182,6 @@ export async function runLabBench(labRef: string, opts: LabBenchOptions): Promis
   } finally {
     await runtime.stop();
   }
+  process.stdout.write(`stop (every node shut down in order: Communicators sign out, phones unregister): ${lap()}\n`);
   return 0;
 }
