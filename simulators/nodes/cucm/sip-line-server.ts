@@ -70,6 +70,8 @@ class SipDevice implements LegDriver {
 export class SipLineServer {
   private sip!: SipEndpoint;
   private readonly devices = new Map<string, SipDevice>();
+  /** Registered devices by the TCP connection they registered on (requests find their device without a scan). */
+  private readonly byConnection = new Map<string, SipDevice>();
   private readonly dialogs = new DialogStore<SipDialog>();
   private readonly byDialog = new Map<string, SipLeg>();
   private readonly log: Logger;
@@ -193,9 +195,10 @@ export class SipLineServer {
     const dn = aor?.ok ? (aor.value.user ?? '') : '';
     const contactValue = request.headers.get('Contact') ?? '';
     const deviceParam = /\+u\.sip!devicename\.ccm\.cisco\.com="?([A-Z0-9]+)"?/i.exec(contactValue)?.[1];
-    const phone = this.config
-      .allPhones()
-      .find((p) => p.protocol === 'sip' && p.lines[0]?.dn === dn && (deviceParam === undefined || p.name === deviceParam));
+    // The device the Contact names, or else the first SIP phone whose line 1 carries the AOR's DN
+    // (configuration order); looked up by name or DN, not by a scan of every phone.
+    const candidates = deviceParam !== undefined ? [this.config.phone(deviceParam)] : this.config.appearancesOf(dn).filter((a) => a.line === 1).map((a) => a.phone);
+    const phone = candidates.find((p) => p !== undefined && p.protocol === 'sip' && p.lines[0]?.dn === dn);
     if (!phone) {
       this.log.warn('REGISTER for an unknown SIP device refused', { dn, device: deviceParam });
       tx.respond(createResponse(request, 403, 'Forbidden', { toTag }));
@@ -208,7 +211,9 @@ export class SipLineServer {
     if (refresh) {
       // A refresh (RFC 3261 §10.2.4: same Contact before it expires) extends the binding; the device and
       // its calls stay as they are. Replacing the device here would orphan every call the phone is in.
+      this.unindex(previous);
       previous.via = source;
+      this.index(previous);
       this.log.info('SIP registration refreshed', { device: phone.name, expires });
       tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Contact', `${contactValue.split(';expires')[0]};expires=${expires}`]] }));
       return;
@@ -216,6 +221,7 @@ export class SipLineServer {
     if (previous) {
       if (previous.pendingMakeCall) this.env.clock.clearTimer(previous.pendingMakeCall.timer);
       previous.pendingMakeCall = undefined;
+      this.unindex(previous);
       this.callControl.detach(phone.name, previous);
       this.devices.delete(phone.name);
     }
@@ -230,13 +236,23 @@ export class SipLineServer {
     }
     const device = new SipDevice(this, phone.name, dn, contact.value.uri, source);
     this.devices.set(phone.name, device);
+    this.index(device);
     this.callControl.attach(phone.name, device);
     this.log.info('SIP device registered', { device: phone.name, dn });
     tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Contact', `${contactValue.split(';expires')[0]};expires=${expires}`]] }));
   }
 
+  private index(device: SipDevice): void {
+    if (device.via.connectionId !== undefined) this.byConnection.set(device.via.connectionId, device);
+  }
+
+  private unindex(device: SipDevice): void {
+    const id = device.via.connectionId;
+    if (id !== undefined && this.byConnection.get(id) === device) this.byConnection.delete(id);
+  }
+
   private deviceOf(source: SipTarget): SipDevice | undefined {
-    return [...this.devices.values()].find((d) => d.via.connectionId !== undefined && d.via.connectionId === source.connectionId)
+    return (source.connectionId !== undefined ? this.byConnection.get(source.connectionId) : undefined)
       ?? [...this.devices.values()].find((d) => d.via.address === source.address);
   }
 
