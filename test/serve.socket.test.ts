@@ -1,8 +1,12 @@
 import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { communicatorCycleUsers } from '../harness/cli/bench-sockets-command';
 import { LabRuntime } from '../harness/lab/lab-runtime';
 import { loadLabById } from '../harness/lab/load-lab';
+import { observationsOf } from '../harness/scenario/vocabulary';
 import { scenariosDir } from './support/matrix';
 import { sendUdp } from './support/udp-probe';
 
@@ -14,8 +18,9 @@ const sipp = /SIPp v/.test(spawnSync('sipp', ['-v'], { encoding: 'utf8' }).stdou
 
 describe('the lab on real sockets', () => {
   let lab: LabRuntime;
+  const seedLab = loadLabById('seed-lab', scenariosDir);
   beforeAll(async () => {
-    lab = await LabRuntime.start(loadLabById('seed-lab', scenariosDir), { runtime: 'sockets', seed: 7, addressPrefix: '127.0.3' });
+    lab = await LabRuntime.start(seedLab, { runtime: 'sockets', seed: 7, addressPrefix: '127.0.3' });
   });
   afterAll(async () => {
     await lab.stop();
@@ -46,6 +51,35 @@ describe('the lab on real sockets', () => {
       const address = lab.network.host(host).address;
       // SIPp exits 0 when every call of the scenario succeeded.
       await execFileAsync('sipp', ['-sf', scenario, '-m', '1', '-i', '127.0.0.1', '-p', '0', '-nostdin', '-timeout', '10s', '-timeout_error', `${address}:5060`], { timeout: 15_000 });
+    }
+  });
+
+  (sipp ? it : it.skip)('serves SIPp playing Office Communicator: remote call control cycles of the sockets benchmark', async () => {
+    // bench/sipp/communicator-rcc-cycle.xml, as `npm run bench:sockets` runs it: REGISTER, RCC session,
+    // MonitorStart, MakeCall (its response must carry a call id), ClearConnection, BYE, un-REGISTER.
+    const cycle = communicatorCycleUsers(seedLab);
+    if (!cycle) throw new Error('the seed lab has no RCC users');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-sipp-'));
+    try {
+      const csv = path.join(dir, 'users.csv');
+      writeFileSync(csv, `SEQUENTIAL\n${cycle.rows.join('\n')}\n`);
+      const frontEnd = lab.network.host(cycle.pool.host).address;
+      const scenario = path.join(__dirname, '..', 'bench', 'sipp', 'communicator-rcc-cycle.xml');
+      const calls = cycle.rows.length * 3;
+      const { stdout } = await execFileAsync(
+        'sipp',
+        [`${frontEnd}:5060`, '-sf', scenario, '-inf', csv, '-t', 't1', '-aa', '-i', '127.0.3.250', '-p', '5060', '-m', String(calls), '-l', '1', '-nostdin', '-timeout', '20s', '-timeout_error'],
+        { cwd: dir, timeout: 30_000 },
+      );
+      expect(stdout).toMatch(new RegExp(`Successful call\\s*\\|\\s*\\d+\\s*\\|\\s*${calls}\\b`));
+      // Every phone is idle again: the cycles cleared what they made (waiting on the lab's own driver until
+      // nothing is left in progress, as a sockets cell does).
+      await lab.driver.runUntil(() => lab.leaks().length === 0, 5_000);
+      expect(lab.leaks()).toEqual([]);
+      const phones = [...lab.nodes.values()].filter((n) => n.kind.kind === 'phone');
+      expect(phones.map((n) => observationsOf(n.kind).callState?.read(n.node, { line: 1 }))).toEqual(phones.map(() => 'idle'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

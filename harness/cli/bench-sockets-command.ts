@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Lab } from '../../simulators';
 import { loadLabById } from '../lab/load-lab';
 
 export interface SocketBenchOptions {
@@ -52,26 +53,12 @@ export async function runSocketBench(opts: SocketBenchOptions): Promise<number> 
     return 2;
   }
   const lab = loadLabById(opts.lab, opts.scenarios);
-  const users = lab.ocs.users.filter((u) => u.rcc.enabled);
-  const half = Math.floor(users.length / 2);
-  // Callers: the first half of the users, those homed on the pool most of them share (SIPp speaks to one
-  // front end); each calls the user half a population further on, whom no SIPp call monitors.
-  const byPool = new Map<string, number>();
-  for (const u of users.slice(0, half)) byPool.set(u.pool, (byPool.get(u.pool) ?? 0) + 1);
-  const [poolName] = [...byPool].sort((a, b) => b[1] - a[1])[0] ?? [];
-  const pool = lab.ocs.pools.find((p) => p.name === poolName);
-  if (!pool || half < 1) {
+  const cycle = communicatorCycleUsers(lab);
+  if (!cycle) {
     process.stderr.write(`lab ${lab.id} has no users with remote call control to drive\n`);
     return 2;
   }
-  const rows: string[] = [];
-  users.slice(0, half).forEach((u, i) => {
-    if (u.pool !== pool.name) return;
-    const called = users[i + half];
-    if (!called) return;
-    const [user, domain] = u.sipUri.replace(/^sip:/, '').split('@');
-    rows.push([user, domain, u.rcc.lineUri, called.rcc.lineUri, u.rcc.serverUri.replace(/^sip:/, '')].join(';'));
-  });
+  const { pool, rows } = cycle;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-bench-sockets-'));
   const csv = path.join(dir, 'users.csv');
   writeFileSync(csv, `SEQUENTIAL\n${rows.join('\n')}\n`);
@@ -120,6 +107,29 @@ export async function runSocketBench(opts: SocketBenchOptions): Promise<number> 
     serve.kill('SIGTERM');
     await new Promise<void>((resolve) => (serve.exitCode !== null ? resolve() : serve.once('exit', () => resolve())));
   }
+}
+
+/**
+ * The injection file rows of bench/sipp/communicator-rcc-cycle.xml for a lab: the first half of its users
+ * with remote call control, those homed on the pool most of them share (SIPp speaks to one front end), each
+ * calling the user half a population further on, whom no SIPp call monitors.
+ */
+export function communicatorCycleUsers(lab: Lab): { pool: Lab['ocs']['pools'][number]; rows: string[] } | undefined {
+  const users = lab.ocs.users.filter((u) => u.rcc.enabled);
+  const half = Math.floor(users.length / 2);
+  const byPool = new Map<string, number>();
+  for (const u of users.slice(0, half)) byPool.set(u.pool, (byPool.get(u.pool) ?? 0) + 1);
+  const [poolName] = [...byPool].sort((a, b) => b[1] - a[1])[0] ?? [];
+  const pool = lab.ocs.pools.find((p) => p.name === poolName);
+  if (!pool) return undefined;
+  const rows: string[] = [];
+  users.slice(0, half).forEach((u, i) => {
+    const called = users[i + half];
+    if (u.pool !== pool.name || !called) return;
+    const [user, domain] = u.sipUri.replace(/^sip:/, '').split('@');
+    rows.push([user, domain, u.rcc.lineUri, called.rcc.lineUri, u.rcc.serverUri.replace(/^sip:/, '')].join(';'));
+  });
+  return rows.length > 0 ? { pool, rows } : undefined;
 }
 
 /** The JSON line `uc-lab serve --json` prints once every node is up. */
