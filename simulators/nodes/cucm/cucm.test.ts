@@ -28,6 +28,20 @@ const config = (): CucmConfig => ({
   endUsers: [],
 });
 
+/**
+ * CUCM with an SCCP phone (alice) and a SIP phone (dave, sip.js). sip.js schedules its timers (Timer F, the
+ * registration refresh) with the global timers, which are put on the lab's clock until `uninstall()`.
+ */
+async function withSipPhone() {
+  const lab = new CucmTestLab();
+  const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+  const cucm = await lab.startCucm(config());
+  const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+  const dave = await lab.startSipPhone(DAVE, '1004');
+  await lab.until(() => alice.observe().registered && dave.observe().registered);
+  return { lab, cucm, alice, dave, uninstall };
+}
+
 async function setUp(): Promise<{ lab: CucmTestLab; cucm: Cucm }> {
   const lab = new CucmTestLab();
   const cucm = await lab.startCucm(config());
@@ -131,13 +145,7 @@ describe('CUCM SCCP station server and call control', () => {
   });
 
   it('keeps a SIP phone\'s call across its registration refresh', async () => {
-    const lab = new CucmTestLab();
-    // sip.js schedules its refresh with the global timers: put them on the lab's clock.
-    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
-    const cucm = await lab.startCucm(config());
-    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
-    const dave = await lab.startSipPhone(DAVE, '1004');
-    await lab.until(() => alice.observe().registered && dave.observe().registered);
+    const { lab, cucm, alice, dave, uninstall } = await withSipPhone();
     await alice.dial('1004');
     await lab.until(() => dave.observe().lines[0]?.callState === 'ringIn');
     await dave.answer();
@@ -160,12 +168,7 @@ describe('CUCM SCCP station server and call control', () => {
   });
 
   it('leaves a SIP phone idle when the caller hangs up while CUCM\'s INVITE to it is still on a slow link', async () => {
-    const lab = new CucmTestLab();
-    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
-    const cucm = await lab.startCucm(config());
-    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
-    const dave = await lab.startSipPhone(DAVE, '1004');
-    await lab.until(() => alice.observe().registered && dave.observe().registered);
+    const { lab, cucm, alice, dave, uninstall } = await withSipPhone();
     // A slow link to the SIP phone: the caller's on-hook reaches CUCM before the phone's 180 Ringing does.
     lab.net.setLink('cucm', 'phone-21', { latencyMs: 40 });
     for (let i = 0; i < 3; i++) {
