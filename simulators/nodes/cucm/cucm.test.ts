@@ -186,6 +186,21 @@ describe('CUCM SCCP station server and call control', () => {
     uninstall();
   });
 
+  it('hangs up while dialling: CUCM releases the call and the called phone ends idle', async () => {
+    const { lab, cucm } = await setUp();
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
+    await lab.until(() => alice.observe().registered && bob.observe().registered);
+    // Off hook, digits, on hook, all before CUCM's first CallState reaches the phone.
+    await alice.dial('+14085551002');
+    await alice.hangUp();
+    await lab.clock.advance(1_000);
+    expect(bob.observe().lines[0]?.callState).toBe('idle');
+    expect(alice.observe().lines[0]?.callState).toBe('idle');
+    expect(cucm.leaks()).toEqual([]);
+    await cucm.stop();
+  });
+
   it('answers reorder for an unknown number', async () => {
     const { lab, cucm } = await setUp();
     const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);

@@ -113,6 +113,8 @@ export class SccpPhone extends NodeBase implements Phone {
   private readonly framer = new SccpFramer();
   private registered = false;
   private speaker: 'on' | 'off' = 'off';
+  /** The hook switch: the handset lifted by offHook() until hangUp() puts it back, whatever CUCM has shown yet. */
+  private handset: 'on' | 'off' = 'on';
   private readonly lines: LineState[];
   private keepAlive: TimerHandle | undefined;
   private keepAliveMs = 30_000;
@@ -158,10 +160,12 @@ export class SccpPhone extends NodeBase implements Phone {
 
   async offHook(line = 1): Promise<void> {
     const l = this.line(line);
+    this.handset = 'off';
     this.send({ name: 'OffHook', lineInstance: line, callReference: l.callState === 'ringIn' ? l.callReference : 0 });
   }
 
   async onHook(line = 1): Promise<void> {
+    this.handset = 'on';
     this.send({ name: 'OnHook', lineInstance: line, callReference: this.line(line).callReference });
   }
 
@@ -201,6 +205,8 @@ export class SccpPhone extends NodeBase implements Phone {
 
   async hangUp(line = 1): Promise<void> {
     const l = this.line(line);
+    // A lifted handset goes back on hook even while CUCM has not yet shown the call (hanging up while dialling).
+    if (this.handset === 'off') return this.onHook(line);
     if (l.callState === 'idle') return;
     if (this.speaker === 'on') this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.EndCall, lineInstance: line, callReference: l.callReference });
     else this.send({ name: 'OnHook', lineInstance: line, callReference: l.callReference });
