@@ -3,8 +3,9 @@ import type { Logger } from '../../kernel/logger';
 import type { CucmConfigStore } from './cucm-config';
 
 /** A leg's state, in the words of CTI CallEvent (and the SCCP CallState a phone shows). */
-export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'idle';
-export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'normalClearing' | 'unreachable' | 'redirected' | 'transferred';
+/** `failed`: the call could not be routed (no such number, or no appearance registered); the caller hears reorder until on-hook. */
+export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'failed' | 'idle';
+export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'invalidNumber' | 'normalClearing' | 'unreachable' | 'redirected' | 'transferred';
 /** `rejected`: digit analysis or the called line refused the call; the caller hears reorder or busy until on-hook. */
 export type CallPhase = 'collecting' | 'rejected' | 'alerting' | 'connected' | 'released';
 
@@ -326,6 +327,7 @@ export class CallControl {
     call.calledParty = digits;
     call.phase = 'rejected';
     call.origin.driver.signal(call.origin, call, { kind: 'invalidNumber' });
+    this.setState(call.origin, call, 'failed', 'invalidNumber');
     return 'invalidNumber';
   }
 
@@ -352,6 +354,7 @@ export class CallControl {
       // and the caller hears reorder (modelled).
       call.phase = 'rejected';
       call.origin.driver.signal(call.origin, call, { kind: 'invalidNumber' });
+      this.setState(call.origin, call, 'failed', 'unreachable');
       return 'invalidNumber';
     }
     call.calledName = appearance.record.display;

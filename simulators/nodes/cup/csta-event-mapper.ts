@@ -82,6 +82,11 @@ export function cstaEventsFor(event: CallEvent | ForwardingEvent, monitorCrossRe
     case 'busy':
       out.push({ type: 'FailedEvent', monitorCrossRefID, failedConnection: connection, failingDevice: called, callingDevice: line, calledDevice: called, localConnectionInfo: 'fail', cause: 'busy' });
       break;
+    case 'failed':
+      // No such number, or nobody registered on it: CUCM plays reorder (docs/protocols/csta.md §8).
+      originate();
+      out.push({ type: 'FailedEvent', monitorCrossRefID, failedConnection: connection, failingDevice: called, callingDevice: line, calledDevice: called, localConnectionInfo: 'fail', cause: 'destNotObtainable' });
+      break;
     case 'idle':
       calls.delete(event.callId);
       if (event.cause === 'transferred') {

@@ -17,10 +17,10 @@ const nonEmpty = z.string().min(1);
 const monitorId = nonEmpty;
 const callId = nonEmpty;
 
-export const CtiCallState = z.enum(['offHook', 'dialing', 'proceeding', 'ringOut', 'ringIn', 'connected', 'held', 'busy', 'idle']);
+export const CtiCallState = z.enum(['offHook', 'dialing', 'proceeding', 'ringOut', 'ringIn', 'connected', 'held', 'busy', 'failed', 'idle']);
 export type CtiCallState = z.infer<typeof CtiCallState>;
 
-export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'normalClearing', 'unreachable', 'redirected', 'transferred']);
+export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'invalidNumber', 'normalClearing', 'unreachable', 'redirected', 'transferred']);
 export type CtiEventCause = z.infer<typeof CtiEventCause>;
 
 export const CtiErrorCode = z.enum([
