@@ -72,9 +72,20 @@ function substituteDeep(v: unknown, lookup: (ref: string) => string | undefined)
   return v;
 }
 
+/** A value put into a regular expression stands for itself: `${bob.dn}` = "+14085551002" must match a '+'. */
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 function substituteStep(step: Step, lookup: (ref: string) => string | undefined): Step {
+  const literal = (ref: string): string | undefined => {
+    const value = lookup(ref);
+    return value === undefined ? undefined : escapeRegExp(value);
+  };
+  // A wire matcher's `message` is a regular expression; every other matcher value is compared as text.
   const targets = (ts: Target[]): Target[] =>
-    ts.map((t) => ({ ...t, matcher: Object.fromEntries(Object.entries(t.matcher).map(([k, v]) => [k, typeof v === 'string' ? substitute(v, lookup) : v])) }));
+    ts.map((t) => ({
+      ...t,
+      matcher: Object.fromEntries(Object.entries(t.matcher).map(([k, v]) => [k, typeof v === 'string' ? substitute(v, t.ref === 'wire' && k === 'message' ? literal : lookup) : v])),
+    }));
   switch (step.kind) {
     case 'action':
       return step.arg === undefined ? { ...step } : { ...step, arg: substituteDeep(step.arg, lookup) as typeof step.arg };

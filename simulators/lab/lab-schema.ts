@@ -135,6 +135,12 @@ export const phoneLineSchema = z.strictObject({
   /** Maximum number of calls (seed 004 B8, "Allowed Calls per Line"). */
   maxCalls: z.number().int().min(1).max(200).default(4),
   busyTrigger: z.number().int().min(1).max(200).default(2),
+  /** "Forward Busy Internal": where an incoming call past the Busy Trigger goes (docs/protocols/cucm-features.md §3). */
+  forwardBusy: directoryNumber.optional(),
+  /** "Forward No Answer Internal": where a call nobody answers goes after the no-answer time. */
+  forwardNoAnswer: directoryNumber.optional(),
+  /** "No Answer Ring Duration" in seconds; without it the service parameter Forward No Answer Timer applies. */
+  noAnswerRingDurationS: z.number().int().min(1).max(300).optional(),
   label: z.string().optional(),
 });
 
@@ -203,6 +209,13 @@ export const cucmSchema = z.strictObject({
   phones: z.array(phoneSchema),
   endUsers: z.array(endUserSchema),
   meetMeNumbers: z.array(meetMeNumberSchema).default([]),
+  /** Service parameters (System > Service Parameters > Cisco CallManager) the simulated CUCM reads. */
+  serviceParameters: z
+    .strictObject({
+      /** "Forward No Answer Timer" in seconds (default 12, docs/protocols/cucm-features.md §3). */
+      forwardNoAnswerTimerS: z.number().int().min(1).max(300).default(12),
+    })
+    .default({ forwardNoAnswerTimerS: 12 }),
   dialRules: z
     .strictObject({ application: z.array(dialRuleSchema).default([]), directoryLookup: z.array(dialRuleSchema).default([]) })
     .default({ application: [], directoryLookup: [] }),

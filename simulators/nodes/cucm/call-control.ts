@@ -59,7 +59,17 @@ export interface Call {
   calledParty: string;
   calledName: string;
   interDigitTimer?: TimerHandle;
+  /** Forward No Answer: fires when the ringing line has not answered in its no-answer time. */
+  noAnswerTimer?: TimerHandle;
+  /** Forwards this call has followed (All, Busy, No Answer), bounded by MAX_FORWARD_HOPS. */
+  forwardHops?: number;
 }
+
+/**
+ * How many forwards one call follows (CUCM bounds chains by the service parameter "Max Forward Hops to DN";
+ * the lab's choice is one: docs/protocols/cucm-features.md §3).
+ */
+const MAX_FORWARD_HOPS = 1;
 
 /** Observers of leg state changes (the CTI manager). */
 export interface CallControlDelegate {
@@ -201,6 +211,8 @@ export class CallControl {
   answer(leg: CallLeg): boolean {
     const call = this.callOf(leg);
     if (!call || call.terminating !== leg || call.phase !== 'alerting') return false;
+    this.clock.clearTimer(call.noAnswerTimer);
+    call.noAnswerTimer = undefined;
     call.phase = 'connected';
     leg.driver.signal(leg, call, { kind: 'connected' });
     this.setState(leg, call, 'connected', 'normal');
@@ -216,6 +228,8 @@ export class CallControl {
   redirect(leg: CallLeg, destination: string): DialOutcome | undefined {
     const call = this.callOf(leg);
     if (!call || call.terminating !== leg || call.phase !== 'alerting' || leg.state !== 'ringIn') return undefined;
+    this.clock.clearTimer(call.noAnswerTimer);
+    call.noAnswerTimer = undefined;
     leg.driver.signal(leg, call, { kind: 'released', cause: 'redirected' });
     this.setState(leg, call, 'idle', 'redirected');
     this.unbind(leg);
@@ -283,6 +297,7 @@ export class CallControl {
     const wasAlerting = call.phase === 'alerting' || call.phase === 'collecting';
     call.phase = 'released';
     this.clock.clearTimer(call.interDigitTimer);
+    this.clock.clearTimer(call.noAnswerTimer);
     this.calls.delete(call.id);
     const other = call.origin === leg ? call.terminating : call.origin;
     this.unbind(call.origin);
@@ -331,17 +346,24 @@ export class CallControl {
     return 'invalidNumber';
   }
 
-  private route(call: Call, hops = 0): DialOutcome {
+  /** Whether the call may follow one more forward to `destination` (a configured DN, hops left). */
+  private mayForward(call: Call, destination: string | undefined): destination is string {
+    return destination !== undefined && (call.forwardHops ?? 0) < MAX_FORWARD_HOPS && this.config.hasDirectoryNumber(destination);
+  }
+
+  private forward(call: Call, kind: 'Forward All' | 'Forward Busy', destination: string): DialOutcome {
+    this.log.info(`call forwarded (${kind})`, { from: call.digits, to: destination });
+    call.forwardHops = (call.forwardHops ?? 0) + 1;
+    call.digits = destination;
+    return this.route(call);
+  }
+
+  private route(call: Call): DialOutcome {
     call.calledParty = call.digits;
     const origin = call.origin;
-    // Call Forward All (docs/protocols/cucm-features.md §3): the call is redirected to the line's forward destination
-    // (one level deep here; CUCM bounds chains by "Max Forward Hops to DN").
+    // Call Forward All (docs/protocols/cucm-features.md §3): the call goes to the line's forward destination.
     const forwarded = this.config.appearancesOf(call.digits).find((a) => a.record.forwardAll !== undefined);
-    if (forwarded?.record.forwardAll !== undefined && hops < 1 && this.config.hasDirectoryNumber(forwarded.record.forwardAll)) {
-      this.log.info('call forwarded (Forward All)', { from: call.digits, to: forwarded.record.forwardAll });
-      call.digits = forwarded.record.forwardAll;
-      return this.route(call, hops + 1);
-    }
+    if (this.mayForward(call, forwarded?.record.forwardAll)) return this.forward(call, 'Forward All', forwarded.record.forwardAll);
     const appearance = this.config
       .appearancesOf(call.digits)
       .find((a) => this.drivers.has(a.phone.name) && !(a.phone.name === origin.deviceName && a.line === origin.line));
@@ -360,6 +382,8 @@ export class CallControl {
     call.calledName = appearance.record.display;
     const inUse = this.legsOn(appearance.phone.name, appearance.line).length;
     if (inUse >= appearance.record.busyTrigger) {
+      // Past the Busy Trigger the call follows Forward Busy when the line has one (cucm-features.md §1, §3).
+      if (this.mayForward(call, appearance.record.forwardBusy)) return this.forward(call, 'Forward Busy', appearance.record.forwardBusy);
       call.phase = 'rejected';
       origin.driver.signal(origin, call, { kind: 'busy' });
       this.setState(origin, call, 'busy', 'busy');
@@ -381,8 +405,22 @@ export class CallControl {
     driver.signal(leg, call, { kind: 'ringIn' });
     this.changed(leg, call, 'newCall');
     if (call.phase !== 'alerting') return 'routed';
+    // Forward No Answer: after the line's No Answer Ring Duration, else the Forward No Answer Timer (§3).
+    const noAnswer = appearance.record.forwardNoAnswer;
+    if (this.mayForward(call, noAnswer)) {
+      const seconds = appearance.record.noAnswerRingDurationS ?? this.config.forwardNoAnswerTimerS;
+      call.noAnswerTimer = this.clock.setTimer(seconds * 1000, () => {
+        call.noAnswerTimer = undefined;
+        if (call.phase !== 'alerting' || call.terminating !== leg || leg.state !== 'ringIn') return;
+        this.log.info('call forwarded (Forward No Answer)', { from: leg.dn, to: noAnswer, afterS: seconds });
+        call.forwardHops = (call.forwardHops ?? 0) + 1;
+        this.redirect(leg, noAnswer);
+      });
+    }
     origin.driver.signal(origin, call, { kind: 'ringOut' });
-    this.setState(origin, call, 'ringOut', 'normal');
+    // A forwarded or redirected call was ringing out already: its monitors learn the new alerting party.
+    if (origin.state === 'ringOut') this.changed(origin, call, 'redirected');
+    else this.setState(origin, call, 'ringOut', 'normal');
     return 'routed';
   }
 

@@ -22,6 +22,12 @@ export interface LineConfig {
   readonly allowCtiControl?: boolean;
   /** "Forward All" destination, when set. */
   readonly forwardAll?: string;
+  /** "Forward Busy Internal" destination. */
+  readonly forwardBusy?: string;
+  /** "Forward No Answer Internal" destination. */
+  readonly forwardNoAnswer?: string;
+  /** "No Answer Ring Duration" (s); else the Forward No Answer Timer service parameter. */
+  readonly noAnswerRingDurationS?: number;
 }
 
 export interface PhoneConfig {
@@ -79,6 +85,8 @@ export interface CucmConfig {
   readonly keepAliveIntervalS?: number;
   /** Service parameter "T302 Timer" (inter-digit timeout) in ms (default 15000). */
   readonly interDigitTimeoutMs?: number;
+  /** Service parameter "Forward No Answer Timer" in seconds (default 12). */
+  readonly forwardNoAnswerTimerS?: number;
   readonly phones: readonly PhoneConfig[];
   readonly applicationUsers: readonly ApplicationUserConfig[];
   readonly endUsers: readonly EndUserConfig[];
@@ -104,6 +112,9 @@ export interface LineRecord {
   busyTrigger: number;
   allowCtiControl: boolean;
   forwardAll: string | undefined;
+  forwardBusy: string | undefined;
+  forwardNoAnswer: string | undefined;
+  noAnswerRingDurationS: number | undefined;
   /**
    * CSCsy62620 model (interop note, seeds/004): the DN was E.164 when the line was first configured
    * and has not since been changed to a non-E.164 DN. In 7.0(2) call forward set through CTI then
@@ -158,6 +169,7 @@ export class CucmConfigStore {
   readonly defects: ReadonlySet<CucmDefect>;
   readonly keepAliveIntervalS: number;
   readonly interDigitTimeoutMs: number;
+  readonly forwardNoAnswerTimerS: number;
   private readonly phoneMap = new Map<string, PhoneRecord>();
   /** Every line appearance by DN (digit analysis and CTI look DNs up on every call), in configuration order. */
   private readonly dnIndex = new Map<string, { phone: PhoneRecord; line: number }[]>();
@@ -174,6 +186,7 @@ export class CucmConfigStore {
     this.defects = config.defects;
     this.keepAliveIntervalS = config.keepAliveIntervalS ?? 30;
     this.interDigitTimeoutMs = config.interDigitTimeoutMs ?? 15_000;
+    this.forwardNoAnswerTimerS = config.forwardNoAnswerTimerS ?? 12;
     for (const p of config.phones) this.phones.add(p);
     for (const u of config.applicationUsers) this.applicationUsers.add(u.userId, u);
     for (const u of config.endUsers) this.endUsers.add(u.userId, u);
@@ -321,6 +334,16 @@ export class CucmConfigStore {
       record.maxCalls = maxCalls;
       record.busyTrigger = busyTrigger;
     },
+    /** Directory Number Configuration > Forward Busy Internal / Forward No Answer Internal (undefined clears each). */
+    setForwardBusyNoAnswer: (deviceName: string, line: number, f: { busy?: string | undefined; noAnswer?: string | undefined; noAnswerRingDurationS?: number | undefined }): void => {
+      const record = this.requireLine(deviceName, line);
+      for (const value of [f.busy, f.noAnswer]) {
+        if (value !== undefined && !DIRECTORY_NUMBER.test(value)) throw new ConfigError(`forward destination "${value}" is not a valid number`);
+      }
+      if ('busy' in f) record.forwardBusy = f.busy;
+      if ('noAnswer' in f) record.forwardNoAnswer = f.noAnswer;
+      if ('noAnswerRingDurationS' in f) record.noAnswerRingDurationS = f.noAnswerRingDurationS;
+    },
     /** Directory Number Configuration > Call Forward All (undefined clears it). */
     setForwardAll: (deviceName: string, line: number, destination: string | undefined): void => {
       const record = this.requireLine(deviceName, line);
@@ -442,7 +465,9 @@ function lineRecord(deviceName: string, line: number, l: LineConfig): LineRecord
   const maxCalls = l.maxCalls ?? 4;
   const busyTrigger = l.busyTrigger ?? Math.min(2, maxCalls);
   checkLimits(deviceName, line, maxCalls, busyTrigger);
-  if (l.forwardAll !== undefined && !DIRECTORY_NUMBER.test(l.forwardAll)) throw new ConfigError(`${deviceName} line ${line}: forward destination "${l.forwardAll}" is not a valid number`);
+  for (const [field, value] of [['forward all', l.forwardAll], ['forward busy', l.forwardBusy], ['forward no answer', l.forwardNoAnswer]] as const) {
+    if (value !== undefined && !DIRECTORY_NUMBER.test(value)) throw new ConfigError(`${deviceName} line ${line}: ${field} destination "${value}" is not a valid number`);
+  }
   return {
     dn: l.dn,
     display: l.display ?? l.dn,
@@ -450,6 +475,9 @@ function lineRecord(deviceName: string, line: number, l: LineConfig): LineRecord
     busyTrigger,
     allowCtiControl: l.allowCtiControl ?? true,
     forwardAll: l.forwardAll,
+    forwardBusy: l.forwardBusy,
+    forwardNoAnswer: l.forwardNoAnswer,
+    noAnswerRingDurationS: l.noAnswerRingDurationS,
     e164SinceCreation: l.dn.startsWith('+'),
   };
 }

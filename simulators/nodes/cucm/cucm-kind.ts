@@ -24,13 +24,22 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
       host: lab.cucm.host,
       config: {
         release: lab.versions.cucm,
+        forwardNoAnswerTimerS: lab.cucm.serviceParameters.forwardNoAnswerTimerS,
         defects: new Set([...ctx.defects].filter(isCucmDefect)),
         phones: lab.cucm.phones.map((p) => ({
           name: p.name,
           model: p.model,
           protocol: p.protocol,
           allowCtiControl: p.allowCtiControl,
-          lines: p.lines.map((l) => ({ dn: l.dn, maxCalls: l.maxCalls, busyTrigger: l.busyTrigger, allowCtiControl: l.allowCtiControl })),
+          lines: p.lines.map((l) => ({
+            dn: l.dn,
+            maxCalls: l.maxCalls,
+            busyTrigger: l.busyTrigger,
+            allowCtiControl: l.allowCtiControl,
+            ...(l.forwardBusy !== undefined ? { forwardBusy: l.forwardBusy } : {}),
+            ...(l.forwardNoAnswer !== undefined ? { forwardNoAnswer: l.forwardNoAnswer } : {}),
+            ...(l.noAnswerRingDurationS !== undefined ? { noAnswerRingDurationS: l.noAnswerRingDurationS } : {}),
+          })),
         })),
         applicationUsers: lab.cucm.applicationUsers.map((u) => ({ userId: u.userId, password: u.password, groups: u.groups, controlledDevices: u.controlledDevices })),
         endUsers: lab.cucm.endUsers.map((u) => ({
@@ -83,6 +92,27 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
       summary: "Device > Phone > Directory Number: change a line's DN",
       args: z.strictObject({ device, line, dn: z.string().min(1) }),
       run: ([cucm], a) => cucm?.config.lines.setDirectoryNumber(a.device, a.line, a.dn),
+    }),
+    'lines.setCallLimits': op({
+      summary: 'Directory Number: "Maximum Number of Calls" and "Busy Trigger" (seed 004 B8)',
+      args: z.strictObject({ device, line, maxCalls: z.number().int().min(1).max(200), busyTrigger: z.number().int().min(1).max(200) }),
+      run: ([cucm], a) => cucm?.config.lines.setCallLimits(a.device, a.line, a.maxCalls, a.busyTrigger),
+    }),
+    'lines.setForwarding': op({
+      summary: 'Directory Number: "Forward Busy Internal", "Forward No Answer Internal" and "No Answer Ring Duration" (a field left out is unchanged; null clears it)',
+      args: z.strictObject({
+        device,
+        line,
+        busy: z.string().min(1).nullable().optional(),
+        noAnswer: z.string().min(1).nullable().optional(),
+        noAnswerRingDurationS: z.number().int().min(1).max(300).nullable().optional(),
+      }),
+      run: ([cucm], a) =>
+        cucm?.config.lines.setForwardBusyNoAnswer(a.device, a.line, {
+          ...(a.busy !== undefined ? { busy: a.busy ?? undefined } : {}),
+          ...(a.noAnswer !== undefined ? { noAnswer: a.noAnswer ?? undefined } : {}),
+          ...(a.noAnswerRingDurationS !== undefined ? { noAnswerRingDurationS: a.noAnswerRingDurationS ?? undefined } : {}),
+        }),
     }),
     'lines.setAllowCtiControl': op({
       summary: 'Directory Number: "Allow Control of Device from CTI"',

@@ -201,6 +201,38 @@ describe('CUCM SCCP station server and call control', () => {
     await cucm.stop();
   });
 
+  it('forwards an unanswered call after the Forward No Answer Timer service parameter, and a busy one to Forward Busy', async () => {
+    const lab = new CucmTestLab();
+    const base = config();
+    const cucm = await lab.startCucm({
+      ...base,
+      forwardNoAnswerTimerS: 3,
+      phones: base.phones.map((p) => (p.name === BOB ? { ...p, lines: [{ dn: '+14085551002', forwardNoAnswer: '1003', forwardBusy: '1003', busyTrigger: 1 }] } : p)),
+    });
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
+    const carol = await lab.startPhone(CAROL, '7931', ['1003']);
+    await lab.until(() => alice.observe().registered && bob.observe().registered && carol.observe().registered);
+    await alice.dial('+14085551002');
+    await lab.until(() => bob.observe().lines[0]?.callState === 'ringIn');
+    await lab.clock.advance(2_900);
+    expect(carol.observe().lines[0]?.callState).toBe('idle');
+    await lab.clock.advance(200);
+    expect(carol.observe().lines[0]?.callState).toBe('ringIn');
+    expect(bob.observe().lines[0]?.callState).toBe('idle');
+    await alice.hangUp();
+    await lab.until(() => carol.observe().lines[0]?.callState === 'idle');
+    // Bob in a call (his Busy Trigger is 1): Alice's call goes to Carol at once.
+    await carol.dial('+14085551002');
+    await lab.until(() => bob.observe().lines[0]?.callState === 'ringIn');
+    await bob.answer();
+    await lab.until(() => bob.observe().lines[0]?.callState === 'connected');
+    await alice.dial('+14085551002');
+    await lab.until(() => cucm.observe().calls.some((c) => c.calledParty === '1003' && c.phase === 'alerting'));
+    expect(lab.log.records.some((r) => r.msg === 'call forwarded (Forward Busy)')).toBe(true);
+    await cucm.stop();
+  });
+
   it('answers reorder for an unknown number', async () => {
     const { lab, cucm } = await setUp();
     const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);

@@ -296,7 +296,9 @@ export class Cup extends NodeBase {
         const r = await this.cti.request({ type: 'MakeCallRequest', monitorId: session.monitor.ctiMonitorId, destination });
         if (r.type !== 'CallRequestResponse') return fromCtiError(r);
         const callID = r.callId ?? '';
-        session.calls.set(callID, { originated: false, held: false, calling: message.callingDevice, called: message.calledDirectoryNumber });
+        // The call's first events may have been mapped already (they can come before the response is acted on).
+        const known = session.calls.get(callID);
+        session.calls.set(callID, { originated: known?.originated ?? false, held: known?.held ?? false, calling: message.callingDevice, called: known?.called ?? message.calledDirectoryNumber });
         return { type: 'MakeCallResponse', callingDevice: { callID, deviceID: message.callingDevice }, calledDevice: message.calledDirectoryNumber };
       }
       case 'AnswerCall':
