@@ -97,6 +97,8 @@ export function expandPopulation(lab: Lab): Lab {
       endpoint,
       host: phoneHost,
       allowCtiControl: true,
+      dndOption: 'ringerOff',
+      dnd: false,
       lines: [{ dn, allowCtiControl: true, maxCalls: 4, busyTrigger: 2 }],
     });
     controlled.push(device);

@@ -151,6 +151,9 @@ export const phoneSchema = z.strictObject({
   endpoint: z.enum(ENDPOINTS),
   host: hostName,
   allowCtiControl: z.boolean().default(true),
+  /** Device > Phone > "DND Option" (docs/protocols/cucm-features.md §4) and "Do Not Disturb" at start. */
+  dndOption: z.enum(['ringerOff', 'callReject']).default('ringerOff'),
+  dnd: z.boolean().default(false),
   /** Extension Mobility enabled on the phone and subscribed to the EM service (seed 004 B11). */
   extensionMobility: z.strictObject({ enabled: z.boolean(), subscribed: z.boolean() }).optional(),
   lines: z.array(phoneLineSchema).min(1),

@@ -19,7 +19,7 @@ export type LegSignal =
   | { kind: 'dialing' }
   | { kind: 'proceeding' }
   | { kind: 'ringOut' }
-  | { kind: 'ringIn' }
+  | { kind: 'ringIn'; ringer: 'on' | 'off' }
   | { kind: 'connected' }
   | { kind: 'busy' }
   | { kind: 'invalidNumber' }
@@ -381,7 +381,9 @@ export class CallControl {
     }
     call.calledName = appearance.record.display;
     const inUse = this.legsOn(appearance.phone.name, appearance.line).length;
-    if (inUse >= appearance.record.busyTrigger) {
+    // DND Call Reject (cucm-features.md §4): the phone is not offered the call; the caller gets busy or Forward Busy.
+    const rejectedByDnd = appearance.phone.dnd && appearance.phone.dndOption === 'callReject';
+    if (rejectedByDnd || inUse >= appearance.record.busyTrigger) {
       // Past the Busy Trigger the call follows Forward Busy when the line has one (cucm-features.md §1, §3).
       if (this.mayForward(call, appearance.record.forwardBusy)) return this.forward(call, 'Forward Busy', appearance.record.forwardBusy);
       call.phase = 'rejected';
@@ -402,7 +404,8 @@ export class CallControl {
     call.terminating = leg;
     this.bind(leg, call);
     call.phase = 'alerting';
-    driver.signal(leg, call, { kind: 'ringIn' });
+    // DND Ringer Off: the call is offered but the phone does not ring.
+    driver.signal(leg, call, { kind: 'ringIn', ringer: appearance.phone.dnd ? 'off' : 'on' });
     this.changed(leg, call, 'newCall');
     if (call.phase !== 'alerting') return 'routed';
     // Forward No Answer: after the line's No Answer Ring Duration, else the Forward No Answer Timer (§3).

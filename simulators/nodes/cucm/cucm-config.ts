@@ -38,8 +38,15 @@ export interface PhoneConfig {
   readonly description?: string;
   /** "Allow Control of Device from CTI" at device level (default true). */
   readonly allowCtiControl?: boolean;
+  /** "DND Option" (docs/protocols/cucm-features.md §4; default Ringer Off). */
+  readonly dndOption?: DndOption;
+  /** "Do Not Disturb" active at start (default off). */
+  readonly dnd?: boolean;
   readonly lines: readonly LineConfig[];
 }
+
+/** Ringer Off: the call reaches the phone without ringing. Call Reject: the phone is not offered the call. */
+export type DndOption = 'ringerOff' | 'callReject';
 
 /** CTI-related user groups of CUCM 7 (docs/protocols/cucm-features.md §7). */
 export const USER_GROUPS = [
@@ -129,6 +136,9 @@ export interface PhoneRecord {
   protocol: DeviceProtocol;
   description: string;
   allowCtiControl: boolean;
+  dndOption: DndOption;
+  /** Do Not Disturb on (the phone's DND soft key toggles it). */
+  dnd: boolean;
   lines: LineRecord[];
 }
 
@@ -287,6 +297,8 @@ export class CucmConfigStore {
         protocol: phone.protocol,
         description: phone.description ?? `${phone.model} ${phone.protocol.toUpperCase()}`,
         allowCtiControl: phone.allowCtiControl ?? true,
+        dndOption: phone.dndOption ?? 'ringerOff',
+        dnd: phone.dnd ?? false,
         lines,
       };
       this.phoneMap.set(phone.name, record);
@@ -307,6 +319,12 @@ export class CucmConfigStore {
     /** Device > Phone > "Allow Control of Device from CTI". */
     setAllowCtiControl: (name: string, allow: boolean): void => {
       this.requirePhone(name).allowCtiControl = allow;
+    },
+    /** Device > Phone > "Do Not Disturb" and "DND Option". */
+    setDnd: (name: string, d: { active?: boolean; option?: DndOption }): void => {
+      const phone = this.requirePhone(name);
+      if (d.option !== undefined) phone.dndOption = d.option;
+      if (d.active !== undefined) phone.dnd = d.active;
     },
   };
 

@@ -31,6 +31,8 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
           model: p.model,
           protocol: p.protocol,
           allowCtiControl: p.allowCtiControl,
+          dndOption: p.dndOption,
+          dnd: p.dnd,
           lines: p.lines.map((l) => ({
             dn: l.dn,
             maxCalls: l.maxCalls,
@@ -92,6 +94,11 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
       summary: "Device > Phone > Directory Number: change a line's DN",
       args: z.strictObject({ device, line, dn: z.string().min(1) }),
       run: ([cucm], a) => cucm?.config.lines.setDirectoryNumber(a.device, a.line, a.dn),
+    }),
+    'phones.setDnd': op({
+      summary: 'Device > Phone: "Do Not Disturb" on or off and the "DND Option" (ringerOff: offered without ringing; callReject: refused busy)',
+      args: z.strictObject({ device, active: z.boolean().optional(), option: z.enum(['ringerOff', 'callReject']).optional() }),
+      run: ([cucm], a) => cucm?.config.phones.setDnd(a.device, { ...(a.active !== undefined ? { active: a.active } : {}), ...(a.option !== undefined ? { option: a.option } : {}) }),
     }),
     'lines.setCallLimits': op({
       summary: 'Directory Number: "Maximum Number of Calls" and "Busy Trigger" (seed 004 B8)',

@@ -353,6 +353,19 @@ class StationSession implements LegDriver {
     this.server.setForwardAll(phone.name, entry.line, entry.digits);
   }
 
+  /**
+   * The DND soft key toggles the device's Do Not Disturb (docs/protocols/cucm-features.md §4); CUCM tells the
+   * phone with FeatureStatRes for the DND feature and a notify line (sccp.md §14; the wording is modelled).
+   */
+  private dndKey(): void {
+    const phone = this.phone;
+    if (!phone) return;
+    phone.dnd = !phone.dnd;
+    this.server.log.info('Do Not Disturb', { device: phone.name, active: phone.dnd, option: phone.dndOption });
+    this.send({ name: 'FeatureStatRes', featureIndex: 1, featureId: Stimulus.DoNotDisturb, featureTextLabel: 'Do Not Disturb', featureStatus: phone.dnd ? 1 : 0 });
+    this.send({ name: 'DisplayNotify', timeout: 10, text: phone.dnd ? 'Do Not Disturb is active' : 'Do Not Disturb is off' });
+  }
+
   private softKey(m: SccpMessageOf<'SoftKeyEvent'>): void {
     const cc = this.server.callControl;
     const legs = this.legs();
@@ -372,6 +385,8 @@ class StationSession implements LegDriver {
       }
       case SoftKeyEvent.NewCall:
         return this.offHook(m.lineInstance);
+      case SoftKeyEvent.Dnd:
+        return this.dndKey();
       case SoftKeyEvent.Hold: {
         const leg = byRef ?? legs.find((l) => l.state === 'connected');
         if (leg) cc.hold(leg);
@@ -458,7 +473,7 @@ class StationSession implements LegDriver {
         // Incoming: CallState(4 RingIn) + CallInfo + SetRinger(2) + SetLamp(Line, blink) + SelectSoftKeys(3).
         callState(CallState.RingIn);
         callInfo();
-        this.send({ name: 'SetRinger', ringMode: RingMode.InsideRing, ringDuration: RingDuration.NormalRing, lineInstance: line, callReference: ref });
+        this.send({ name: 'SetRinger', ringMode: s.ringer === 'off' ? RingMode.RingOff : RingMode.InsideRing, ringDuration: RingDuration.NormalRing, lineInstance: line, callReference: ref });
         lamp(LampMode.Blink);
         keys(SoftKeySet.RingIn);
         return;

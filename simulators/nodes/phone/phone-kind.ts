@@ -72,6 +72,11 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
         run: (p, a) => p.forwardAll(text(a)),
       },
       cancelForwardAll: { summary: 'the CFwdAll soft key alone: cancel Call Forward All', notModelled: sipSoftKeyMissing, run: (p) => p.forwardAll(undefined) },
+      dndKey: {
+        summary: 'the DND soft key: Do Not Disturb on, or off again',
+        notModelled: (c) => (c.phone.protocol === 'sip' ? `the DND soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),
+        run: (p) => p.dndKey(),
+      },
     },
     selectors: {
       line: { spec: { kind: 'integer', min: 1, description: 'line (button) number the other keys refer to; default 1' }, default: 1 },
@@ -92,6 +97,7 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
         read: (p, s) => lineOf(p, s.line)?.forwardAll,
       },
       registered: { summary: 'registered with CUCM', value: { kind: 'boolean', description: 'registered' }, read: (p) => p.observe().registered },
+      dnd: { summary: 'Do Not Disturb as the phone shows it', value: { kind: 'boolean', description: 'DND on' }, read: (p) => p.observe().dnd },
     },
     describe: (p) => {
       const o = p.observe();

@@ -30,6 +30,8 @@ export interface PhoneObservation {
   readonly protocol: 'sccp' | 'sip';
   readonly registered: boolean;
   readonly speaker: 'on' | 'off';
+  /** Do Not Disturb as the phone shows it (the DND feature's state CUCM last sent). */
+  readonly dnd: boolean;
   readonly lines: readonly PhoneLineObservation[];
 }
 
@@ -51,4 +53,6 @@ export interface Phone extends StartedNode {
    * cancels Call Forward All. Rejects where the phone model of the lab does not offer it.
    */
   forwardAll(destination: string | undefined, line?: number): Promise<void>;
+  /** The DND soft key: toggles Do Not Disturb. Rejects where the phone model of the lab does not offer it. */
+  dndKey(): Promise<void>;
 }

@@ -113,6 +113,7 @@ export class SccpPhone extends NodeBase implements Phone {
   private readonly framer = new SccpFramer();
   private registered = false;
   private speaker: 'on' | 'off' = 'off';
+  private dnd = false;
   /** The hook switch: the handset lifted by offHook() until hangUp() puts it back, whatever CUCM has shown yet. */
   private handset: 'on' | 'off' = 'on';
   private readonly lines: LineState[];
@@ -154,6 +155,7 @@ export class SccpPhone extends NodeBase implements Phone {
       protocol: 'sccp',
       registered: this.registered,
       speaker: this.speaker,
+      dnd: this.dnd,
       lines: this.lines.map((l): PhoneLineObservation => ({ line: l.line, dn: l.dn, callState: l.callState, ringer: l.ringer, lamp: l.lamp, display: l.display, forwardAll: l.forwardAll })),
     };
   }
@@ -201,6 +203,10 @@ export class SccpPhone extends NodeBase implements Phone {
     // The Answer soft key answers on the speakerphone (phone-local behaviour, modelled).
     this.speaker = 'on';
     this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.Answer, lineInstance: line, callReference: l.callReference });
+  }
+
+  async dndKey(): Promise<void> {
+    this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.Dnd, lineInstance: 0, callReference: 0 });
   }
 
   async hangUp(line = 1): Promise<void> {
@@ -334,6 +340,9 @@ export class SccpPhone extends NodeBase implements Phone {
         if (m.stimulus === Stimulus.Line && l) l.lamp = LAMPS[m.lampMode] ?? l.lamp;
         return;
       }
+      case 'FeatureStatRes':
+        if (m.featureId === Stimulus.DoNotDisturb) this.dnd = m.featureStatus === 1;
+        return;
       case 'SetSpeakerMode':
         this.speaker = m.speakerMode === SpeakerMode.On ? 'on' : 'off';
         return;

@@ -148,6 +148,7 @@ export class SipPhone extends NodeBase implements Phone {
       protocol: 'sip',
       registered: this.registered,
       speaker: this.lineStates.some((l) => l.callState !== 'idle' && l.callState !== 'ringIn') ? 'on' : 'off',
+      dnd: false,
       lines: this.lineStates.map(
         (l): PhoneLineObservation => ({
           line: l.number,
@@ -180,6 +181,10 @@ export class SipPhone extends NodeBase implements Phone {
   /** The SIP load's CFwdAll soft key is not modelled in the lab. */
   async forwardAll(_destination: string | undefined, _line = 1): Promise<void> {
     throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Call Forward All from the SIP phone's soft key is not modelled`);
+  }
+
+  async dndKey(): Promise<void> {
+    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Do Not Disturb from the SIP phone's soft key is not modelled`);
   }
 
   async dial(digits: string, line = 1): Promise<void> {

@@ -426,6 +426,9 @@ const FLAT_LAYOUTS: Record<FlatMessageName, FlatLayout> = {
   ClearPromptStatus: { fields: [u32('lineInstance'), u32('callReference')] },
   // handle_DisplayNotifyMessage: timeOutValue, notify[32] (displayLabel).
   DisplayNotify: { fields: [u32('timeout'), chars('text', 32)] },
+  // handle_FeatureStatResMessage: featureIndex, featureID (a DeviceStimulus, e.g. 0x82 DoNotDisturb),
+  // featureTextLabel[40], featureStatus (1 active, 0 not).
+  FeatureStatRes: { fields: [u32('featureIndex'), u32('featureId'), chars('featureTextLabel', 40), u32('featureStatus')] },
   // handle_ActivateCallPlaneMessage: lineInstance.
   ActivateCallPlane: { fields: [u32('lineInstance')] },
   // handle_UnregisterAckMessage: status.

@@ -312,6 +312,7 @@ export const SccpMessageId = {
   ActivateCallPlane: 0x0116,
   UnregisterAck: 0x0118,
   DialedNumber: 0x011d,
+  FeatureStatRes: 0x011f,
 } as const;
 export type SccpMessageName = keyof typeof SccpMessageId;
 export type SccpMessageIdValue = ValueOf<typeof SccpMessageId>;

@@ -264,6 +264,8 @@ export interface DisplayPromptStatusMessage {
 }
 export interface ClearPromptStatusMessage { name: 'ClearPromptStatus'; lineInstance: number; callReference: number }
 export interface DisplayNotifyMessage { name: 'DisplayNotify'; timeout: number; text: string } // char[32]
+/** A feature button's state (DND, privacy, …): featureId is the button's DeviceStimulus. */
+export interface FeatureStatResMessage { name: 'FeatureStatRes'; featureIndex: number; featureId: number; featureTextLabel: string; featureStatus: number } // char[40]
 export interface ActivateCallPlaneMessage { name: 'ActivateCallPlane'; lineInstance: number }
 export interface UnregisterAckMessage { name: 'UnregisterAck'; status: number }
 export interface DialedNumberMessage {
@@ -323,6 +325,7 @@ export type SccpKnownMessage =
   | DisplayPromptStatusMessage
   | ClearPromptStatusMessage
   | DisplayNotifyMessage
+  | FeatureStatResMessage
   | ActivateCallPlaneMessage
   | UnregisterAckMessage
   | DialedNumberMessage;

@@ -140,6 +140,7 @@ export const SCCP_SAMPLES: { [N in SccpMessageName]: SccpMessageOf<N> } = {
   DisplayPromptStatus: { name: 'DisplayPromptStatus', timeout: 0, text: '\x80\x20', lineInstance: 1, callReference: 16777217 },
   ClearPromptStatus: { name: 'ClearPromptStatus', lineInstance: 1, callReference: 16777217 },
   DisplayNotify: { name: 'DisplayNotify', timeout: 10, text: '\x80\x25 +14085550199' },
+  FeatureStatRes: { name: 'FeatureStatRes', featureIndex: 1, featureId: 0x82, featureTextLabel: 'Do Not Disturb', featureStatus: 1 },
   ActivateCallPlane: { name: 'ActivateCallPlane', lineInstance: 1 },
   UnregisterAck: { name: 'UnregisterAck', status: 0 },
   DialedNumber: { name: 'DialedNumber', dialedNumber: '+14085550102', lineInstance: 1, callReference: 16777217 },
