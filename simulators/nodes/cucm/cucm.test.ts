@@ -42,6 +42,24 @@ async function withSipPhone() {
   return { lab, cucm, alice, dave, uninstall };
 }
 
+/** The three SCCP phones of config(), registered with an already started CUCM. */
+async function threePhones(lab: CucmTestLab) {
+  const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+  const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
+  const carol = await lab.startPhone(CAROL, '7931', ['1003']);
+  await lab.until(() => alice.observe().registered && bob.observe().registered && carol.observe().registered);
+  return { alice, bob, carol };
+}
+
+/** CUCM with two registered SCCP phones, alice (7975) and bob (7970). */
+async function withAliceAndBob() {
+  const { lab, cucm } = await setUp();
+  const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+  const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
+  await lab.until(() => alice.observe().registered && bob.observe().registered);
+  return { lab, cucm, alice, bob };
+}
+
 async function setUp(): Promise<{ lab: CucmTestLab; cucm: Cucm }> {
   const lab = new CucmTestLab();
   const cucm = await lab.startCucm(config());
@@ -120,10 +138,7 @@ describe('CUCM SCCP station server and call control', () => {
   });
 
   it('runs an SCCP to SCCP call: dial, ring, answer, hang up', async () => {
-    const { lab, cucm } = await setUp();
-    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
-    const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
-    await lab.until(() => alice.observe().registered && bob.observe().registered);
+    const { lab, cucm, alice, bob } = await withAliceAndBob();
 
     await alice.dial('+14085551002');
     await lab.until(() => bob.observe().lines[0]?.callState === 'ringIn');
@@ -187,10 +202,7 @@ describe('CUCM SCCP station server and call control', () => {
   });
 
   it('hangs up while dialling: CUCM releases the call and the called phone ends idle', async () => {
-    const { lab, cucm } = await setUp();
-    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
-    const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
-    await lab.until(() => alice.observe().registered && bob.observe().registered);
+    const { lab, cucm, alice, bob } = await withAliceAndBob();
     // Off hook, digits, on hook, all before CUCM's first CallState reaches the phone.
     await alice.dial('+14085551002');
     await alice.hangUp();
@@ -209,10 +221,7 @@ describe('CUCM SCCP station server and call control', () => {
       forwardNoAnswerTimerS: 3,
       phones: base.phones.map((p) => (p.name === BOB ? { ...p, lines: [{ dn: '+14085551002', forwardNoAnswer: '1003', forwardBusy: '1003', busyTrigger: 1 }] } : p)),
     });
-    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
-    const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
-    const carol = await lab.startPhone(CAROL, '7931', ['1003']);
-    await lab.until(() => alice.observe().registered && bob.observe().registered && carol.observe().registered);
+    const { alice, bob, carol } = await threePhones(lab);
     await alice.dial('+14085551002');
     await lab.until(() => bob.observe().lines[0]?.callState === 'ringIn');
     await lab.clock.advance(2_900);
@@ -251,10 +260,7 @@ describe('CUCM SCCP station server and call control', () => {
     const lab = new CucmTestLab();
     const cfg = config();
     const cucm = await lab.startCucm({ ...cfg, phones: cfg.phones.map((p) => (p.name === BOB ? { ...p, lines: [{ dn: '+14085551002', maxCalls: 1, busyTrigger: 1 }] } : p)) });
-    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
-    const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
-    const carol = await lab.startPhone(CAROL, '7931', ['1003']);
-    await lab.until(() => alice.observe().registered && bob.observe().registered && carol.observe().registered);
+    const { alice, bob, carol } = await threePhones(lab);
     await alice.dial('+14085551002');
     await lab.until(() => bob.observe().lines[0]?.callState === 'ringIn');
     await carol.dial('+14085551002');
@@ -310,10 +316,7 @@ describe('CUCM CTIManager', () => {
   });
 
   it('MakeCall, AnswerCall and ClearCall drive SCCP phones', async () => {
-    const { lab, cucm } = await setUp();
-    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
-    const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
-    await lab.until(() => alice.observe().registered && bob.observe().registered);
+    const { lab, cucm, alice, bob } = await withAliceAndBob();
     const cti = await lab.ctiClient();
     await open(cti, lab, 'cupuser', 'secret');
     const ma = (await request(cti, lab, { type: 'MonitorDeviceRequest', lineDn: '+14085551001' })) as CtiMessageOf<'MonitorDeviceResponse'>;
