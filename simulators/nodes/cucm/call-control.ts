@@ -4,7 +4,8 @@ import type { CucmConfigStore } from './cucm-config';
 
 /** A leg's state, in the words of CTI CallEvent (and the SCCP CallState a phone shows). */
 /** `failed`: the call could not be routed (no such number, or no appearance registered); the caller hears reorder until on-hook. */
-export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'failed' | 'idle';
+/** `remoteInUse`: another appearance of the same shared line answered the call (SCCP CallState 13 "In Use Remote"). */
+export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'failed' | 'remoteInUse' | 'idle';
 export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'invalidNumber' | 'normalClearing' | 'unreachable' | 'redirected' | 'transferred';
 /** `rejected`: digit analysis or the called line refused the call; the caller hears reorder or busy until on-hook. */
 export type CallPhase = 'collecting' | 'rejected' | 'alerting' | 'connected' | 'released';
@@ -25,6 +26,8 @@ export type LegSignal =
   | { kind: 'invalidNumber' }
   | { kind: 'held' }
   | { kind: 'retrieved' }
+  /** A shared-line appearance that was offered the call: another appearance answered it. */
+  | { kind: 'remoteInUse' }
   | { kind: 'released'; cause: CallCause };
 
 export interface LegDriver {
@@ -50,7 +53,13 @@ export interface Call {
   /** CTI call id (also the basis of the call references). */
   readonly id: number;
   readonly origin: CallLeg;
+  /** The appearance that answered, or (while alerting) the first one offered the call. */
   terminating: CallLeg | undefined;
+  /**
+   * The other appearances of a shared line (docs/protocols/cucm-features.md §2): offered the call with
+   * `terminating` (ringIn), then `remoteInUse` once one of them answers.
+   */
+  shared: CallLeg[];
   phase: CallPhase;
   /** Digits collected so far / the dialled destination. */
   digits: string;
@@ -114,8 +123,7 @@ export class CallControl {
   detach(deviceName: string, driver: LegDriver): void {
     if (this.drivers.get(deviceName) !== driver) return;
     for (const call of [...this.calls.values()]) {
-      const leg = call.origin.deviceName === deviceName ? call.origin : call.terminating?.deviceName === deviceName ? call.terminating : undefined;
-      if (leg) this.release(leg, 'unreachable', { silent: true });
+      for (const leg of this.legsOf(call).filter((l) => l.deviceName === deviceName)) this.release(leg, 'unreachable', { silent: true });
     }
     this.drivers.delete(deviceName);
   }
@@ -139,6 +147,11 @@ export class CallControl {
 
   callOf(leg: CallLeg): Call | undefined {
     return this.callOfLeg.get(leg);
+  }
+
+  /** Every leg of a call: the origin, the terminating appearance and a shared line's other appearances. */
+  legsOf(call: Call): CallLeg[] {
+    return [call.origin, ...(call.terminating ? [call.terminating] : []), ...call.shared];
   }
 
   private bind(leg: CallLeg, call: Call): void {
@@ -172,6 +185,7 @@ export class CallControl {
       id: this.nextCallId++,
       origin: leg,
       terminating: undefined,
+      shared: [],
       phase: 'collecting',
       digits: '',
       callingParty: record.dn,
@@ -207,17 +221,23 @@ export class CallControl {
     return this.analyse(call, true);
   }
 
-  /** The terminating device answers. */
+  /** An alerting appearance answers; on a shared line the others show the call in use elsewhere. */
   answer(leg: CallLeg): boolean {
     const call = this.callOf(leg);
-    if (!call || call.terminating !== leg || call.phase !== 'alerting') return false;
+    if (!call || call.phase !== 'alerting' || (call.terminating !== leg && !call.shared.includes(leg))) return false;
     this.clock.clearTimer(call.noAnswerTimer);
     call.noAnswerTimer = undefined;
+    if (call.terminating !== leg) call.shared = [...(call.terminating ? [call.terminating] : []), ...call.shared.filter((l) => l !== leg)];
+    call.terminating = leg;
     call.phase = 'connected';
     leg.driver.signal(leg, call, { kind: 'connected' });
     this.setState(leg, call, 'connected', 'normal');
     call.origin.driver.signal(call.origin, call, { kind: 'connected' });
     this.setState(call.origin, call, 'connected', 'normal');
+    for (const other of call.shared) {
+      other.driver.signal(other, call, { kind: 'remoteInUse' });
+      this.setState(other, call, 'remoteInUse', 'normal');
+    }
     return true;
   }
 
@@ -227,13 +247,17 @@ export class CallControl {
    */
   redirect(leg: CallLeg, destination: string): DialOutcome | undefined {
     const call = this.callOf(leg);
-    if (!call || call.terminating !== leg || call.phase !== 'alerting' || leg.state !== 'ringIn') return undefined;
+    if (!call || (call.terminating !== leg && !call.shared.includes(leg)) || call.phase !== 'alerting' || leg.state !== 'ringIn') return undefined;
     this.clock.clearTimer(call.noAnswerTimer);
     call.noAnswerTimer = undefined;
-    leg.driver.signal(leg, call, { kind: 'released', cause: 'redirected' });
-    this.setState(leg, call, 'idle', 'redirected');
-    this.unbind(leg);
+    // The call leaves every appearance it was ringing on.
+    for (const ringing of [...(call.terminating ? [call.terminating] : []), ...call.shared]) {
+      ringing.driver.signal(ringing, call, { kind: 'released', cause: 'redirected' });
+      this.setState(ringing, call, 'idle', 'redirected');
+      this.unbind(ringing);
+    }
     call.terminating = undefined;
+    call.shared = [];
     call.phase = 'collecting';
     call.digits = destination;
     return this.analyse(call, true);
@@ -252,6 +276,7 @@ export class CallControl {
     this.calls.delete(call.id);
     this.unbind(leg);
     this.unbind(other);
+    this.dropShared(call, 'normalClearing');
     leg.driver.signal(leg, call, { kind: 'released', cause: 'transferred' });
     this.setState(leg, call, 'idle', 'transferred');
     const record = this.config.phone(other.deviceName)?.lines[other.line - 1];
@@ -259,6 +284,7 @@ export class CallControl {
       id: this.nextCallId++,
       origin: other,
       terminating: undefined,
+      shared: [],
       phase: 'collecting',
       digits: destination,
       callingParty: other.dn,
@@ -295,6 +321,17 @@ export class CallControl {
     const call = this.callOf(leg);
     if (!call || call.phase === 'released') return;
     const wasAlerting = call.phase === 'alerting' || call.phase === 'collecting';
+    // One appearance of a shared line leaves (declines, unregisters, or hangs up in remote-in-use): the
+    // call goes on at the others.
+    const sharedAlerting = call.phase === 'alerting' && call.shared.length > 0 && (leg === call.terminating || call.shared.includes(leg));
+    if (call.shared.includes(leg) || sharedAlerting) {
+      if (leg === call.terminating) call.terminating = call.shared.shift();
+      else call.shared = call.shared.filter((l) => l !== leg);
+      this.unbind(leg);
+      if (!options.silent) leg.driver.signal(leg, call, { kind: 'released', cause: 'normal' });
+      this.setState(leg, call, 'idle', 'normal');
+      return;
+    }
     call.phase = 'released';
     this.clock.clearTimer(call.interDigitTimer);
     this.clock.clearTimer(call.noAnswerTimer);
@@ -302,6 +339,7 @@ export class CallControl {
     const other = call.origin === leg ? call.terminating : call.origin;
     this.unbind(call.origin);
     this.unbind(call.terminating);
+    this.dropShared(call, wasAlerting ? 'callCancelled' : 'normalClearing');
     if (!options.silent) leg.driver.signal(leg, call, { kind: 'released', cause: 'normal' });
     this.setState(leg, call, 'idle', 'normal');
     if (other && other.state !== 'idle') {
@@ -309,6 +347,17 @@ export class CallControl {
       other.driver.signal(other, call, { kind: 'released', cause: otherCause });
       this.setState(other, call, 'idle', otherCause);
     }
+  }
+
+  /** A released or transferred call's other shared-line appearances go idle. */
+  private dropShared(call: Call, cause: CallCause): void {
+    for (const l of call.shared) {
+      this.unbind(l);
+      if (l.state === 'idle') continue;
+      l.driver.signal(l, call, { kind: 'released', cause });
+      this.setState(l, call, 'idle', cause);
+    }
+    call.shared = [];
   }
 
   /** Everything still up (leak report). */
@@ -364,14 +413,16 @@ export class CallControl {
     // Call Forward All (docs/protocols/cucm-features.md §3): the call goes to the line's forward destination.
     const forwarded = this.config.appearancesOf(call.digits).find((a) => a.record.forwardAll !== undefined);
     if (this.mayForward(call, forwarded?.record.forwardAll)) return this.forward(call, 'Forward All', forwarded.record.forwardAll);
-    const appearance = this.config
+    // Every registered appearance of the DN but the caller's own (a shared line has several: §2).
+    const appearances = this.config
       .appearancesOf(call.digits)
-      .find((a) => this.drivers.has(a.phone.name) && !(a.phone.name === origin.deviceName && a.line === origin.line));
+      .filter((a) => this.drivers.has(a.phone.name) && !(a.phone.name === origin.deviceName && a.line === origin.line));
+    const first = appearances[0];
     if (origin.state !== 'proceeding') {
       origin.driver.signal(origin, call, { kind: 'proceeding' });
       this.setState(origin, call, 'proceeding', 'normal');
     }
-    if (!appearance) {
+    if (!first) {
       // The DN exists but no appearance is registered: CUCM treats the called party as unreachable
       // and the caller hears reorder (modelled).
       call.phase = 'rejected';
@@ -379,45 +430,53 @@ export class CallControl {
       this.setState(call.origin, call, 'failed', 'unreachable');
       return 'invalidNumber';
     }
-    call.calledName = appearance.record.display;
-    const inUse = this.legsOn(appearance.phone.name, appearance.line).length;
-    // DND Call Reject (cucm-features.md §4): the phone is not offered the call; the caller gets busy or Forward Busy.
-    const rejectedByDnd = appearance.phone.dnd && appearance.phone.dndOption === 'callReject';
-    if (rejectedByDnd || inUse >= appearance.record.busyTrigger) {
-      // Past the Busy Trigger the call follows Forward Busy when the line has one (cucm-features.md §1, §3).
-      if (this.mayForward(call, appearance.record.forwardBusy)) return this.forward(call, 'Forward Busy', appearance.record.forwardBusy);
+    call.calledName = first.record.display;
+    // An appearance takes the call unless DND Call Reject is on (§4) or its line is at its Busy Trigger (§1);
+    // a shared line refuses the call only when every appearance does (§2).
+    const offered = appearances.filter(
+      (a) => !(a.phone.dnd && a.phone.dndOption === 'callReject') && this.legsOn(a.phone.name, a.line).length < a.record.busyTrigger,
+    );
+    if (offered.length === 0) {
+      // Refused: the call follows Forward Busy when the line has one (cucm-features.md §1, §3).
+      if (this.mayForward(call, first.record.forwardBusy)) return this.forward(call, 'Forward Busy', first.record.forwardBusy);
       call.phase = 'rejected';
       origin.driver.signal(origin, call, { kind: 'busy' });
       this.setState(origin, call, 'busy', 'busy');
       return 'busy';
     }
-    const driver = this.drivers.get(appearance.phone.name) as LegDriver;
-    const leg: CallLeg = {
-      deviceName: appearance.phone.name,
-      line: appearance.line,
-      dn: appearance.record.dn,
+    const legs = offered.map((a): CallLeg => ({
+      deviceName: a.phone.name,
+      line: a.line,
+      dn: a.record.dn,
       role: 'terminating',
       callReference: this.nextCallReference++,
       state: 'ringIn',
-      driver,
-    };
+      driver: this.drivers.get(a.phone.name) as LegDriver,
+    }));
+    const [leg, ...shared] = legs as [CallLeg, ...CallLeg[]];
     call.terminating = leg;
-    this.bind(leg, call);
+    call.shared = shared;
+    for (const l of legs) this.bind(l, call);
     call.phase = 'alerting';
-    // DND Ringer Off: the call is offered but the phone does not ring.
-    driver.signal(leg, call, { kind: 'ringIn', ringer: appearance.phone.dnd ? 'off' : 'on' });
-    this.changed(leg, call, 'newCall');
+    offered.forEach((a, i) => {
+      const l = legs[i] as CallLeg;
+      if (call.phase !== 'alerting' || l.state !== 'ringIn') return;
+      // DND Ringer Off: the call is offered but the phone does not ring.
+      l.driver.signal(l, call, { kind: 'ringIn', ringer: a.phone.dnd ? 'off' : 'on' });
+      this.changed(l, call, 'newCall');
+    });
     if (call.phase !== 'alerting') return 'routed';
     // Forward No Answer: after the line's No Answer Ring Duration, else the Forward No Answer Timer (§3).
-    const noAnswer = appearance.record.forwardNoAnswer;
+    const noAnswer = first.record.forwardNoAnswer;
     if (this.mayForward(call, noAnswer)) {
-      const seconds = appearance.record.noAnswerRingDurationS ?? this.config.forwardNoAnswerTimerS;
+      const seconds = first.record.noAnswerRingDurationS ?? this.config.forwardNoAnswerTimerS;
       call.noAnswerTimer = this.clock.setTimer(seconds * 1000, () => {
         call.noAnswerTimer = undefined;
-        if (call.phase !== 'alerting' || call.terminating !== leg || leg.state !== 'ringIn') return;
-        this.log.info('call forwarded (Forward No Answer)', { from: leg.dn, to: noAnswer, afterS: seconds });
+        const ringing = call.terminating;
+        if (call.phase !== 'alerting' || !ringing || ringing.state !== 'ringIn') return;
+        this.log.info('call forwarded (Forward No Answer)', { from: ringing.dn, to: noAnswer, afterS: seconds });
         call.forwardHops = (call.forwardHops ?? 0) + 1;
-        this.redirect(leg, noAnswer);
+        this.redirect(ringing, noAnswer);
       });
     }
     origin.driver.signal(origin, call, { kind: 'ringOut' });

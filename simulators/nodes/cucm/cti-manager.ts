@@ -251,7 +251,7 @@ export class CtiManager implements CallControlDelegate {
         const monitor = provider.monitors.get(m.monitorId);
         if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);
         const call = this.callControl.callById(Number(m.callId));
-        const leg = call ? [call.origin, call.terminating].find((l) => l && l.deviceName === monitor.deviceName && l.line === monitor.line) : undefined;
+        const leg = call ? this.callControl.legsOf(call).find((l) => l.deviceName === monitor.deviceName && l.line === monitor.line) : undefined;
         if (!call || !leg) return error('noSuchCall', `no call ${m.callId} on ${monitor.deviceName} line ${monitor.lineDn}`);
         const moved = this.callControl.transfer(leg, m.destination);
         if (!moved) return error('invalidState', `call ${m.callId} is ${call.phase}, not connected`);
@@ -261,8 +261,8 @@ export class CtiManager implements CallControlDelegate {
         const monitor = provider.monitors.get(m.monitorId);
         if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);
         const call = this.callControl.callById(Number(m.callId));
-        const leg = call?.terminating;
-        if (!call || !leg || leg.deviceName !== monitor.deviceName || leg.line !== monitor.line) return error('noSuchCall', `no call ${m.callId} ringing on ${monitor.deviceName} line ${monitor.lineDn}`);
+        const leg = call ? this.callControl.legsOf(call).find((l) => l.role === 'terminating' && l.deviceName === monitor.deviceName && l.line === monitor.line) : undefined;
+        if (!call || !leg) return error('noSuchCall', `no call ${m.callId} ringing on ${monitor.deviceName} line ${monitor.lineDn}`);
         const outcome = this.callControl.redirect(leg, m.destination);
         if (outcome === undefined) return error('invalidState', `call ${m.callId} is ${leg.state}, not ringing`);
         return { type: 'CallRequestResponse', callId: String(call.id) };
@@ -326,7 +326,7 @@ export class CtiManager implements CallControlDelegate {
     const monitor = provider.monitors.get(m.monitorId);
     if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);
     const call = this.callControl.callById(Number(m.callId));
-    const leg = call ? [call.origin, call.terminating].find((l) => l && l.deviceName === monitor.deviceName && l.line === monitor.line) : undefined;
+    const leg = call ? this.callControl.legsOf(call).find((l) => l.deviceName === monitor.deviceName && l.line === monitor.line) : undefined;
     if (!call || !leg) {
       this.log.info('CTI request for a call that is not on the line', { request: m.type, callId: m.callId, device: monitor.deviceName, call: call ? `${call.phase} ${call.origin.deviceName}→${call.terminating?.deviceName ?? '-'}` : 'gone' });
       return error('noSuchCall', `no call ${m.callId} on ${monitor.deviceName} line ${monitor.lineDn}`);

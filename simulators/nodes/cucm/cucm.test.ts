@@ -256,6 +256,70 @@ describe('CUCM SCCP station server and call control', () => {
     await cucm.stop();
   });
 
+  it('offers a call to every appearance of a shared line; answering on one shows the others In Use Remote', async () => {
+    const lab = new CucmTestLab();
+    const cfg = config();
+    // Carol's 7931 carries Bob's DN as well.
+    const cucm = await lab.startCucm({ ...cfg, phones: cfg.phones.map((p) => (p.name === CAROL ? { ...p, lines: [{ dn: '+14085551002' }] } : p)) });
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
+    const carol = await lab.startPhone(CAROL, '7931', ['+14085551002']);
+    await lab.until(() => alice.observe().registered && bob.observe().registered && carol.observe().registered);
+    await alice.dial('+14085551002');
+    await lab.until(() => bob.observe().lines[0]?.callState === 'ringIn' && carol.observe().lines[0]?.callState === 'ringIn');
+    await carol.answer();
+    await lab.until(() => carol.observe().lines[0]?.callState === 'connected' && alice.observe().lines[0]?.callState === 'connected');
+    await lab.until(() => bob.observe().lines[0]?.callState === 'remoteInUse');
+    expect(bob.observe().lines[0]?.display).toBe('In Use Remote');
+    expect(bob.received.filter((m) => m.name === 'SetRinger').at(-1)).toMatchObject({ ringMode: 1 });
+    expect(bob.received.some((m) => m.name === 'SelectSoftKeys' && m.softKeySetIndex === 10)).toBe(true);
+    await alice.hangUp();
+    await lab.until(() => bob.observe().lines[0]?.callState === 'idle' && carol.observe().lines[0]?.callState === 'idle');
+    expect(cucm.leaks()).toEqual([]);
+    // A caller who gives up while both ring leaves both idle.
+    await alice.dial('+14085551002');
+    await lab.until(() => bob.observe().lines[0]?.callState === 'ringIn' && carol.observe().lines[0]?.callState === 'ringIn');
+    expect(cucm.observe().calls).toHaveLength(1);
+    await alice.hangUp();
+    await lab.until(() => bob.observe().lines[0]?.callState === 'idle' && carol.observe().lines[0]?.callState === 'idle');
+    expect(cucm.leaks()).toEqual([]);
+    await cucm.stop();
+  });
+
+  it.each([
+    [1, 'busy'],
+    [2, 'ringIn'],
+  ] as const)('counts a shared line call on every appearance: with Busy Trigger %i the next call finds the line %s', async (busyTrigger, expected) => {
+    const lab = new CucmTestLab();
+    const cfg = config();
+    const EVE = 'SEP0000000000E1';
+    const shared = { dn: '+14085551002', maxCalls: 2, busyTrigger };
+    const cucm = await lab.startCucm({
+      ...cfg,
+      phones: [
+        ...cfg.phones.map((p) => (p.name === BOB || p.name === CAROL ? { ...p, lines: [shared] } : p)),
+        { name: EVE, model: '7975', protocol: 'sccp', lines: [{ dn: '1005' }] },
+      ],
+    });
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const bob = await lab.startPhone(BOB, '7970', ['+14085551002']);
+    const carol = await lab.startPhone(CAROL, '7931', ['+14085551002']);
+    const eve = await lab.startPhone(EVE, '7975', ['1005']);
+    await lab.until(() => [alice, bob, carol, eve].every((p) => p.observe().registered));
+    await alice.dial('+14085551002');
+    await lab.until(() => carol.observe().lines[0]?.callState === 'ringIn');
+    await carol.answer();
+    await lab.until(() => bob.observe().lines[0]?.callState === 'remoteInUse');
+    await eve.dial('+14085551002');
+    await lab.until(() => eve.observe().lines[0]?.callState === (expected === 'busy' ? 'busy' : 'ringOut'));
+    if (expected === 'ringIn') expect(cucm.observe().calls.filter((c) => c.phase === 'alerting')).toHaveLength(1);
+    await eve.hangUp();
+    await alice.hangUp();
+    await lab.until(() => [bob, carol, eve].every((p) => p.observe().lines[0]?.callState === 'idle'));
+    expect(cucm.leaks()).toEqual([]);
+    await cucm.stop();
+  });
+
   it('rejects busy when the called line reached its busy trigger', async () => {
     const lab = new CucmTestLab();
     const cfg = config();

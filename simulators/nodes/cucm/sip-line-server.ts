@@ -30,6 +30,8 @@ interface SipLeg {
   answered: boolean;
   /** A provisional response to our INVITE has come (only then may it be cancelled, RFC 3261 §9.1). */
   provisional?: boolean;
+  /** RFC 3326 Reason for the CANCEL (a shared line answered elsewhere). */
+  cancelReason?: string;
   /** Call control released the leg before any provisional response: CANCEL on the first one. */
   cancelOnProvisional?: boolean;
   /** The phone itself asked for hold/resume (a re-INVITE), so CUCM need not tell it to. */
@@ -385,9 +387,14 @@ export class SipLineServer {
       case 'ringIn':
         this.inviteDevice(device, leg, call);
         return;
+      case 'remoteInUse':
       case 'released': {
         const sipLeg = device.legs.get(leg);
         if (!sipLeg) return;
+        // Another appearance of a shared line answered: the phone's INVITE is cancelled with RFC 3326's
+        // "Call completed elsewhere" (docs/protocols/cucm-features.md §2; the SIP load's in-use-remote
+        // indication is not modelled, so the SIP phone shows the line idle).
+        if (s.kind === 'remoteInUse') sipLeg.cancelReason = 'SIP;cause=200;text="Call completed elsewhere"';
         if (!sipLeg.answered && sipLeg.outbound) {
           // §9.1: CANCEL the pending INVITE, but not before a provisional response has come.
           if (sipLeg.provisional) this.cancel(device, sipLeg);
@@ -458,7 +465,10 @@ export class SipLineServer {
   }
 
   private cancel(device: SipDevice, sipLeg: SipLeg): void {
-    if (sipLeg.outbound) this.sip.layer.sendRequest(createCancel(sipLeg.outbound.request), device.via, { onFinal: () => undefined });
+    if (!sipLeg.outbound) return;
+    const cancel = createCancel(sipLeg.outbound.request);
+    if (sipLeg.cancelReason) cancel.headers.append('Reason', sipLeg.cancelReason);
+    this.sip.layer.sendRequest(cancel, device.via, { onFinal: () => undefined });
   }
 
   private bye(device: SipDevice, sipLeg: SipLeg): void {

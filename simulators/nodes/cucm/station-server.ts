@@ -29,6 +29,7 @@ export const DisplayLabel = {
   RingOut: '\x80\x16',
   From: '\x80\x17',
   Connected: '\x80\x18',
+  InUseRemote: '\x80\x1f',
   EnterNumber: '\x80\x20',
 } as const;
 
@@ -54,6 +55,7 @@ const SOFT_KEY_SETS: readonly SoftKeySetDefinition[] = [
   set(SoftKeyEvent.Hold, SoftKeyEvent.EndCall, SoftKeyEvent.Confrn), // ConnectedWithConference
   set(SoftKeyEvent.EndCall), // RingOut
   set(SoftKeyEvent.Redial, SoftKeyEvent.EndCall), // OffHookWithFeatures
+  set(SoftKeyEvent.NewCall), // InUseHint
 ];
 const ALL_KEYS = 0xffffffff;
 const KEYPAD_DIGITS = '0123456789ABCD*#+';
@@ -487,6 +489,15 @@ class StationSession implements LegDriver {
         callState(CallState.Connected);
         keys(SoftKeySet.Connected);
         prompt(DisplayLabel.Connected);
+        return;
+      case 'remoteInUse':
+        // Another appearance of the shared line answered: ringer off, lamp on, CallState 13, the in-use
+        // soft keys and "In Use Remote" (the order FreeSWITCH mod_skinny uses; docs/protocols/sccp.md §13).
+        this.send({ name: 'SetRinger', ringMode: RingMode.RingOff, ringDuration: RingDuration.NormalRing, lineInstance: line, callReference: ref });
+        lamp(LampMode.On);
+        callState(CallState.CallRemoteMultiline);
+        keys(SoftKeySet.InUseHint);
+        prompt(DisplayLabel.InUseRemote);
         return;
       case 'busy':
         callState(CallState.Busy);

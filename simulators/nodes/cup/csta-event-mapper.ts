@@ -13,6 +13,8 @@ export interface CallMemory {
   transferredTo?: string;
   calling?: string;
   called?: string;
+  /** Another appearance of the shared line answered: this device's connection has already cleared. */
+  remoteInUse?: boolean;
 }
 
 const tel = (dn: string | undefined): string => (dn ? (dn.startsWith('tel:') ? dn : `tel:${dn}`) : '#notKnown');
@@ -87,8 +89,16 @@ export function cstaEventsFor(event: CallEvent | ForwardingEvent, monitorCrossRe
       originate();
       out.push({ type: 'FailedEvent', monitorCrossRefID, failedConnection: connection, failingDevice: called, callingDevice: line, calledDevice: called, localConnectionInfo: 'fail', cause: 'destNotObtainable' });
       break;
+    case 'remoteInUse':
+      // A shared line's other appearance answered (docs/protocols/csta.md §8): for this device the call
+      // is over, once; the later idle says nothing more.
+      if (memory.remoteInUse) break;
+      memory.remoteInUse = true;
+      out.push({ type: 'ConnectionClearedEvent', monitorCrossRefID, droppedConnection: connection, releasingDevice: line, localConnectionInfo: 'null', cause: 'normalClearing' });
+      break;
     case 'idle':
       calls.delete(event.callId);
+      if (memory.remoteInUse) break;
       if (event.cause === 'transferred') {
         // ECMA-269 Transferred ("TransferedEvent" in ECMA-323): this device handed its call on.
         out.push({ type: 'TransferedEvent', monitorCrossRefID, primaryOldCall: connection, transferringDevice: line, transferredToDevice: memory.transferredTo ?? '#notKnown', localConnectionInfo: 'null', cause: 'singleStepTransfer' });

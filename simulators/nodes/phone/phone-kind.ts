@@ -40,9 +40,26 @@ async function startPhone(env: NodeEnv, c: PhoneNodeConfig): Promise<Phone> {
 const sipSoftKeyMissing = (c: PhoneNodeConfig): string | undefined =>
   c.phone.protocol === 'sip' ? `the CFwdAll soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined;
 
-function lineOf(phone: Phone, line: unknown): PhoneLineObservation | undefined {
-  return phone.observe().lines[Number(line) - 1];
+/** The line a matcher looks at: the one carrying `dn` when it names one, else line (button) `line`. */
+function lineOf(phone: Phone, s: Readonly<Record<string, unknown>>): PhoneLineObservation | undefined {
+  const lines = phone.observe().lines;
+  if (s.dn !== undefined) return lines.find((l) => l.dn === s.dn);
+  return lines[Number(s.line) - 1];
 }
+
+/** The line (button) number that carries a DN (shared lines: the assistant's button for the boss's DN). */
+function lineNumberOf(phone: Phone, dn: string): number {
+  const line = phone.observe().lines.find((l) => l.dn === dn);
+  if (!line) throw new LabError('UC_NODE', `${phone.observe().deviceName}: no line carries ${dn}`);
+  return line.line;
+}
+
+const lineByDn = {
+  kind: 'actor',
+  property: ['dn'],
+  literal: { pattern: DIAL_STRING, name: 'directory number' },
+  description: "an actor (the line carrying their DN) or a DN",
+} as const;
 
 /** A Cisco IP phone of the test bed (7975, 7971, 7931, 7970; SCCP or SIP load), registered with CUCM. */
 export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
@@ -64,6 +81,11 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
       onHook: { summary: 'put the handset down', run: (p) => p.onHook() },
       dial: { summary: 'dial a number (goes off hook first when idle)', arg: destination, run: (p, a) => p.dial(text(a)) },
       answer: { summary: 'the Answer soft key (speakerphone)', run: (p) => p.answer() },
+      answerLine: {
+        summary: 'the Answer soft key on the line that carries a DN (a shared line\'s button on this phone)',
+        arg: lineByDn,
+        run: (p, a) => p.answer(lineNumberOf(p, text(a))),
+      },
       hangUp: { summary: 'end the call (EndCall soft key, or on hook)', run: (p) => p.hangUp() },
       forwardAll: {
         summary: 'the CFwdAll soft key and a destination: Call Forward All on line 1',
@@ -80,21 +102,22 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
     },
     selectors: {
       line: { spec: { kind: 'integer', min: 1, description: 'line (button) number the other keys refer to; default 1' }, default: 1 },
+      dn: { spec: { ...lineByDn, description: 'instead of `line`: the line that carries this DN (an actor\'s, or a number)' } },
     },
     observations: {
-      callState: { summary: 'call state of the line', value: { kind: 'enum', values: PHONE_CALL_STATES, description: 'a call state' }, read: (p, s) => lineOf(p, s.line)?.callState },
-      ringer: { summary: 'whether the line rings', value: { kind: 'enum', values: ['on', 'off'], description: 'ringer' }, read: (p, s) => lineOf(p, s.line)?.ringer },
-      lamp: { summary: 'the line lamp (SCCP SetLamp modes)', value: { kind: 'enum', values: LAMP_STATES, description: 'lamp' }, read: (p, s) => lineOf(p, s.line)?.lamp },
+      callState: { summary: 'call state of the line', value: { kind: 'enum', values: PHONE_CALL_STATES, description: 'a call state' }, read: (p, s) => lineOf(p, s)?.callState },
+      ringer: { summary: 'whether the line rings', value: { kind: 'enum', values: ['on', 'off'], description: 'ringer' }, read: (p, s) => lineOf(p, s)?.ringer },
+      lamp: { summary: 'the line lamp (SCCP SetLamp modes)', value: { kind: 'enum', values: LAMP_STATES, description: 'lamp' }, read: (p, s) => lineOf(p, s)?.lamp },
       display: {
         summary: 'the line\'s prompt or call information, as the screen shows it',
         value: { kind: 'text', description: 'a case-insensitive part of the display' },
         match: 'contains',
-        read: (p, s) => lineOf(p, s.line)?.display,
+        read: (p, s) => lineOf(p, s)?.display,
       },
       forwardAll: {
         summary: 'where Call Forward All sends the line, as the phone shows it ("" when not forwarded)',
         value: { kind: 'text', description: 'a number, or ""' },
-        read: (p, s) => lineOf(p, s.line)?.forwardAll,
+        read: (p, s) => lineOf(p, s)?.forwardAll,
       },
       registered: { summary: 'registered with CUCM', value: { kind: 'boolean', description: 'registered' }, read: (p) => p.observe().registered },
       dnd: { summary: 'Do Not Disturb as the phone shows it', value: { kind: 'boolean', description: 'DND on' }, read: (p) => p.observe().dnd },

@@ -17,7 +17,7 @@ const nonEmpty = z.string().min(1);
 const monitorId = nonEmpty;
 const callId = nonEmpty;
 
-export const CtiCallState = z.enum(['offHook', 'dialing', 'proceeding', 'ringOut', 'ringIn', 'connected', 'held', 'busy', 'failed', 'idle']);
+export const CtiCallState = z.enum(['offHook', 'dialing', 'proceeding', 'ringOut', 'ringIn', 'connected', 'held', 'busy', 'failed', 'remoteInUse', 'idle']);
 export type CtiCallState = z.infer<typeof CtiCallState>;
 
 export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'invalidNumber', 'normalClearing', 'unreachable', 'redirected', 'transferred']);

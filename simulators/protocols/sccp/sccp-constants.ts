@@ -142,6 +142,8 @@ export const SoftKeySet = {
   ConnectedWithConference: 7,
   RingOut: 8,
   OffHookWithFeatures: 9,
+  /** A shared line's call is in use on another phone (FreeSWITCH `SKINNY_KEY_SET_IN_USE_HINT`). */
+  InUseHint: 10,
 } as const;
 export type SoftKeySet = ValueOf<typeof SoftKeySet>;
 

@@ -1,0 +1,63 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCell } from '../harness/run/run-cell';
+import { planMatrix } from '../harness/run/run-matrix';
+import { scenariosDir } from './support/matrix';
+
+// Call-control verdicts follow the lab, not the scenario's name: change what CUCM is configured with and the
+// very same scenario changes its verdict, at the step the product's behaviour shows it.
+
+const copies: string[] = [];
+afterAll(() => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function variant(file: string, edit: (text: string) => string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-call-control-'));
+  copies.push(dir);
+  cpSync(scenariosDir, dir, { recursive: true });
+  const full = path.join(dir, file);
+  const before = readFileSync(full, 'utf8');
+  const after = edit(before);
+  if (after === before) throw new Error(`edit of ${file} changed nothing`);
+  writeFileSync(full, after);
+  return dir;
+}
+
+async function verdicts(dir: string, filter: string[]) {
+  const planned = planMatrix({ scenariosDir: dir, filter });
+  const claims = new Map(planned.claims.map((c) => [c.id, c]));
+  const out: Record<string, { verdict: string; failedStep?: string | undefined }> = {};
+  for (const { cell, lab } of planned.cells) {
+    const { result } = await runCell(cell, { runtime: 'memory', seed: 7, lab, claims });
+    out[cell.id] = { verdict: result.verdict, failedStep: result.failedStep };
+  }
+  return out;
+}
+
+describe('shared line', () => {
+  const cells = ['shared-line/endpoint=7975-sccp', 'shared-line-sip/endpoint=7971-sip'];
+
+  it('is supported with the assistant carrying every user\'s DN', async () => {
+    const v = await verdicts(scenariosDir, cells);
+    expect(Object.values(v).map((c) => c.verdict)).toEqual(['supported', 'supported']);
+  });
+
+  it('drifts when the assistant\'s appearance of the DN is removed: the call alerts one phone only', async () => {
+    // The actor alice plays the 7975's person (+14085551001) in one cell and the 7971's (+14085551002) in the
+    // other: the assistant's buttons for those two DNs go, the other three stay.
+    const dir = variant('labs/shared-line-lab.yaml', (t) => t.replace(/^ {8}- \{ dn: '\+1408555100[12]'.*\n/gm, ''));
+    const v = await verdicts(dir, cells);
+    for (const c of Object.values(v)) {
+      expect(c.verdict).toBe('drift');
+      expect(c.failedStep).toMatch(/steps\[3\]/);
+    }
+  });
+});
+
+describe('call per line limit', () => {
+  it('with the Busy Trigger left at 2 the next call is offered (call waiting), so the busy expectation drifts', async () => {
+    const dir = variant('features/call-per-line-limit.yaml', (t) => t.replace('maxCalls: 2, busyTrigger: 1 }', 'maxCalls: 2, busyTrigger: 2 }'));
+    const v = await verdicts(dir, ['rcc-call-per-line-limit/endpoint=7975-sccp']);
+    expect(v['rcc-call-per-line-limit/endpoint=7975-sccp']?.verdict).toBe('drift');
+  });
+});
