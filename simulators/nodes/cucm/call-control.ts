@@ -28,6 +28,8 @@ export type LegSignal =
   | { kind: 'retrieved' }
   /** A shared-line appearance that was offered the call: another appearance answered it. */
   | { kind: 'remoteInUse' }
+  /** DTMF from the other party of a connected call (its keypad, or CTI GenerateDigits on its line). */
+  | { kind: 'digits'; digits: string }
   | { kind: 'released'; cause: CallCause };
 
 export interface LegDriver {
@@ -302,6 +304,20 @@ export class CallControl {
     if (!call || call.phase !== 'connected' || leg.state !== 'connected') return false;
     leg.driver.signal(leg, call, { kind: 'held' });
     this.setState(leg, call, 'held', 'normal');
+    return true;
+  }
+
+  /**
+   * DTMF during a connected call (docs/protocols/cucm-features.md §13): the digits leave `leg` and reach the
+   * other party, out of band, in that party's own signalling. False when there is no connected far end.
+   */
+  sendDigits(leg: CallLeg, digits: string): boolean {
+    const call = this.callOf(leg);
+    if (!call || call.phase !== 'connected' || leg.state !== 'connected') return false;
+    const other = call.origin === leg ? call.terminating : call.origin;
+    if (!other || other.state === 'idle') return false;
+    this.log.info('DTMF relayed', { from: leg.deviceName, to: other.deviceName, digits });
+    other.driver.signal(other, call, { kind: 'digits', digits });
     return true;
   }
 

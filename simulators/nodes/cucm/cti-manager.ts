@@ -244,6 +244,7 @@ export class CtiManager implements CallControlDelegate {
       case 'ClearCallRequest':
       case 'HoldCallRequest':
       case 'RetrieveCallRequest':
+      case 'GenerateDigitsRequest':
         return this.callRequest(provider, m);
       case 'SetForwardingRequest':
         return this.setForwarding(provider, m);
@@ -321,7 +322,7 @@ export class CtiManager implements CallControlDelegate {
 
   private callRequest(
     provider: CtiProvider,
-    m: CtiMessageOf<'AnswerCallRequest' | 'ClearCallRequest' | 'HoldCallRequest' | 'RetrieveCallRequest'>,
+    m: CtiMessageOf<'AnswerCallRequest' | 'ClearCallRequest' | 'HoldCallRequest' | 'RetrieveCallRequest' | 'GenerateDigitsRequest'>,
   ): CtiMessage {
     const monitor = provider.monitors.get(m.monitorId);
     if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);
@@ -345,6 +346,9 @@ export class CtiManager implements CallControlDelegate {
         break;
       case 'RetrieveCallRequest':
         done = this.callControl.retrieve(leg);
+        break;
+      case 'GenerateDigitsRequest':
+        done = this.callControl.sendDigits(leg, (m as CtiMessageOf<'GenerateDigitsRequest'>).digits);
         break;
     }
     if (!done) return error('invalidState', `${m.type} not possible while the call is ${leg.state}`);

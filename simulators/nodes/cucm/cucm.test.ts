@@ -159,6 +159,39 @@ describe('CUCM SCCP station server and call control', () => {
     await cucm.stop();
   });
 
+  it('relays keys pressed in a connected call to the far end: Dtmf tones to SCCP, INFO dtmf-relay to SIP', async () => {
+    const { lab, cucm, alice, dave, uninstall } = await withSipPhone();
+    await alice.dial('1004');
+    await lab.until(() => dave.observe().lines[0]?.callState === 'ringIn');
+    await dave.answer();
+    await lab.until(() => alice.observe().lines[0]?.callState === 'connected' && dave.observe().lines[0]?.callState === 'connected');
+    await alice.dial('7#0');
+    await lab.until(() => dave.observe().lines[0]?.digits === '7#0');
+    // Alice's own phone heard no Dtmf tone: the digits went to the far end only.
+    expect(alice.observe().lines[0]?.digits).toBe('');
+    await alice.hangUp();
+    await lab.until(() => alice.observe().lines[0]?.callState === 'idle' && dave.observe().lines[0]?.callState === 'idle');
+    await lab.until(() => cucm.leaks().length === 0);
+    await lab.drive(dave.stop());
+    await cucm.stop();
+    uninstall();
+  });
+
+  it('plays DTMF from one SCCP phone to the other as Dtmf tones', async () => {
+    const { lab, cucm, alice, bob } = await withAliceAndBob();
+    await alice.dial('+14085551002');
+    await lab.until(() => bob.observe().lines[0]?.callState === 'ringIn');
+    await bob.answer();
+    await lab.until(() => alice.observe().lines[0]?.callState === 'connected');
+    await bob.dial('*42');
+    await lab.until(() => alice.observe().lines[0]?.digits === '*42');
+    expect(alice.received.filter((m) => m.name === 'StartTone').map((m) => m.tone).slice(-3)).toEqual([0x0e, 0x04, 0x02]);
+    await bob.hangUp();
+    await lab.until(() => alice.observe().lines[0]?.callState === 'idle');
+    expect(cucm.leaks()).toEqual([]);
+    await cucm.stop();
+  });
+
   it('keeps a SIP phone\'s call across its registration refresh', async () => {
     const { lab, cucm, alice, dave, uninstall } = await withSipPhone();
     await alice.dial('1004');

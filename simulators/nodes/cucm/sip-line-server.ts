@@ -56,6 +56,7 @@ class SipDevice implements LegDriver {
 
   signal(leg: CallLeg, call: Call, s: LegSignal): void {
     if (s.kind === 'held' || s.kind === 'retrieved') this.server.signalHold(this, leg, s.kind);
+    else if (s.kind === 'digits') this.server.sendDigits(this, leg, s.digits);
     else if (leg.role === 'terminating') this.server.signalTerminating(this, leg, call, s);
     else this.server.signalOriginating(this, leg, s);
   }
@@ -462,6 +463,19 @@ export class SipLineServer {
     this.byDialog.set(dialog.id, sipLeg);
     sipLeg.answered = true;
     this.callControl.answer(sipLeg.leg);
+  }
+
+  /**
+   * Out-of-band DTMF toward a SIP phone: one INFO per digit in the call's dialog, body
+   * `application/dtmf-relay` (`Signal=`, `Duration=` in ms; lab's modelling choice, cucm-features.md §13).
+   */
+  sendDigits(device: SipDevice, leg: CallLeg, digits: string): void {
+    const dialog = device.legs.get(leg)?.dialog;
+    if (!dialog) return;
+    for (const digit of digits) {
+      const info = dialog.createRequest('INFO', { contentType: 'application/dtmf-relay', body: `Signal=${digit}\r\nDuration=160\r\n` });
+      this.sip.layer.sendRequest(info, device.via, { onFinal: () => undefined });
+    }
   }
 
   private cancel(device: SipDevice, sipLeg: SipLeg): void {

@@ -58,6 +58,11 @@ const SOFT_KEY_SETS: readonly SoftKeySetDefinition[] = [
   set(SoftKeyEvent.NewCall), // InUseHint
 ];
 const ALL_KEYS = 0xffffffff;
+/** DTMF digits → Wireshark `DeviceTone` values. */
+const DTMF_TONES: Readonly<Record<string, number>> = {
+  '1': Tone.Dtmf1, '2': Tone.Dtmf2, '3': Tone.Dtmf3, '4': Tone.Dtmf4, '5': Tone.Dtmf5,
+  '6': Tone.Dtmf6, '7': Tone.Dtmf7, '8': Tone.Dtmf8, '9': Tone.Dtmf9, '0': Tone.Dtmf0, '*': Tone.DtmfStar, '#': Tone.DtmfPound,
+};
 const KEYPAD_DIGITS = '0123456789ABCD*#+';
 
 export interface StationObservation {
@@ -222,6 +227,12 @@ class StationSession implements LegDriver {
         if (this.forwardEntry) return this.forwardDigit(KEYPAD_DIGITS[m.button]);
         const leg = this.collectingLeg(m.lineInstance ?? 0);
         const digit = KEYPAD_DIGITS[m.button];
+        // A key pressed in a connected call is DTMF for the far end (docs/protocols/cucm-features.md §13).
+        const inCall = leg ? undefined : this.legs().find((l) => l.state === 'connected' && (m.lineInstance === undefined || m.lineInstance === 0 || l.line === m.lineInstance));
+        if (inCall && digit !== undefined) {
+          cc.sendDigits(inCall, digit);
+          return;
+        }
         if (!leg || digit === undefined) {
           log.info('keypad button outside a dialling call ignored', { device: phone.name, button: m.button });
           return;
@@ -489,6 +500,16 @@ class StationSession implements LegDriver {
         callState(CallState.Connected);
         keys(SoftKeySet.Connected);
         prompt(DisplayLabel.Connected);
+        return;
+      case 'digits':
+        // Out-of-band DTMF toward an SCCP phone: CUCM plays each digit's tone to it (StartTone with the
+        // Wireshark DeviceTone Dtmf* value, then StopTone; lab's modelling choice, cucm-features.md §13).
+        for (const d of s.digits) {
+          const t = DTMF_TONES[d];
+          if (t === undefined) continue;
+          tone(t);
+          stopTone();
+        }
         return;
       case 'remoteInUse':
         // Another appearance of the shared line answered: ringer off, lamp on, CallState 13, the in-use

@@ -63,7 +63,7 @@ const CTI_PORT = 2748;
 /** The CSTA services this gateway answers (GetCSTAFeaturesResponse); anything else gets invalidFeature. */
 const SERVICES = [
   'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'singleStepTransfer', 'deflectCall',
-  'setForwarding', 'monitorStart', 'monitorStop',
+  'setForwarding', 'monitorStart', 'monitorStop', 'generateDigits',
 ];
 
 /**
@@ -309,6 +309,13 @@ export class Cup extends NodeBase {
         return this.callRequest(session, 'HoldCallRequest', message.callToBeHeld.callID, { type: 'HoldCallResponse' });
       case 'RetrieveCall':
         return this.callRequest(session, 'RetrieveCallRequest', message.callToBeRetrieved.callID, { type: 'RetrieveCallResponse' });
+      case 'GenerateDigits': {
+        // DTMF from the controlled line: CTIManager relays it into the call (csta.md §8).
+        if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
+        if (!/^[0-9*#]+$/.test(message.charactersToSend)) return cstaError('operation', 'valueOutOfRange');
+        const r = await this.cti.request({ type: 'GenerateDigitsRequest', monitorId: session.monitor.ctiMonitorId, callId: message.connectionToSendDigits.callID, digits: message.charactersToSend });
+        return r.type === 'CallRequestResponse' ? { type: 'GenerateDigitsResponse' } : fromCtiError(r);
+      }
       case 'SingleStepTransferCall': {
         if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
         const callId = message.activeCall.callID;

@@ -243,6 +243,13 @@ export class OcClient extends NodeBase {
     await this.request({ type: 'SingleStepTransferCall', activeCall: call.connection, transferredTo });
   }
 
+  /** The dial pad during a connected call: DTMF digits (CSTA GenerateDigits on the call's connection). */
+  async generateDigits(digits: string): Promise<void> {
+    const call = [...this.calls.values()].find((c) => c.state === 'connected');
+    if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no connected call to send digits into`);
+    await this.request({ type: 'GenerateDigits', connectionToSendDigits: call.connection, charactersToSend: digits });
+  }
+
   async holdCall(): Promise<void> {
     const call = [...this.calls.values()].find((c) => c.state === 'connected');
     if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no connected call to hold`);

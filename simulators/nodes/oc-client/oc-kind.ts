@@ -71,6 +71,11 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
       answerCall: { summary: 'accept the alerting call (CSTA AnswerCall)', run: (oc) => oc.answerCall() },
       clearConnection: { summary: 'end the call (CSTA ClearConnection)', run: (oc) => oc.clearConnection() },
       holdCall: { summary: 'hold the connected call (CSTA HoldCall)', run: (oc) => oc.holdCall() },
+      generateDigits: {
+        summary: 'the dial pad in a connected call: send DTMF digits (CSTA GenerateDigits)',
+        arg: { kind: 'text', pattern: /^[0-9*#]+$/, patternName: 'DTMF digits (0-9, *, #)', description: 'the digits, e.g. "1234#"' },
+        run: (oc, a) => oc.generateDigits(text(a)),
+      },
       retrieveCall: { summary: 'retrieve the held call (CSTA RetrieveCall)', run: (oc) => oc.retrieveCall() },
       deflectCall: { summary: 'send the ringing call elsewhere (CSTA DeflectCall)', arg: destination, run: (oc, a) => oc.deflectCall(text(a)) },
       singleStepTransfer: { summary: 'blind transfer of the connected call (CSTA SingleStepTransferCall)', arg: destination, run: (oc, a) => oc.singleStepTransfer(text(a)) },

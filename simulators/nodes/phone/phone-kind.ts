@@ -119,6 +119,12 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
         value: { kind: 'text', description: 'a number, or ""' },
         read: (p, s) => lineOf(p, s)?.forwardAll,
       },
+      digits: {
+        summary: 'DTMF the line received from the far end in its current call, in order (SCCP: CUCM\'s Dtmf tones; SIP: INFO dtmf-relay)',
+        value: { kind: 'text', description: 'digits, a part of what was received' },
+        match: 'contains',
+        read: (p, s) => lineOf(p, s)?.digits,
+      },
       registered: { summary: 'registered with CUCM', value: { kind: 'boolean', description: 'registered' }, read: (p) => p.observe().registered },
       dnd: { summary: 'Do Not Disturb as the phone shows it', value: { kind: 'boolean', description: 'DND on' }, read: (p) => p.observe().dnd },
     },

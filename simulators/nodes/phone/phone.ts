@@ -21,6 +21,8 @@ export interface PhoneLineObservation {
   readonly display: string;
   /** Where Call Forward All sends the line's calls, as the phone shows it ('' when not forwarded). */
   readonly forwardAll: string;
+  /** DTMF received from the far end during the current call, in order ('' when none). */
+  readonly digits: string;
 }
 
 /** What a tester sees on and hears from the phone: the harness reads only this. */

@@ -21,7 +21,7 @@ describe('SccpPhone', () => {
     const bob = await lab.startPhone(BOB, '7975', ['+14085551002']);
     await lab.until(() => alice.observe().registered && bob.observe().registered);
     expect(alice.observe()).toMatchObject({ deviceName: ALICE, model: '7931', protocol: 'sccp', speaker: 'off' });
-    expect(alice.observe().lines).toEqual([{ line: 1, dn: '+14085551001', callState: 'idle', ringer: 'off', lamp: 'off', display: '', forwardAll: '' }]);
+    expect(alice.observe().lines).toEqual([{ line: 1, dn: '+14085551001', callState: 'idle', ringer: 'off', lamp: 'off', display: '', forwardAll: '', digits: '' }]);
     // The 7931 registers with device type 348 and gets a 24-button template.
     await lab.until(() => alice.received.some((m) => m.name === 'DefineTimeDate'));
     expect(alice.received.find((m) => m.name === 'ButtonTemplate')).toMatchObject({ totalButtonCount: 24 });

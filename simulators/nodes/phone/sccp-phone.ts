@@ -13,6 +13,7 @@ import {
   SoftKeySet,
   SpeakerMode,
   Stimulus,
+  Tone,
   encodeSccp,
 } from '../../protocols/sccp';
 import type { SccpMessage } from '../../protocols/sccp';
@@ -96,7 +97,15 @@ interface LineState {
   display: string;
   callReference: number;
   forwardAll: string;
+  /** DTMF heard from the far end in the current call (CUCM's Dtmf* tones while connected). */
+  digits: string;
 }
+
+/** Wireshark `DeviceTone` Dtmf* values → the digit. */
+const DTMF_DIGITS: Readonly<Record<number, string>> = {
+  [Tone.Dtmf1]: '1', [Tone.Dtmf2]: '2', [Tone.Dtmf3]: '3', [Tone.Dtmf4]: '4', [Tone.Dtmf5]: '5', [Tone.Dtmf6]: '6',
+  [Tone.Dtmf7]: '7', [Tone.Dtmf8]: '8', [Tone.Dtmf9]: '9', [Tone.Dtmf0]: '0', [Tone.DtmfStar]: '*', [Tone.DtmfPound]: '#',
+};
 
 /**
  * A Cisco 7975/7970/7931 on SCCP: registers with CUCM over TCP 2000 (docs/protocols/sccp.md §12), keeps
@@ -139,6 +148,7 @@ export class SccpPhone extends NodeBase implements Phone {
       display: '',
       callReference: 0,
       forwardAll: '',
+      digits: '',
     }));
   }
 
@@ -156,7 +166,7 @@ export class SccpPhone extends NodeBase implements Phone {
       registered: this.registered,
       speaker: this.speaker,
       dnd: this.dnd,
-      lines: this.lines.map((l): PhoneLineObservation => ({ line: l.line, dn: l.dn, callState: l.callState, ringer: l.ringer, lamp: l.lamp, display: l.display, forwardAll: l.forwardAll })),
+      lines: this.lines.map((l): PhoneLineObservation => ({ line: l.line, dn: l.dn, callState: l.callState, ringer: l.ringer, lamp: l.lamp, display: l.display, forwardAll: l.forwardAll, digits: l.digits })),
     };
   }
 
@@ -317,12 +327,19 @@ export class SccpPhone extends NodeBase implements Phone {
       case 'CallState': {
         const l = this.lines[m.lineInstance - 1];
         if (!l) return;
+        if (l.callState === 'idle' && m.callState !== CallState.OnHook) l.digits = '';
         l.callState = CALL_STATES[m.callState] ?? l.callState;
         l.callReference = m.callState === CallState.OnHook ? 0 : m.callReference;
         if (m.callState === CallState.OnHook) {
           l.display = '';
           l.ringer = 'off';
         }
+        return;
+      }
+      case 'StartTone': {
+        const l = this.lines[m.lineInstance - 1];
+        const digit = DTMF_DIGITS[m.tone];
+        if (l && digit !== undefined && l.callState === 'connected') l.digits += digit;
         return;
       }
       case 'SelectSoftKeys': {

@@ -90,6 +90,14 @@ interface Line {
   callState: PhoneCallState;
   display: string;
   call: Call | undefined;
+  /** DTMF received in the current call (INFO application/dtmf-relay from CUCM). */
+  digits: string;
+}
+
+/** `Signal=<digit>` of an application/dtmf-relay body (docs/protocols/cucm-features.md §13). */
+function dtmfRelaySignal(body: string): string | undefined {
+  const m = /^Signal=\s*([0-9*#A-D])\s*$/im.exec(body);
+  return m?.[1];
 }
 
 /**
@@ -126,7 +134,7 @@ export class SipPhone extends NodeBase implements Phone {
     this.hostName = env.network.hostName;
     this.deviceName = config.deviceName;
     this.endpoint = config.endpoint;
-    this.lineStates = config.lines.map((l, i) => ({ number: i + 1, dn: l.dn, callState: 'idle', display: '', call: undefined }));
+    this.lineStates = config.lines.map((l, i) => ({ number: i + 1, dn: l.dn, callState: 'idle', display: '', call: undefined, digits: '' }));
   }
 
   /** Starts the user agent, connects to CUCM and registers line 1; resolves once registered. */
@@ -158,6 +166,7 @@ export class SipPhone extends NodeBase implements Phone {
           lamp: lampOf(l.callState),
           display: l.display,
           forwardAll: '',
+          digits: l.digits,
         }),
       ),
     };
@@ -318,7 +327,22 @@ export class SipPhone extends NodeBase implements Phone {
 
   private track(l: Line, call: Call): void {
     l.call = call;
+    l.digits = '';
     this.live.add(call.session);
+    call.session.delegate = {
+      ...call.session.delegate,
+      // DTMF from the far end, relayed by CUCM in INFO (the phone answers 200, or 415 for another body).
+      onInfo: (info) => {
+        const type = info.request.getHeader('Content-Type') ?? '';
+        const digit = /^application\/dtmf-relay\b/i.test(type) ? dtmfRelaySignal(info.request.body ?? '') : undefined;
+        if (digit === undefined) {
+          void info.reject({ statusCode: 415 });
+          return;
+        }
+        if (l.call === call) l.digits += digit;
+        void info.accept();
+      },
+    };
     call.session.stateChange.addListener((state) => {
       if (state === SessionState.Established && l.call === call && l.callState !== 'hold') this.set(l, 'connected', 'Connected');
       if (state === SessionState.Terminated) {

@@ -68,6 +68,8 @@ export const CTI_PAYLOAD_SCHEMAS = {
   RetrieveCallRequest: callRef,
   RedirectCallRequest: z.object({ monitorId, callId, destination: nonEmpty }),
   SingleStepTransferRequest: z.object({ monitorId, callId, destination: nonEmpty }),
+  /** DTMF digits 0-9, *, # sent from the monitored line into its connected call. */
+  GenerateDigitsRequest: z.object({ monitorId, callId, digits: z.string().regex(/^[0-9*#]+$/) }),
   SetForwardingRequest: z
     .object({ monitorId, forwardAll: z.boolean(), destination: nonEmpty.optional() })
     .refine((m) => !m.forwardAll || m.destination !== undefined, {
@@ -128,6 +130,7 @@ export const CTI_TYPE_CODES = {
   SetForwardingRequest: 0x0306,
   RedirectCallRequest: 0x0307,
   SingleStepTransferRequest: 0x0308,
+  GenerateDigitsRequest: 0x0309,
   CallRequestResponse: 0x0380,
   CallEvent: 0x0401,
   ForwardingEvent: 0x0402,
