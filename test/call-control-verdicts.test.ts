@@ -61,3 +61,18 @@ describe('call per line limit', () => {
     expect(v['rcc-call-per-line-limit/endpoint=7975-sccp']?.verdict).toBe('drift');
   });
 });
+
+describe('call alternate', () => {
+  it('needs a second call on the line: with Maximum Number of Calls and Busy Trigger at 1 the second call never rings', async () => {
+    const dir = variant('features/call-alternate.yaml', (t) =>
+      t.replace('steps:\n', 'steps:\n  - configure: { cucm.lines.setCallLimits: { device: "${alice.device}", line: 1, maxCalls: 1, busyTrigger: 1 } }\n'),
+    );
+    const cells = ['rcc-call-alternate/endpoint=7975-sccp', 'rcc-call-alternate/endpoint=7971-sip'];
+    expect(Object.values(await verdicts(scenariosDir, cells)).map((c) => c.verdict)).toEqual(['supported', 'supported']);
+    for (const c of Object.values(await verdicts(dir, cells))) {
+      expect(c.verdict).toBe('drift');
+      // steps[0] is the configure step: the drift is at the second call (Carol never rings).
+      expect(c.failedStep).toMatch(/steps\[10\]/);
+    }
+  });
+});

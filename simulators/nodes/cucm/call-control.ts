@@ -178,10 +178,21 @@ export class CallControl {
   }
 
   /** The device goes off hook on `line` (handset, speaker, or CTI MakeCall): a new call collecting digits. */
+  /** Whether the line holds its Maximum Number of Calls: no further call can be placed on it (§1). */
+  atMaxCalls(deviceName: string, line: number): boolean {
+    const record = this.config.phone(deviceName)?.lines[line - 1];
+    return record !== undefined && this.legsOn(deviceName, line).length >= record.maxCalls;
+  }
+
+  /** A new call on the line (off hook, or CTI MakeCall); none when the line is at its Maximum Number of Calls. */
   offHook(deviceName: string, line: number, by: 'user' | 'cti'): CallLeg | undefined {
     const driver = this.drivers.get(deviceName);
     const record = this.config.phone(deviceName)?.lines[line - 1];
     if (!driver || !record) return undefined;
+    if (this.atMaxCalls(deviceName, line)) {
+      this.log.info('no new call: the line has its Maximum Number of Calls', { device: deviceName, line, maxCalls: record.maxCalls });
+      return undefined;
+    }
     const leg: CallLeg = { deviceName, line, dn: record.dn, role: 'originating', callReference: this.nextCallReference++, state: 'offHook', driver };
     const call: Call = {
       id: this.nextCallId++,

@@ -236,6 +236,9 @@ export class CtiManager implements CallControlDelegate {
         if (this.callControl.legsOn(monitor.deviceName, monitor.line).some((l) => l.state !== 'held')) {
           return error('invalidState', `line ${monitor.lineDn} on ${monitor.deviceName} is busy`);
         }
+        if (this.callControl.atMaxCalls(monitor.deviceName, monitor.line)) {
+          return error('resourceBusy', `line ${monitor.lineDn} on ${monitor.deviceName} has its Maximum Number of Calls`);
+        }
         const placed = control.makeCall(monitor.deviceName, monitor.line, m.destination);
         if (placed === 'notRegistered') return error('invalidState', `${monitor.deviceName} is not registered`);
         return placed.callId ? { type: 'CallRequestResponse', callId: placed.callId } : { type: 'CallRequestResponse' };

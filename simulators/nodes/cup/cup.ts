@@ -63,7 +63,7 @@ const CTI_PORT = 2748;
 /** The CSTA services this gateway answers (GetCSTAFeaturesResponse); anything else gets invalidFeature. */
 const SERVICES = [
   'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'singleStepTransfer', 'deflectCall',
-  'setForwarding', 'monitorStart', 'monitorStop', 'generateDigits',
+  'setForwarding', 'monitorStart', 'monitorStop', 'generateDigits', 'alternateCall',
 ];
 
 /**
@@ -309,6 +309,16 @@ export class Cup extends NodeBase {
         return this.callRequest(session, 'HoldCallRequest', message.callToBeHeld.callID, { type: 'HoldCallResponse' });
       case 'RetrieveCall':
         return this.callRequest(session, 'RetrieveCallRequest', message.callToBeRetrieved.callID, { type: 'RetrieveCallResponse' });
+      case 'AlternateCall': {
+        // CTIManager has no alternate of its own (JTAPI neither): the gateway holds the active call, then
+        // retrieves the held one (csta.md §8: HeldEvent for the one, RetrievedEvent for the other).
+        if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
+        const monitorId = session.monitor.ctiMonitorId;
+        const held = await this.cti.request({ type: 'HoldCallRequest', monitorId, callId: message.activeCall.callID });
+        if (held.type !== 'CallRequestResponse') return fromCtiError(held);
+        const retrieved = await this.cti.request({ type: 'RetrieveCallRequest', monitorId, callId: message.heldCall.callID });
+        return retrieved.type === 'CallRequestResponse' ? { type: 'AlternateCallResponse' } : fromCtiError(retrieved);
+      }
       case 'GenerateDigits': {
         // DTMF from the controlled line: CTIManager relays it into the call (csta.md §8).
         if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');

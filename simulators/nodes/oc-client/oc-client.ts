@@ -256,6 +256,18 @@ export class OcClient extends NodeBase {
     await this.request({ type: 'HoldCall', callToBeHeld: call.connection });
   }
 
+  /**
+   * Switching between two calls (the Resource Kit's "one active, the others held"): CSTA AlternateCall with
+   * the held call and the connected one.
+   */
+  async alternateCall(): Promise<void> {
+    const calls = [...this.calls.values()];
+    const held = calls.find((c) => c.state === 'held');
+    const active = calls.find((c) => c.state === 'connected');
+    if (!held || !active) throw new LabError('UC_NODE', `${this.config.userId}: alternate needs a held and a connected call`);
+    await this.request({ type: 'AlternateCall', heldCall: held.connection, activeCall: active.connection });
+  }
+
   async retrieveCall(): Promise<void> {
     const call = [...this.calls.values()].find((c) => c.state === 'held');
     if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no held call to retrieve`);

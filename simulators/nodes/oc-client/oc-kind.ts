@@ -77,6 +77,7 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
         run: (oc, a) => oc.generateDigits(text(a)),
       },
       retrieveCall: { summary: 'retrieve the held call (CSTA RetrieveCall)', run: (oc) => oc.retrieveCall() },
+      alternateCall: { summary: 'switch between the held call and the connected one (CSTA AlternateCall)', run: (oc) => oc.alternateCall() },
       deflectCall: { summary: 'send the ringing call elsewhere (CSTA DeflectCall)', arg: destination, run: (oc, a) => oc.deflectCall(text(a)) },
       singleStepTransfer: { summary: 'blind transfer of the connected call (CSTA SingleStepTransferCall)', arg: destination, run: (oc, a) => oc.singleStepTransfer(text(a)) },
       setForwarding: { summary: 'forward all calls (CSTA SetForwarding, forwardImmediate)', arg: destination, run: (oc, a) => oc.setForwarding(text(a)) },

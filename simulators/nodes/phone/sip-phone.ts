@@ -89,7 +89,12 @@ interface Line {
   readonly dn: string;
   callState: PhoneCallState;
   display: string;
+  /** The call the line shows (its foreground call). */
   call: Call | undefined;
+  /** Held calls behind it: a line holds a call and places or takes another (call appearances). */
+  background: Call[];
+  /** A hold re-INVITE of the foreground call still under way (a Resume of a call behind waits for it). */
+  holding?: Promise<void>;
   /** DTMF received in the current call (INFO application/dtmf-relay from CUCM). */
   digits: string;
 }
@@ -104,8 +109,9 @@ function dtmfRelaySignal(body: string): string | undefined {
  * A Cisco Unified IP Phone 7971G-GE / 7970G running SIP firmware, registered with CUCM: a sip.js
  * UserAgent over the lab's network seam (one TCP connection to CUCM, as the phones keep), with
  * simulated media (SDP only, no RTP). Line 1's DN is registered; calls land on and are placed from
- * line 1 unless a line is named. One call per line: a second INVITE while the line is busy is
- * answered 486 (modelling choice; the real phone offers call waiting).
+ * line 1 unless a line is named. A held call steps back so the line can place or take another one (a
+ * second call appearance; the line shows the newer call); a second INVITE while the line is in a connected
+ * call is answered 486 (modelling choice; the real phone offers call waiting).
  *
  * Third-party control by CUCM (click-to-dial, answer and hang-up on behalf of CUP / Communicator RCC)
  * is modelled on Cisco's "remotecc" mechanism: CUCM sends the phone an out-of-dialog REFER, either
@@ -134,7 +140,7 @@ export class SipPhone extends NodeBase implements Phone {
     this.hostName = env.network.hostName;
     this.deviceName = config.deviceName;
     this.endpoint = config.endpoint;
-    this.lineStates = config.lines.map((l, i) => ({ number: i + 1, dn: l.dn, callState: 'idle', display: '', call: undefined, digits: '' }));
+    this.lineStates = config.lines.map((l, i) => ({ number: i + 1, dn: l.dn, callState: 'idle', display: '', call: undefined, background: [], digits: '' }));
   }
 
   /** Starts the user agent, connects to CUCM and registers line 1; resolves once registered. */
@@ -347,11 +353,32 @@ export class SipPhone extends NodeBase implements Phone {
       if (state === SessionState.Established && l.call === call && l.callState !== 'hold') this.set(l, 'connected', 'Connected');
       if (state === SessionState.Terminated) {
         this.live.delete(call.session);
-        if (l.call !== call) return;
+        if (l.call !== call) {
+          l.background = l.background.filter((c) => c !== call);
+          return;
+        }
         l.call = undefined;
         if (l.callState !== 'busy') this.set(l, 'idle', '');
+        this.promote(l);
       }
     });
+  }
+
+  /** A held foreground call steps back so the line is free for another call. */
+  private park(l: Line): void {
+    if (!l.call || l.callState !== 'hold') return;
+    l.background.push(l.call);
+    l.call = undefined;
+    this.set(l, 'idle', '');
+  }
+
+  /** The line's foreground call ended: the last held call behind it comes forward, still held. */
+  private promote(l: Line): void {
+    if (l.call || l.callState === 'busy') return;
+    const next = l.background.pop();
+    if (!next) return;
+    l.call = next;
+    this.set(l, 'hold', 'Hold');
   }
 
   /** Goes off-hook on the speaker and sends the INVITE (to sip:DIGITS@cucm). */
@@ -390,8 +417,7 @@ export class SipPhone extends NodeBase implements Phone {
   }
 
   /** EndCall soft key / hanging up: BYE when established, CANCEL when ringing out, 603 when ringing in. */
-  private async endCall(l: Line): Promise<void> {
-    const call = l.call;
+  private async endCall(l: Line, call: Call | undefined = l.call): Promise<void> {
     if (!call) {
       if (l.callState !== 'idle') this.set(l, 'idle', '');
       return;
@@ -417,13 +443,19 @@ export class SipPhone extends NodeBase implements Phone {
       default:
         break;
     }
-    if (l.call === call) l.call = undefined;
+    if (l.call !== call) {
+      l.background = l.background.filter((c) => c !== call);
+      return;
+    }
+    l.call = undefined;
     this.set(l, 'idle', '');
+    this.promote(l);
   }
 
   private onInvite(invitation: Invitation): void {
     const l = this.lineStates[0];
     const from = invitation.remoteIdentity.uri.user ?? invitation.remoteIdentity.uri.host;
+    if (l) this.park(l);
     if (!l || l.call || (l.callState !== 'idle' && l.callState !== 'offHook')) {
       // §21.4.7 486 Busy Here; modelling choice: no call waiting.
       this.env.log.info('incoming call while busy rejected 486', { from });
@@ -467,6 +499,7 @@ export class SipPhone extends NodeBase implements Phone {
       return;
     }
     const l = this.lineStates[0];
+    if (l) this.park(l);
     if (!l || l.call || (l.callState !== 'idle' && l.callState !== 'offHook')) {
       // Modelling choice: no free line to place the call on.
       request.reject({ statusCode: 486 });
@@ -513,8 +546,8 @@ export class SipPhone extends NodeBase implements Phone {
       return;
     }
     const callId = childText(softkey, 'dialogid', 'callid');
-    const l = this.lineStates.find((x) => x.call !== undefined && x.call.callId === callId);
-    const call = l?.call;
+    const l = this.lineStates.find((x) => x.call?.callId === callId || x.background.some((c) => c.callId === callId));
+    const call = l?.call?.callId === callId ? l?.call : l?.background.find((c) => c.callId === callId);
     if (!l || !call) {
       this.env.log.warn('remotecc soft key for an unknown dialog ignored', { softkey: key, callId });
       return;
@@ -532,30 +565,58 @@ export class SipPhone extends NodeBase implements Phone {
         else this.env.log.info('remotecc Answer for a call that is not ringing ignored', { callId: call.callId });
         return;
       case 'EndCall':
-        await this.endCall(l);
+        await this.endCall(l, call);
         return;
-      case 'Hold':
-        if (l.callState !== 'connected') return;
-        await this.reinvite(l, session, true);
+      case 'Hold': {
+        if (l.callState !== 'connected' || l.call !== call) return;
+        const holding = this.reinvite(l, session, true);
+        l.holding = holding;
+        await holding.finally(() => {
+          if (l.holding === holding) l.holding = undefined;
+        });
         return;
+      }
       case 'Resume':
+        if (l.call !== call) {
+          // A held call behind the line's own: the two change places (the foreground one must be held,
+          // so a hold still under way is waited for: CUCM sends an alternate's Hold and Resume back to back).
+          if (l.holding) await l.holding.catch(() => undefined);
+          if (l.call && l.callState !== 'hold') return;
+          l.background = l.background.filter((c) => c !== call);
+          if (l.call) l.background.push(l.call);
+          l.call = call;
+          this.set(l, 'hold', 'Hold');
+        }
         if (l.callState !== 'hold') return;
         await this.reinvite(l, session, false);
         return;
     }
   }
 
-  /** RFC 3264 §8.4 hold / resume: a re-INVITE offering a=sendonly, then a=sendrecv. */
+  /**
+   * RFC 3264 §8.4 hold / resume: a re-INVITE offering a=sendonly, then a=sendrecv. Resolves once the
+   * re-INVITE has its final response.
+   */
   private async reinvite(l: Line, session: Session, hold: boolean): Promise<void> {
     const options: SimulatedMediaHandlerOptions = { hold };
+    let answered!: () => void;
+    const done = new Promise<void>((resolve) => (answered = resolve));
+    // A re-INVITE that never gets its answer ends with the session (sip.js sends BYE after Timer B).
+    const ended = (state: SessionState): void => {
+      if (state === SessionState.Terminated) answered();
+    };
+    session.stateChange.addListener(ended);
     await session.invite({
       sessionDescriptionHandlerOptions: options,
       requestDelegate: {
         onAccept: () => {
           if (l.call?.session === session) this.set(l, hold ? 'hold' : 'connected', hold ? 'Hold' : 'Connected');
+          answered();
         },
+        onReject: () => answered(),
       },
     });
+    await done.finally(() => session.stateChange.removeListener(ended));
   }
 }
 
