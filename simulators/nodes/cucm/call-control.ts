@@ -6,7 +6,7 @@ import type { CucmConfigStore } from './cucm-config';
 /** `failed`: the call could not be routed (no such number, or no appearance registered); the caller hears reorder until on-hook. */
 /** `remoteInUse`: another appearance of the same shared line answered the call (SCCP CallState 13 "In Use Remote"). */
 export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'failed' | 'remoteInUse' | 'idle';
-export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'invalidNumber' | 'normalClearing' | 'unreachable' | 'redirected' | 'transferred';
+export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'invalidNumber' | 'normalClearing' | 'unreachable' | 'redirected' | 'transferred' | 'consultTransferred';
 /** `rejected`: digit analysis or the called line refused the call; the caller hears reorder or busy until on-hook. */
 export type CallPhase = 'collecting' | 'rejected' | 'alerting' | 'connected' | 'released';
 
@@ -62,6 +62,8 @@ export interface Call {
    * `terminating` (ringIn), then `remoteInUse` once one of them answers.
    */
   shared: CallLeg[];
+  /** A call joined by a consultation transfer: the call each far party was in before. */
+  replaced?: Map<CallLeg, number>;
   phase: CallPhase;
   /** Digits collected so far / the dialled destination. */
   digits: string;
@@ -308,6 +310,62 @@ export class CallControl {
     this.calls.set(next.id, next);
     this.bind(other, next);
     return { call: next, outcome: this.analyse(next, true) };
+  }
+
+  /**
+   * Consultation (announced) transfer: the line's held call and its connected consultation call are
+   * joined, their far parties connected to each other in one new call, and the line leaves both (cause
+   * `transferred`; docs/protocols/cucm-features.md §14). Undefined when the two legs are not a held and a
+   * connected call on the same line. Cause `consultTransferred` (a blind transfer's is `transferred`).
+   */
+  joinTransfer(held: CallLeg, active: CallLeg): Call | undefined {
+    const callH = this.callOf(held);
+    const callA = this.callOf(active);
+    if (!callH || !callA || callH === callA || held.deviceName !== active.deviceName || held.line !== active.line) return undefined;
+    if (held.state !== 'held' || active.state !== 'connected' || callH.phase !== 'connected' || callA.phase !== 'connected') return undefined;
+    const farH = callH.origin === held ? callH.terminating : callH.origin;
+    const farA = callA.origin === active ? callA.terminating : callA.origin;
+    if (!farH || !farA) return undefined;
+    // Appearances showing either far party's call In Use Remote stay with the joined call; the transferring
+    // line's own go idle.
+    const keep = (l: CallLeg): boolean => l.dn === farH.dn || l.dn === farA.dn;
+    const shared = [...callH.shared, ...callA.shared];
+    for (const c of [callH, callA]) {
+      c.phase = 'released';
+      this.calls.delete(c.id);
+      c.shared = shared.filter((l) => !keep(l) && this.callOf(l) === c);
+      this.dropShared(c, 'normalClearing');
+      this.unbind(c.origin);
+      this.unbind(c.terminating);
+    }
+    const joined: Call = {
+      id: this.nextCallId++,
+      origin: farH,
+      terminating: farA,
+      shared: shared.filter(keep),
+      phase: 'connected',
+      digits: farA.dn,
+      callingParty: farH.dn,
+      callingName: farH === callH.origin ? callH.callingName : callH.calledName,
+      calledParty: farA.dn,
+      calledName: farA === callA.origin ? callA.callingName : callA.calledName,
+      replaced: new Map([
+        [farH, callH.id],
+        [farA, callA.id],
+      ]),
+    };
+    this.calls.set(joined.id, joined);
+    for (const l of this.legsOf(joined)) this.bind(l, joined);
+    for (const l of [held, active]) {
+      l.driver.signal(l, l === held ? callH : callA, { kind: 'released', cause: 'consultTransferred' });
+      this.setState(l, l === held ? callH : callA, 'idle', 'consultTransferred');
+    }
+    this.log.info('consultation transfer', { from: held.deviceName, joined: `${farH.dn}↔${farA.dn}`, call: joined.id });
+    // The far parties' monitors learn the call they are now in (CTI CallEvent with replacesCallId).
+    this.changed(farH, joined, 'consultTransferred');
+    this.changed(farA, joined, 'consultTransferred');
+    joined.replaced = undefined;
+    return joined;
   }
 
   hold(leg: CallLeg): boolean {

@@ -261,6 +261,20 @@ export class CtiManager implements CallControlDelegate {
         if (!moved) return error('invalidState', `call ${m.callId} is ${call.phase}, not connected`);
         return { type: 'CallRequestResponse', callId: String(moved.call.id) };
       }
+      case 'TransferCallRequest': {
+        const monitor = provider.monitors.get(m.monitorId);
+        if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);
+        const onLine = (id: string) => {
+          const call = this.callControl.callById(Number(id));
+          return call ? this.callControl.legsOf(call).find((l) => l.deviceName === monitor.deviceName && l.line === monitor.line) : undefined;
+        };
+        const held = onLine(m.heldCallId);
+        const active = onLine(m.activeCallId);
+        if (!held || !active) return error('noSuchCall', `calls ${m.heldCallId} and ${m.activeCallId} are not both on ${monitor.deviceName} line ${monitor.lineDn}`);
+        const joined = this.callControl.joinTransfer(held, active);
+        if (!joined) return error('invalidState', `transfer needs call ${m.heldCallId} held and call ${m.activeCallId} connected (they are ${held.state} and ${active.state})`);
+        return { type: 'CallRequestResponse', callId: String(joined.id) };
+      }
       case 'RedirectCallRequest': {
         const monitor = provider.monitors.get(m.monitorId);
         if (!monitor) return error('noSuchMonitor', `no monitor ${m.monitorId}`);
@@ -408,6 +422,7 @@ export class CtiManager implements CallControlDelegate {
           ...(call.callingParty ? { callingParty: call.callingParty } : {}),
           ...(call.calledParty ? { calledParty: call.calledParty } : {}),
           cause,
+          ...(call.replaced?.has(leg) ? { replacesCallId: String(call.replaced.get(leg)) } : {}),
         });
       }
     }

@@ -83,6 +83,8 @@ class StationSession implements LegDriver {
   private lastHeard: number;
   /** Digits being collected after the CFwdAll soft key (Call Forward All set on the phone). */
   private forwardEntry: { line: number; digits: string } | undefined;
+  /** The call the Transfer soft key put on hold; the next Transfer press joins it to the consultation call. */
+  private transferFrom: CallLeg | undefined;
   private watchdog: TimerHandle | undefined;
 
   constructor(
@@ -405,6 +407,8 @@ class StationSession implements LegDriver {
         if (leg) cc.hold(leg);
         return;
       }
+      case SoftKeyEvent.Transfer:
+        return this.transferKey(m.lineInstance, byRef);
       case SoftKeyEvent.Resume: {
         const leg = byRef ?? legs.find((l) => l.state === 'held');
         if (leg) cc.retrieve(leg);
@@ -413,6 +417,27 @@ class StationSession implements LegDriver {
       default:
         this.server.log.info('soft key not modelled', { device: this.phone?.name, softKeyEvent: m.softKeyEvent });
     }
+  }
+
+  /**
+   * The Transfer soft key (docs/protocols/cucm-features.md §14): in a connected call it holds the call and
+   * opens a consultation call on the same line (dial tone); pressed again, once the consultation call is
+   * connected, it joins the two and the phone leaves.
+   */
+  private transferKey(lineInstance: number, byRef: CallLeg | undefined): void {
+    const cc = this.server.callControl;
+    const phone = this.phone;
+    if (!phone) return;
+    const from = this.transferFrom;
+    if (from && cc.callOf(from) && from.state === 'held') {
+      const consult = this.legs().find((l) => l !== from && l.state === 'connected' && l.line === from.line);
+      if (consult && cc.joinTransfer(from, consult)) this.transferFrom = undefined;
+      return;
+    }
+    const leg = byRef ?? this.legs().find((l) => l.state === 'connected' && (lineInstance === 0 || l.line === lineInstance));
+    if (!leg || !cc.hold(leg)) return;
+    this.transferFrom = leg;
+    cc.offHook(phone.name, leg.line, 'user');
   }
 
   // ------------------------------------------------------------------ LegDriver: what CUCM sends

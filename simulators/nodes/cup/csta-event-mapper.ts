@@ -41,13 +41,22 @@ export function cstaEventsFor(event: CallEvent | ForwardingEvent, monitorCrossRe
   }
   const line = tel(event.lineDn);
   const connection = { callID: event.callId, deviceID: line };
+  const joined: CstaMessage[] = [];
+  if (event.replacesCallId !== undefined && event.replacesCallId !== event.callId) {
+    // A consultation transfer elsewhere joined this line's call into a new one (csta.md §8): the old
+    // connection ends as transferred, the new one is established with the new far party.
+    const old = calls.get(event.replacesCallId);
+    calls.delete(event.replacesCallId);
+    joined.push({ type: 'TransferedEvent', monitorCrossRefID, primaryOldCall: { callID: event.replacesCallId, deviceID: line }, transferringDevice: '#notKnown', transferredToDevice: line, localConnectionInfo: 'connected', cause: 'transfer' });
+    calls.set(event.callId, { originated: true, held: old?.held ?? false });
+  }
   const memory = calls.get(event.callId) ?? { originated: false, held: false };
   if (event.callingParty) memory.calling = tel(event.callingParty);
   if (event.calledParty) memory.called = tel(event.calledParty);
   calls.set(event.callId, memory);
   const calling = memory.calling ?? '#notKnown';
   const called = memory.called ?? '#notKnown';
-  const out: CstaMessage[] = [];
+  const out: CstaMessage[] = joined;
   const originate = (): void => {
     if (memory.originated) return;
     memory.originated = true;
@@ -99,9 +108,9 @@ export function cstaEventsFor(event: CallEvent | ForwardingEvent, monitorCrossRe
     case 'idle':
       calls.delete(event.callId);
       if (memory.remoteInUse) break;
-      if (event.cause === 'transferred') {
+      if (event.cause === 'transferred' || event.cause === 'consultTransferred') {
         // ECMA-269 Transferred ("TransferedEvent" in ECMA-323): this device handed its call on.
-        out.push({ type: 'TransferedEvent', monitorCrossRefID, primaryOldCall: connection, transferringDevice: line, transferredToDevice: memory.transferredTo ?? '#notKnown', localConnectionInfo: 'null', cause: 'singleStepTransfer' });
+        out.push({ type: 'TransferedEvent', monitorCrossRefID, primaryOldCall: connection, transferringDevice: line, transferredToDevice: memory.transferredTo ?? '#notKnown', localConnectionInfo: 'null', cause: event.cause === 'consultTransferred' ? 'transfer' : 'singleStepTransfer' });
         break;
       }
       if (event.cause === 'redirected') {

@@ -63,7 +63,7 @@ const CTI_PORT = 2748;
 /** The CSTA services this gateway answers (GetCSTAFeaturesResponse); anything else gets invalidFeature. */
 const SERVICES = [
   'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'singleStepTransfer', 'deflectCall',
-  'setForwarding', 'monitorStart', 'monitorStop', 'generateDigits', 'alternateCall',
+  'setForwarding', 'monitorStart', 'monitorStop', 'generateDigits', 'alternateCall', 'consultationCall', 'transferCall',
 ];
 
 /**
@@ -309,6 +309,36 @@ export class Cup extends NodeBase {
         return this.callRequest(session, 'HoldCallRequest', message.callToBeHeld.callID, { type: 'HoldCallResponse' });
       case 'RetrieveCall':
         return this.callRequest(session, 'RetrieveCallRequest', message.callToBeRetrieved.callID, { type: 'RetrieveCallResponse' });
+      case 'ConsultationCall': {
+        // The existing call is held, then a new call is placed from the same line (csta.md §8).
+        if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
+        const monitorId = session.monitor.ctiMonitorId;
+        const held = await this.cti.request({ type: 'HoldCallRequest', monitorId, callId: message.existingCall.callID });
+        if (held.type !== 'CallRequestResponse') return fromCtiError(held);
+        const destination = applyDialRules(this.config.applicationDialRules, lineDn(message.consultedDevice));
+        const r = await this.cti.request({ type: 'MakeCallRequest', monitorId, destination });
+        if (r.type !== 'CallRequestResponse') return fromCtiError(r);
+        const callID = r.callId ?? '';
+        const line = message.existingCall.deviceID;
+        const known = session.calls.get(callID);
+        session.calls.set(callID, { originated: known?.originated ?? false, held: known?.held ?? false, calling: line, called: known?.called ?? message.consultedDevice });
+        return { type: 'ConsultationCallResponse', initiatedCall: { callID, deviceID: line } };
+      }
+      case 'TransferCall': {
+        if (!session.monitor) return cstaError('stateIncompatibility', 'invalidObjectState');
+        const heldCallId = message.heldCall.callID;
+        const activeCallId = message.activeCall.callID;
+        const held = session.calls.get(heldCallId);
+        const active = session.calls.get(activeCallId);
+        // The line's two connections end as transferred: to the active call's far party, and from the held one's.
+        const farOf = (m: CallMemory | undefined, line: string): string | undefined => (m ? (m.calling === line ? m.called : m.calling) : undefined);
+        const line = message.activeCall.deviceID;
+        if (held) held.transferredTo = farOf(active, line);
+        if (active) active.transferredTo = farOf(held, line);
+        const r = await this.cti.request({ type: 'TransferCallRequest', monitorId: session.monitor.ctiMonitorId, heldCallId, activeCallId });
+        if (r.type !== 'CallRequestResponse') return fromCtiError(r);
+        return { type: 'TransferCallResponse', transferredCall: { callID: r.callId ?? '', deviceID: farOf(active, line) ?? '#notKnown' } };
+      }
       case 'AlternateCall': {
         // CTIManager has no alternate of its own (JTAPI neither): the gateway holds the active call, then
         // retrieves the held one (csta.md §8: HeldEvent for the one, RetrievedEvent for the other).

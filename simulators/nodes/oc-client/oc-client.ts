@@ -256,6 +256,23 @@ export class OcClient extends NodeBase {
     await this.request({ type: 'HoldCall', callToBeHeld: call.connection });
   }
 
+  /** Announced transfer, first half: hold the connected call and call `destination` (CSTA ConsultationCall). */
+  async consultationCall(destination: string): Promise<void> {
+    const call = [...this.calls.values()].find((c) => c.state === 'connected');
+    if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no connected call to consult from`);
+    const consultedDevice = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
+    await this.request({ type: 'ConsultationCall', existingCall: call.connection, consultedDevice });
+  }
+
+  /** Announced transfer, second half: join the held call and the connected one (CSTA TransferCall). */
+  async transferCall(): Promise<void> {
+    const calls = [...this.calls.values()];
+    const held = calls.find((c) => c.state === 'held');
+    const active = calls.find((c) => c.state === 'connected');
+    if (!held || !active) throw new LabError('UC_NODE', `${this.config.userId}: transfer needs a held and a connected call`);
+    await this.request({ type: 'TransferCall', heldCall: held.connection, activeCall: active.connection });
+  }
+
   /**
    * Switching between two calls (the Resource Kit's "one active, the others held"): CSTA AlternateCall with
    * the held call and the connected one.

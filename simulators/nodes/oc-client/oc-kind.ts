@@ -77,6 +77,12 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
         run: (oc, a) => oc.generateDigits(text(a)),
       },
       retrieveCall: { summary: 'retrieve the held call (CSTA RetrieveCall)', run: (oc) => oc.retrieveCall() },
+      consultationCall: {
+        summary: 'announced transfer, first half: hold the connected call and call someone (CSTA ConsultationCall)',
+        arg: destination,
+        run: (oc, a) => oc.consultationCall(text(a)),
+      },
+      transferCall: { summary: 'announced transfer, second half: join the held call and the connected one (CSTA TransferCall)', run: (oc) => oc.transferCall() },
       alternateCall: { summary: 'switch between the held call and the connected one (CSTA AlternateCall)', run: (oc) => oc.alternateCall() },
       deflectCall: { summary: 'send the ringing call elsewhere (CSTA DeflectCall)', arg: destination, run: (oc, a) => oc.deflectCall(text(a)) },
       singleStepTransfer: { summary: 'blind transfer of the connected call (CSTA SingleStepTransferCall)', arg: destination, run: (oc, a) => oc.singleStepTransfer(text(a)) },

@@ -94,6 +94,11 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
         run: (p, a) => p.forwardAll(text(a)),
       },
       cancelForwardAll: { summary: 'the CFwdAll soft key alone: cancel Call Forward All', notModelled: sipSoftKeyMissing, run: (p) => p.forwardAll(undefined) },
+      transferKey: {
+        summary: 'the Transfer soft key: holds the call and opens a consultation call; pressed again, joins the two',
+        notModelled: (c) => (c.phone.protocol === 'sip' ? `the Transfer soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),
+        run: (p) => p.transferKey(),
+      },
       dndKey: {
         summary: 'the DND soft key: Do Not Disturb on, or off again',
         notModelled: (c) => (c.phone.protocol === 'sip' ? `the DND soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),

@@ -57,4 +57,5 @@ export interface Phone extends StartedNode {
   forwardAll(destination: string | undefined, line?: number): Promise<void>;
   /** The DND soft key: toggles Do Not Disturb. Rejects where the phone model of the lab does not offer it. */
   dndKey(): Promise<void>;
+  transferKey(line?: number): Promise<void>;
 }

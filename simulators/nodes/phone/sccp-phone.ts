@@ -215,6 +215,11 @@ export class SccpPhone extends NodeBase implements Phone {
     this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.Answer, lineInstance: line, callReference: l.callReference });
   }
 
+  /** The Transfer soft key on line 1: first press holds the call and opens a consultation call; the second joins them. */
+  async transferKey(line = 1): Promise<void> {
+    this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.Transfer, lineInstance: line, callReference: this.line(line).callReference });
+  }
+
   async dndKey(): Promise<void> {
     this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.Dnd, lineInstance: 0, callReference: 0 });
   }

@@ -198,6 +198,10 @@ export class SipPhone extends NodeBase implements Phone {
     throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Call Forward All from the SIP phone's soft key is not modelled`);
   }
 
+  async transferKey(): Promise<void> {
+    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: the Transfer soft key of the SIP phone is not modelled`);
+  }
+
   async dndKey(): Promise<void> {
     throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Do Not Disturb from the SIP phone's soft key is not modelled`);
   }
@@ -499,15 +503,24 @@ export class SipPhone extends NodeBase implements Phone {
       return;
     }
     const l = this.lineStates[0];
-    if (l) this.park(l);
-    if (!l || l.call || (l.callState !== 'idle' && l.callState !== 'offHook')) {
+    if (l?.holding) {
+      // CUCM's consultation sends Hold and the new call's REFER back to back: place it once the hold is done.
+      void l.holding.catch(() => undefined).then(() => this.placeReferredCall(request, l, target.user ?? ''));
+      return;
+    }
+    if (l) this.placeReferredCall(request, l, target.user);
+    else request.reject({ statusCode: 486 });
+  }
+
+  private placeReferredCall(request: Core.IncomingReferRequest, l: Line, digits: string): void {
+    this.park(l);
+    if (l.call || (l.callState !== 'idle' && l.callState !== 'offHook')) {
       // Modelling choice: no free line to place the call on.
       request.reject({ statusCode: 486 });
       return;
     }
     // RFC 3515 §2.4.2: "The agent receiving a REFER ... SHOULD respond with 202 Accepted".
     request.accept({ statusCode: 202 });
-    const digits = target.user;
     this.env.log.info('REFER: placing call', { to: digits });
     this.placeCall(l, digits).catch((error: unknown) => {
       this.env.log.warn('REFER: call could not be placed', { to: digits, error: String(error) });

@@ -23,6 +23,7 @@ const SAMPLES: { [T in CtiMessageType]: Extract<CtiMessage, { type: T }> } = {
   SingleStepTransferRequest: { type: 'SingleStepTransferRequest', monitorId: 'mon-1', callId: 'call-7', destination: '+14085551003' },
   SetForwardingRequest: { type: 'SetForwardingRequest', monitorId: 'mon-1', forwardAll: true, destination: '+14085550199' },
   GenerateDigitsRequest: { type: 'GenerateDigitsRequest', monitorId: 'mon-1', callId: 'call-7', digits: '1234#' },
+  TransferCallRequest: { type: 'TransferCallRequest', monitorId: 'mon-1', heldCallId: 'call-7', activeCallId: 'call-8' },
   CallRequestResponse: { type: 'CallRequestResponse', callId: 'call-7' },
   ErrorResponse: { type: 'ErrorResponse', code: 'noSuchCall', message: 'call-9 is not on line +14085550101' },
   CallEvent: {

@@ -20,7 +20,7 @@ const callId = nonEmpty;
 export const CtiCallState = z.enum(['offHook', 'dialing', 'proceeding', 'ringOut', 'ringIn', 'connected', 'held', 'busy', 'failed', 'remoteInUse', 'idle']);
 export type CtiCallState = z.infer<typeof CtiCallState>;
 
-export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'invalidNumber', 'normalClearing', 'unreachable', 'redirected', 'transferred']);
+export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'invalidNumber', 'normalClearing', 'unreachable', 'redirected', 'transferred', 'consultTransferred']);
 export type CtiEventCause = z.infer<typeof CtiEventCause>;
 
 export const CtiErrorCode = z.enum([
@@ -70,6 +70,8 @@ export const CTI_PAYLOAD_SCHEMAS = {
   SingleStepTransferRequest: z.object({ monitorId, callId, destination: nonEmpty }),
   /** DTMF digits 0-9, *, # sent from the monitored line into its connected call. */
   GenerateDigitsRequest: z.object({ monitorId, callId, digits: z.string().regex(/^[0-9*#]+$/) }),
+  /** Consultation transfer: join the line's held call and its connected one; the response names the joined call. */
+  TransferCallRequest: z.object({ monitorId, heldCallId: callId, activeCallId: callId }),
   SetForwardingRequest: z
     .object({ monitorId, forwardAll: z.boolean(), destination: nonEmpty.optional() })
     .refine((m) => !m.forwardAll || m.destination !== undefined, {
@@ -87,6 +89,8 @@ export const CTI_PAYLOAD_SCHEMAS = {
     callingParty: nonEmpty.optional(),
     calledParty: nonEmpty.optional(),
     cause: CtiEventCause,
+    /** A consultation transfer joined the line's call into this one: the call id it had before. */
+    replacesCallId: callId.optional(),
   }),
   ForwardingEvent: z.object({
     monitorId,
@@ -131,6 +135,7 @@ export const CTI_TYPE_CODES = {
   RedirectCallRequest: 0x0307,
   SingleStepTransferRequest: 0x0308,
   GenerateDigitsRequest: 0x0309,
+  TransferCallRequest: 0x030a,
   CallRequestResponse: 0x0380,
   CallEvent: 0x0401,
   ForwardingEvent: 0x0402,
