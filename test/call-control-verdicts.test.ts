@@ -76,3 +76,14 @@ describe('call alternate', () => {
     }
   });
 });
+
+describe('Meet-Me', () => {
+  it('drifts when the lab has no Meet-Me numbers: the opener\'s number is refused with reorder', async () => {
+    const dir = variant('labs/seed-lab.yaml', (t) => t.replace(/ {2}meetMeNumbers:\n {4}- \{ number: '\+14085552000'.*\n/, '  meetMeNumbers: []\n'));
+    const cells = ['rcc-meet-me/endpoint=7975-sccp', 'rcc-meet-me/endpoint=7971-sip'];
+    for (const c of Object.values(await verdicts(dir, cells))) {
+      expect(c.verdict).toBe('drift');
+      expect(c.failedStep).toMatch(/steps\[5\]/);
+    }
+  });
+});

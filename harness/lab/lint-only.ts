@@ -33,7 +33,8 @@ export const LINT_ONLY: Readonly<Record<string, { readonly claims: readonly stri
   'cucm.endUsers[].pin': { claims: ['config.cucm.em-login'], why: 'extension mobility login is not modelled yet' },
   'cucm.endUsers[].licenseCapabilities': { claims: ['config.cucm.license-capabilities'], why: 'CUP does not check licence capabilities yet' },
   'cucm.endUsers[].controlledProfiles': { claims: ['config.cucm.em-controlled-profiles'], why: 'extension mobility is not modelled yet' },
-  'cucm.meetMeNumbers': { claims: ['config.cucm.meet-me-numbers', 'feature.meet-me'], why: 'no conference bridge yet' },
+  'cucm.meetMeNumbers[].description': { claims: [], why: 'a label on the administration page; no call reads it' },
+  'cucm.meetMeNumbers[].minimumSecurityLevel': { claims: [], why: 'secure (encrypted) conferencing is not modelled' },
   'cucm.dialRules.directoryLookup': { claims: [], why: 'reverse number lookup uses the address book; directory lookup rules are not applied' },
   'cucm.extensionMobility': {
     claims: [

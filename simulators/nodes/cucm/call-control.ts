@@ -33,8 +33,8 @@ export type LegSignal =
   | { kind: 'released'; cause: CallCause };
 
 export interface LegDriver {
-  /** The protocol the device speaks. */
-  readonly protocol: 'sccp' | 'sip';
+  /** The protocol the device speaks (`bridge`: the conference bridge's own legs). */
+  readonly protocol: 'sccp' | 'sip' | 'bridge';
   signal(leg: CallLeg, call: Call, signal: LegSignal): void;
 }
 
@@ -51,6 +51,18 @@ export interface CallLeg {
   media?: { address: string; port: number };
 }
 
+/**
+ * A conference on CUCM's conference bridge (docs/protocols/cucm-features.md §9, §10): each participant has a
+ * call of its own between its leg and a bridge leg.
+ */
+export interface Conference {
+  readonly id: number;
+  readonly kind: 'meetMe' | 'adHoc';
+  /** The Meet-Me number dialled to reach it. */
+  readonly number?: string;
+  readonly calls: Set<Call>;
+}
+
 export interface Call {
   /** CTI call id (also the basis of the call references). */
   readonly id: number;
@@ -62,6 +74,10 @@ export interface Call {
    * `terminating` (ringIn), then `remoteInUse` once one of them answers.
    */
   shared: CallLeg[];
+  /** The caller pressed MeetMe: only a Meet-Me number may follow (§9). */
+  meetMe?: boolean;
+  /** The conference this call is a participant's leg of (its terminating leg is the bridge's). */
+  conference?: Conference;
   /** A call joined by a consultation transfer: the call each far party was in before. */
   replaced?: Map<CallLeg, number>;
   phase: CallPhase;
@@ -105,6 +121,16 @@ export class CallControl {
   private readonly legsOnLine = new Map<string, Set<CallLeg>>();
   private readonly drivers = new Map<string, LegDriver>();
   private nextCallId = 1;
+  private nextConferenceId = 1;
+  /** Open Meet-Me conferences by number. */
+  private readonly meetMeConferences = new Map<string, Conference>();
+  /** The conference bridge's legs: a participant hanging up leaves the conference. */
+  private readonly bridge: LegDriver = {
+    protocol: 'bridge',
+    signal: (_leg, call, s) => {
+      if (s.kind === 'released') this.leftConference(call);
+    },
+  };
   private nextCallReference = 0x01000001;
   private readonly delegates: CallControlDelegate[] = [];
 
@@ -458,10 +484,13 @@ export class CallControl {
 
   private analyse(call: Call, complete: boolean): DialOutcome {
     const digits = call.digits;
-    const exact = this.config.hasDirectoryNumber(digits);
-    const longer = this.config.hasLongerDirectoryNumber(digits);
+    // After the MeetMe key only a Meet-Me number may follow (§9).
+    const meetMe = this.config.meetMeNumbers.has(digits);
+    const exact = !call.meetMe && this.config.hasDirectoryNumber(digits);
+    const longer = (!call.meetMe && this.config.hasLongerDirectoryNumber(digits)) || this.config.hasLongerMeetMeNumber(digits);
     this.clock.clearTimer(call.interDigitTimer);
     call.interDigitTimer = undefined;
+    if (meetMe && (complete || !longer)) return this.meetMeCall(call);
     if (exact && (complete || !longer)) return this.route(call);
     if (!complete && longer) {
       // Overlapping or incomplete: wait T302 for more digits, then route what was dialled.
@@ -478,6 +507,92 @@ export class CallControl {
     call.origin.driver.signal(call.origin, call, { kind: 'invalidNumber' });
     this.setState(call.origin, call, 'failed', 'invalidNumber');
     return 'invalidNumber';
+  }
+
+  /**
+   * The MeetMe soft key: a new call on the line whose digits must name a Meet-Me number; dialling it opens
+   * that conference (§9). Undefined when the line cannot take a new call.
+   */
+  meetMeKey(deviceName: string, line: number): CallLeg | undefined {
+    const collecting = this.legsOn(deviceName, line).find((l) => l.role === 'originating' && l.state === 'offHook');
+    const leg = collecting ?? this.offHook(deviceName, line, 'user');
+    const call = leg ? this.callOf(leg) : undefined;
+    if (!leg || !call || call.digits !== '') return undefined;
+    call.meetMe = true;
+    return leg;
+  }
+
+  /** Open conferences (what CUCM's bridge holds). */
+  conferences(): Conference[] {
+    const all = new Set<Conference>(this.meetMeConferences.values());
+    for (const c of this.calls.values()) if (c.conference) all.add(c.conference);
+    return [...all];
+  }
+
+  /** A Meet-Me number was dialled: join its conference, or open it after the MeetMe key (§9). */
+  private meetMeCall(call: Call): DialOutcome {
+    const number = call.digits;
+    call.calledParty = number;
+    let conference = this.meetMeConferences.get(number);
+    if (!conference) {
+      if (!call.meetMe) {
+        // Nobody has opened it: the caller hears reorder (modelled; the initiator must press MeetMe).
+        this.log.info('Meet-Me number dialled but no conference is open on it', { number, callId: call.id });
+        call.phase = 'rejected';
+        call.origin.driver.signal(call.origin, call, { kind: 'invalidNumber' });
+        this.setState(call.origin, call, 'failed', 'invalidNumber');
+        return 'invalidNumber';
+      }
+      conference = { id: this.nextConferenceId++, kind: 'meetMe', number, calls: new Set() };
+      this.meetMeConferences.set(number, conference);
+      this.log.info('Meet-Me conference opened', { number, by: call.origin.deviceName });
+    }
+    this.joinBridge(call, conference);
+    return 'routed';
+  }
+
+  /** Connects the call's origin to the conference bridge. */
+  private joinBridge(call: Call, conference: Conference): void {
+    const origin = call.origin;
+    const bridgeLeg: CallLeg = {
+      deviceName: `CFB_${conference.id}`,
+      line: 1,
+      dn: conference.number ?? 'Conference',
+      role: 'terminating',
+      callReference: this.nextCallReference++,
+      state: 'connected',
+      driver: this.bridge,
+    };
+    call.terminating = bridgeLeg;
+    call.conference = conference;
+    conference.calls.add(call);
+    this.bind(bridgeLeg, call);
+    call.calledName = 'Conference';
+    if (origin.state !== 'proceeding') {
+      origin.driver.signal(origin, call, { kind: 'proceeding' });
+      this.setState(origin, call, 'proceeding', 'normal');
+    }
+    call.phase = 'connected';
+    origin.driver.signal(origin, call, { kind: 'connected' });
+    this.setState(origin, call, 'connected', 'normal');
+    this.log.info('joined conference', { conference: conference.number ?? conference.id, device: origin.deviceName, parties: conference.calls.size });
+  }
+
+  /** A participant's call ended: a Meet-Me conference closes with its last party, an ad hoc one with its second-last. */
+  private leftConference(call: Call): void {
+    const conference = call.conference;
+    if (!conference || !conference.calls.delete(call)) return;
+    if (conference.kind === 'meetMe') {
+      if (conference.calls.size === 0) {
+        this.meetMeConferences.delete(conference.number ?? '');
+        this.log.info('Meet-Me conference closed', { number: conference.number });
+      }
+      return;
+    }
+    if (conference.calls.size === 1) {
+      const [last] = conference.calls;
+      if (last?.terminating) this.release(last.terminating, 'normalClearing');
+    }
   }
 
   /** Whether the call may follow one more forward to `destination` (a configured DN, hops left). */

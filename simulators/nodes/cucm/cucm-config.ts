@@ -94,6 +94,8 @@ export interface CucmConfig {
   readonly interDigitTimeoutMs?: number;
   /** Service parameter "Forward No Answer Timer" in seconds (default 12). */
   readonly forwardNoAnswerTimerS?: number;
+  /** Call Routing > Meet-Me Number/Pattern (B7): the numbers that reach the conference bridge. */
+  readonly meetMeNumbers?: readonly string[];
   readonly phones: readonly PhoneConfig[];
   readonly applicationUsers: readonly ApplicationUserConfig[];
   readonly endUsers: readonly EndUserConfig[];
@@ -180,6 +182,8 @@ export class CucmConfigStore {
   readonly keepAliveIntervalS: number;
   readonly interDigitTimeoutMs: number;
   readonly forwardNoAnswerTimerS: number;
+  /** Meet-Me numbers (B7; docs/protocols/cucm-features.md §9). */
+  readonly meetMeNumbers: ReadonlySet<string>;
   private readonly phoneMap = new Map<string, PhoneRecord>();
   /** Every line appearance by DN (digit analysis and CTI look DNs up on every call), in configuration order. */
   private readonly dnIndex = new Map<string, { phone: PhoneRecord; line: number }[]>();
@@ -197,6 +201,7 @@ export class CucmConfigStore {
     this.keepAliveIntervalS = config.keepAliveIntervalS ?? 30;
     this.interDigitTimeoutMs = config.interDigitTimeoutMs ?? 15_000;
     this.forwardNoAnswerTimerS = config.forwardNoAnswerTimerS ?? 12;
+    this.meetMeNumbers = new Set(config.meetMeNumbers ?? []);
     for (const p of config.phones) this.phones.add(p);
     for (const u of config.applicationUsers) this.applicationUsers.add(u.userId, u);
     for (const u of config.endUsers) this.endUsers.add(u.userId, u);
@@ -229,6 +234,12 @@ export class CucmConfigStore {
   }
 
   /** Whether some line carries `dn` (digit analysis). */
+  /** Whether some Meet-Me number begins with `digits` and is longer. */
+  hasLongerMeetMeNumber(digits: string): boolean {
+    for (const n of this.meetMeNumbers) if (n.length > digits.length && n.startsWith(digits)) return true;
+    return false;
+  }
+
   hasDirectoryNumber(dn: string): boolean {
     return (this.dnIndex.get(dn)?.length ?? 0) > 0;
   }

@@ -25,6 +25,7 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
       config: {
         release: lab.versions.cucm,
         forwardNoAnswerTimerS: lab.cucm.serviceParameters.forwardNoAnswerTimerS,
+        meetMeNumbers: lab.cucm.meetMeNumbers.map((m) => m.number),
         defects: new Set([...ctx.defects].filter(isCucmDefect)),
         phones: lab.cucm.phones.map((p) => ({
           name: p.name,
@@ -76,6 +77,11 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
         summary: 'how many CTI providers (applications such as CUP) are open',
         value: { kind: 'integer', min: 0, description: 'a count' },
         read: (cucm) => cucm.observe().ctiProviders.length,
+      },
+      conferenceParties: {
+        summary: 'how many parties the conference bridge holds (Meet-Me and ad hoc), those of the device when one is named',
+        value: { kind: 'integer', min: 0, description: 'a count' },
+        read: (cucm, s) => cucm.observe().conferences.flatMap((c) => c.parties).filter((d) => s.device === undefined || d === s.device).length,
       },
       calls: {
         summary: 'how many calls CUCM holds, on the device when one is named',

@@ -37,6 +37,8 @@ export interface CucmObservation {
   readonly devices: readonly CucmDeviceObservation[];
   readonly calls: readonly CucmCallObservation[];
   readonly ctiProviders: readonly CtiProviderObservation[];
+  /** Conferences on the bridge: Meet-Me (with its number) and ad hoc, with their participants' devices. */
+  readonly conferences: readonly { readonly kind: 'meetMe' | 'adHoc'; readonly number?: string; readonly parties: readonly string[] }[];
 }
 
 const legView = (l: CallLeg): CucmLegObservation => ({ deviceName: l.deviceName, line: l.line, dn: l.dn, state: l.state });
@@ -98,6 +100,11 @@ export class Cucm extends NodeBase {
         ...(c.terminating ? { terminating: legView(c.terminating) } : {}),
       })),
       ctiProviders: this.cti.observe(),
+      conferences: this.callControl.conferences().map((c) => ({
+        kind: c.kind,
+        ...(c.number !== undefined ? { number: c.number } : {}),
+        parties: [...c.calls].map((call) => call.origin.deviceName),
+      })),
     };
   }
 

@@ -45,11 +45,11 @@ const idx = (event: number): number => SOFT_KEYS.findIndex((k) => k.event === ev
 const set = (...events: number[]): SoftKeySetDefinition => ({ templateIndexes: events.map(idx), infoIndexes: [] });
 /** Soft key sets in FreeSWITCH `skinny_key_set` order; their keys are the lab's choice (docs/protocols/sccp.md §7). */
 const SOFT_KEY_SETS: readonly SoftKeySetDefinition[] = [
-  set(SoftKeyEvent.Redial, SoftKeyEvent.NewCall, SoftKeyEvent.CFwdAll, SoftKeyEvent.Dnd), // OnHook
+  set(SoftKeyEvent.Redial, SoftKeyEvent.NewCall, SoftKeyEvent.CFwdAll, SoftKeyEvent.Dnd, SoftKeyEvent.MeetMe), // OnHook
   set(SoftKeyEvent.Hold, SoftKeyEvent.EndCall, SoftKeyEvent.Transfer, SoftKeyEvent.Confrn), // Connected
   set(SoftKeyEvent.Resume, SoftKeyEvent.NewCall), // OnHold
   set(SoftKeyEvent.Answer, SoftKeyEvent.Dnd, SoftKeyEvent.IDivert), // RingIn
-  set(SoftKeyEvent.Redial, SoftKeyEvent.EndCall, SoftKeyEvent.CFwdAll), // OffHook
+  set(SoftKeyEvent.Redial, SoftKeyEvent.EndCall, SoftKeyEvent.CFwdAll, SoftKeyEvent.MeetMe), // OffHook
   set(SoftKeyEvent.Hold, SoftKeyEvent.EndCall, SoftKeyEvent.Transfer), // ConnectedWithTransfer
   set(SoftKeyEvent.BackSpace, SoftKeyEvent.EndCall), // DigitsAfterFirstDigit
   set(SoftKeyEvent.Hold, SoftKeyEvent.EndCall, SoftKeyEvent.Confrn), // ConnectedWithConference
@@ -405,6 +405,11 @@ class StationSession implements LegDriver {
       case SoftKeyEvent.Hold: {
         const leg = byRef ?? legs.find((l) => l.state === 'connected');
         if (leg) cc.hold(leg);
+        return;
+      }
+      case SoftKeyEvent.MeetMe: {
+        const phone = this.phone;
+        if (phone) this.server.callControl.meetMeKey(phone.name, m.lineInstance || 1);
         return;
       }
       case SoftKeyEvent.Transfer:

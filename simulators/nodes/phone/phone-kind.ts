@@ -94,6 +94,11 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
         run: (p, a) => p.forwardAll(text(a)),
       },
       cancelForwardAll: { summary: 'the CFwdAll soft key alone: cancel Call Forward All', notModelled: sipSoftKeyMissing, run: (p) => p.forwardAll(undefined) },
+      meetMeKey: {
+        summary: 'the MeetMe soft key: a new call whose number must be a Meet-Me number; dialling it opens that conference',
+        notModelled: (c) => (c.phone.protocol === 'sip' ? `the MeetMe soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),
+        run: (p) => p.meetMeKey(),
+      },
       transferKey: {
         summary: 'the Transfer soft key: holds the call and opens a consultation call; pressed again, joins the two',
         notModelled: (c) => (c.phone.protocol === 'sip' ? `the Transfer soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),

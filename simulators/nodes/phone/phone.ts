@@ -58,4 +58,5 @@ export interface Phone extends StartedNode {
   /** The DND soft key: toggles Do Not Disturb. Rejects where the phone model of the lab does not offer it. */
   dndKey(): Promise<void>;
   transferKey(line?: number): Promise<void>;
+  meetMeKey(line?: number): Promise<void>;
 }

@@ -220,6 +220,11 @@ export class SccpPhone extends NodeBase implements Phone {
     this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.Transfer, lineInstance: line, callReference: this.line(line).callReference });
   }
 
+  /** The MeetMe soft key on line 1 (off hook first when idle): CUCM expects a Meet-Me number next. */
+  async meetMeKey(line = 1): Promise<void> {
+    this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.MeetMe, lineInstance: line, callReference: this.line(line).callReference });
+  }
+
   async dndKey(): Promise<void> {
     this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.Dnd, lineInstance: 0, callReference: 0 });
   }
