@@ -298,8 +298,8 @@ describe('loadScenario: what a cell may claim', () => {
   });
 
   it('refuses a claim resting on lab fields no simulator reads, as not modelled', () => {
-    const e = loadError(`${withLine(3, 'claims: [feature.basic-call-placement-clearing, feature.meet-me]')}\n  - expect: { bob.phone: { callState: connected } }\n    claims: [feature.meet-me]\n`);
-    expect(e.message).toContain('not modelled: "feature.meet-me" rests on lab fields no simulator reads yet (cucm.meetMeNumbers)');
+    const e = loadError(`${withLine(3, 'claims: [feature.basic-call-placement-clearing, config.cucm.license-capabilities]')}\n  - expect: { bob.phone: { callState: connected } }\n    claims: [config.cucm.license-capabilities]\n`);
+    expect(e.message).toContain('not modelled: "config.cucm.license-capabilities" rests on lab fields no simulator reads yet (cucm.endUsers[].licenseCapabilities)');
   });
 
   it('refuses an unknown configuration operation at load, with the operations there are', () => {
