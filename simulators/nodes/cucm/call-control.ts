@@ -6,7 +6,7 @@ import type { CucmConfigStore } from './cucm-config';
 /** `failed`: the call could not be routed (no such number, or no appearance registered); the caller hears reorder until on-hook. */
 /** `remoteInUse`: another appearance of the same shared line answered the call (SCCP CallState 13 "In Use Remote"). */
 export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'failed' | 'remoteInUse' | 'idle';
-export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'invalidNumber' | 'normalClearing' | 'unreachable' | 'redirected' | 'transferred' | 'consultTransferred';
+export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'invalidNumber' | 'normalClearing' | 'unreachable' | 'redirected' | 'transferred' | 'consultTransferred' | 'conferenced';
 /** `rejected`: digit analysis or the called line refused the call; the caller hears reorder or busy until on-hook. */
 export type CallPhase = 'collecting' | 'rejected' | 'alerting' | 'connected' | 'released';
 
@@ -66,7 +66,8 @@ export interface Conference {
 export interface Call {
   /** CTI call id (also the basis of the call references). */
   readonly id: number;
-  readonly origin: CallLeg;
+  /** The calling leg (an ad hoc conference puts a bridge leg in the place of a party that left for the bridge). */
+  origin: CallLeg;
   /** The appearance that answered, or (while alerting) the first one offered the call. */
   terminating: CallLeg | undefined;
   /**
@@ -551,6 +552,71 @@ export class CallControl {
     return 'routed';
   }
 
+  /**
+   * Ad hoc conference (Confrn twice, §10): the line's held call and its connected consultation call become
+   * three calls to a new conference bridge — the held party's, the line's own and the consulted party's.
+   * The line's held leg ends (cause `conferenced`). Undefined when the legs are not a held and a connected
+   * call on the same line.
+   */
+  adHocConference(held: CallLeg, active: CallLeg): Conference | undefined {
+    const callH = this.callOf(held);
+    const callA = this.callOf(active);
+    if (!callH || !callA || callH === callA || held.deviceName !== active.deviceName || held.line !== active.line) return undefined;
+    if (held.state !== 'held' || active.state !== 'connected' || callH.phase !== 'connected' || callA.phase !== 'connected') return undefined;
+    const farA = callA.origin === active ? callA.terminating : callA.origin;
+    if (!farA || (callH.origin !== held && callH.terminating !== held)) return undefined;
+    const conference: Conference = { id: this.nextConferenceId++, kind: 'adHoc', calls: new Set() };
+    const bridgeLeg = (dn: string): CallLeg => ({
+      deviceName: `CFB_${conference.id}`,
+      line: 1,
+      dn,
+      role: 'terminating',
+      callReference: this.nextCallReference++,
+      state: 'connected',
+      driver: this.bridge,
+    });
+    // The held party's call: the line's held leg leaves, a bridge leg takes its place.
+    const forH = bridgeLeg(held.dn);
+    if (callH.origin === held) callH.origin = forH;
+    else callH.terminating = forH;
+    this.unbind(held);
+    this.bind(forH, callH);
+    held.driver.signal(held, callH, { kind: 'released', cause: 'conferenced' });
+    this.setState(held, callH, 'idle', 'conferenced');
+    // The line's own call: the consulted party moves to a call of its own to the bridge.
+    const forA = bridgeLeg(farA.dn);
+    if (callA.origin === farA) callA.origin = forA;
+    else callA.terminating = forA;
+    this.unbind(farA);
+    this.bind(forA, callA);
+    const forC = bridgeLeg(active.dn);
+    const callC: Call = {
+      id: this.nextCallId++,
+      origin: farA,
+      terminating: forC,
+      shared: [],
+      phase: 'connected',
+      digits: '',
+      callingParty: farA.dn,
+      callingName: farA === callA.origin ? callA.callingName : callA.calledName,
+      calledParty: active.dn,
+      calledName: 'Conference',
+      replaced: new Map([[farA, callA.id]]),
+    };
+    this.calls.set(callC.id, callC);
+    this.bind(farA, callC);
+    this.bind(forC, callC);
+    for (const c of [callH, callA, callC]) {
+      c.conference = conference;
+      conference.calls.add(c);
+      c.calledName = 'Conference';
+    }
+    this.log.info('ad hoc conference', { by: active.deviceName, parties: [...conference.calls].map((c) => (c.origin.driver === this.bridge ? c.terminating?.deviceName : c.origin.deviceName)) });
+    this.changed(farA, callC, 'conferenced');
+    callC.replaced = undefined;
+    return conference;
+  }
+
   /** Connects the call's origin to the conference bridge. */
   private joinBridge(call: Call, conference: Conference): void {
     const origin = call.origin;
@@ -590,8 +656,10 @@ export class CallControl {
       return;
     }
     if (conference.calls.size === 1) {
+      // One party left alone on an ad hoc bridge: the conference ends (modelled, §10).
       const [last] = conference.calls;
-      if (last?.terminating) this.release(last.terminating, 'normalClearing');
+      const bridgeSide = last && (last.origin.driver === this.bridge ? last.origin : last.terminating);
+      if (bridgeSide) this.release(bridgeSide, 'normalClearing');
     }
   }
 

@@ -103,7 +103,7 @@ export class Cucm extends NodeBase {
       conferences: this.callControl.conferences().map((c) => ({
         kind: c.kind,
         ...(c.number !== undefined ? { number: c.number } : {}),
-        parties: [...c.calls].map((call) => call.origin.deviceName),
+        parties: [...c.calls].map((call) => (call.origin.driver.protocol === 'bridge' ? call.terminating?.deviceName ?? '' : call.origin.deviceName)),
       })),
     };
   }

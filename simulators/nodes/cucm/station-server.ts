@@ -85,6 +85,8 @@ class StationSession implements LegDriver {
   private forwardEntry: { line: number; digits: string } | undefined;
   /** The call the Transfer soft key put on hold; the next Transfer press joins it to the consultation call. */
   private transferFrom: CallLeg | undefined;
+  /** The call the Confrn soft key put on hold; the next Confrn press brings it and the new call to the bridge. */
+  private conferenceFrom: CallLeg | undefined;
   private watchdog: TimerHandle | undefined;
 
   constructor(
@@ -414,6 +416,8 @@ class StationSession implements LegDriver {
       }
       case SoftKeyEvent.Transfer:
         return this.transferKey(m.lineInstance, byRef);
+      case SoftKeyEvent.Confrn:
+        return this.conferenceKey(m.lineInstance, byRef);
       case SoftKeyEvent.Resume: {
         const leg = byRef ?? legs.find((l) => l.state === 'held');
         if (leg) cc.retrieve(leg);
@@ -442,6 +446,27 @@ class StationSession implements LegDriver {
     const leg = byRef ?? this.legs().find((l) => l.state === 'connected' && (lineInstance === 0 || l.line === lineInstance));
     if (!leg || !cc.hold(leg)) return;
     this.transferFrom = leg;
+    cc.offHook(phone.name, leg.line, 'user');
+  }
+
+  /**
+   * The Confrn soft key (docs/protocols/cucm-features.md §10): in a connected call it holds the call and opens
+   * a new one on the same line; pressed again, once that call is connected, the three parties go to a
+   * conference bridge.
+   */
+  private conferenceKey(lineInstance: number, byRef: CallLeg | undefined): void {
+    const cc = this.server.callControl;
+    const phone = this.phone;
+    if (!phone) return;
+    const from = this.conferenceFrom;
+    if (from && cc.callOf(from) && from.state === 'held') {
+      const added = this.legs().find((l) => l !== from && l.state === 'connected' && l.line === from.line);
+      if (added && cc.adHocConference(from, added)) this.conferenceFrom = undefined;
+      return;
+    }
+    const leg = byRef ?? this.legs().find((l) => l.state === 'connected' && (lineInstance === 0 || l.line === lineInstance));
+    if (!leg || !cc.hold(leg)) return;
+    this.conferenceFrom = leg;
     cc.offHook(phone.name, leg.line, 'user');
   }
 

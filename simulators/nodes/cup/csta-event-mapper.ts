@@ -47,7 +47,14 @@ export function cstaEventsFor(event: CallEvent | ForwardingEvent, monitorCrossRe
     // connection ends as transferred, the new one is established with the new far party.
     const old = calls.get(event.replacesCallId);
     calls.delete(event.replacesCallId);
-    joined.push({ type: 'TransferedEvent', monitorCrossRefID, primaryOldCall: { callID: event.replacesCallId, deviceID: line }, transferringDevice: '#notKnown', transferredToDevice: line, localConnectionInfo: 'connected', cause: 'transfer' });
+    const primaryOldCall = { callID: event.replacesCallId, deviceID: line };
+    if (event.cause === 'conferenced') {
+      // An ad hoc conference moved this line's call to the bridge under a new id: the same connection, renamed.
+      joined.push({ type: 'ConferencedEvent', monitorCrossRefID, primaryOldCall, conferencingDevice: '#notKnown', conferenceConnections: [{ newConnection: connection, oldConnection: primaryOldCall }], localConnectionInfo: 'connected', cause: 'normal' });
+      calls.set(event.callId, { ...(old ?? { held: false }), originated: true });
+      return joined;
+    }
+    joined.push({ type: 'TransferedEvent', monitorCrossRefID, primaryOldCall, transferringDevice: '#notKnown', transferredToDevice: line, localConnectionInfo: 'connected', cause: 'transfer' });
     calls.set(event.callId, { originated: true, held: old?.held ?? false });
   }
   const memory = calls.get(event.callId) ?? { originated: false, held: false };
@@ -108,6 +115,12 @@ export function cstaEventsFor(event: CallEvent | ForwardingEvent, monitorCrossRe
     case 'idle':
       calls.delete(event.callId);
       if (memory.remoteInUse) break;
+      if (event.cause === 'conferenced') {
+        // The line's held call went to the conference bridge (ad hoc, from the phone): ECMA-269 Conferenced,
+        // the held call merged into the line's active one.
+        out.push({ type: 'ConferencedEvent', monitorCrossRefID, primaryOldCall: connection, conferencingDevice: line, conferenceConnections: [], localConnectionInfo: 'connected', cause: 'normal' });
+        break;
+      }
       if (event.cause === 'transferred' || event.cause === 'consultTransferred') {
         // ECMA-269 Transferred ("TransferedEvent" in ECMA-323): this device handed its call on.
         out.push({ type: 'TransferedEvent', monitorCrossRefID, primaryOldCall: connection, transferringDevice: line, transferredToDevice: memory.transferredTo ?? '#notKnown', localConnectionInfo: 'null', cause: event.cause === 'consultTransferred' ? 'transfer' : 'singleStepTransfer' });

@@ -66,9 +66,25 @@ export interface OcObservation {
    * supported" (modelled in the client).
    */
   readonly forwarding: 'on' | 'off';
+  /**
+   * Whether Communicator offers to conference the user's phone calls: only if its own RCC menu has the
+   * function and the gateway listed conferenceCall in GetCSTAFeatures (docs/protocols/csta.md §9).
+   */
+  readonly canConference: boolean;
   readonly events: readonly OcObservedEvent[];
   readonly errors: readonly OcObservedError[];
 }
+
+/**
+ * The RCC functions Communicator 2007 R2's own menus offer for a phone call, when the gateway lists them
+ * (Resource Kit ch. 9; docs/protocols/csta.md §9). Conferencing is not among them: "OCS 2007 R2 does not
+ * support call conferencing through remote call control" (seed 004); Communicator's conferences are OCS
+ * focus conferences (docs/protocols/conferencing.md).
+ */
+const OC_RCC_FUNCTIONS: ReadonlySet<string> = new Set([
+  'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'alternateCall', 'consultationCall', 'transferCall',
+  'singleStepTransfer', 'deflectCall', 'generateDigits', 'setForwarding',
+]);
 
 const CSTA_CONTENT_TYPE = 'application/csta+xml';
 /** TR/87 §8.1: CSTA bodies are sent with `Content-Disposition: signal;handling=required`. */
@@ -92,6 +108,8 @@ export class OcClient extends NodeBase {
   private presence: PresenceState = 'offline';
   private caller = '';
   private forwarding: 'on' | 'off' = 'off';
+  /** What the gateway answered to GetCSTAFeatures. */
+  private gatewayServices: readonly string[] = [];
   private presenceVersion = 0;
   private readonly events: OcObservedEvent[] = [];
   private readonly errors: OcObservedError[] = [];
@@ -109,6 +127,7 @@ export class OcClient extends NodeBase {
       conversation: this.conversation(),
       caller: this.caller,
       forwarding: this.forwarding,
+      canConference: OC_RCC_FUNCTIONS.has('conferenceCall') && this.gatewayServices.includes('conferenceCall'),
       events: [...this.events],
       errors: [...this.errors],
     };
@@ -274,6 +293,19 @@ export class OcClient extends NodeBase {
   }
 
   /**
+   * CSTA ConferenceCall of the held and the connected call: what a TR/87 client would send to conference
+   * them. Communicator 2007 R2 itself never offers it (`canConference`); the action is how a scenario asks
+   * the gateway anyway.
+   */
+  async conferenceCall(): Promise<void> {
+    const calls = [...this.calls.values()];
+    const held = calls.find((c) => c.state === 'held');
+    const active = calls.find((c) => c.state === 'connected');
+    if (!held || !active) throw new LabError('UC_NODE', `${this.config.userId}: a conference needs a held and a connected call`);
+    await this.request({ type: 'ConferenceCall', heldCall: held.connection, activeCall: active.connection });
+  }
+
+  /**
    * Switching between two calls (the Resource Kit's "one active, the others held"): CSTA AlternateCall with
    * the held call and the connected one.
    */
@@ -372,7 +404,8 @@ export class OcClient extends NodeBase {
         this.state = { ...this.state, rccSession: 'idle' };
       },
     };
-    await this.request({ type: 'GetCSTAFeatures', line: this.config.rcc.lineUri });
+    const features = await this.request({ type: 'GetCSTAFeatures', line: this.config.rcc.lineUri });
+    if (features?.type === 'GetCSTAFeaturesResponse') this.gatewayServices = features.supportedServices;
     const monitor = await this.request({ type: 'MonitorStart', monitorObject: this.config.rcc.lineUri });
     if (monitor?.type === 'MonitorStartResponse') {
       this.monitorCrossRefID = monitor.monitorCrossRefID;
@@ -456,6 +489,17 @@ export class OcClient extends NodeBase {
       ...(connection ? { callID: connection.callID, deviceID: connection.deviceID } : {}),
       ...('localConnectionInfo' in event && event.localConnectionInfo ? { localConnectionInfo: event.localConnectionInfo } : {}),
     });
+    if (event.type === 'ConferencedEvent') {
+      // ECMA-269 Conferenced: the old calls merged into the conference; a call that got a new id is renamed.
+      for (const item of event.conferenceConnections) {
+        const old = item.oldConnection && this.calls.get(item.oldConnection.callID);
+        if (!old || !item.newConnection) continue;
+        this.calls.delete(item.oldConnection?.callID ?? '');
+        this.calls.set(item.newConnection.callID, { connection: item.newConnection, state: old.state });
+      }
+      if (!event.conferenceConnections.some((i) => i.oldConnection?.callID === event.primaryOldCall.callID)) this.calls.delete(event.primaryOldCall.callID);
+      return;
+    }
     if (!connection) return;
     if (event.type === 'DeliveredEvent' && event.localConnectionInfo === 'alerting') this.caller = this.lookUp(event.callingDevice);
     const next = nextConversationState(event);

@@ -83,6 +83,10 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
         run: (oc, a) => oc.consultationCall(text(a)),
       },
       transferCall: { summary: 'announced transfer, second half: join the held call and the connected one (CSTA TransferCall)', run: (oc) => oc.transferCall() },
+      conferenceCall: {
+        summary: 'send CSTA ConferenceCall for the held and the connected call anyway (Communicator 2007 R2 never offers it: see canConference)',
+        run: (oc) => oc.conferenceCall(),
+      },
       alternateCall: { summary: 'switch between the held call and the connected one (CSTA AlternateCall)', run: (oc) => oc.alternateCall() },
       deflectCall: { summary: 'send the ringing call elsewhere (CSTA DeflectCall)', arg: destination, run: (oc, a) => oc.deflectCall(text(a)) },
       singleStepTransfer: { summary: 'blind transfer of the connected call (CSTA SingleStepTransferCall)', arg: destination, run: (oc, a) => oc.singleStepTransfer(text(a)) },
@@ -115,6 +119,11 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
       signedIn: { summary: 'signed in to the pool', value: { kind: 'boolean', description: 'signed in' }, read: (oc) => oc.observe().signedIn },
       rccSession: { summary: 'state of the uaCSTA session with CUP', value: { kind: 'enum', values: RCC_SESSION_STATES, description: 'session state' }, read: (oc) => oc.observe().rccSession },
       presence: { summary: 'the status the user set and the pool accepted', value: { kind: 'enum', values: PRESENCE_STATES, description: 'a Communicator status' }, read: (oc) => oc.observe().presence },
+      canConference: {
+        summary: 'whether Communicator offers to conference the phone calls (its RCC menu has it and the gateway listed conferenceCall)',
+        value: { kind: 'boolean', description: 'offered' },
+        read: (oc) => oc.observe().canConference,
+      },
       forwarding: {
         summary: 'call forwarding as Communicator shows it (what was set in Communicator)',
         value: { kind: 'enum', values: ['on', 'off'], description: 'on or off' },

@@ -94,6 +94,11 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
         run: (p, a) => p.forwardAll(text(a)),
       },
       cancelForwardAll: { summary: 'the CFwdAll soft key alone: cancel Call Forward All', notModelled: sipSoftKeyMissing, run: (p) => p.forwardAll(undefined) },
+      conferenceKey: {
+        summary: 'the Confrn soft key: holds the call and opens a new one; pressed again, the three parties go to a conference bridge',
+        notModelled: (c) => (c.phone.protocol === 'sip' ? `the Confrn soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),
+        run: (p) => p.conferenceKey(),
+      },
       meetMeKey: {
         summary: 'the MeetMe soft key: a new call whose number must be a Meet-Me number; dialling it opens that conference',
         notModelled: (c) => (c.phone.protocol === 'sip' ? `the MeetMe soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),

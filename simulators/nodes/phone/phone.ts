@@ -59,4 +59,5 @@ export interface Phone extends StartedNode {
   dndKey(): Promise<void>;
   transferKey(line?: number): Promise<void>;
   meetMeKey(line?: number): Promise<void>;
+  conferenceKey(line?: number): Promise<void>;
 }

@@ -99,6 +99,8 @@ interface LineState {
   forwardAll: string;
   /** DTMF heard from the far end in the current call (CUCM's Dtmf* tones while connected). */
   digits: string;
+  /** The state of each call on the line by call reference, oldest first. */
+  calls: Map<number, PhoneCallState>;
 }
 
 /** Wireshark `DeviceTone` Dtmf* values → the digit. */
@@ -149,6 +151,7 @@ export class SccpPhone extends NodeBase implements Phone {
       callReference: 0,
       forwardAll: '',
       digits: '',
+      calls: new Map(),
     }));
   }
 
@@ -221,6 +224,11 @@ export class SccpPhone extends NodeBase implements Phone {
   }
 
   /** The MeetMe soft key on line 1 (off hook first when idle): CUCM expects a Meet-Me number next. */
+  /** The Confrn soft key on line 1: first press holds the call and opens a new one; the second conferences them. */
+  async conferenceKey(line = 1): Promise<void> {
+    this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.Confrn, lineInstance: line, callReference: this.line(line).callReference });
+  }
+
   async meetMeKey(line = 1): Promise<void> {
     this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.MeetMe, lineInstance: line, callReference: this.line(line).callReference });
   }
@@ -338,12 +346,23 @@ export class SccpPhone extends NodeBase implements Phone {
         const l = this.lines[m.lineInstance - 1];
         if (!l) return;
         if (l.callState === 'idle' && m.callState !== CallState.OnHook) l.digits = '';
-        l.callState = CALL_STATES[m.callState] ?? l.callState;
-        l.callReference = m.callState === CallState.OnHook ? 0 : m.callReference;
         if (m.callState === CallState.OnHook) {
+          // A line can carry several calls (a held one behind another): the line shows the newest one left.
+          l.calls.delete(m.callReference);
+          const rest = [...l.calls];
+          const shown = rest[rest.length - 1];
+          if (shown && l.callReference === m.callReference) [l.callReference, l.callState] = shown;
+          if (shown) return;
+          l.callState = 'idle';
+          l.callReference = 0;
           l.display = '';
           l.ringer = 'off';
+          return;
         }
+        l.callState = CALL_STATES[m.callState] ?? l.callState;
+        l.callReference = m.callReference;
+        l.calls.delete(m.callReference);
+        l.calls.set(m.callReference, l.callState);
         return;
       }
       case 'StartTone': {

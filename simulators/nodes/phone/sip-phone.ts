@@ -198,6 +198,10 @@ export class SipPhone extends NodeBase implements Phone {
     throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Call Forward All from the SIP phone's soft key is not modelled`);
   }
 
+  async conferenceKey(): Promise<void> {
+    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: the Confrn soft key of the SIP phone is not modelled`);
+  }
+
   async meetMeKey(): Promise<void> {
     throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: the MeetMe soft key of the SIP phone is not modelled`);
   }

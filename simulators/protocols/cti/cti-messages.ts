@@ -20,7 +20,7 @@ const callId = nonEmpty;
 export const CtiCallState = z.enum(['offHook', 'dialing', 'proceeding', 'ringOut', 'ringIn', 'connected', 'held', 'busy', 'failed', 'remoteInUse', 'idle']);
 export type CtiCallState = z.infer<typeof CtiCallState>;
 
-export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'invalidNumber', 'normalClearing', 'unreachable', 'redirected', 'transferred', 'consultTransferred']);
+export const CtiEventCause = z.enum(['normal', 'newCall', 'callCancelled', 'busy', 'invalidNumber', 'normalClearing', 'unreachable', 'redirected', 'transferred', 'consultTransferred', 'conferenced']);
 export type CtiEventCause = z.infer<typeof CtiEventCause>;
 
 export const CtiErrorCode = z.enum([
