@@ -63,6 +63,7 @@ export { SipPhone } from './nodes/phone/sip-phone';
 
 export { SipStreamFramer, parseSipMessage, serializeSipMessage } from './protocols/sip';
 export type { SipMessage } from './protocols/sip';
+export { HttpStreamFramer, summarizeHttp } from './protocols/http';
 export { SccpFramer } from './protocols/sccp';
 export { CSTA_EVENT_TYPES, CSTA_ERROR_VALUES } from './protocols/csta';
 export * as SccpEnums from './protocols/sccp/sccp-constants';

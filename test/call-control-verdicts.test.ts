@@ -87,3 +87,12 @@ describe('Meet-Me', () => {
     }
   });
 });
+
+describe('Extension Mobility', () => {
+  it('drifts when the device profile carries another DN: the logged-in phone does not carry the user\'s line', async () => {
+    const dir = variant('labs/seed-lab.yaml', (t) => t.replace(/(- name: EM-erin[\s\S]*?lines: \[\{ dn: ')\+14085551005/, '$1+14085551099'));
+    const v = await verdicts(dir, ['extension-mobility/endpoint=7975-sccp']);
+    expect(v['extension-mobility/endpoint=7975-sccp']?.verdict).toBe('drift');
+    expect(v['extension-mobility/endpoint=7975-sccp']?.failedStep).toMatch(/steps\[4\]/);
+  });
+});

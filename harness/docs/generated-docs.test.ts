@@ -30,7 +30,7 @@ describe('lab fields', () => {
     expect(by('cucm.phones[].lines[].maxCalls')).toEqual(['cucm']);
     expect(by('cup.deskphoneControl.password')).toEqual(['cup', 'doctor']);
     expect(by('versions.oc')).toEqual(['oc']);
-    expect(rows.find((r) => r.field === 'cucm.endUsers[].pin')?.lintOnly?.claims).toContain('config.cucm.em-login');
+    expect(rows.find((r) => r.field === 'cucm.endUsers[].licenseCapabilities')?.lintOnly?.claims).toContain('config.cucm.license-capabilities');
     expect(by('cucm.meetMeNumbers[].number')).toContain('cucm');
   });
 });

@@ -165,7 +165,7 @@ describe('loadScenario: errors name file:line:column and the allowed words', () 
     expect([e.line, e.column]).toEqual([13, 27]);
     expect(e.message).toContain('unknown observation "calState" of bob.phone');
     expect(e.message).toContain('(did you mean callState?)');
-    expect(e.expected).toEqual(['callState', 'ringer', 'lamp', 'display', 'forwardAll', 'digits', 'registered', 'dnd', 'line', 'dn']);
+    expect(e.expected).toEqual(['callState', 'ringer', 'lamp', 'display', 'forwardAll', 'digits', 'registered', 'screen', 'dnd', 'line', 'dn']);
   });
 
   it('bad duration', () => {

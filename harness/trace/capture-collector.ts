@@ -1,5 +1,6 @@
 import {
   CtiFramer,
+  HttpStreamFramer,
   SccpFramer,
   SipStreamFramer,
   TcpFlowTracker,
@@ -9,6 +10,7 @@ import {
   parseSipMessage,
   serializeSipMessage,
   summarizeCsta,
+  summarizeHttp,
   SccpEnums,
 } from '../../simulators';
 import type { CaptureSink, DnsMessage, Endpoint, SipMessage } from '../../simulators';
@@ -19,6 +21,8 @@ const SIP_PORT = 5060;
 const SCCP_PORT = 2000;
 const CTI_PORT = 2748;
 const DNS_PORT = 53;
+/** CUCM's phone services (the Services menu, Extension Mobility): HTTP on 8080. */
+const HTTP_PORT = 8080;
 
 interface Flow {
   client: Endpoint;
@@ -124,6 +128,7 @@ function protocolOfPort(port: number): WireProtocol {
   if (port === SIP_PORT) return 'SIP';
   if (port === SCCP_PORT) return 'SCCP';
   if (port === CTI_PORT) return 'CTI';
+  if (port === HTTP_PORT) return 'HTTP';
   return 'TCP';
 }
 
@@ -140,6 +145,16 @@ function framerFor(protocol: WireProtocol): Framer {
     case 'CTI': {
       const framer = new CtiFramer();
       return (bytes) => framer.push(bytes).map((r) => (r.ok ? { summary: summarizeCti(r.value.message), full: () => fullFields(r.value.message.type, r.value.message) } : malformed('CTI', r.error.message)));
+    }
+    case 'HTTP': {
+      const framer = new HttpStreamFramer();
+      return (bytes) =>
+        framer.push(bytes).map((r) => {
+          if (!r.ok) return malformed('HTTP', r.error.message);
+          const m = r.value;
+          const full = (): string => `${summarizeHttp(m)}\r\n${m.headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${m.body}`;
+          return { summary: summarizeHttp(m), full };
+        });
     }
     default:
       return (bytes) => [{ summary: `${bytes.length} bytes`, full: () => `${bytes.length} bytes` }];

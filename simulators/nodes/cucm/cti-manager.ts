@@ -319,7 +319,11 @@ export class CtiManager implements CallControlDelegate {
       const endUser = this.config.endUser(m.endUser);
       if (!endUser) return error('notAuthorized', `no end user ${m.endUser}`);
       if (!endUser.groups.includes(CTI_ENABLED)) return error('notAuthorized', `end user ${m.endUser} is not in ${CTI_ENABLED}`);
-      appearances = appearances.filter((a) => endUser.controlledDevices.includes(a.phone.name));
+      // A phone the user is logged in to with Extension Mobility counts as the user's, and comes first: the
+      // user's calls are on it now (docs/protocols/cucm-features.md §11).
+      appearances = appearances
+        .filter((a) => endUser.controlledDevices.includes(a.phone.name) || a.phone.emLogin?.userId === endUser.userId)
+        .sort((a, b) => Number(b.phone.emLogin?.userId === endUser.userId) - Number(a.phone.emLogin?.userId === endUser.userId));
       if (appearances.length === 0) return error('noSuchDevice', `end user ${m.endUser} has no associated device carrying DN ${m.lineDn}`);
     }
     const user = this.config.applicationUser(userId);

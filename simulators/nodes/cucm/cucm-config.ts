@@ -42,7 +42,28 @@ export interface PhoneConfig {
   readonly dndOption?: DndOption;
   /** "Do Not Disturb" active at start (default off). */
   readonly dnd?: boolean;
+  /** Phone Configuration "Enable Extension Mobility", and the phone's subscription to the EM IP phone service (B11). */
+  readonly extensionMobility?: { readonly enabled: boolean; readonly subscribed: boolean };
   readonly lines: readonly LineConfig[];
+}
+
+/** A user device profile (B11): the lines a user's Extension Mobility login lays over a phone. */
+export interface DeviceProfileConfig {
+  readonly name: string;
+  readonly userId: string;
+  readonly model: CucmPhoneModel;
+  /** The profile is subscribed to the EM IP phone service (so the logged-in phone can log out from Services). */
+  readonly subscribed: boolean;
+  readonly lines: readonly LineConfig[];
+}
+
+/** Extension Mobility (B11; docs/protocols/cucm-features.md §11). */
+export interface ExtensionMobilityConfig {
+  /** Cisco Extension Mobility activated in Cisco Unified Serviceability. */
+  readonly serviceActivated: boolean;
+  /** The EM IP phone service added in Device > Device Settings > Phone Services (absent: not added). */
+  readonly serviceName?: string;
+  readonly deviceProfiles: readonly DeviceProfileConfig[];
 }
 
 /** Ringer Off: the call reaches the phone without ringing. Call Reject: the phone is not offered the call. */
@@ -81,6 +102,10 @@ export interface EndUserConfig {
   readonly primaryExtension?: string;
   readonly groups: readonly UserGroup[];
   readonly controlledDevices: readonly string[];
+  /** The PIN for Extension Mobility login. */
+  readonly pin?: string;
+  /** End User > Extension Mobility > Controlled Profiles. */
+  readonly controlledProfiles?: readonly string[];
 }
 
 /** The whole configuration a CUCM node starts with. */
@@ -96,6 +121,7 @@ export interface CucmConfig {
   readonly forwardNoAnswerTimerS?: number;
   /** Call Routing > Meet-Me Number/Pattern (B7): the numbers that reach the conference bridge. */
   readonly meetMeNumbers?: readonly string[];
+  readonly extensionMobility?: ExtensionMobilityConfig;
   readonly phones: readonly PhoneConfig[];
   readonly applicationUsers: readonly ApplicationUserConfig[];
   readonly endUsers: readonly EndUserConfig[];
@@ -141,7 +167,10 @@ export interface PhoneRecord {
   dndOption: DndOption;
   /** Do Not Disturb on (the phone's DND soft key toggles it). */
   dnd: boolean;
+  extensionMobility: { enabled: boolean; subscribed: boolean };
   lines: LineRecord[];
+  /** An Extension Mobility login: who, with which profile, and the phone's own lines to restore on logout. */
+  emLogin?: { userId: string; profile: string; ownLines: LineRecord[] };
 }
 
 export interface ApplicationUserRecord {
@@ -160,6 +189,8 @@ export interface EndUserRecord {
   primaryExtension: string;
   groups: UserGroup[];
   controlledDevices: string[];
+  pin: string;
+  controlledProfiles: string[];
 }
 
 const DEVICE_NAME = /^SEP[0-9A-F]{12}$/;
@@ -194,6 +225,9 @@ export class CucmConfigStore {
   private readonly appUsers = new Map<string, ApplicationUserRecord>();
   private readonly endUserMap = new Map<string, EndUserRecord>();
   delegate: CucmConfigDelegate = {};
+  /** Extension Mobility: the service's state and the user device profiles (B11). */
+  private emService: { activated: boolean; serviceName: string | undefined } = { activated: false, serviceName: undefined };
+  private readonly emProfiles = new Map<string, DeviceProfileConfig & { subscribed: boolean }>();
 
   constructor(config: CucmConfig) {
     this.release = config.release;
@@ -202,6 +236,10 @@ export class CucmConfigStore {
     this.interDigitTimeoutMs = config.interDigitTimeoutMs ?? 15_000;
     this.forwardNoAnswerTimerS = config.forwardNoAnswerTimerS ?? 12;
     this.meetMeNumbers = new Set(config.meetMeNumbers ?? []);
+    if (config.extensionMobility) {
+      this.emService = { activated: config.extensionMobility.serviceActivated, serviceName: config.extensionMobility.serviceName };
+      for (const p of config.extensionMobility.deviceProfiles) this.emProfiles.set(p.name, { ...p });
+    }
     for (const p of config.phones) this.phones.add(p);
     for (const u of config.applicationUsers) this.applicationUsers.add(u.userId, u);
     for (const u of config.endUsers) this.endUsers.add(u.userId, u);
@@ -310,6 +348,7 @@ export class CucmConfigStore {
         allowCtiControl: phone.allowCtiControl ?? true,
         dndOption: phone.dndOption ?? 'ringerOff',
         dnd: phone.dnd ?? false,
+        extensionMobility: { enabled: phone.extensionMobility?.enabled ?? false, subscribed: phone.extensionMobility?.subscribed ?? false },
         lines,
       };
       this.phoneMap.set(phone.name, record);
@@ -402,6 +441,52 @@ export class CucmConfigStore {
     },
   };
 
+  /** Extension Mobility (B11; docs/protocols/cucm-features.md §11). */
+  readonly extensionMobility = {
+    /** Serviceability (activate the service) and Phone Services (the EM IP phone service; null removes it). */
+    configure: (changes: { serviceActivated?: boolean; serviceName?: string | null }): void => {
+      if (changes.serviceActivated !== undefined) this.emService.activated = changes.serviceActivated;
+      if (changes.serviceName !== undefined) this.emService.serviceName = changes.serviceName ?? undefined;
+    },
+    service: (): { activated: boolean; serviceName: string | undefined } => ({ ...this.emService }),
+    profile: (name: string): (DeviceProfileConfig & { subscribed: boolean }) | undefined => this.emProfiles.get(name),
+    /** Device Settings > Device Profile: subscription to the EM service, and the profile's lines. */
+    setProfile: (name: string, changes: { subscribed?: boolean; lines?: readonly LineConfig[] }): void => {
+      const p = this.emProfiles.get(name);
+      if (!p) throw new ConfigError(`no device profile ${name}`);
+      if (changes.lines) changes.lines.forEach((l, i) => lineRecord(name, i + 1, l));
+      this.emProfiles.set(name, { ...p, ...(changes.subscribed !== undefined ? { subscribed: changes.subscribed } : {}), ...(changes.lines ? { lines: changes.lines } : {}) });
+    },
+    /** Phone Configuration: "Enable Extension Mobility" and the phone's subscription to the EM service. */
+    setPhone: (deviceName: string, changes: { enabled?: boolean; subscribed?: boolean }): void => {
+      const phone = this.phoneMap.get(deviceName);
+      if (!phone) throw new ConfigError(`no device named ${deviceName}`);
+      phone.extensionMobility = { ...phone.extensionMobility, ...changes };
+    },
+    /** A login: the phone takes the profile's lines (its own are kept for the logout). */
+    login: (deviceName: string, userId: string, profileName: string): void => {
+      const phone = this.phoneMap.get(deviceName);
+      const profile = this.emProfiles.get(profileName);
+      if (!phone || !profile) throw new ConfigError(`no device ${deviceName} or profile ${profileName}`);
+      const ownLines = phone.emLogin?.ownLines ?? phone.lines;
+      this.replaceLines(phone, profile.lines.map((l, i) => lineRecord(deviceName, i + 1, l)));
+      phone.emLogin = { userId, profile: profileName, ownLines };
+    },
+    logout: (deviceName: string): void => {
+      const phone = this.phoneMap.get(deviceName);
+      if (!phone?.emLogin) return;
+      const own = phone.emLogin.ownLines;
+      phone.emLogin = undefined;
+      this.replaceLines(phone, own);
+    },
+  };
+
+  private replaceLines(phone: PhoneRecord, lines: LineRecord[]): void {
+    phone.lines.forEach((l, i) => this.unindexLine(phone, i + 1, l.dn));
+    phone.lines = lines;
+    lines.forEach((_l, i) => this.indexLine(phone, i + 1));
+  }
+
   readonly endUsers = {
     add: (userId: string, user: Partial<Omit<EndUserConfig, 'userId'>>): void => {
       if (!userId.trim()) throw new ConfigError('end user id must not be empty');
@@ -415,6 +500,8 @@ export class CucmConfigStore {
         primaryExtension: '',
         groups: ['Standard CCM End Users'],
         controlledDevices: [],
+        pin: '',
+        controlledProfiles: [],
       };
       this.applyEndUser(record, user);
       this.endUserMap.set(userId, record);
@@ -441,6 +528,12 @@ export class CucmConfigStore {
   }
 
   private applyEndUser(record: EndUserRecord, changes: Partial<Omit<EndUserConfig, 'userId'>>): void {
+    if (changes.pin !== undefined) record.pin = changes.pin;
+    if (changes.controlledProfiles) {
+      const unknown = changes.controlledProfiles.filter((p) => !this.emProfiles.has(p));
+      if (unknown.length > 0) throw new ConfigError(`end user ${record.userId}: no device profile ${unknown.join(', ')}`);
+      record.controlledProfiles = [...changes.controlledProfiles];
+    }
     if (changes.password !== undefined) record.password = changes.password;
     if (changes.firstName !== undefined) record.firstName = changes.firstName;
     if (changes.lastName !== undefined) record.lastName = changes.lastName;

@@ -26,6 +26,29 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
         release: lab.versions.cucm,
         forwardNoAnswerTimerS: lab.cucm.serviceParameters.forwardNoAnswerTimerS,
         meetMeNumbers: lab.cucm.meetMeNumbers.map((m) => m.number),
+        ...(lab.cucm.extensionMobility
+          ? {
+              extensionMobility: {
+                serviceActivated: lab.cucm.extensionMobility.serviceActivated,
+                serviceName: lab.cucm.extensionMobility.serviceName,
+                deviceProfiles: lab.cucm.extensionMobility.deviceProfiles.map((p) => ({
+                  name: p.name,
+                  userId: p.userId,
+                  model: p.model,
+                  subscribed: p.subscribed,
+                  lines: p.lines.map((l) => ({
+                    dn: l.dn,
+                    maxCalls: l.maxCalls,
+                    busyTrigger: l.busyTrigger,
+                    allowCtiControl: l.allowCtiControl,
+                    ...(l.forwardBusy !== undefined ? { forwardBusy: l.forwardBusy } : {}),
+                    ...(l.forwardNoAnswer !== undefined ? { forwardNoAnswer: l.forwardNoAnswer } : {}),
+                    ...(l.noAnswerRingDurationS !== undefined ? { noAnswerRingDurationS: l.noAnswerRingDurationS } : {}),
+                  })),
+                })),
+              },
+            }
+          : {}),
         defects: new Set([...ctx.defects].filter(isCucmDefect)),
         phones: lab.cucm.phones.map((p) => ({
           name: p.name,
@@ -34,6 +57,7 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
           allowCtiControl: p.allowCtiControl,
           dndOption: p.dndOption,
           dnd: p.dnd,
+          ...(p.extensionMobility ? { extensionMobility: { enabled: p.extensionMobility.enabled, subscribed: p.extensionMobility.subscribed } } : {}),
           lines: p.lines.map((l) => ({
             dn: l.dn,
             maxCalls: l.maxCalls,
@@ -52,6 +76,8 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
           ...(u.primaryExtension ? { primaryExtension: u.primaryExtension } : {}),
           groups: u.groups,
           controlledDevices: u.associatedDevices,
+          ...(u.pin !== undefined ? { pin: u.pin } : {}),
+          controlledProfiles: u.controlledProfiles,
         })),
       },
     },
@@ -148,13 +174,42 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
         }),
     }),
     'endUsers.update': op({
-      summary: 'User Management > End User: associated devices and user groups',
-      args: z.strictObject({ userId: z.string().min(1), associatedDevices: z.array(device).optional(), groups: userGroups.optional() }),
+      summary: 'User Management > End User: associated devices, user groups, the Extension Mobility PIN and Controlled Profiles',
+      args: z.strictObject({
+        userId: z.string().min(1),
+        associatedDevices: z.array(device).optional(),
+        groups: userGroups.optional(),
+        pin: z.string().regex(/^[0-9]*$/).optional(),
+        controlledProfiles: z.array(z.string().min(1)).optional(),
+      }),
       run: ([cucm], { userId, ...changes }) =>
         cucm?.config.endUsers.update(userId, {
           ...(changes.associatedDevices !== undefined ? { controlledDevices: changes.associatedDevices } : {}),
           ...(changes.groups !== undefined ? { groups: changes.groups } : {}),
+          ...(changes.pin !== undefined ? { pin: changes.pin } : {}),
+          ...(changes.controlledProfiles !== undefined ? { controlledProfiles: changes.controlledProfiles } : {}),
         }),
+    }),
+    'extensionMobility.configure': op({
+      summary: 'Serviceability: activate the Cisco Extension Mobility service; Phone Services: the EM IP phone service (serviceName null removes it) (B11)',
+      args: z.strictObject({ serviceActivated: z.boolean().optional(), serviceName: z.string().min(1).nullable().optional() }),
+      run: ([cucm], a) =>
+        cucm?.config.extensionMobility.configure({
+          ...(a.serviceActivated !== undefined ? { serviceActivated: a.serviceActivated } : {}),
+          ...(a.serviceName !== undefined ? { serviceName: a.serviceName } : {}),
+        }),
+    }),
+    'extensionMobility.setDeviceProfile': op({
+      summary: "Device Settings > Device Profile: the profile's subscription to the EM service and its lines (B11)",
+      args: z.strictObject({ name: z.string().min(1), subscribed: z.boolean().optional(), lines: z.array(z.strictObject({ dn: z.string().min(1) })).min(1).optional() }),
+      run: ([cucm], a) =>
+        cucm?.config.extensionMobility.setProfile(a.name, { ...(a.subscribed !== undefined ? { subscribed: a.subscribed } : {}), ...(a.lines ? { lines: a.lines } : {}) }),
+    }),
+    'phones.setExtensionMobility': op({
+      summary: 'Device > Phone: "Enable Extension Mobility" and the phone\'s subscription to the EM service (B11)',
+      args: z.strictObject({ device, enabled: z.boolean().optional(), subscribed: z.boolean().optional() }),
+      run: ([cucm], { device: name, ...a }) =>
+        cucm?.config.extensionMobility.setPhone(name, { ...(a.enabled !== undefined ? { enabled: a.enabled } : {}), ...(a.subscribed !== undefined ? { subscribed: a.subscribed } : {}) }),
     }),
   },
 });

@@ -7,6 +7,7 @@ import type { CucmConfig } from './cucm-config';
 import { CtiManager } from './cti-manager';
 import type { CtiProviderObservation, ThirdPartyControl } from './cti-manager';
 import { SipLineServer } from './sip-line-server';
+import { ExtensionMobilityService } from './em-service';
 import { StationServer } from './station-server';
 
 export interface CucmDeviceObservation {
@@ -55,6 +56,7 @@ export class Cucm extends NodeBase {
   private readonly stations: StationServer;
   private readonly cti: CtiManager;
   private readonly sipLines: SipLineServer;
+  private readonly em: ExtensionMobilityService;
 
   private constructor(private readonly env: NodeEnv, config: CucmConfig) {
     super();
@@ -65,6 +67,12 @@ export class Cucm extends NodeBase {
     this.sipLines = new SipLineServer(env, this.config, this.callControl);
     this.cti = new CtiManager(this.config, this.callControl, (name) => this.thirdPartyControl(name), env.clock, env.log.child('cti'));
     this.stations.onForwardingChanged = (device, line) => this.cti.forwardingChanged(device, line);
+    // Extension Mobility restarts an SCCP phone to give it its new lines (a SIP load's EM is not modelled).
+    this.em = new ExtensionMobilityService(this.config, env.network.address, env.log.child('em'), (name) => {
+      // The phone's lines change: monitors on it end, as when it unregisters.
+      this.cti.endMonitors((m) => m.deviceName === name, 'deviceUnregistered');
+      this.stations.resetDevice(name);
+    });
     this.config.delegate = {
       onPhoneRemoved: (name) => {
         this.cti.deviceRemoved(name);
@@ -78,6 +86,7 @@ export class Cucm extends NodeBase {
     await cucm.stations.listen(env.network);
     await cucm.sipLines.listen();
     await cucm.cti.listen(env.network);
+    await cucm.em.listen(env.network);
     env.log.info('CUCM started', { release: cucm.config.release, address: env.network.address });
     return cucm;
   }
@@ -114,6 +123,7 @@ export class Cucm extends NodeBase {
 
   async stop(): Promise<void> {
     this.cti.close();
+    this.em.close();
     this.stations.close();
     this.callControl.clearAll();
     await this.sipLines.close();

@@ -37,6 +37,9 @@ async function startPhone(env: NodeEnv, c: PhoneNodeConfig): Promise<Phone> {
   return SipPhone.start(env, { deviceName: p.name, model: p.model, endpoint: p.endpoint, cucm, lines });
 }
 
+const sipEmMissing = (c: PhoneNodeConfig): string | undefined =>
+  c.phone.protocol === 'sip' ? `the Services menu and Extension Mobility of the ${c.phone.model}'s SIP load are not modelled` : undefined;
+
 const sipSoftKeyMissing = (c: PhoneNodeConfig): string | undefined =>
   c.phone.protocol === 'sip' ? `the CFwdAll soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined;
 
@@ -94,6 +97,28 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
         run: (p, a) => p.forwardAll(text(a)),
       },
       cancelForwardAll: { summary: 'the CFwdAll soft key alone: cancel Call Forward All', notModelled: sipSoftKeyMissing, run: (p) => p.forwardAll(undefined) },
+      servicesKey: {
+        summary: 'the Services (globe) button: the phone fetches its IP phone services menu from CUCM over HTTP',
+        notModelled: sipEmMissing,
+        run: (p) => p.servicesKey(),
+      },
+      emLogin: {
+        summary: 'Services → Extension Mobility → user ID and PIN (the screen shows the outcome)',
+        arg: {
+          kind: 'fields',
+          description: 'who logs in',
+          fields: {
+            user: { kind: 'actor', property: ['userId'], literal: { pattern: /^[A-Za-z0-9._-]+$/, name: 'user ID' }, description: 'an actor (their end user ID) or a user ID' },
+            pin: { kind: 'text', pattern: /^[0-9]+$/, patternName: 'digits', description: 'the PIN' },
+          },
+        },
+        notModelled: sipEmMissing,
+        run: (p, a) => {
+          const f = a as Readonly<Record<string, unknown>>;
+          return p.emLogin(String(f.user), String(f.pin));
+        },
+      },
+      emLogout: { summary: 'Services → Extension Mobility → Logout', notModelled: sipEmMissing, run: (p) => p.emLogout() },
       conferenceKey: {
         summary: 'the Confrn soft key: holds the call and opens a new one; pressed again, the three parties go to a conference bridge',
         notModelled: (c) => (c.phone.protocol === 'sip' ? `the Confrn soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),
@@ -141,6 +166,12 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
         read: (p, s) => lineOf(p, s)?.digits,
       },
       registered: { summary: 'registered with CUCM', value: { kind: 'boolean', description: 'registered' }, read: (p) => p.observe().registered },
+      screen: {
+        summary: 'what the Services screen shows: the service\'s title and text (an Extension Mobility prompt or result)',
+        value: { kind: 'text', description: 'a case-insensitive part of the screen' },
+        match: 'contains',
+        read: (p) => p.observe().screen,
+      },
       dnd: { summary: 'Do Not Disturb as the phone shows it', value: { kind: 'boolean', description: 'DND on' }, read: (p) => p.observe().dnd },
     },
     describe: (p) => {

@@ -34,6 +34,8 @@ export interface PhoneObservation {
   readonly speaker: 'on' | 'off';
   /** Do Not Disturb as the phone shows it (the DND feature's state CUCM last sent). */
   readonly dnd: boolean;
+  /** What the phone's Services screen shows (an IP phone service's title and text), '' before any. */
+  readonly screen: string;
   readonly lines: readonly PhoneLineObservation[];
 }
 
@@ -60,4 +62,10 @@ export interface Phone extends StartedNode {
   transferKey(line?: number): Promise<void>;
   meetMeKey(line?: number): Promise<void>;
   conferenceKey(line?: number): Promise<void>;
+  /** The Services (globe) button: the phone fetches its services menu from CUCM. */
+  servicesKey(): Promise<void>;
+  /** Services → Extension Mobility → user ID and PIN. Returns at once; the screen shows the outcome. */
+  emLogin(userId: string, pin: string): Promise<void>;
+  /** Services → Extension Mobility → Logout. */
+  emLogout(): Promise<void>;
 }

@@ -17,6 +17,8 @@ import {
   encodeSccp,
 } from '../../protocols/sccp';
 import type { SccpMessage } from '../../protocols/sccp';
+import { HttpStreamFramer, serializeHttp } from '../../protocols/http';
+import { parsePhoneService, type PhoneServiceObject } from '../../protocols/phone-services';
 import type { Endpoint, TcpConnection } from '../../transport/network';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
@@ -103,6 +105,12 @@ interface LineState {
   calls: Map<number, PhoneCallState>;
 }
 
+/** CUCM's phone services port (Cisco Tomcat). */
+const PHONE_SERVICES_PORT = 8080;
+
+/** How long a restart takes before the phone registers again (lab's modelling choice). */
+const RESTART_MS = 1_000;
+
 /** Wireshark `DeviceTone` Dtmf* values → the digit. */
 const DTMF_DIGITS: Readonly<Record<number, string>> = {
   [Tone.Dtmf1]: '1', [Tone.Dtmf2]: '2', [Tone.Dtmf3]: '3', [Tone.Dtmf4]: '4', [Tone.Dtmf5]: '5', [Tone.Dtmf6]: '6',
@@ -131,6 +139,8 @@ export class SccpPhone extends NodeBase implements Phone {
   private keepAlive: TimerHandle | undefined;
   private keepAliveMs = 30_000;
   private stopped = false;
+  /** The Services screen (docs/protocols/phone-services.md §3). */
+  private screen = '';
   private nextRtpPort = 16384;
   /** What CUCM sent, in order (for tests and evidence). */
   readonly received: SccpMessage[] = [];
@@ -169,6 +179,7 @@ export class SccpPhone extends NodeBase implements Phone {
       registered: this.registered,
       speaker: this.speaker,
       dnd: this.dnd,
+      screen: this.screen,
       lines: this.lines.map((l): PhoneLineObservation => ({ line: l.line, dn: l.dn, callState: l.callState, ringer: l.ringer, lamp: l.lamp, display: l.display, forwardAll: l.forwardAll, digits: l.digits })),
     };
   }
@@ -229,6 +240,29 @@ export class SccpPhone extends NodeBase implements Phone {
     this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.Confrn, lineInstance: line, callReference: this.line(line).callReference });
   }
 
+  async servicesKey(): Promise<void> {
+    this.screen = '';
+    void this.services().then((menu) => this.show(menu));
+  }
+
+  async emLogin(userId: string, pin: string): Promise<void> {
+    this.screen = '';
+    void this.emFlow(async (app) => {
+      if (app.type !== 'CiscoIPPhoneInput') return app;
+      const sep = app.url.includes('?') ? '&' : '?';
+      const query = app.inputs.map((i) => `${i.queryStringParam}=${encodeURIComponent(i.queryStringParam === 'pin' ? pin : userId)}`).join('&');
+      return this.fetchService(`${app.url}${sep}${query}`);
+    });
+  }
+
+  async emLogout(): Promise<void> {
+    this.screen = '';
+    void this.emFlow(async (app) => {
+      const logout = app.type === 'CiscoIPPhoneMenu' ? app.items.find((i) => /logout/i.test(i.name)) : undefined;
+      return logout ? this.fetchService(logout.url) : app;
+    });
+  }
+
   async meetMeKey(line = 1): Promise<void> {
     this.send({ name: 'SoftKeyEvent', softKeyEvent: SoftKeyEvent.MeetMe, lineInstance: line, callReference: this.line(line).callReference });
   }
@@ -259,6 +293,65 @@ export class SccpPhone extends NodeBase implements Phone {
       this.connection.end();
     }
     this.registered = false;
+  }
+
+  // ------------------------------------------------------------------ phone services (HTTP)
+
+  /** Services → the Extension Mobility item → `next` with what the EM application answered. */
+  private async emFlow(next: (app: PhoneServiceObject) => Promise<PhoneServiceObject | string>): Promise<void> {
+    const menu = await this.services();
+    if (typeof menu === 'string' || menu.type !== 'CiscoIPPhoneMenu') return this.show(menu);
+    const em = menu.items.find((i) => i.url.includes('/emapp/'));
+    if (!em) return this.show(menu);
+    const app = await this.fetchService(em.url);
+    this.show(typeof app === 'string' ? app : await next(app));
+  }
+
+  private services(): Promise<PhoneServiceObject | string> {
+    return this.fetchService(`http://${this.options.cucm.address}:${PHONE_SERVICES_PORT}/ccmcip/getservicesmenu.jsp?name=${this.deviceName}`);
+  }
+
+  /** What the screen shows for a service's answer: its title and text, or a menu's items. */
+  private show(o: PhoneServiceObject | string): void {
+    if (typeof o === 'string') this.screen = o;
+    else if (o.type === 'CiscoIPPhoneText') this.screen = `${o.title}: ${o.text}`;
+    else if (o.type === 'CiscoIPPhoneMenu') this.screen = `${o.title}: ${o.items.map((i) => i.name).join(', ')}`;
+    else this.screen = `${o.title}: ${o.inputs.map((i) => i.displayName).join(', ')}`;
+    this.env.log.info('services screen', { device: this.deviceName, screen: this.screen });
+  }
+
+  /** HTTP GET of a service URL on its own connection; the phone shows "Host Not Found" when nothing answers it. */
+  private async fetchService(url: string): Promise<PhoneServiceObject | string> {
+    const m = /^http:\/\/([^/:]+)(?::(\d+))?(\/.*)$/.exec(url);
+    if (!m) return 'Invalid URL';
+    const [, host = '', port = '80', target = '/'] = m;
+    let connection: TcpConnection;
+    try {
+      connection = await this.env.network.connectTcp({ address: host, port: Number(port) });
+    } catch {
+      return 'Host Not Found';
+    }
+    return new Promise<PhoneServiceObject | string>((resolve) => {
+      const framer = new HttpStreamFramer();
+      let answered = false;
+      connection.onClose(() => {
+        if (!answered) resolve('Host Not Found');
+      });
+      connection.onData((data) => {
+        const [r] = framer.push(data);
+        if (!r || answered) return;
+        answered = true;
+        if (!r.ok || r.value.kind !== 'response') resolve('Host Not Found');
+        // A service that does not answer 200 is, to the phone, a host it cannot reach (modelled).
+        else if (r.value.status !== 200) resolve('Host Not Found');
+        else {
+          const parsed = parsePhoneService(r.value.body);
+          resolve(parsed.ok ? parsed.value : 'XML Parse Error');
+        }
+        connection.end();
+      });
+      connection.write(serializeHttp({ kind: 'request', method: 'GET', target, headers: [['Host', `${host}:${port}`], ['User-Agent', `Cisco-CP${this.model}`]], body: '' }));
+    });
   }
 
   // ------------------------------------------------------------------ wire
@@ -327,9 +420,23 @@ export class SccpPhone extends NodeBase implements Phone {
         this.connection?.end();
         return;
       case 'Reset':
-        this.env.log.info('reset by CUCM', { device: this.deviceName });
+        // A restart (Extension Mobility login/logout, or Reset on the device page): the phone drops its
+        // registration and registers again, and CUCM's LineStat answers name the lines it now has
+        // (docs/protocols/sccp.md §14). The second a restart takes are the lab's modelling choice.
+        this.env.log.info('reset by CUCM', { device: this.deviceName, resetType: m.resetType });
         this.registered = false;
         this.connection?.end();
+        for (const l of this.lines) {
+          l.calls.clear();
+          l.callState = 'idle';
+          l.callReference = 0;
+          l.display = '';
+          l.ringer = 'off';
+        }
+        this.env.clock.setTimer(RESTART_MS, () => {
+          if (this.stopped) return;
+          this.connect().catch((error: unknown) => this.env.log.warn('re-registration after reset failed', { error: String(error) }));
+        });
         return;
       case 'LineStat': {
         const l = this.lines[m.lineNumber - 1];

@@ -163,6 +163,7 @@ export class SipPhone extends NodeBase implements Phone {
       registered: this.registered,
       speaker: this.lineStates.some((l) => l.callState !== 'idle' && l.callState !== 'ringIn') ? 'on' : 'off',
       dnd: false,
+      screen: '',
       lines: this.lineStates.map(
         (l): PhoneLineObservation => ({
           line: l.number,
@@ -196,6 +197,18 @@ export class SipPhone extends NodeBase implements Phone {
   /** The SIP load's CFwdAll soft key is not modelled in the lab. */
   async forwardAll(_destination: string | undefined, _line = 1): Promise<void> {
     throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Call Forward All from the SIP phone's soft key is not modelled`);
+  }
+
+  async servicesKey(): Promise<void> {
+    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: the SIP phone's Services menu is not modelled`);
+  }
+
+  async emLogin(): Promise<void> {
+    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Extension Mobility on the SIP load is not modelled`);
+  }
+
+  async emLogout(): Promise<void> {
+    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Extension Mobility on the SIP load is not modelled`);
   }
 
   async conferenceKey(): Promise<void> {
