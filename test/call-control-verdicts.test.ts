@@ -96,3 +96,12 @@ describe('Extension Mobility', () => {
     expect(v['extension-mobility/endpoint=7975-sccp']?.failedStep).toMatch(/steps\[4\]/);
   });
 });
+
+describe('multi-device remote call control', () => {
+  it('drifts without the Phone Selection plug-in: Communicator offers no choice of phone', async () => {
+    const dir = variant('labs/multi-device-lab.yaml', (t) => t.replace('phoneSelectionPlugin: true', 'phoneSelectionPlugin: false'));
+    const v = await verdicts(dir, ['multi-device-rcc']);
+    expect(v['multi-device-rcc']?.verdict).toBe('drift');
+    expect(v['multi-device-rcc']?.failedStep).toMatch(/steps\[1\]/);
+  });
+});

@@ -120,6 +120,8 @@ export const ocsUserSchema = z.strictObject({
     host: hostName,
     /** PCs the user also signs in from (Multiple Points of Presence, seed 004 "MPOP"). */
     otherLocations: z.array(hostName).default([]),
+    /** CUP's Phone Selection plug-in installed in Communicator (seed 004 B10: multi-device remote call control). */
+    phoneSelectionPlugin: z.boolean().default(false),
   }),
 });
 

@@ -398,8 +398,10 @@ export class Cup extends NodeBase {
     if (this.cti.state !== 'open') return cstaError('systemResourceAvailability', 'resourceOutOfService');
     // Without the E.164 RCC patch the gateway matches the line URI's digits without the leading `+`.
     const dn = this.config.e164RccPatch ? lineDn(monitorObject) : lineDn(monitorObject).replace(/^\+/, '');
-    // Line URI → end user → associated device: CTIManager resolves the device among the user's own.
-    const r = await this.cti.request({ type: 'MonitorDeviceRequest', lineDn: dn, endUser: session.userId });
+    // Line URI → end user → associated device: CTIManager resolves the device among the user's own; a
+    // `;device=` parameter names it (cup-rcc.md §4; the Phone Selection plug-in sets it).
+    const device = /;device=([^;]+)/i.exec(monitorObject)?.[1];
+    const r = await this.cti.request({ type: 'MonitorDeviceRequest', lineDn: dn, endUser: session.userId, ...(device ? { deviceName: device } : {}) });
     if (r.type !== 'MonitorDeviceResponse') return fromCtiError(r);
     const crossRefId = randomToken(this.env.random, 8);
     this.rcc.setMonitor(session, { crossRefId, ctiMonitorId: r.monitorId, deviceName: r.deviceName, lineDn: r.lineDn });

@@ -23,6 +23,8 @@ export interface OcClientConfig {
   poolFqdn: string;
   poolPort: number;
   rcc: { enabled: boolean; serverUri: string; lineUri: string };
+  /** CUP's Phone Selection plug-in is installed (seed 004 B10; docs/protocols/cup-rcc.md §4). */
+  phoneSelectionPlugin?: boolean;
   /**
    * The address book Communicator downloads at sign-in (the OCS Address Book Service's copy of the
    * directory: display names and line URIs). Modelled as handed to the client, not as an HTTPS download.
@@ -71,6 +73,8 @@ export interface OcObservation {
    * function and the gateway listed conferenceCall in GetCSTAFeatures (docs/protocols/csta.md §9).
    */
   readonly canConference: boolean;
+  /** Whether Communicator offers a choice of phone to control (the Phone Selection plug-in, with an RCC session). */
+  readonly canSelectPhone: boolean;
   readonly events: readonly OcObservedEvent[];
   readonly errors: readonly OcObservedError[];
 }
@@ -108,6 +112,8 @@ export class OcClient extends NodeBase {
   private presence: PresenceState = 'offline';
   private caller = '';
   private forwarding: 'on' | 'off' = 'off';
+  /** The device the Phone Selection plug-in chose (its name goes on the monitored line URI). */
+  private selectedDevice: string | undefined;
   /** What the gateway answered to GetCSTAFeatures. */
   private gatewayServices: readonly string[] = [];
   private presenceVersion = 0;
@@ -128,6 +134,7 @@ export class OcClient extends NodeBase {
       caller: this.caller,
       forwarding: this.forwarding,
       canConference: OC_RCC_FUNCTIONS.has('conferenceCall') && this.gatewayServices.includes('conferenceCall'),
+      canSelectPhone: (this.config.phoneSelectionPlugin ?? false) && this.state.rccSession === 'active',
       events: [...this.events],
       errors: [...this.errors],
     };
@@ -293,6 +300,30 @@ export class OcClient extends NodeBase {
   }
 
   /**
+   * The Phone Selection plug-in (seed 004 B10): the user picks which of their devices Communicator controls;
+   * Communicator then monitors the line on that device (MonitorStop, then MonitorStart with `;device=` on the
+   * line URI, the parameter CUP reads to choose the device; docs/protocols/cup-rcc.md §4). Without the plug-in
+   * Communicator offers no choice: the request is recorded as a client error and nothing is sent.
+   */
+  async selectPhone(deviceName: string): Promise<void> {
+    if (!this.config.phoneSelectionPlugin) {
+      this.errors.push({ t: this.env.clock.now(), request: 'selectPhone', category: 'client', value: 'noPhoneSelectionPlugin' });
+      return;
+    }
+    this.selectedDevice = deviceName;
+    if (this.monitorCrossRefID) await this.request({ type: 'MonitorStop', monitorCrossRefID: this.monitorCrossRefID });
+    this.monitorCrossRefID = undefined;
+    const monitor = await this.request({ type: 'MonitorStart', monitorObject: this.monitoredLine() });
+    if (monitor?.type === 'MonitorStartResponse') this.monitorCrossRefID = monitor.monitorCrossRefID;
+    else this.state = { ...this.state, rccSession: 'failed' };
+  }
+
+  /** The line URI Communicator monitors: the user's, with the chosen device when the plug-in chose one. */
+  private monitoredLine(): string {
+    return this.selectedDevice ? `${this.config.rcc.lineUri};device=${this.selectedDevice}` : this.config.rcc.lineUri;
+  }
+
+  /**
    * CSTA ConferenceCall of the held and the connected call: what a TR/87 client would send to conference
    * them. Communicator 2007 R2 itself never offers it (`canConference`); the action is how a scenario asks
    * the gateway anyway.
@@ -406,7 +437,7 @@ export class OcClient extends NodeBase {
     };
     const features = await this.request({ type: 'GetCSTAFeatures', line: this.config.rcc.lineUri });
     if (features?.type === 'GetCSTAFeaturesResponse') this.gatewayServices = features.supportedServices;
-    const monitor = await this.request({ type: 'MonitorStart', monitorObject: this.config.rcc.lineUri });
+    const monitor = await this.request({ type: 'MonitorStart', monitorObject: this.monitoredLine() });
     if (monitor?.type === 'MonitorStartResponse') {
       this.monitorCrossRefID = monitor.monitorCrossRefID;
       this.state = { ...this.state, rccSession: 'active' };

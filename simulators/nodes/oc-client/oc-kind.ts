@@ -40,6 +40,7 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
         poolFqdn: pool.fqdn,
         poolPort: 5060,
         rcc: { enabled: user.rcc.enabled, serverUri: user.rcc.serverUri, lineUri: user.rcc.lineUri },
+        phoneSelectionPlugin: user.client.phoneSelectionPlugin,
         addressBook,
       };
       return [user.client.host, ...user.client.otherLocations.slice(0, 1)].map((host) => ({ host, config }));
@@ -83,6 +84,11 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
         run: (oc, a) => oc.consultationCall(text(a)),
       },
       transferCall: { summary: 'announced transfer, second half: join the held call and the connected one (CSTA TransferCall)', run: (oc) => oc.transferCall() },
+      selectPhone: {
+        summary: 'the Phone Selection plug-in: choose the device Communicator controls (a client error without the plug-in)',
+        arg: { kind: 'actor', property: ['device'], literal: { pattern: /^SEP[0-9A-F]{12}$/, name: 'device name' }, description: 'an actor (their phone) or a device name' },
+        run: (oc, a) => oc.selectPhone(text(a)),
+      },
       conferenceCall: {
         summary: 'send CSTA ConferenceCall for the held and the connected call anyway (Communicator 2007 R2 never offers it: see canConference)',
         run: (oc) => oc.conferenceCall(),
@@ -119,6 +125,11 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
       signedIn: { summary: 'signed in to the pool', value: { kind: 'boolean', description: 'signed in' }, read: (oc) => oc.observe().signedIn },
       rccSession: { summary: 'state of the uaCSTA session with CUP', value: { kind: 'enum', values: RCC_SESSION_STATES, description: 'session state' }, read: (oc) => oc.observe().rccSession },
       presence: { summary: 'the status the user set and the pool accepted', value: { kind: 'enum', values: PRESENCE_STATES, description: 'a Communicator status' }, read: (oc) => oc.observe().presence },
+      canSelectPhone: {
+        summary: 'whether Communicator offers a choice of phone to control (the Phone Selection plug-in, once RCC is active)',
+        value: { kind: 'boolean', description: 'offered' },
+        read: (oc) => oc.observe().canSelectPhone,
+      },
       canConference: {
         summary: 'whether Communicator offers to conference the phone calls (its RCC menu has it and the gateway listed conferenceCall)',
         value: { kind: 'boolean', description: 'offered' },
