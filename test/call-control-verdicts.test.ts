@@ -105,3 +105,16 @@ describe('multi-device remote call control', () => {
     expect(v['multi-device-rcc']?.failedStep).toMatch(/steps\[1\]/);
   });
 });
+
+describe('call waiting', () => {
+  it('with Maximum Number of Calls and Busy Trigger at 1 the second call is refused busy, so the call-waiting cell drifts', async () => {
+    const dir = variant('features/call-waiting.yaml', (t) =>
+      t.replace('steps:\n', 'steps:\n  - configure: { cucm.lines.setCallLimits: { device: "${alice.device}", line: 1, maxCalls: 1, busyTrigger: 1 } }\n'),
+    );
+    const v = await verdicts(dir, ['rcc-call-waiting/endpoint=7975-sccp', 'rcc-call-waiting/endpoint=7970-sip']);
+    for (const c of Object.values(v)) {
+      expect(c.verdict).toBe('drift');
+      expect(c.failedStep).toMatch(/steps\[8\]/);
+    }
+  });
+});

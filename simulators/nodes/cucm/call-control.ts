@@ -271,6 +271,8 @@ export class CallControl {
     call.noAnswerTimer = undefined;
     if (call.terminating !== leg) call.shared = [...(call.terminating ? [call.terminating] : []), ...call.shared.filter((l) => l !== leg)];
     call.terminating = leg;
+    // Call waiting: answering a second call puts the line's connected one on hold (§1).
+    for (const other of this.legsOn(leg.deviceName, leg.line)) if (other !== leg && other.state === 'connected') this.hold(other);
     call.phase = 'connected';
     leg.driver.signal(leg, call, { kind: 'connected' });
     this.setState(leg, call, 'connected', 'normal');

@@ -82,6 +82,8 @@ interface Call {
   readonly callId: string;
   /** The far party (the dialled digits or the caller's user part). */
   readonly peer: string;
+  /** Held by a re-INVITE (a=sendonly) that the far end accepted. */
+  held?: boolean;
 }
 
 interface Line {
@@ -403,7 +405,7 @@ export class SipPhone extends NodeBase implements Phone {
     const next = l.background.pop();
     if (!next) return;
     l.call = next;
-    this.set(l, 'hold', 'Hold');
+    this.set(l, next.held ? 'hold' : 'connected', next.held ? 'Hold' : 'Connected');
   }
 
   /** Goes off-hook on the speaker and sends the INVITE (to sip:DIGITS@cucm). */
@@ -481,6 +483,12 @@ export class SipPhone extends NodeBase implements Phone {
     const l = this.lineStates[0];
     const from = invitation.remoteIdentity.uri.user ?? invitation.remoteIdentity.uri.host;
     if (l) this.park(l);
+    // Call waiting: a connected call steps back behind the new one, which rings (CUCM holds it on answer).
+    if (l?.call && l.callState === 'connected' && l.background.length === 0 && (invitation.state === SessionState.Initial || invitation.state === SessionState.Establishing)) {
+      l.background.push(l.call);
+      l.call = undefined;
+      this.set(l, 'idle', '');
+    }
     if (!l || l.call || (l.callState !== 'idle' && l.callState !== 'offHook')) {
       // §21.4.7 486 Busy Here; modelling choice: no call waiting.
       this.env.log.info('incoming call while busy rejected 486', { from });
@@ -602,7 +610,8 @@ export class SipPhone extends NodeBase implements Phone {
         await this.endCall(l, call);
         return;
       case 'Hold': {
-        if (l.callState !== 'connected' || l.call !== call) return;
+        // The line's own call, or a connected one behind it (call waiting: CUCM holds it when the new one is answered).
+        if (l.call === call ? l.callState !== 'connected' : call.held) return;
         const holding = this.reinvite(l, session, true);
         l.holding = holding;
         await holding.finally(() => {
@@ -644,6 +653,8 @@ export class SipPhone extends NodeBase implements Phone {
       sessionDescriptionHandlerOptions: options,
       requestDelegate: {
         onAccept: () => {
+          const call = l.call?.session === session ? l.call : l.background.find((c) => c.session === session);
+          if (call) call.held = hold;
           if (l.call?.session === session) this.set(l, hold ? 'hold' : 'connected', hold ? 'Hold' : 'Connected');
           answered();
         },
