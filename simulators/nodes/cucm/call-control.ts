@@ -1,12 +1,17 @@
 import type { Clock, TimerHandle } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
+import type { CtiCallState, CtiEventCause } from '../../protocols/cti';
 import type { CucmConfigStore } from './cucm-config';
 
-/** A leg's state, in the words of CTI CallEvent (and the SCCP CallState a phone shows). */
-/** `failed`: the call could not be routed (no such number, or no appearance registered); the caller hears reorder until on-hook. */
-/** `remoteInUse`: another appearance of the same shared line answered the call (SCCP CallState 13 "In Use Remote"). */
-export type LegState = 'offHook' | 'dialing' | 'proceeding' | 'ringOut' | 'ringIn' | 'connected' | 'held' | 'busy' | 'failed' | 'remoteInUse' | 'idle';
-export type CallCause = 'normal' | 'newCall' | 'callCancelled' | 'busy' | 'invalidNumber' | 'normalClearing' | 'unreachable' | 'redirected' | 'transferred' | 'consultTransferred' | 'conferenced';
+/**
+ * A leg's state and a state change's cause are defined once, as CTI CallEvent carries them
+ * (simulators/protocols/cti/cti-messages.ts, docs/protocols/cti.md): the station server maps them to SCCP
+ * CallState, the SIP line side to SIP, and CUP's gateway to CSTA events. `failed`: the call could not be
+ * routed (the caller hears reorder until on-hook); `remoteInUse`: another appearance of the same shared line
+ * answered (SCCP CallState 13 "In Use Remote").
+ */
+export type LegState = CtiCallState;
+export type CallCause = CtiEventCause;
 /** `rejected`: digit analysis or the called line refused the call; the caller hears reorder or busy until on-hook. */
 export type CallPhase = 'collecting' | 'rejected' | 'alerting' | 'connected' | 'released';
 
