@@ -15,6 +15,7 @@ const execFileAsync = promisify(execFile);
 const sipsak = spawnSync('sipsak', ['-V'], { encoding: 'utf8' }).status === 0;
 // `sipp -v` exits 99 even when SIPp is there (docs/tools.md): look at what it prints instead.
 const sipp = /SIPp v/.test(spawnSync('sipp', ['-v'], { encoding: 'utf8' }).stdout ?? '');
+const curl = spawnSync('curl', ['--version'], { encoding: 'utf8' }).status === 0;
 
 describe('the lab on real sockets', () => {
   let lab: LabRuntime;
@@ -81,6 +82,16 @@ describe('the lab on real sockets', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  (curl ? it : it.skip)('serves curl (an outside tool) the phone services: the Services menu and the Extension Mobility login', async () => {
+    const cucm = lab.network.host('cucm').address;
+    const get = async (target: string): Promise<string> => (await execFileAsync('curl', ['-s', '-i', '--max-time', '10', `http://${cucm}:8080${target}`], { timeout: 15_000 })).stdout;
+    const menu = await get('/ccmcip/getservicesmenu.jsp?name=SEP00000000A975');
+    expect(menu.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(menu).toContain(`<URL>http://${cucm}:8080/emapp/EMAppServlet?device=SEP00000000A975</URL>`);
+    expect(await get('/emapp/EMAppServlet?device=SEP00000000A975&userid=erin&pin=0')).toContain('Authentication Error(201)');
+    expect((await get('/nowhere')).split('\r\n')[0]).toBe('HTTP/1.1 404 Not Found');
   });
 
   it('answers a malformed request with 400 Bad Request', async () => {
