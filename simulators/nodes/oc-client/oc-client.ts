@@ -1,6 +1,8 @@
 import { Registerer, RegistererState, UserAgent } from 'sip.js';
 import type { Core } from 'sip.js';
 import { LabError } from '../../kernel/errors';
+import { randomToken } from '../../kernel/random';
+import { escapeAttribute, escapeText } from '../../protocols/xml';
 import { parseCsta, serializeCsta } from '../../protocols/csta';
 import { availabilityOf, CATEGORY_PUBLISH_CONTENT_TYPE, serializeStatePublication } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
@@ -31,6 +33,12 @@ export interface OcClientConfig {
    */
   addressBook: readonly { displayName: string; lineUri: string }[];
 }
+
+/** Communicator's part in an OCS focus conference (docs/protocols/conferencing.md). */
+export const CONFERENCE_STATES = ['idle', 'invited', 'joined'] as const;
+export type ConferenceState = (typeof CONFERENCE_STATES)[number];
+const C3P_CONTENT_TYPE = 'application/cccp+xml';
+const CONF_INVITE_CONTENT_TYPE = 'application/ms-conf-invite+xml';
 
 export const RCC_SESSION_STATES = ['idle', 'opening', 'active', 'failed'] as const;
 export type RccSessionState = (typeof RCC_SESSION_STATES)[number];
@@ -75,6 +83,8 @@ export interface OcObservation {
   readonly canConference: boolean;
   /** Whether Communicator offers a choice of phone to control (the Phone Selection plug-in, with an RCC session). */
   readonly canSelectPhone: boolean;
+  /** The focus conference: invited to one, or joined (focus and audio). */
+  readonly conference: ConferenceState;
   readonly events: readonly OcObservedEvent[];
   readonly errors: readonly OcObservedError[];
 }
@@ -114,6 +124,10 @@ export class OcClient extends NodeBase {
   private forwarding: 'on' | 'off' = 'off';
   /** The device the Phone Selection plug-in chose (its name goes on the monitored line URI). */
   private selectedDevice: string | undefined;
+  /** The focus conference this client is in: the focus URI and its dialogs with the focus and the A/V MCU. */
+  private focus: { uri: string; focusDialog?: Core.Session; audio?: Core.Session } | undefined;
+  /** A focus URI someone invited us to (an INVITE with application/ms-conf-invite+xml). */
+  private conferenceInvite: string | undefined;
   /** What the gateway answered to GetCSTAFeatures. */
   private gatewayServices: readonly string[] = [];
   private presenceVersion = 0;
@@ -135,6 +149,7 @@ export class OcClient extends NodeBase {
       forwarding: this.forwarding,
       canConference: OC_RCC_FUNCTIONS.has('conferenceCall') && this.gatewayServices.includes('conferenceCall'),
       canSelectPhone: (this.config.phoneSelectionPlugin ?? false) && this.state.rccSession === 'active',
+      conference: this.focus?.audio ? 'joined' : this.conferenceInvite ? 'invited' : 'idle',
       events: [...this.events],
       errors: [...this.errors],
     };
@@ -168,6 +183,7 @@ export class OcClient extends NodeBase {
       noAnswerTimeout: 60,
     });
     this.ua = ua;
+    this.interceptConferenceInvites(ua);
     await ua.start();
     const registerer = new Registerer(ua, { expires: 3600 });
     this.registerer = registerer;
@@ -183,6 +199,7 @@ export class OcClient extends NodeBase {
   }
 
   async signOut(): Promise<void> {
+    await this.leaveConference();
     await this.closeRccSession();
     if (this.registerer) {
       const registerer = this.registerer;
@@ -321,6 +338,144 @@ export class OcClient extends NodeBase {
   /** The line URI Communicator monitors: the user's, with the chosen device when the plug-in chose one. */
   private monitoredLine(): string {
     return this.selectedDevice ? `${this.config.rcc.lineUri};device=${this.selectedDevice}` : this.config.rcc.lineUri;
+  }
+
+  // ------------------------------------------------------------------ OCS focus conferences
+
+  /**
+   * Communicator's own conference (seed 004: "Conferencing is available in ... OC only call scenarios";
+   * docs/protocols/conferencing.md §2–§3): SERVICE addConference to the pool's focus factory, then join the
+   * focus it names and its audio.
+   */
+  async startConference(): Promise<void> {
+    const factory = `${this.config.sipUri};gruu;opaque=app:conf:focusfactory`;
+    const id = randomToken(this.env.random, 32).replace(/[^0-9a-z]/gi, '0').toUpperCase();
+    const body =
+      `<?xml version="1.0"?><request xmlns="urn:ietf:params:xml:ns:cccp" xmlns:mscp="http://schemas.microsoft.com/rtc/2005/08/cccpextensions" C3PVersion="1" to="${escapeAttribute(factory)}" from="${escapeAttribute(this.config.sipUri)}" requestId="1">` +
+      `<addConference><ci:conference-info xmlns:ci="urn:ietf:params:xml:ns:conference-info" entity="" xmlns:msci="http://schemas.microsoft.com/rtc/2005/08/confinfoextensions"><ci:conference-description><msci:conference-id>${id}</msci:conference-id></ci:conference-description></ci:conference-info></addConference></request>`;
+    const response = await this.coreRequest('SERVICE', factory, body, C3P_CONTENT_TYPE);
+    const focusUri = response && /<conference-info\b[^>]*\bentity="([^"]+)"/.exec(response.message.body)?.[1];
+    if (!focusUri) {
+      this.errors.push({ t: this.env.clock.now(), request: 'addConference', category: 'sip', value: String(response?.message.statusCode ?? 'no answer') });
+      return;
+    }
+    await this.joinFocus(focusUri);
+  }
+
+  /** Invites someone to our conference: an INVITE with the focus URI, answered 200 OK and ACKed; nothing follows. */
+  async inviteToConference(sipUri: string): Promise<void> {
+    const ua = this.ua;
+    const focus = this.focus;
+    if (!ua || !focus) throw new LabError('UC_NODE', `${this.config.userId}: not in a conference to invite to`);
+    const target = UserAgent.makeURI(sipUri);
+    if (!target) throw new LabError('UC_NODE', `${this.config.userId}: bad SIP URI ${sipUri}`);
+    const body = `<Conferencing version="2.0"><focus-uri>${escapeText(focus.uri)}</focus-uri><subject></subject><audio available="true"/></Conferencing>`;
+    const message = ua.userAgentCore.makeOutgoingRequestMessage('INVITE', target, ua.configuration.uri, target, {}, [`Contact: ${ua.contact.toString()}`], {
+      contentDisposition: 'render',
+      contentType: CONF_INVITE_CONTENT_TYPE,
+      content: body,
+    });
+    await new Promise<void>((resolve) => {
+      ua.userAgentCore.invite(message, {
+        onAccept: (r) => {
+          r.ack();
+          r.session.dispose();
+          resolve();
+        },
+        onReject: (r) => {
+          this.errors.push({ t: this.env.clock.now(), request: 'INVITE', category: 'sip', value: String(r.message.statusCode) });
+          resolve();
+        },
+      });
+    });
+  }
+
+  /** Accepts the conference invitation: join the focus it named. */
+  async joinConference(): Promise<void> {
+    const uri = this.conferenceInvite;
+    if (!uri) throw new LabError('UC_NODE', `${this.config.userId}: no conference invitation to accept`);
+    this.conferenceInvite = undefined;
+    await this.joinFocus(uri);
+  }
+
+  async leaveConference(): Promise<void> {
+    const focus = this.focus;
+    this.focus = undefined;
+    focus?.audio?.bye();
+    focus?.focusDialog?.bye();
+  }
+
+  /** addUser INVITE to the focus, then an INVITE with SDP to its audio/video MCU (conferencing.md §3). */
+  private async joinFocus(focusUri: string): Promise<void> {
+    this.focus = { uri: focusUri };
+    const self = this.config.sipUri;
+    const addUser =
+      `<?xml version="1.0"?><request xmlns="urn:ietf:params:xml:ns:cccp" xmlns:mscp="http://schemas.microsoft.com/rtc/2005/08/cccpextensions" C3PVersion="1" to="${escapeAttribute(focusUri)}" from="${escapeAttribute(self)}" requestId="2">` +
+      `<addUser><conferenceKeys confEntity="${escapeAttribute(focusUri)}"/><ci:user xmlns:ci="urn:ietf:params:xml:ns:conference-info" entity="${escapeAttribute(self)}"><ci:roles><ci:entry>attendee</ci:entry></ci:roles><ci:endpoint entity="{${randomToken(this.env.random, 8)}}"/></ci:user></addUser></request>`;
+    const focusDialog = await this.coreInvite(focusUri, addUser, C3P_CONTENT_TYPE);
+    if (!focusDialog || this.focus?.uri !== focusUri) return;
+    this.focus.focusDialog = focusDialog;
+    const address = this.env.network.address;
+    const sdp = ['v=0', `o=- 0 0 IN IP4 ${address}`, 's=session', `c=IN IP4 ${address}`, 't=0 0', 'm=audio 5004 RTP/AVP 0 8', 'a=sendrecv', ''].join('\r\n');
+    const audio = await this.coreInvite(focusUri.replace(':focus:', ':audio-video:'), sdp, 'application/sdp');
+    if (audio && this.focus?.uri === focusUri) this.focus.audio = audio;
+  }
+
+  private coreInvite(uri: string, content: string, contentType: string): Promise<Core.Session | undefined> {
+    const ua = this.ua;
+    const target = UserAgent.makeURI(uri);
+    if (!ua || !target) return Promise.resolve(undefined);
+    const message = ua.userAgentCore.makeOutgoingRequestMessage('INVITE', target, ua.configuration.uri, target, {}, [`Contact: ${ua.contact.toString()}`], {
+      contentDisposition: contentType === 'application/sdp' ? 'session' : 'render',
+      contentType,
+      content,
+    });
+    return new Promise((resolve) => {
+      ua.userAgentCore.invite(message, {
+        onAccept: (r) => {
+          r.ack();
+          r.session.delegate = { onBye: (bye) => bye.accept() };
+          resolve(r.session);
+        },
+        onReject: (r) => {
+          this.errors.push({ t: this.env.clock.now(), request: 'INVITE', category: 'sip', value: String(r.message.statusCode) });
+          resolve(undefined);
+        },
+      });
+    });
+  }
+
+  private coreRequest(method: string, uri: string, content: string, contentType: string): Promise<Core.IncomingResponse | undefined> {
+    const ua = this.ua;
+    const target = UserAgent.makeURI(uri);
+    if (!ua || !target) return Promise.resolve(undefined);
+    const message = ua.userAgentCore.makeOutgoingRequestMessage(method, target, ua.configuration.uri, target, {}, [], { contentDisposition: 'render', contentType, content });
+    return new Promise((resolve) => {
+      ua.userAgentCore.request(message, { onAccept: (r) => resolve(r), onReject: (r) => resolve(r) });
+    });
+  }
+
+  /** An INVITE carrying a conference invitation is answered 200 OK and its focus URI remembered (as pidgin-sipe does). */
+  private interceptConferenceInvites(ua: UserAgent): void {
+    const core = ua.userAgentCore as unknown as { delegate: { onInvite?: (r: Core.IncomingInviteRequest) => void } };
+    const original = core.delegate.onInvite?.bind(core.delegate);
+    core.delegate.onInvite = (request) => {
+      const type = request.message.getHeader('Content-Type') ?? '';
+      if (!type.toLowerCase().startsWith(CONF_INVITE_CONTENT_TYPE)) {
+        if (original) original(request);
+        else request.reject();
+        return;
+      }
+      const focusUri = /<focus-uri>\s*([^<\s]+)\s*<\/focus-uri>/.exec(request.message.body)?.[1];
+      if (!focusUri) {
+        request.reject({ statusCode: 400 });
+        return;
+      }
+      this.conferenceInvite = focusUri.replace(/&amp;/g, '&');
+      // 200 OK without a body, as pidgin-sipe answers it; sip.js's accept() would demand an SDP-style answer to
+      // the invitation body, so the response goes out through the server transaction (no dialog is kept).
+      (request as unknown as { reply(o: { statusCode: number; extraHeaders: string[] }): unknown }).reply({ statusCode: 200, extraHeaders: [`Contact: ${ua.contact.toString()}`] });
+    };
   }
 
   /**

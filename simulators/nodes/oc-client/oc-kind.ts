@@ -3,7 +3,7 @@ import { PRESENCE_STATES } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
 import { DIAL_STRING, defineNodeKind } from '../surface';
 import type { ArgValue, NodeInstance } from '../surface';
-import { CONVERSATION_STATES, OcClient, RCC_SESSION_STATES } from './oc-client';
+import { CONFERENCE_STATES, CONVERSATION_STATES, OcClient, RCC_SESSION_STATES } from './oc-client';
 import type { OcClientConfig } from './oc-client';
 
 const destination = {
@@ -84,6 +84,17 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
         run: (oc, a) => oc.consultationCall(text(a)),
       },
       transferCall: { summary: 'announced transfer, second half: join the held call and the connected one (CSTA TransferCall)', run: (oc) => oc.transferCall() },
+      startConference: {
+        summary: "start a Communicator conference: SERVICE addConference to the pool's focus factory, then join its focus and audio",
+        run: (oc) => oc.startConference(),
+      },
+      inviteToConference: {
+        summary: 'invite someone to the conference (an INVITE carrying the focus URI)',
+        arg: { kind: 'actor', property: ['sipUri'], literal: { pattern: /^sip:\S+$/, name: 'SIP URI' }, description: 'an actor (their SIP URI) or a SIP URI' },
+        run: (oc, a) => oc.inviteToConference(text(a)),
+      },
+      joinConference: { summary: 'accept the conference invitation: join its focus and audio', run: (oc) => oc.joinConference() },
+      leaveConference: { summary: 'leave the conference (BYE to the focus and the audio)', run: (oc) => oc.leaveConference() },
       selectPhone: {
         summary: 'the Phone Selection plug-in: choose the device Communicator controls (a client error without the plug-in)',
         arg: { kind: 'actor', property: ['device'], literal: { pattern: /^SEP[0-9A-F]{12}$/, name: 'device name' }, description: 'an actor (their phone) or a device name' },
@@ -125,6 +136,11 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
       signedIn: { summary: 'signed in to the pool', value: { kind: 'boolean', description: 'signed in' }, read: (oc) => oc.observe().signedIn },
       rccSession: { summary: 'state of the uaCSTA session with CUP', value: { kind: 'enum', values: RCC_SESSION_STATES, description: 'session state' }, read: (oc) => oc.observe().rccSession },
       presence: { summary: 'the status the user set and the pool accepted', value: { kind: 'enum', values: PRESENCE_STATES, description: 'a Communicator status' }, read: (oc) => oc.observe().presence },
+      conference: {
+        summary: 'the focus conference: idle, invited, or joined (focus and audio)',
+        value: { kind: 'enum', values: CONFERENCE_STATES, description: 'a conference state' },
+        read: (oc) => oc.observe().conference,
+      },
       canSelectPhone: {
         summary: 'whether Communicator offers a choice of phone to control (the Phone Selection plug-in, once RCC is active)',
         value: { kind: 'boolean', description: 'offered' },

@@ -19,6 +19,7 @@ import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
+import { ConferencingFocus, conferencingTarget } from './ocs-focus';
 
 export interface OcsStaticRoute {
   /** Domain (or host) of Request-URIs the route applies to, e.g. `cup.uc.lab`. */
@@ -142,6 +143,8 @@ export class OcsFrontEnd extends NodeBase {
   private config: OcsPoolConfig;
   private readonly recordRoute: string;
   readonly forwarded: { t: number; method: string; to: string }[] = [];
+  /** The pool's conferencing focus and A/V MCU (docs/protocols/conferencing.md §5). */
+  private readonly focus: ConferencingFocus;
 
   private constructor(private readonly env: NodeEnv, config: OcsPoolConfig) {
     super();
@@ -150,6 +153,7 @@ export class OcsFrontEnd extends NodeBase {
     this.resolver = new DnsResolver(env.network, env.dnsServer, env.clock, env.random);
     this.recordRoute = `<sip:${config.fqdn}:${SIP_PORT};transport=tcp;lr>`;
     this.homed = new Set(config.users.map(normalizeAor));
+    this.focus = new ConferencingFocus((r, s, reason, o) => this.own(r, s, reason, o), () => randomToken(env.random, 10), env.network.address);
   }
 
   static async start(env: NodeEnv, config: OcsPoolConfig): Promise<OcsFrontEnd> {
@@ -189,8 +193,9 @@ export class OcsFrontEnd extends NodeBase {
   }
 
   /** Observation API: `registrations` has one entry per endpoint (a user signed in from two PCs appears twice). */
-  observe(): { registrations: string[]; presence: Record<string, PresenceState>; staticRoutes: string[]; liveTransactions: number } {
+  observe(): { registrations: string[]; presence: Record<string, PresenceState>; staticRoutes: string[]; liveTransactions: number; conferenceAudio: number } {
     return {
+      conferenceAudio: this.focus.audioParticipants(),
       registrations: [...this.bindings.all()].map((b) => b.aor),
       presence: Object.fromEntries(this.presence),
       staticRoutes: this.config.staticRoutes.map((r) => `${r.matchUri} -> ${r.nextHop}:${r.port}`),
@@ -230,6 +235,19 @@ export class OcsFrontEnd extends NodeBase {
     }
     if (request.method === 'REGISTER') {
       this.register(request, tx, source);
+      return;
+    }
+    const conferencing = conferencingTarget(request.uri);
+    if (conferencing && this.homed.has(conferencing.organizer)) {
+      // The pool's focus (docs/protocols/conferencing.md §5): only the pool's own signed-in clients take part;
+      // a call over the CUP/CUCM trunk (an authorized host, not a client) is refused.
+      const client = this.bindings.hasConnection(source.connectionId);
+      if (!client) {
+        tx.respond(this.own(request, 403, 'Forbidden', { toTag: randomToken(this.env.random, 10) }));
+        return;
+      }
+      const from = parseNameAddr(request.headers.get('From') ?? '');
+      this.focus.handle(request, tx, from.ok ? normalizeAor(from.value.uri) : '');
       return;
     }
     if (request.method === 'SERVICE' && this.isOwnPublication(request)) {
@@ -391,6 +409,8 @@ export class OcsFrontEnd extends NodeBase {
 
   /** The ACK for a 2xx is forwarded statelessly along the dialog's route (§16.6, §16.11). */
   private async forwardAck(ack: SipRequest, source: SipTarget): Promise<void> {
+    // The focus and the MCU answer their INVITEs themselves: their ACKs end here.
+    if (conferencingTarget(ack.uri)) return;
     if (!this.authorizedAddresses.has(source.address) && !this.bindings.hasConnection(source.connectionId)) return;
     const popped = this.popOwnRoute(ack);
     const target = await this.route(popped).catch(() => undefined);

@@ -53,6 +53,11 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
         value: { kind: 'enum', values: PRESENCE_STATES, description: 'a Communicator status' },
         read: (fe, s) => fe.observe().presence[lower(String(s.user ?? ''))] ?? 'offline',
       },
+      conferenceAudio: {
+        summary: "how many users are connected to the audio of the pool's focus conferences",
+        value: { kind: 'integer', min: 0, description: 'a count' },
+        read: (fe) => fe.observe().conferenceAudio,
+      },
     },
     describe: (fe) => {
       const o = fe.observe();
