@@ -1,27 +1,13 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { runCell } from '../harness/run/run-cell';
 import { planMatrix } from '../harness/run/run-matrix';
 import { scenariosDir } from './support/matrix';
+import { scenarioVariants } from './support/scenario-variant';
 
 // Call-control verdicts follow the lab, not the scenario's name: change what CUCM is configured with and the
 // very same scenario changes its verdict, at the step the product's behaviour shows it.
 
-const copies: string[] = [];
-afterAll(() => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function variant(file: string, edit: (text: string) => string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-call-control-'));
-  copies.push(dir);
-  cpSync(scenariosDir, dir, { recursive: true });
-  const full = path.join(dir, file);
-  const before = readFileSync(full, 'utf8');
-  const after = edit(before);
-  if (after === before) throw new Error(`edit of ${file} changed nothing`);
-  writeFileSync(full, after);
-  return dir;
-}
+const variants = scenarioVariants();
+const variant = (file: string, edit: (text: string) => string): string => variants({ [file]: edit });
 
 async function verdicts(dir: string, filter: string[]) {
   const planned = planMatrix({ scenariosDir: dir, filter });

@@ -1,32 +1,16 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runCell } from '../harness/run/run-cell';
 import { isFailingVerdict } from '../harness/run/results';
 import { planMatrix, runMatrix } from '../harness/run/run-matrix';
 import type { Lab } from '../simulators';
 import { scenariosDir } from './support/matrix';
+import { scenarioVariants } from './support/scenario-variant';
 
 // A cell says only what the wire proved. Each case below changes one thing a QA engineer could write or a
 // release manager could move, and checks that the verdict follows what was observed, not the metadata.
 
-const copies: string[] = [];
-afterAll(() => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
 /** A copy of scenarios/ with some files rewritten. */
-function variant(edits: Record<string, (text: string) => string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-verdicts-'));
-  copies.push(dir);
-  cpSync(scenariosDir, dir, { recursive: true });
-  for (const [file, edit] of Object.entries(edits)) {
-    const full = path.join(dir, file);
-    const before = readFileSync(full, 'utf8');
-    const after = edit(before);
-    if (after === before) throw new Error(`edit of ${file} changed nothing`);
-    writeFileSync(full, after);
-  }
-  return dir;
-}
+const variant = scenarioVariants();
 
 const FORWARD = 'known-issues/cscsy62620-call-forward.yaml';
 const releases = (list: string) => (t: string) => t.replace("cucm: ['7.0(2)', '7.1(2)']", `cucm: [${list}]`).replace('endpoint: [7975-sccp, 7971-sip, 7931-sccp, 7970-sccp, 7970-sip]', 'endpoint: [7975-sccp]');

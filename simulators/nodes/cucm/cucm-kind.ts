@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { configOperations, defineNodeKind } from '../surface';
 import { Cucm } from './cucm';
-import type { CucmConfig } from './cucm-config';
+import type { LabPhone } from '../../lab/lab-schema';
+import type { CucmConfig, LineConfig } from './cucm-config';
 import { USER_GROUPS } from './cucm-config';
 import { CUCM_DEFECTS } from './cucm-releases';
 import type { CucmDefect } from './cucm-releases';
@@ -10,6 +11,17 @@ const op = configOperations<Cucm>();
 const device = z.string().min(1);
 const line = z.number().int().min(1).default(1);
 const userGroups = z.array(z.enum(USER_GROUPS));
+
+/** A lab line (a phone's or a device profile's) as CUCM's Directory Number configuration. */
+const lineConfig = (l: LabPhone['lines'][number]): LineConfig => ({
+  dn: l.dn,
+  maxCalls: l.maxCalls,
+  busyTrigger: l.busyTrigger,
+  allowCtiControl: l.allowCtiControl,
+  ...(l.forwardBusy !== undefined ? { forwardBusy: l.forwardBusy } : {}),
+  ...(l.forwardNoAnswer !== undefined ? { forwardNoAnswer: l.forwardNoAnswer } : {}),
+  ...(l.noAnswerRingDurationS !== undefined ? { noAnswerRingDurationS: l.noAnswerRingDurationS } : {}),
+});
 
 const isCucmDefect = (d: string): d is CucmDefect => (CUCM_DEFECTS as readonly string[]).includes(d);
 
@@ -36,15 +48,7 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
                   userId: p.userId,
                   model: p.model,
                   subscribed: p.subscribed,
-                  lines: p.lines.map((l) => ({
-                    dn: l.dn,
-                    maxCalls: l.maxCalls,
-                    busyTrigger: l.busyTrigger,
-                    allowCtiControl: l.allowCtiControl,
-                    ...(l.forwardBusy !== undefined ? { forwardBusy: l.forwardBusy } : {}),
-                    ...(l.forwardNoAnswer !== undefined ? { forwardNoAnswer: l.forwardNoAnswer } : {}),
-                    ...(l.noAnswerRingDurationS !== undefined ? { noAnswerRingDurationS: l.noAnswerRingDurationS } : {}),
-                  })),
+                  lines: p.lines.map(lineConfig),
                 })),
               },
             }
@@ -58,15 +62,7 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
           dndOption: p.dndOption,
           dnd: p.dnd,
           ...(p.extensionMobility ? { extensionMobility: { enabled: p.extensionMobility.enabled, subscribed: p.extensionMobility.subscribed } } : {}),
-          lines: p.lines.map((l) => ({
-            dn: l.dn,
-            maxCalls: l.maxCalls,
-            busyTrigger: l.busyTrigger,
-            allowCtiControl: l.allowCtiControl,
-            ...(l.forwardBusy !== undefined ? { forwardBusy: l.forwardBusy } : {}),
-            ...(l.forwardNoAnswer !== undefined ? { forwardNoAnswer: l.forwardNoAnswer } : {}),
-            ...(l.noAnswerRingDurationS !== undefined ? { noAnswerRingDurationS: l.noAnswerRingDurationS } : {}),
-          })),
+          lines: p.lines.map(lineConfig),
         })),
         applicationUsers: lab.cucm.applicationUsers.map((u) => ({ userId: u.userId, password: u.password, groups: u.groups, controlledDevices: u.controlledDevices })),
         endUsers: lab.cucm.endUsers.map((u) => ({

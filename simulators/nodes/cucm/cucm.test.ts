@@ -42,6 +42,27 @@ async function withSipPhone() {
   return { lab, cucm, alice, dave, uninstall };
 }
 
+/** withSipPhone(), with Alice (SCCP) in a connected call to Dave (SIP). */
+async function aliceCallsDave() {
+  const setup = await withSipPhone();
+  const { lab, alice, dave } = setup;
+  await alice.dial('1004');
+  await lab.until(() => dave.observe().lines[0]?.callState === 'ringIn');
+  await dave.answer();
+  await lab.until(() => alice.observe().lines[0]?.callState === 'connected' && dave.observe().lines[0]?.callState === 'connected');
+  return setup;
+}
+
+/** Alice hangs up the call with Dave; both end idle with nothing leaked, then the lab stops. */
+async function hangUpAndStop({ lab, cucm, alice, dave, uninstall }: Awaited<ReturnType<typeof withSipPhone>>) {
+  await alice.hangUp();
+  await lab.until(() => alice.observe().lines[0]?.callState === 'idle' && dave.observe().lines[0]?.callState === 'idle');
+  await lab.until(() => cucm.leaks().length === 0);
+  await lab.drive(dave.stop());
+  await cucm.stop();
+  uninstall();
+}
+
 /** The three SCCP phones of config(), registered with an already started CUCM. */
 async function threePhones(lab: CucmTestLab) {
   const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
@@ -160,21 +181,12 @@ describe('CUCM SCCP station server and call control', () => {
   });
 
   it('relays keys pressed in a connected call to the far end: Dtmf tones to SCCP, INFO dtmf-relay to SIP', async () => {
-    const { lab, cucm, alice, dave, uninstall } = await withSipPhone();
-    await alice.dial('1004');
-    await lab.until(() => dave.observe().lines[0]?.callState === 'ringIn');
-    await dave.answer();
-    await lab.until(() => alice.observe().lines[0]?.callState === 'connected' && dave.observe().lines[0]?.callState === 'connected');
+    const { lab, cucm, alice, dave, uninstall } = await aliceCallsDave();
     await alice.dial('7#0');
     await lab.until(() => dave.observe().lines[0]?.digits === '7#0');
     // Alice's own phone heard no Dtmf tone: the digits went to the far end only.
     expect(alice.observe().lines[0]?.digits).toBe('');
-    await alice.hangUp();
-    await lab.until(() => alice.observe().lines[0]?.callState === 'idle' && dave.observe().lines[0]?.callState === 'idle');
-    await lab.until(() => cucm.leaks().length === 0);
-    await lab.drive(dave.stop());
-    await cucm.stop();
-    uninstall();
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
   });
 
   it('plays DTMF from one SCCP phone to the other as Dtmf tones', async () => {
@@ -193,11 +205,7 @@ describe('CUCM SCCP station server and call control', () => {
   });
 
   it('keeps a SIP phone\'s call across its registration refresh', async () => {
-    const { lab, cucm, alice, dave, uninstall } = await withSipPhone();
-    await alice.dial('1004');
-    await lab.until(() => dave.observe().lines[0]?.callState === 'ringIn');
-    await dave.answer();
-    await lab.until(() => alice.observe().lines[0]?.callState === 'connected' && dave.observe().lines[0]?.callState === 'connected');
+    const { lab, cucm, alice, dave, uninstall } = await aliceCallsDave();
 
     // The phone registered for 3600 s and refreshes before that; the call goes on through the refresh.
     const count = (message: string) => lab.log.records.filter((r) => r.msg === message).length;
@@ -207,12 +215,7 @@ describe('CUCM SCCP station server and call control', () => {
     expect(count('SIP device registered')).toBe(registered);
     expect(dave.observe().lines[0]?.callState).toBe('connected');
 
-    await alice.hangUp();
-    await lab.until(() => alice.observe().lines[0]?.callState === 'idle' && dave.observe().lines[0]?.callState === 'idle');
-    await lab.until(() => cucm.leaks().length === 0);
-    await lab.drive(dave.stop());
-    await cucm.stop();
-    uninstall();
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
   });
 
   it('leaves a SIP phone idle when the caller hangs up while CUCM\'s INVITE to it is still on a slow link', async () => {

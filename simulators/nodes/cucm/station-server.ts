@@ -83,10 +83,8 @@ class StationSession implements LegDriver {
   private lastHeard: number;
   /** Digits being collected after the CFwdAll soft key (Call Forward All set on the phone). */
   private forwardEntry: { line: number; digits: string } | undefined;
-  /** The call the Transfer soft key put on hold; the next Transfer press joins it to the consultation call. */
-  private transferFrom: CallLeg | undefined;
-  /** The call the Confrn soft key put on hold; the next Confrn press brings it and the new call to the bridge. */
-  private conferenceFrom: CallLeg | undefined;
+  /** The call the Transfer or Confrn soft key put on hold, for the key's second press. */
+  private readonly heldFor: { transfer?: CallLeg | undefined; conference?: CallLeg | undefined } = {};
   private watchdog: TimerHandle | undefined;
 
   constructor(
@@ -415,9 +413,9 @@ class StationSession implements LegDriver {
         return;
       }
       case SoftKeyEvent.Transfer:
-        return this.transferKey(m.lineInstance, byRef);
+        return this.secondCallKey('transfer', m.lineInstance, byRef);
       case SoftKeyEvent.Confrn:
-        return this.conferenceKey(m.lineInstance, byRef);
+        return this.secondCallKey('conference', m.lineInstance, byRef);
       case SoftKeyEvent.Resume: {
         const leg = byRef ?? legs.find((l) => l.state === 'held');
         if (leg) cc.retrieve(leg);
@@ -429,44 +427,24 @@ class StationSession implements LegDriver {
   }
 
   /**
-   * The Transfer soft key (docs/protocols/cucm-features.md §14): in a connected call it holds the call and
-   * opens a consultation call on the same line (dial tone); pressed again, once the consultation call is
-   * connected, it joins the two and the phone leaves.
+   * The Transfer (docs/protocols/cucm-features.md §14) and Confrn (§10) soft keys: in a connected call the key
+   * holds it and opens a new call on the same line (dial tone); pressed again, once that call is connected, it
+   * joins the two (transfer: the phone leaves) or takes the three parties to a conference bridge.
    */
-  private transferKey(lineInstance: number, byRef: CallLeg | undefined): void {
+  private secondCallKey(kind: 'transfer' | 'conference', lineInstance: number, byRef: CallLeg | undefined): void {
     const cc = this.server.callControl;
     const phone = this.phone;
     if (!phone) return;
-    const from = this.transferFrom;
+    const from = this.heldFor[kind];
     if (from && cc.callOf(from) && from.state === 'held') {
-      const consult = this.legs().find((l) => l !== from && l.state === 'connected' && l.line === from.line);
-      if (consult && cc.joinTransfer(from, consult)) this.transferFrom = undefined;
+      const second = this.legs().find((l) => l !== from && l.state === 'connected' && l.line === from.line);
+      const done = second && (kind === 'transfer' ? cc.joinTransfer(from, second) : cc.adHocConference(from, second));
+      if (done) this.heldFor[kind] = undefined;
       return;
     }
     const leg = byRef ?? this.legs().find((l) => l.state === 'connected' && (lineInstance === 0 || l.line === lineInstance));
     if (!leg || !cc.hold(leg)) return;
-    this.transferFrom = leg;
-    cc.offHook(phone.name, leg.line, 'user');
-  }
-
-  /**
-   * The Confrn soft key (docs/protocols/cucm-features.md §10): in a connected call it holds the call and opens
-   * a new one on the same line; pressed again, once that call is connected, the three parties go to a
-   * conference bridge.
-   */
-  private conferenceKey(lineInstance: number, byRef: CallLeg | undefined): void {
-    const cc = this.server.callControl;
-    const phone = this.phone;
-    if (!phone) return;
-    const from = this.conferenceFrom;
-    if (from && cc.callOf(from) && from.state === 'held') {
-      const added = this.legs().find((l) => l !== from && l.state === 'connected' && l.line === from.line);
-      if (added && cc.adHocConference(from, added)) this.conferenceFrom = undefined;
-      return;
-    }
-    const leg = byRef ?? this.legs().find((l) => l.state === 'connected' && (lineInstance === 0 || l.line === lineInstance));
-    if (!leg || !cc.hold(leg)) return;
-    this.conferenceFrom = leg;
+    this.heldFor[kind] = leg;
     cc.offHook(phone.name, leg.line, 'user');
   }
 

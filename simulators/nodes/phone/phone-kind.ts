@@ -37,6 +37,10 @@ async function startPhone(env: NodeEnv, c: PhoneNodeConfig): Promise<Phone> {
   return SipPhone.start(env, { deviceName: p.name, model: p.model, endpoint: p.endpoint, cucm, lines });
 }
 
+/** A soft key the SIP load has but the lab does not model on it. */
+const sipKeyMissing = (key: string) => (c: PhoneNodeConfig): string | undefined =>
+  c.phone.protocol === 'sip' ? `the ${key} soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined;
+
 const sipEmMissing = (c: PhoneNodeConfig): string | undefined =>
   c.phone.protocol === 'sip' ? `the Services menu and Extension Mobility of the ${c.phone.model}'s SIP load are not modelled` : undefined;
 
@@ -121,22 +125,22 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
       emLogout: { summary: 'Services → Extension Mobility → Logout', notModelled: sipEmMissing, run: (p) => p.emLogout() },
       conferenceKey: {
         summary: 'the Confrn soft key: holds the call and opens a new one; pressed again, the three parties go to a conference bridge',
-        notModelled: (c) => (c.phone.protocol === 'sip' ? `the Confrn soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),
+        notModelled: sipKeyMissing('Confrn'),
         run: (p) => p.conferenceKey(),
       },
       meetMeKey: {
         summary: 'the MeetMe soft key: a new call whose number must be a Meet-Me number; dialling it opens that conference',
-        notModelled: (c) => (c.phone.protocol === 'sip' ? `the MeetMe soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),
+        notModelled: sipKeyMissing('MeetMe'),
         run: (p) => p.meetMeKey(),
       },
       transferKey: {
         summary: 'the Transfer soft key: holds the call and opens a consultation call; pressed again, joins the two',
-        notModelled: (c) => (c.phone.protocol === 'sip' ? `the Transfer soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),
+        notModelled: sipKeyMissing('Transfer'),
         run: (p) => p.transferKey(),
       },
       dndKey: {
         summary: 'the DND soft key: Do Not Disturb on, or off again',
-        notModelled: (c) => (c.phone.protocol === 'sip' ? `the DND soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined),
+        notModelled: sipKeyMissing('DND'),
         run: (p) => p.dndKey(),
       },
     },
