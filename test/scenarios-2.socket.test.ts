@@ -1,5 +1,5 @@
 import { describeCells } from './support/matrix';
 
-// The same scenarios on real sockets (127.0.4.x, wall clock): one code path, two runtimes. Part 2 of 2 of the
+// The same scenarios on real sockets (127.0.4.x, wall clock): one code path, two runtimes. Part 2 of 3 of the
 // cells, each part on its own loopback block so the parts can run side by side.
-describeCells(2, 2, { kind: 'sockets', addressPrefix: '127.0.4' });
+describeCells(2, 3, { kind: 'sockets', addressPrefix: '127.0.4' });

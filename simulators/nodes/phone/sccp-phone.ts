@@ -109,7 +109,7 @@ interface LineState {
 const PHONE_SERVICES_PORT = 8080;
 
 /** How long a restart takes before the phone registers again (lab's modelling choice). */
-const RESTART_MS = 1_000;
+const RESTART_MS = 250;
 
 /** Wireshark `DeviceTone` Dtmf* values → the digit. */
 const DTMF_DIGITS: Readonly<Record<number, string>> = {
@@ -422,7 +422,7 @@ export class SccpPhone extends NodeBase implements Phone {
       case 'Reset':
         // A restart (Extension Mobility login/logout, or Reset on the device page): the phone drops its
         // registration and registers again, and CUCM's LineStat answers name the lines it now has
-        // (docs/protocols/sccp.md §14). The second a restart takes are the lab's modelling choice.
+        // (docs/protocols/sccp.md §14). How long a restart takes is the lab's modelling choice.
         this.env.log.info('reset by CUCM', { device: this.deviceName, resetType: m.resetType });
         this.registered = false;
         this.connection?.end();
