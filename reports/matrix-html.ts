@@ -41,6 +41,7 @@ td.cell a:hover{text-decoration:underline}
 .claims{color:#666;font-size:12px}
 dl{margin:4px 0 16px}dt{font-weight:600;float:left;clear:left;width:110px}dd{margin:0 0 2px 120px;white-space:pre-wrap}
 .none{color:#666}
+td.na{color:#666;background:#f6f6f8;font-style:italic;cursor:help}
 h3{font-size:15px;margin:18px 0 4px}.feature{margin:2px 0;max-width:70em}.transition{margin:4px 0;font-weight:600}
 ${VERDICT_ORDER.map((v) => `.v-${v}{background:${COLOURS[v].bg};color:${COLOURS[v].fg}}`).join('\n')}
 `.trim();
@@ -116,7 +117,10 @@ export function renderMatrixHtml(results: Results): string {
   } else {
     h.push('<table class="matrix">', '<thead><tr><th>feature</th>' + columns.map((c) => `<th>${esc(c)}</th>`).join('') + '</tr></thead>', '<tbody>');
     for (const row of rows) {
-      const tds = columns.map((col) => verdictTd(row.cells.get(col) ?? [], cellLabelHtml));
+      const tds = columns.map((col) => {
+        const na = row.cells.has(col) ? undefined : row.notApplicable.get(col);
+        return na !== undefined ? `<td class="na" title="${esc(na)}">n/a</td>` : verdictTd(row.cells.get(col) ?? [], cellLabelHtml);
+      });
       const claims = row.claims.length ? `<div class="claims">${row.claims.map(esc).join(', ')}</div>` : '';
       h.push(`<tr><th scope="row">${esc(row.label)}${claims}</th>${tds.join('')}</tr>`);
     }

@@ -77,14 +77,17 @@ export function renderMatrixMarkdown(results: Results): string {
     out.push(`|---|---|${columns.map(() => '---').join('|')}|`);
     for (const row of rows) {
       const cells = columns.map((col) =>
-        (row.cells.get(col) ?? []).map((c) => link(escapeMarkdown(cellLabel(c)), evidenceHref(c))).join('<br>') || ' ',
+        (row.cells.get(col) ?? []).map((c) => link(escapeMarkdown(cellLabel(c)), evidenceHref(c))).join('<br>') || (row.notApplicable.has(col) ? 'n/a' : ' '),
       );
       out.push(`| ${escapeMarkdown(row.label)} | ${row.claims.map(escapeMarkdown).join(', ')} | ${cells.join(' | ')} |`);
     }
     out.push('');
   }
 
-  out.push('Legend: ' + VERDICT_ORDER.map((v) => `${verdictLabel({ verdict: v })}: ${VERDICT_MEANING[v]}`).join('; ') + '.', '');
+  out.push('Legend: ' + VERDICT_ORDER.map((v) => `${verdictLabel({ verdict: v })}: ${VERDICT_MEANING[v]}`).join('; ') + '; n/a: the row\'s scenarios leave that endpoint out (why: below).', '');
+
+  const notApplicable = rows.flatMap((row) => columns.filter((col) => !row.cells.has(col) && row.notApplicable.has(col)).map((col) => `- ${escapeMarkdown(row.label)}, ${escapeMarkdown(col)}: ${escapeMarkdown(row.notApplicable.get(col) ?? '')}`));
+  if (notApplicable.length > 0) out.push('## Not applicable', '', ...notApplicable, '');
 
   out.push(...renderVersionSectionMarkdown(results));
 

@@ -164,3 +164,22 @@ describe('coverageLine', () => {
     expect(coverageLine(results)).toBe(line);
   });
 });
+
+describe('not applicable', () => {
+  const results = (): Results => ({
+    ...versionedResults(),
+    cells: [cell('a', { feature: 'Do Not Disturb', claims: ['feature.do-not-disturb'], axes: { endpoint: '7975-sccp' } }), cell('b', { feature: 'Do Not Disturb', claims: ['feature.do-not-disturb'], axes: { endpoint: '7971-sip' } })],
+    notApplicable: [
+      { scenario: 'phone-dnd', claim: 'feature.do-not-disturb', statement: 'Do Not Disturb', endpoint: '7970-sip', reason: 'not modelled: dndKey' },
+      // Another scenario of the claim ran on the 7971: that column is not n/a.
+      { scenario: 'phone-dnd', claim: 'feature.do-not-disturb', statement: 'Do Not Disturb', endpoint: '7971-sip', reason: 'not modelled: dndKey' },
+    ],
+  });
+
+  it('marks an endpoint a scenario leaves out as n/a with the reason, unless a cell ran there', () => {
+    const withColumn = results();
+    withColumn.cells.push(cell('c', { feature: 'Other', claims: ['feature.other'], axes: { endpoint: '7970-sip' } }));
+    const row = buildMatrix(withColumn).rows.find((r) => r.feature === 'Do Not Disturb');
+    expect([...(row?.notApplicable ?? new Map())]).toEqual([['7970-sip', 'phone-dnd: not modelled: dndKey']]);
+  });
+});

@@ -119,6 +119,8 @@ export interface MatrixRow {
   otherAxes: string;
   claims: string[];
   cells: Map<string, CellResult[]>;
+  /** Columns the row's scenarios leave out, with why (results.json `notApplicable`): shown as "n/a", not blank. */
+  notApplicable: Map<string, string>;
 }
 
 export interface Matrix {
@@ -165,12 +167,18 @@ export function buildMatrix(results: Results): Matrix {
     const key = `${c.feature}\u0000${otherAxes}`;
     let row = rows.get(key);
     if (!row) {
-      row = { label: otherAxes ? `${c.feature} (${otherAxes})` : c.feature, feature: c.feature, otherAxes, claims: [], cells: new Map() };
+      row = { label: otherAxes ? `${c.feature} (${otherAxes})` : c.feature, feature: c.feature, otherAxes, claims: [], cells: new Map(), notApplicable: new Map() };
       rows.set(key, row);
     }
     for (const claim of c.claims) if (!row.claims.includes(claim)) row.claims.push(claim);
     const column = c.axes['endpoint'] ?? NO_ENDPOINT;
     row.cells.set(column, [...(row.cells.get(column) ?? []), c]);
+  }
+  // An endpoint a scenario leaves out is "n/a" in its claim's row, unless another scenario of the claim ran there.
+  for (const na of results.notApplicable ?? []) {
+    const row = rows.get(`${na.statement}\u0000`);
+    if (!row || row.cells.has(na.endpoint) || !columns.includes(na.endpoint)) continue;
+    if (!row.notApplicable.has(na.endpoint)) row.notApplicable.set(na.endpoint, `${na.scenario}: ${na.reason}`);
   }
   return { columns, rows: [...rows.values()] };
 }

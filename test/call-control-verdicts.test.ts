@@ -104,3 +104,14 @@ describe('call waiting', () => {
     }
   });
 });
+
+describe('endpoints a scenario leaves out', () => {
+  it('are reported not applicable, with the reason the lab gives when the scenario is expanded for them', () => {
+    const planned = planMatrix({ scenariosDir, filter: ['phone-dnd/'] });
+    const na = planned.notApplicable.filter((n) => n.scenario === 'phone-dnd');
+    expect(na.map((n) => n.endpoint)).toEqual(['7971-sip', '7970-sip']);
+    expect(na[0]?.reason).toBe("not modelled: dndKey (the DND soft key of the 7971's SIP load is not modelled)");
+    // A scenario that lists every endpoint leaves none out.
+    expect(planMatrix({ scenariosDir, filter: ['rcc-dtmf/'] }).notApplicable.filter((n) => n.scenario === 'rcc-dtmf')).toEqual([]);
+  });
+});

@@ -57,6 +57,14 @@ export interface FileError {
   message: string;
 }
 
+export interface NotApplicable {
+  scenario: string;
+  claim: string;
+  statement: string;
+  endpoint: string;
+  reason: string;
+}
+
 export interface Results {
   schemaVersion: 2;
   run: {
@@ -72,6 +80,12 @@ export interface Results {
     commit?: string;
   };
   cells: CellResult[];
+  /**
+   * Endpoints a scenario's `endpoint` axis leaves out, per claim, with why: the lab does not model what the
+   * scenario needs on that phone (the load-time reason), or the scenario's author chose the axis. The matrix
+   * shows them as "n/a", never as a blank.
+   */
+  notApplicable?: NotApplicable[];
   /** Claims no cell graded supported, unsupported, known-issue, fix-verified or observed (works / fails). */
   untestedClaims: string[];
   errors: FileError[];
@@ -199,6 +213,9 @@ export const resultsSchema = z.strictObject({
     commit: z.string().optional(),
   }),
   cells: z.array(cellSchema),
+  notApplicable: z
+    .array(z.strictObject({ scenario: z.string().min(1), claim: z.string().min(1), statement: z.string(), endpoint: z.string().min(1), reason: z.string().min(1) }))
+    .optional(),
   untestedClaims: z.array(z.string()),
   errors: z.array(z.strictObject({ file: z.string(), line: z.number().int(), column: z.number().int(), message: z.string() })),
 });

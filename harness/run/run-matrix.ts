@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { renderJunit, renderMatrixHtml, renderMatrixMarkdown } from '../../reports';
-import { formatLogRecord } from '../../simulators';
+import { ENDPOINTS, formatLogRecord } from '../../simulators';
 import type { RuntimeKind } from '../lab/lab-runtime';
 import type { Lab } from '../../simulators';
 import { cellFolderName, expandScenario } from '../scenario/expand-axes';
@@ -16,7 +16,7 @@ import { ScenarioError } from '../scenario/scenario-error';
 import type { Scenario } from '../scenario/scenario-schema';
 import { renderLadderMarkdown, renderLadderText } from '../trace/ladder';
 import { isGradedVerdict } from './results';
-import type { CellResult, Results } from './results';
+import type { CellResult, NotApplicable, Results } from './results';
 import { runCell } from './run-cell';
 import type { CellOutcome } from './run-cell';
 import { gitCommit, toolVersion } from './run-metadata';
@@ -50,6 +50,8 @@ export interface PlannedRun {
   cells: { cell: ScenarioCell; lab: Lab }[];
   /** Files that did not load (or whose cells cannot run as written); the rest of the run goes on without them. */
   errors: LoadError[];
+  /** The endpoints each planned scenario leaves out, and why (results.json `notApplicable`). */
+  notApplicable: NotApplicable[];
 }
 
 /**
@@ -61,6 +63,7 @@ export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter
   const set = loadScenarioDir(options.scenariosDir);
   if (options.labOverride) set.labs.set(options.labOverride.id, options.labOverride);
   const cells: { cell: ScenarioCell; lab: Lab }[] = [];
+  const notApplicable: NotApplicable[] = [];
   const errors = [...set.errors];
   const scenarios: Scenario[] = [];
   for (const scenario of set.scenarios) {
@@ -75,12 +78,43 @@ export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter
       continue;
     }
     scenarios.push(scenario);
+    let planned = 0;
     for (const cell of expanded) {
       if (options.filter && !options.filter.some((f) => cell.id.includes(f) || scenario.claims.some((c) => c.includes(f)))) continue;
       cells.push({ cell, lab });
+      planned++;
     }
+    if (planned > 0) notApplicable.push(...leftOutEndpoints(scenario, lab, set.claims));
   }
-  return { claims: set.claims, scenarios, cells: options.shard ? shardOf(cells, options.shard) : cells, errors };
+  return { claims: set.claims, scenarios, cells: options.shard ? shardOf(cells, options.shard) : cells, errors, notApplicable };
+}
+
+/**
+ * The endpoints a scenario's `endpoint` axis does not list, each with the reason: expanding the scenario for
+ * that endpoint alone tells whether the lab lacks something the scenario needs there (a not-modelled action
+ * or field: its own words), else the axis was the author's choice.
+ */
+function leftOutEndpoints(scenario: Scenario, lab: Lab, claims: readonly Claim[]): NotApplicable[] {
+  const listed = scenario.axes['endpoint'];
+  if (!listed) return [];
+  const statements = new Map(claims.map((c) => [c.id, c.statement]));
+  return ENDPOINTS.filter((e) => !listed.includes(e)).flatMap((endpoint) => {
+    let reason = "not in the scenario's endpoint axis (the author's choice)";
+    try {
+      expandScenario({ ...scenario, axes: { ...scenario.axes, endpoint: [endpoint] } }, lab, claims);
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      // "not modelled: cell …: dndKey (the DND soft key of the 7971's SIP load is not modelled); restrict …"
+      const notModelled = /^not modelled: cell [^:]+: (\S+) \((.*)\); restrict/.exec(e.problem);
+      const taken = /has no free phone for endpoint "([^"]+)"/.exec(e.problem);
+      reason = notModelled
+        ? `not modelled: ${notModelled[1]} (${notModelled[2]})`
+        : taken
+          ? `the lab's ${taken[1]} phone is another actor's in this scenario`
+          : e.problem;
+    }
+    return scenario.claims.map((claim) => ({ scenario: scenario.id, claim, statement: statements.get(claim) ?? claim, endpoint, reason }));
+  });
 }
 
 /** Part `index` (1-based) of `count` contiguous, near-equal parts: a deterministic partition of the planned cells. */
@@ -154,6 +188,7 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
       ...(commit ? { commit } : {}),
     },
     cells,
+    notApplicable: plan.notApplicable,
     untestedClaims: plan.claims.map((c) => c.id).filter((id) => !covered.has(id)),
     errors: plan.errors,
   };
