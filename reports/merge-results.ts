@@ -28,6 +28,9 @@ export function mergeResults(shards: readonly Results[]): Results {
       ...(first.run.commit !== undefined ? { commit: first.run.commit } : {}),
     },
     cells: [...cells.values()],
+    ...(shards.some((s) => s.notApplicable)
+      ? { notApplicable: [...new Map(shards.flatMap((s) => s.notApplicable ?? []).map((n) => [`${n.scenario}\u0000${n.claim}\u0000${n.endpoint}`, n])).values()] }
+      : {}),
     untestedClaims: untested,
     errors: [...new Map(shards.flatMap((s) => s.errors).map((e) => [`${e.file}:${e.line}:${e.column}:${e.message}`, e])).values()],
   };
