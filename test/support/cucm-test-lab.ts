@@ -46,14 +46,14 @@ export class CucmTestLab {
     }));
   }
 
-  startSipPhone(deviceName: string, dn: string): Promise<SipPhone> {
+  startSipPhone(deviceName: string, dn: string, ...moreLines: string[]): Promise<SipPhone> {
     const n = this.nextHost++;
     return this.drive(SipPhone.start(this.env(`phone-${n}`, `10.1.2.${n}`), {
       deviceName,
       model: '7971',
       endpoint: '7971-sip',
       cucm: { address: CUCM_ADDRESS, port: 5060 },
-      lines: [{ dn }],
+      lines: [{ dn }, ...moreLines.map((d) => ({ dn: d }))],
     }));
   }
 

@@ -204,6 +204,35 @@ describe('CUCM SCCP station server and call control', () => {
     await cucm.stop();
   });
 
+  it('registers every line of a SIP phone: a call to line 2 rings line 2, and line 2 places calls from its own DN', async () => {
+    const lab = new CucmTestLab();
+    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+    const cfg = config();
+    const cucm = await lab.startCucm({ ...cfg, phones: cfg.phones.map((p) => (p.name === DAVE ? { ...p, lines: [{ dn: '1004' }, { dn: '1005' }] } : p)) });
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const dave = await lab.startSipPhone(DAVE, '1004', '1005');
+    await lab.until(() => alice.observe().registered && dave.observe().registered);
+    expect(lab.log.records.some((r) => r.msg === 'SIP line registered' && r.fields?.['line'] === 2)).toBe(true);
+    await alice.dial('1005');
+    await lab.until(() => dave.observe().lines[1]?.callState === 'ringIn');
+    expect(dave.observe().lines[0]?.callState).toBe('idle');
+    await dave.answer(2);
+    await lab.until(() => alice.observe().lines[0]?.callState === 'connected');
+    expect(cucm.observe().calls[0]?.terminating).toMatchObject({ deviceName: DAVE, line: 2, dn: '1005' });
+    await alice.hangUp();
+    await lab.until(() => dave.observe().lines[1]?.callState === 'idle');
+    await dave.dial('+14085551001', 2);
+    await lab.until(() => alice.observe().lines[0]?.callState === 'ringIn');
+    expect(cucm.observe().calls[0]?.origin).toMatchObject({ deviceName: DAVE, line: 2, dn: '1005' });
+    expect(alice.observe().lines[0]?.display).toContain('1005');
+    await dave.hangUp(2);
+    await lab.until(() => alice.observe().lines[0]?.callState === 'idle');
+    await lab.until(() => cucm.leaks().length === 0);
+    await lab.drive(dave.stop());
+    await cucm.stop();
+    uninstall();
+  });
+
   it('keeps a SIP phone\'s call across its registration refresh', async () => {
     const { lab, cucm, alice, dave, uninstall } = await aliceCallsDave();
 

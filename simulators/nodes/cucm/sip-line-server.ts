@@ -42,6 +42,8 @@ interface SipLeg {
 class SipDevice implements LegDriver {
   readonly protocol = 'sip' as const;
   readonly legs = new Map<CallLeg, SipLeg>();
+  /** The registered lines: line number → DN (line 1 is the device's own registration). */
+  readonly lines = new Map<number, string>();
   /** A CTI MakeCall waiting for the phone's INVITE (the REFER asked for it): the call exists already. */
   pendingMakeCall: { leg: CallLeg; destination: string; timer: TimerHandle } | undefined;
 
@@ -52,7 +54,15 @@ class SipDevice implements LegDriver {
     readonly contact: string,
     /** Where the device's requests come from; a refresh over a new connection moves it. */
     public via: SipTarget,
-  ) {}
+  ) {
+    this.lines.set(1, dn);
+  }
+
+  /** The line a DN is registered on (line 1 when none matches). */
+  lineOf(dn: string | undefined): number {
+    for (const [line, d] of this.lines) if (d === dn) return line;
+    return 1;
+  }
 
   signal(leg: CallLeg, call: Call, s: LegSignal): void {
     if (s.kind === 'held' || s.kind === 'retrieved') this.server.signalHold(this, leg, s.kind);
@@ -201,8 +211,10 @@ export class SipLineServer {
     // The device the Contact names, or else the first SIP phone whose line 1 carries the AOR's DN
     // (configuration order); looked up by name or DN, not by a scan of every phone.
     const candidates = deviceParam !== undefined ? [this.config.phone(deviceParam)] : this.config.appearancesOf(dn).filter((a) => a.line === 1).map((a) => a.phone);
-    const phone = candidates.find((p) => p !== undefined && p.protocol === 'sip' && p.lines[0]?.dn === dn);
-    if (!phone) {
+    const phone = candidates.find((p) => p !== undefined && p.protocol === 'sip' && p.lines.some((l) => l.dn === dn));
+    // Each line button registers its own DN; line 1's registration is the device's.
+    const lineNo = phone ? phone.lines.findIndex((l) => l.dn === dn) + 1 : 0;
+    if (!phone || lineNo === 0) {
       this.log.warn('REGISTER for an unknown SIP device refused', { dn, device: deviceParam });
       tx.respond(createResponse(request, 403, 'Forbidden', { toTag }));
       return;
@@ -210,6 +222,18 @@ export class SipLineServer {
     const contact = parseNameAddr(contactValue);
     const expires = Number((contact.ok ? contact.value.params.expires : undefined) ?? request.headers.get('Expires') ?? REGISTER_EXPIRES);
     const previous = this.devices.get(phone.name);
+    if (lineNo > 1) {
+      // A further line of a registered device: the line is registered (or unregistered) with it.
+      if (!previous) {
+        tx.respond(createResponse(request, 403, 'Forbidden', { toTag }));
+        return;
+      }
+      if (expires === 0) previous.lines.delete(lineNo);
+      else previous.lines.set(lineNo, dn);
+      this.log.info(expires === 0 ? 'SIP line unregistered' : 'SIP line registered', { device: phone.name, line: lineNo, dn });
+      tx.respond(createResponse(request, 200, 'OK', { toTag, headers: expires === 0 ? [] : [['Contact', `${contactValue.split(';expires')[0]};expires=${expires}`]] }));
+      return;
+    }
     const refresh = previous !== undefined && expires !== 0 && contact.ok && contact.value.uri === previous.contact;
     if (refresh) {
       // A refresh (RFC 3261 §10.2.4: same Contact before it expires) extends the binding; the device and
@@ -278,7 +302,12 @@ export class SipLineServer {
         return;
       }
       leg = pending.leg;
-    } else leg = this.callControl.offHook(device.deviceName, 1, 'user');
+    } else {
+      // The line the phone calls from: the one whose DN its From names.
+      const from = parseNameAddr(request.headers.get('From') ?? '');
+      const fromUser = from.ok ? parseSipUri(from.value.uri) : undefined;
+      leg = this.callControl.offHook(device.deviceName, device.lineOf(fromUser?.ok ? fromUser.value.user : undefined), 'user');
+    }
     if (!leg) {
       tx.respond(createResponse(request, 486, 'Busy Here', { toTag }));
       return;
@@ -416,7 +445,7 @@ export class SipLineServer {
     const headers = new SipHeaders([
       ['Max-Forwards', '70'],
       ['From', `"${call.callingName || call.callingParty}" <sip:${call.callingParty}@${this.address}>;tag=${localTag}`],
-      ['To', `<sip:${device.dn}@${this.address}>`],
+      ['To', `<sip:${leg.dn}@${this.address}>`],
       ['Call-ID', callId],
       ['CSeq', '101 INVITE'],
       ['Contact', this.contact],

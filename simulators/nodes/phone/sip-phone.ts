@@ -110,8 +110,8 @@ function dtmfRelaySignal(body: string): string | undefined {
 /**
  * A Cisco Unified IP Phone 7971G-GE / 7970G running SIP firmware, registered with CUCM: a sip.js
  * UserAgent over the lab's network seam (one TCP connection to CUCM, as the phones keep), with
- * simulated media (SDP only, no RTP). Line 1's DN is registered; calls land on and are placed from
- * line 1 unless a line is named. A held call steps back so the line can place or take another one (a
+ * simulated media (SDP only, no RTP). Every line button registers its DN; a call lands on the line whose
+ * DN it is addressed to, and is placed from line 1 unless a line is named. A held call steps back so the line can place or take another one (a
  * second call appearance; the line shows the newer call); a second INVITE while the line is in a connected
  * call is answered 486 (modelling choice; the real phone offers call waiting).
  *
@@ -330,10 +330,35 @@ export class SipPhone extends NodeBase implements Phone {
         .catch((error: unknown) => reject(new LabError('UC_NODE', `${config.deviceName}: cannot send REGISTER`, { cause: error })));
     });
     env.log.info('registered', { dn: line1.dn, cucm: `${config.cucm.address}:${config.cucm.port}` });
+    // Every further line button registers its own DN (same Contact, To = the line's AOR), as the phones do.
+    for (const line of config.lines.slice(1)) {
+      const aor = UserAgent.makeURI(`sip:${line.dn}@${config.cucm.address}`);
+      if (!aor) continue;
+      const extra = new Registerer(ua, {
+        expires: 3600,
+        params: { toUri: aor, fromUri: aor },
+        extraContactHeaderParams: [`+u.sip!devicename.ccm.cisco.com="${config.deviceName}"`, `+u.sip!model.ccm.cisco.com="${MODEL_CODE[config.model]}"`],
+      });
+      this.lineRegisterers.push(extra);
+      await new Promise<void>((resolve) => {
+        extra.stateChange.addListener((state) => {
+          if (state !== RegistererState.Initial) resolve();
+        });
+        extra.register().catch(() => resolve());
+      });
+      env.log.info('registered', { dn: line.dn, line: config.lines.indexOf(line) + 1 });
+    }
   }
+
+  /** The registrations of line buttons 2 and up. */
+  private readonly lineRegisterers: Registerer[] = [];
 
   private async shutdown(): Promise<void> {
     for (const l of this.lineStates) await this.endCall(l).catch(() => undefined);
+    for (const r of this.lineRegisterers.splice(0)) {
+      if (r.state === RegistererState.Registered) await r.unregister().catch(() => undefined);
+      await r.dispose().catch(() => undefined);
+    }
     const registerer = this.registerer;
     this.registerer = undefined;
     if (registerer) {
@@ -416,7 +441,8 @@ export class SipPhone extends NodeBase implements Phone {
     if (!target) throw new LabError('UC_NODE', `${this.deviceName}: cannot dial ${JSON.stringify(digits)}`);
     this.set(l, 'offHook', '');
     this.set(l, 'dialing', digits);
-    const inviter = new Inviter(ua, target);
+    const fromUri = l.number > 1 ? UserAgent.makeURI(`sip:${l.dn}@${this.config.cucm.address}`) : undefined;
+    const inviter = new Inviter(ua, target, fromUri ? { params: { fromUri } } : {});
     const call: Call = { session: inviter, callId: inviter.request.callId, peer: digits };
     this.track(l, call);
     await inviter.invite({
@@ -480,7 +506,9 @@ export class SipPhone extends NodeBase implements Phone {
   }
 
   private onInvite(invitation: Invitation): void {
-    const l = this.lineStates[0];
+    // The line the call is for: the one whose DN the To header names (CUCM addresses each line's DN).
+    const toUser = invitation.request.to.uri.user;
+    const l = this.lineStates.find((x) => x.dn === toUser) ?? this.lineStates[0];
     const from = invitation.remoteIdentity.uri.user ?? invitation.remoteIdentity.uri.host;
     if (l) this.park(l);
     // Call waiting: a connected call steps back behind the new one, which rings (CUCM holds it on answer).
