@@ -55,6 +55,18 @@ describe('uc-lab', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('filters case-insensitively, and a filter that matches nothing exits 2 and leaves the last reports alone', () => {
+    const out = path.join(dir, 'out-filter');
+    const first = ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', out, '--filter', 'RCC-DTMF/ENDPOINT=7975-SCCP']);
+    expect(first.status).toBe(0);
+    const before = readFileSync(path.join(out, 'results.json'), 'utf8');
+    expect(before).toMatch(/"id": "rcc-dtmf\/endpoint=7975-sccp"/);
+    const none = ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', out, '--filter', 'no-such-cell']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/--filter no-such-cell matches no cell id or claim \(case-insensitive\); nothing ran and the reports were left as they were/);
+    expect(readFileSync(path.join(out, 'results.json'), 'utf8')).toBe(before);
+  });
+
   it('exits 1 on a DRIFT cell, writes the reports and says which step failed', () => {
     const lab = path.join(dir, 'scenarios', 'labs', 'seed-lab.yaml');
     writeFileSync(lab, readFileSync(lab, 'utf8').replace('lineUri: tel:+14085551001 }', 'lineUri: tel:+14085559999 }'));

@@ -6,7 +6,7 @@ import { diffResults, renderDiffMarkdown } from '../../reports';
 import type { RuntimeKind } from '../lab/lab-runtime';
 import { isFailingVerdict, parseResults } from '../run/results';
 import type { CellResult, Results, Verdict } from '../run/results';
-import { runMatrix } from '../run/run-matrix';
+import { FilterMatchesNothing, runMatrix } from '../run/run-matrix';
 
 export interface MatrixCommandOptions {
   runtime: RuntimeKind;
@@ -42,7 +42,9 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
   const tty = process.stderr.isTTY === true;
   const bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} cells  {cell}', hideCursor: true, clearOnComplete: true, stream: process.stderr }) : undefined;
   const problems: CellResult[] = [];
-  const results = await runMatrix({
+  let results: Results;
+  try {
+    results = await runMatrix({
     scenariosDir: opts.scenarios,
     outDir: opts.out,
     runtime: opts.runtime,
@@ -62,7 +64,13 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
       if (bar) bar.update(index + 1, { cell: cell.id });
       else process.stderr.write(`[${index + 1}/${total}] ${cell.id} ${cell.verdict} (${cell.durationMs} ms)\n`);
     },
-  });
+    });
+  } catch (e) {
+    if (!(e instanceof FilterMatchesNothing)) throw e;
+    bar?.stop();
+    process.stderr.write(`uc-lab: ${e.message}\n`);
+    return 2;
+  }
   bar?.stop();
   printSummary(results, opts.out);
   for (const p of problems) {

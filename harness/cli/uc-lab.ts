@@ -47,7 +47,7 @@ program
   .description('run every scenario cell and write reports/out/ (results.json, matrix.md, matrix.html, junit.xml, evidence/)')
   .addOption(runtimeOption())
   .option('--seed <n>', 'seed of the run', seed, 7)
-  .option('--filter <text...>', 'only cells whose id or claim contains one of these')
+  .option('--filter <text...>', 'only cells whose id or claim contains one of these (case-insensitive; matching nothing exits 2 and keeps the last reports)')
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .option('--out <dir>', 'output folder', path.join(repoRoot, 'reports', 'out'))
   .option('--diff <results.json>', 'compare with an earlier results.json and print what changed')

@@ -65,6 +65,7 @@ export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter
   const cells: { cell: ScenarioCell; lab: Lab }[] = [];
   const notApplicable: NotApplicable[] = [];
   const errors = [...set.errors];
+  const wanted = options.filter?.map((f) => f.toLowerCase());
   const scenarios: Scenario[] = [];
   for (const scenario of set.scenarios) {
     const lab = set.labs.get(scenario.lab);
@@ -80,7 +81,8 @@ export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter
     scenarios.push(scenario);
     let planned = 0;
     for (const cell of expanded) {
-      if (options.filter && !options.filter.some((f) => cell.id.includes(f) || scenario.claims.some((c) => c.includes(f)))) continue;
+      // Case-insensitive, as Jest's -t: `cscsy62620` finds the CSCsy62620 cells.
+      if (wanted && !wanted.some((f) => cell.id.toLowerCase().includes(f) || scenario.claims.some((c) => c.toLowerCase().includes(f)))) continue;
       cells.push({ cell, lab });
       planned++;
     }
@@ -117,6 +119,13 @@ function leftOutEndpoints(scenario: Scenario, lab: Lab, claims: readonly Claim[]
   });
 }
 
+/** `--filter` matched no cell: nothing ran and no report was written. */
+export class FilterMatchesNothing extends Error {
+  constructor(readonly filter: readonly string[]) {
+    super(`--filter ${filter.join(' ')} matches no cell id or claim (case-insensitive); nothing ran and the reports were left as they were`);
+  }
+}
+
 /** Part `index` (1-based) of `count` contiguous, near-equal parts: a deterministic partition of the planned cells. */
 export function shardOf<T>(items: readonly T[], shard: { index: number; count: number }): T[] {
   if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 1 || shard.index > shard.count) {
@@ -151,6 +160,10 @@ export async function runPlannedCell(
 export async function runMatrix(options: MatrixOptions): Promise<Results> {
   const started = Date.now();
   const plan = planMatrix(options);
+  if (options.filter && plan.cells.length === 0 && plan.errors.length === 0) {
+    // Nothing to run: the reports of the last run stay as they were rather than becoming an empty matrix.
+    throw new FilterMatchesNothing(options.filter);
+  }
   const claims = new Map(plan.claims.map((c) => [c.id, c]));
   mkdirSync(options.outDir, { recursive: true });
   rmSync(path.join(options.outDir, 'evidence'), { recursive: true, force: true });
