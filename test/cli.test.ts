@@ -67,6 +67,16 @@ describe('uc-lab', () => {
     expect(readFileSync(path.join(out, 'results.json'), 'utf8')).toBe(before);
   });
 
+  it('repro finds a defect whatever its case, and names the ids it knows when nothing matches', () => {
+    const out = path.join(dir, 'out-repro');
+    const r = ucLab(['repro', 'cscsy62620', '--scenarios', path.join(dir, 'scenarios'), '--out', out]);
+    expect(r.stdout).toMatch(/cscsy62620-call-forward\/endpoint=7975-sccp,cucm=7\.0\(2\): known-issue \(CSCsy62620\)/);
+    const none = ucLab(['repro', 'nope', '--scenarios', path.join(dir, 'scenarios'), '--out', out]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/defects: CSCsy62620/);
+    expect(none.stderr).toMatch(/claims: .*feature\.basic-call-placement-clearing/);
+  });
+
   it('exits 1 on a DRIFT cell, writes the reports and says which step failed', () => {
     const lab = path.join(dir, 'scenarios', 'labs', 'seed-lab.yaml');
     writeFileSync(lab, readFileSync(lab, 'utf8').replace('lineUri: tel:+14085551001 }', 'lineUri: tel:+14085559999 }'));

@@ -18,12 +18,14 @@ export interface ReproCommandOptions {
 export async function runReproCommand(id: string, opts: ReproCommandOptions): Promise<number> {
   const plan = planMatrix({ scenariosDir: opts.scenarios });
   const claims = new Map(plan.claims.map((c) => [c.id, c]));
-  const matching = plan.cells.filter(({ cell }) =>
-    cell.id === id || cell.scenario.id === id || cell.scenario.claims.some((c) => c === id || claims.get(c)?.defect === id),
-  );
+  // Ids compare case-insensitively: `cscsy62620` is CSCsy62620.
+  const same = (a: string | undefined): boolean => a !== undefined && a.toLowerCase() === id.toLowerCase();
+  const matching = plan.cells.filter(({ cell }) => same(cell.id) || same(cell.scenario.id) || cell.scenario.claims.some((c) => same(c) || same(claims.get(c)?.defect)));
   if (matching.length === 0) {
-    const known = [...new Set(plan.cells.map(({ cell }) => cell.scenario.id))];
-    process.stderr.write(`uc-lab repro: nothing matches "${id}"; scenarios: ${known.join(', ')}\n`);
+    const scenarios = [...new Set(plan.cells.map(({ cell }) => cell.scenario.id))];
+    const defects = [...new Set(plan.claims.flatMap((c) => (c.defect ? [c.defect] : [])))];
+    const graded = [...new Set(plan.cells.flatMap(({ cell }) => cell.scenario.claims))];
+    process.stderr.write(`uc-lab repro: nothing matches "${id}" (a cell, scenario, claim or defect id)\n  defects: ${defects.join(', ')}\n  scenarios: ${scenarios.join(', ')}\n  claims: ${graded.join(', ')}\n`);
     return 2;
   }
   const filter = [...new Set(matching.map(({ cell }) => cell.id))];
