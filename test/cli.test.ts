@@ -77,6 +77,16 @@ describe('uc-lab', () => {
     expect(none.stderr).toMatch(/claims: .*feature\.basic-call-placement-clearing/);
   });
 
+  it('--diff against the very results.json the run replaces compares with the earlier run', () => {
+    const out = path.join(dir, 'out-diff');
+    expect(ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', out, '--filter', 'rcc-dtmf/endpoint=7975-sccp']).status).toBe(0);
+    const results = path.join(out, 'results.json');
+    writeFileSync(results, readFileSync(results, 'utf8').replace(/"verdict": "supported"/g, '"verdict": "drift"'));
+    const r = ucLab(['matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', out, '--filter', 'rcc-dtmf/endpoint=7975-sccp', '--diff', results]);
+    expect(r.stdout).toMatch(/1 changed, 0 added, 0 removed/);
+    expect(r.stdout).toMatch(/\| rcc-dtmf\/endpoint=7975-sccp \|.*\| changed \|/);
+  });
+
   it('exits 1 on a DRIFT cell, writes the reports and says which step failed', () => {
     const lab = path.join(dir, 'scenarios', 'labs', 'seed-lab.yaml');
     writeFileSync(lab, readFileSync(lab, 'utf8').replace('lineUri: tel:+14085551001 }', 'lineUri: tel:+14085559999 }'));

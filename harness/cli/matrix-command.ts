@@ -42,6 +42,7 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
   const tty = process.stderr.isTTY === true;
   const bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} cells  {cell}', hideCursor: true, clearOnComplete: true, stream: process.stderr }) : undefined;
   const problems: CellResult[] = [];
+  const baseline = opts.diff ? readBaseline(opts.diff) : undefined;
   let results: Results;
   try {
     results = await runMatrix({
@@ -78,7 +79,7 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
   }
   for (const e of results.errors) process.stderr.write(`uc-lab: ${e.message}\n`);
   if (results.errors.length > 0) process.stderr.write(`uc-lab: ${results.errors.length} file${results.errors.length === 1 ? '' : 's'} did not load; their cells did not run (listed in results.json "errors")\n`);
-  if (opts.diff) printDiff(opts.diff, results);
+  if (opts.diff) printDiff(baseline, results);
   if (results.errors.length > 0) return 2;
   return problems.length > 0 ? 1 : 0;
 }
@@ -98,15 +99,20 @@ export function printSummary(results: Results, outDir: string): void {
   );
 }
 
-function printDiff(file: string, after: Results): void {
+/** The earlier results.json, read before the run (it may be the very file the run is about to replace). */
+function readBaseline(file: string): Results | undefined {
   if (!existsSync(file)) {
     process.stderr.write(`uc-lab: --diff: ${file} does not exist\n`);
-    return;
+    return undefined;
   }
   const before = parseResults(readFileSync(file, 'utf8'));
   if (!before.ok) {
     process.stderr.write(`uc-lab: --diff: ${file} is not a results.json: ${before.error.message}\n`);
-    return;
+    return undefined;
   }
-  process.stdout.write(`\n${renderDiffMarkdown(diffResults(before.value, after))}\n`);
+  return before.value;
+}
+
+function printDiff(before: Results | undefined, after: Results): void {
+  if (before) process.stdout.write(`\n${renderDiffMarkdown(diffResults(before, after))}\n`);
 }
