@@ -32,8 +32,9 @@ describe('renderJunit', () => {
     expect(doc.testsuites.testsuite.map((s) => s.testcase.length)).toEqual([2, 1, 2, 1]);
   });
 
-  it('counts: failure for drift, error for error, no skipped', () => {
-    expect([doc.testsuites['@_tests'], doc.testsuites['@_failures'], doc.testsuites['@_errors'], doc.testsuites['@_skipped']]).toEqual(['6', '1', '1', '0']);
+  it('counts: failure for drift, error for error, skipped for a reproduced known issue', () => {
+    const skipped = doc.testsuites.testsuite.flatMap((s) => s.testcase).filter((c) => c.skipped !== undefined).length;
+    expect([doc.testsuites['@_tests'], doc.testsuites['@_failures'], doc.testsuites['@_errors'], doc.testsuites['@_skipped']]).toEqual(['6', '1', '1', String(skipped)]);
     const [hold, , , calendar] = doc.testsuites.testsuite;
     expect([hold!['@_tests'], hold!['@_failures'], hold!['@_errors']]).toEqual(['2', '1', '0']);
     expect(hold!.testcase[1]!.failure!['@_type']).toBe('drift');
@@ -42,7 +43,15 @@ describe('renderJunit', () => {
     expect(hold!.testcase[0]!.failure).toBeUndefined();
     expect(calendar!.testcase[0]!.error!['@_type']).toBe('error');
     expect(calendar!['@_errors']).toBe('1');
-    for (const s of doc.testsuites.testsuite) for (const c of s.testcase) expect(c.skipped).toBeUndefined();
+    // Only known-issue cells are skipped (CI must not show a documented defect green).
+    const known = sampleResults().cells.filter((c) => c.verdict === 'known-issue').map((c) => c.id);
+    expect(known.length).toBeGreaterThan(0);
+    expect(doc.testsuites.testsuite.flatMap((s) => s.testcase).filter((c) => c.skipped !== undefined).map((c) => c['@_name'])).toEqual(known);
+  });
+
+  it('carries the run and each cell as properties: verdict, documented, claims, defect, axes, evidence', () => {
+    expect(xml).toMatch(/<testsuite name="cscsy62620-e164-line"[^>]*>\s*<properties>\s*<property name="seed" value="\d+"\/>/);
+    expect(xml).toMatch(/<property name="verdict" value="known-issue"\/>[\s\S]*?<property name="defect" value="CSCsy62620"\/>/);
   });
 
   it('drops characters XML cannot carry', () => {

@@ -17,10 +17,24 @@ function details(c: CellResult): string {
     .join('\n');
 }
 
+/** `<properties>` of a test case: what the cell was graded on, for CI servers that show them. */
+function properties(c: CellResult): string[] {
+  const p: [string, string][] = [
+    ['verdict', c.verdict],
+    ['documented', c.documented],
+    ...c.claims.map((claim): [string, string] => ['claim', claim]),
+    ...(c.defect ? [['defect', c.defect] as [string, string]] : []),
+    ...Object.entries(c.axes).map(([k, v]): [string, string] => [`axis.${k}`, v]),
+    ['evidence', c.evidence],
+  ];
+  return ['      <properties>', ...p.map(([n, v]) => `        <property name="${esc(n)}" value="${esc(v)}"/>`), '      </properties>'];
+}
+
 /**
- * junit.xml in the common Ant/Surefire dialect read by CI servers: a <testsuite> per scenario, a
- * <testcase> per cell; <failure> for drift, <error> for error, no <skipped>. Every verdict other
- * than drift/error passes (unsupported and known issues are documented behaviour).
+ * junit.xml in the common Ant/Surefire dialect read by CI servers: a <testsuite> per scenario (with the
+ * run's seed, runtime and releases as properties), a <testcase> per cell with its verdict, claims and defect
+ * as properties; <failure> for drift, <error> for error, <skipped> for a reproduced known issue (so CI does
+ * not show a documented defect green). Every other verdict passes (unsupported-as-documented included).
  */
 export function renderJunit(results: Results): string {
   const byScenario = new Map<string, CellResult[]>();
@@ -31,21 +45,33 @@ export function renderJunit(results: Results): string {
   const x: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const all = results.cells;
   x.push(
-    `<testsuites name="uc-interop-lab" tests="${all.length}" failures="${count(all, 'drift')}" errors="${count(all, 'error')}" skipped="0" time="${seconds(results.run.durationMs)}">`,
+    `<testsuites name="uc-interop-lab" tests="${all.length}" failures="${count(all, 'drift')}" errors="${count(all, 'error')}" skipped="${count(all, 'known-issue')}" time="${seconds(results.run.durationMs)}">`,
   );
+  const runProperties: [string, string][] = [
+    ['seed', String(results.run.seed)],
+    ['runtime', results.run.runtime],
+    ...Object.entries(results.run.versions).map(([k, v]): [string, string] => [`release.${k}`, v]),
+    ['tool', results.run.tool],
+    ...(results.run.commit ? [['commit', results.run.commit] as [string, string]] : []),
+  ];
   for (const [scenario, cells] of byScenario) {
     x.push(
-      `  <testsuite name="${esc(scenario)}" tests="${cells.length}" failures="${count(cells, 'drift')}" errors="${count(cells, 'error')}" skipped="0" time="${seconds(total(cells))}" timestamp="${esc(results.run.startedAt)}">`,
+      `  <testsuite name="${esc(scenario)}" tests="${cells.length}" failures="${count(cells, 'drift')}" errors="${count(cells, 'error')}" skipped="${count(cells, 'known-issue')}" time="${seconds(total(cells))}" timestamp="${esc(results.run.startedAt)}">`,
+      '    <properties>',
+      ...runProperties.map(([n, v]) => `      <property name="${esc(n)}" value="${esc(v)}"/>`),
+      '    </properties>',
     );
     for (const c of cells) {
       const open = `    <testcase name="${esc(c.id)}" classname="${esc(scenario)}" time="${seconds(c.durationMs)}"`;
       const message = c.failedStep !== undefined ? `${verdictLabel(c)} at ${c.failedStep}` : verdictLabel(c);
       if (c.verdict === 'drift') {
-        x.push(`${open}>`, `      <failure message="${esc(message)}" type="drift">${esc(details(c))}</failure>`, '    </testcase>');
+        x.push(`${open}>`, ...properties(c), `      <failure message="${esc(message)}" type="drift">${esc(details(c))}</failure>`, '    </testcase>');
       } else if (c.verdict === 'error') {
-        x.push(`${open}>`, `      <error message="${esc(message)}" type="error">${esc(details(c))}</error>`, '    </testcase>');
+        x.push(`${open}>`, ...properties(c), `      <error message="${esc(message)}" type="error">${esc(details(c))}</error>`, '    </testcase>');
+      } else if (c.verdict === 'known-issue') {
+        x.push(`${open}>`, ...properties(c), `      <skipped message="${esc(`${message} (documented known issue, reproduced)`)}"/>`, `      <system-out>${esc(details(c))}</system-out>`, '    </testcase>');
       } else {
-        x.push(`${open}>`, `      <system-out>${esc(details(c))}</system-out>`, '    </testcase>');
+        x.push(`${open}>`, ...properties(c), `      <system-out>${esc(details(c))}</system-out>`, '    </testcase>');
       }
     }
     x.push('  </testsuite>');
