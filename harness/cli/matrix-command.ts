@@ -6,7 +6,7 @@ import { diffResults, renderDiffMarkdown } from '../../reports';
 import type { RuntimeKind } from '../lab/lab-runtime';
 import { isFailingVerdict, parseResults } from '../run/results';
 import type { CellResult, Results, Verdict } from '../run/results';
-import { FilterMatchesNothing, runMatrix } from '../run/run-matrix';
+import { FilterMatchesNothing, matchesFilter, runMatrix } from '../run/run-matrix';
 
 export interface MatrixCommandOptions {
   runtime: RuntimeKind;
@@ -79,7 +79,7 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
   }
   for (const e of results.errors) process.stderr.write(`uc-lab: ${e.message}\n`);
   if (results.errors.length > 0) process.stderr.write(`uc-lab: ${results.errors.length} file${results.errors.length === 1 ? '' : 's'} did not load; their cells did not run (listed in results.json "errors")\n`);
-  if (opts.diff) printDiff(baseline, results);
+  if (opts.diff) printDiff(baseline, results, opts.filter);
   if (results.errors.length > 0) return 2;
   return problems.length > 0 ? 1 : 0;
 }
@@ -113,6 +113,14 @@ function readBaseline(file: string): Results | undefined {
   return before.value;
 }
 
-function printDiff(before: Results | undefined, after: Results): void {
-  if (before) process.stdout.write(`\n${renderDiffMarkdown(diffResults(before, after))}\n`);
+/**
+ * The diff of two runs. With `--filter`, only the earlier run's cells the filter selects are compared: the
+ * others were not run this time, which is not the same as removed.
+ */
+function printDiff(before: Results | undefined, after: Results, filter: readonly string[] | undefined): void {
+  if (!before) return;
+  const compared = filter ? { ...before, cells: before.cells.filter((c) => matchesFilter(filter, c.id, c.claims)) } : before;
+  const outside = before.cells.length - compared.cells.length;
+  const note = outside > 0 ? `\n(${outside} cell${outside === 1 ? '' : 's'} of the earlier run are outside --filter and were not compared.)\n` : '';
+  process.stdout.write(`\n${renderDiffMarkdown(diffResults(compared, after))}${note}\n`);
 }

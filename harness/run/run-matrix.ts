@@ -65,7 +65,6 @@ export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter
   const cells: { cell: ScenarioCell; lab: Lab }[] = [];
   const notApplicable: NotApplicable[] = [];
   const errors = [...set.errors];
-  const wanted = options.filter?.map((f) => f.toLowerCase());
   const scenarios: Scenario[] = [];
   for (const scenario of set.scenarios) {
     const lab = set.labs.get(scenario.lab);
@@ -81,8 +80,7 @@ export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter
     scenarios.push(scenario);
     let planned = 0;
     for (const cell of expanded) {
-      // Case-insensitive, as Jest's -t: `cscsy62620` finds the CSCsy62620 cells.
-      if (wanted && !wanted.some((f) => cell.id.toLowerCase().includes(f) || scenario.claims.some((c) => c.toLowerCase().includes(f)))) continue;
+      if (options.filter && !matchesFilter(options.filter, cell.id, scenario.claims)) continue;
       cells.push({ cell, lab });
       planned++;
     }
@@ -116,6 +114,15 @@ function leftOutEndpoints(scenario: Scenario, lab: Lab, claims: readonly Claim[]
           : e.problem;
     }
     return scenario.claims.map((claim) => ({ scenario: scenario.id, claim, statement: statements.get(claim) ?? claim, endpoint, reason }));
+  });
+}
+
+/** `--filter`: a cell whose id or one of whose claims contains one of the texts, case-insensitively (as Jest's -t). */
+export function matchesFilter(filter: readonly string[], cellId: string, claims: readonly string[]): boolean {
+  const id = cellId.toLowerCase();
+  return filter.some((f) => {
+    const t = f.toLowerCase();
+    return id.includes(t) || claims.some((c) => c.toLowerCase().includes(t));
   });
 }
 
