@@ -287,7 +287,8 @@ export function summaryLine(results: Results, symbols = true): string {
   const counts = countVerdicts(results.cells);
   const parts = VERDICT_ORDER.filter((v) => counts[v] > 0).map((v) => `${counts[v]} ${symbols ? `${VERDICT_SYMBOL[v]} ` : ''}${VERDICT_WORD[v]}`);
   const n = results.cells.length;
-  return `${n} cell${n === 1 ? '' : 's'}${parts.length ? `: ${parts.join(' · ')}` : ''}; ${results.untestedClaims.length} untested claim${results.untestedClaims.length === 1 ? '' : 's'}`;
+  const interrupted = results.run.interrupted ? ` (interrupted: ${results.run.interrupted.ran} of ${results.run.interrupted.planned} planned cells ran)` : '';
+  return `${n} cell${n === 1 ? '' : 's'}${interrupted}${parts.length ? `: ${parts.join(' · ')}` : ''}; ${results.untestedClaims.length} untested claim${results.untestedClaims.length === 1 ? '' : 's'}`;
 }
 
 /**

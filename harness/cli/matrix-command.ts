@@ -44,8 +44,17 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
   const problems: CellResult[] = [];
   const baseline = opts.diff ? readBaseline(opts.diff) : undefined;
   let results: Results;
+  // Ctrl-C stops starting cells; the ones running finish and the reports describe what ran (exit 130).
+  const interrupt = new AbortController();
+  const onSigint = (): void => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+    process.stderr.write('\nuc-lab: interrupted: finishing the cells that are running, then writing the reports (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
   try {
     results = await runMatrix({
+    signal: interrupt.signal,
     scenariosDir: opts.scenarios,
     outDir: opts.out,
     runtime: opts.runtime,
@@ -71,6 +80,8 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
     bar?.stop();
     process.stderr.write(`uc-lab: ${e.message}\n`);
     return 2;
+  } finally {
+    process.off('SIGINT', onSigint);
   }
   bar?.stop();
   printSummary(results, opts.out);
@@ -80,6 +91,10 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
   for (const e of results.errors) process.stderr.write(`uc-lab: ${e.message}\n`);
   if (results.errors.length > 0) process.stderr.write(`uc-lab: ${results.errors.length} file${results.errors.length === 1 ? '' : 's'} did not load; their cells did not run (listed in results.json "errors")\n`);
   if (opts.diff) printDiff(baseline, results, opts.filter);
+  if (results.run.interrupted) {
+    process.stderr.write(`uc-lab: interrupted after ${results.run.interrupted.ran} of ${results.run.interrupted.planned} cells; the reports in ${opts.out} cover those\n`);
+    return 130;
+  }
   if (results.errors.length > 0) return 2;
   return problems.length > 0 ? 1 : 0;
 }

@@ -78,6 +78,8 @@ export interface Results {
     node: string;
     tool: string;
     commit?: string;
+    /** The run was interrupted (Ctrl-C): only `ran` of the `planned` cells ran, and the reports cover those. */
+    interrupted?: { ran: number; planned: number };
   };
   cells: CellResult[];
   /**
@@ -211,6 +213,7 @@ export const resultsSchema = z.strictObject({
     node: z.string(),
     tool: z.string(),
     commit: z.string().optional(),
+    interrupted: z.strictObject({ ran: z.number().int().nonnegative(), planned: z.number().int().nonnegative() }).optional(),
   }),
   cells: z.array(cellSchema),
   notApplicable: z

@@ -42,6 +42,11 @@ export interface MatrixOptions {
   addressPrefix?: string;
   onCellStart?: (cell: ScenarioCell, index: number, total: number) => void;
   onCellDone?: (cell: CellResult, index: number, total: number) => void;
+  /**
+   * Ctrl-C: no further cell starts; the cells already running finish, and the reports are written for the
+   * cells that ran (results.json `run.interrupted` says how many of how many), so every link in them resolves.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PlannedRun {
@@ -183,6 +188,7 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
     cells = [];
     const writes: Promise<void>[] = [];
     for (const [index, planned] of plan.cells.entries()) {
+      if (options.signal?.aborted) break;
       options.onCellStart?.(planned.cell, index, total);
       const { result, written } = await runPlannedCell(planned, claims, options);
       writes.push(written);
@@ -206,6 +212,7 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
       node: process.version,
       tool: toolVersion(),
       ...(commit ? { commit } : {}),
+      ...(cells.length < total ? { interrupted: { ran: cells.length, planned: total } } : {}),
     },
     cells,
     notApplicable: plan.notApplicable,
@@ -254,7 +261,7 @@ async function runOnWorkers(plan: PlannedRun, options: MatrixOptions, count: num
         const workerData: WorkerOptions = options.runtime === 'sockets' ? { ...base, addressPrefix: prefixFor(options.addressPrefix, k) } : { ...base, ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}) };
         const worker = new Worker(file, { workerData, execArgv });
         const give = (): void => {
-          if (next >= total) {
+          if (next >= total || options.signal?.aborted) {
             worker.postMessage({ type: 'exit' } satisfies ToWorker);
             return;
           }
@@ -277,6 +284,7 @@ async function runOnWorkers(plan: PlannedRun, options: MatrixOptions, count: num
       }),
     ),
   );
+  if (options.signal?.aborted) return results.filter((r): r is CellResult => r !== undefined);
   return results.map((r, i) => {
     if (!r) throw new Error(`cell ${i} has no result`);
     return r;
