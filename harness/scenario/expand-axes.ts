@@ -44,11 +44,18 @@ export interface ScenarioCell {
 }
 
 /** A cell id as a folder name: '/' → '__', '=' → '-', anything else unsafe → '_'. */
+/**
+ * A cell's evidence folder name, safe in a shell without quoting (a vendor pastes it into a command line):
+ * `cscsy62620-call-forward/endpoint=7975-sccp,cucm=7.0(2)` → `cscsy62620-call-forward__endpoint-7975-sccp__cucm-7.0-2`.
+ */
 export function cellFolderName(id: string): string {
   return id
     .replace(/\//g, '__')
+    .replace(/,/g, '__')
     .replace(/=/g, '-')
-    .replace(/[^A-Za-z0-9._(),+-]/g, '_');
+    .replace(/\(/g, '-')
+    .replace(/\)/g, '')
+    .replace(/[^A-Za-z0-9._+-]/g, '_');
 }
 
 function product(axes: Record<string, string[]>): Record<string, string>[] {
