@@ -136,6 +136,6 @@ function printDiff(before: Results | undefined, after: Results, filter: readonly
   if (!before) return;
   const compared = filter ? { ...before, cells: before.cells.filter((c) => matchesFilter(filter, c.id, c.claims)) } : before;
   const outside = before.cells.length - compared.cells.length;
-  const note = outside > 0 ? `\n(${outside} cell${outside === 1 ? '' : 's'} of the earlier run are outside --filter and were not compared.)\n` : '';
+  const note = outside > 0 ? `\n(${outside === 1 ? '1 cell of the earlier run is' : `${outside} cells of the earlier run are`} outside --filter and ${outside === 1 ? 'was' : 'were'} not compared.)\n` : '';
   process.stdout.write(`\n${renderDiffMarkdown(diffResults(compared, after))}${note}\n`);
 }
