@@ -349,14 +349,13 @@ export class CallControl {
   /**
    * Consultation (announced) transfer: the line's held call and its connected consultation call are
    * joined, their far parties connected to each other in one new call, and the line leaves both (cause
-   * `transferred`; docs/protocols/cucm-features.md §14). Undefined when the two legs are not a held and a
-   * connected call on the same line. Cause `consultTransferred` (a blind transfer's is `transferred`).
+   * `consultTransferred`; a blind transfer's is `transferred`; docs/protocols/cucm-features.md §14).
+   * Undefined when the two legs are not a held and a connected call on the same line.
    */
   joinTransfer(held: CallLeg, active: CallLeg): Call | undefined {
-    const callH = this.callOf(held);
-    const callA = this.callOf(active);
-    if (!callH || !callA || callH === callA || held.deviceName !== active.deviceName || held.line !== active.line) return undefined;
-    if (held.state !== 'held' || active.state !== 'connected' || callH.phase !== 'connected' || callA.phase !== 'connected') return undefined;
+    const pair = this.heldAndConnected(held, active);
+    if (!pair) return undefined;
+    const { callH, callA } = pair;
     const farH = callH.origin === held ? callH.terminating : callH.origin;
     const farA = callA.origin === active ? callA.terminating : callA.origin;
     if (!farH || !farA) return undefined;
@@ -559,6 +558,15 @@ export class CallControl {
     return 'routed';
   }
 
+  /** The calls of a held leg and a connected leg on the same line (a transfer's or a conference's two calls). */
+  private heldAndConnected(held: CallLeg, active: CallLeg): { callH: Call; callA: Call } | undefined {
+    const callH = this.callOf(held);
+    const callA = this.callOf(active);
+    if (!callH || !callA || callH === callA || held.deviceName !== active.deviceName || held.line !== active.line) return undefined;
+    if (held.state !== 'held' || active.state !== 'connected' || callH.phase !== 'connected' || callA.phase !== 'connected') return undefined;
+    return { callH, callA };
+  }
+
   /**
    * Ad hoc conference (Confrn twice, §10): the line's held call and its connected consultation call become
    * three calls to a new conference bridge — the held party's, the line's own and the consulted party's.
@@ -566,10 +574,9 @@ export class CallControl {
    * call on the same line.
    */
   adHocConference(held: CallLeg, active: CallLeg): Conference | undefined {
-    const callH = this.callOf(held);
-    const callA = this.callOf(active);
-    if (!callH || !callA || callH === callA || held.deviceName !== active.deviceName || held.line !== active.line) return undefined;
-    if (held.state !== 'held' || active.state !== 'connected' || callH.phase !== 'connected' || callA.phase !== 'connected') return undefined;
+    const pair = this.heldAndConnected(held, active);
+    if (!pair) return undefined;
+    const { callH, callA } = pair;
     const farA = callA.origin === active ? callA.terminating : callA.origin;
     if (!farA || (callH.origin !== held && callH.terminating !== held)) return undefined;
     const conference: Conference = { id: this.nextConferenceId++, kind: 'adHoc', calls: new Set() };

@@ -241,7 +241,7 @@ export class OcClient extends NodeBase {
 
   /** Click-to-call: CSTA MakeCall from the user's line to `destination` (a tel: URI or digits). */
   async makeCall(destination: string): Promise<void> {
-    const called = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
+    const called = deviceUri(destination);
     await this.request({ type: 'MakeCall', callingDevice: this.config.rcc.lineUri, calledDirectoryNumber: called, autoOriginate: 'doNotPrompt' });
   }
 
@@ -274,7 +274,7 @@ export class OcClient extends NodeBase {
   async deflectCall(destination: string): Promise<void> {
     const call = [...this.calls.values()].find((c) => c.state === 'ringing');
     if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no ringing call to deflect`);
-    const newDestination = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
+    const newDestination = deviceUri(destination);
     await this.request({ type: 'DeflectCall', callToBeDiverted: call.connection, newDestination });
   }
 
@@ -282,7 +282,7 @@ export class OcClient extends NodeBase {
   async singleStepTransfer(destination: string): Promise<void> {
     const call = [...this.calls.values()].find((c) => c.state === 'connected');
     if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no connected call to transfer`);
-    const transferredTo = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
+    const transferredTo = deviceUri(destination);
     await this.request({ type: 'SingleStepTransferCall', activeCall: call.connection, transferredTo });
   }
 
@@ -303,16 +303,22 @@ export class OcClient extends NodeBase {
   async consultationCall(destination: string): Promise<void> {
     const call = [...this.calls.values()].find((c) => c.state === 'connected');
     if (!call) throw new LabError('UC_NODE', `${this.config.userId}: no connected call to consult from`);
-    const consultedDevice = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
+    const consultedDevice = deviceUri(destination);
     await this.request({ type: 'ConsultationCall', existingCall: call.connection, consultedDevice });
+  }
+
+  /** The held call and the connected one, which a transfer, an alternate or a conference act on. */
+  private heldAndConnected(what: string): { held: { connection: ConnectionID }; active: { connection: ConnectionID } } {
+    const calls = [...this.calls.values()];
+    const held = calls.find((c) => c.state === 'held');
+    const active = calls.find((c) => c.state === 'connected');
+    if (!held || !active) throw new LabError('UC_NODE', `${this.config.userId}: ${what} needs a held and a connected call`);
+    return { held, active };
   }
 
   /** Announced transfer, second half: join the held call and the connected one (CSTA TransferCall). */
   async transferCall(): Promise<void> {
-    const calls = [...this.calls.values()];
-    const held = calls.find((c) => c.state === 'held');
-    const active = calls.find((c) => c.state === 'connected');
-    if (!held || !active) throw new LabError('UC_NODE', `${this.config.userId}: transfer needs a held and a connected call`);
+    const { held, active } = this.heldAndConnected('transfer');
     await this.request({ type: 'TransferCall', heldCall: held.connection, activeCall: active.connection });
   }
 
@@ -484,10 +490,7 @@ export class OcClient extends NodeBase {
    * the gateway anyway.
    */
   async conferenceCall(): Promise<void> {
-    const calls = [...this.calls.values()];
-    const held = calls.find((c) => c.state === 'held');
-    const active = calls.find((c) => c.state === 'connected');
-    if (!held || !active) throw new LabError('UC_NODE', `${this.config.userId}: a conference needs a held and a connected call`);
+    const { held, active } = this.heldAndConnected('a conference');
     await this.request({ type: 'ConferenceCall', heldCall: held.connection, activeCall: active.connection });
   }
 
@@ -496,10 +499,7 @@ export class OcClient extends NodeBase {
    * the held call and the connected one.
    */
   async alternateCall(): Promise<void> {
-    const calls = [...this.calls.values()];
-    const held = calls.find((c) => c.state === 'held');
-    const active = calls.find((c) => c.state === 'connected');
-    if (!held || !active) throw new LabError('UC_NODE', `${this.config.userId}: alternate needs a held and a connected call`);
+    const { held, active } = this.heldAndConnected('alternate');
     await this.request({ type: 'AlternateCall', heldCall: held.connection, activeCall: active.connection });
   }
 
@@ -511,7 +511,7 @@ export class OcClient extends NodeBase {
 
   /** Call forwarding from Communicator's menu: CSTA SetForwarding (forwardImmediate) on the user's line. */
   async setForwarding(destination: string): Promise<void> {
-    const forwardDN = destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
+    const forwardDN = deviceUri(destination);
     const response = await this.request({ type: 'SetForwarding', device: this.config.rcc.lineUri, forwardingType: 'forwardImmediate', activateForward: true, forwardDN });
     if (response?.type === 'SetForwardingResponse') this.forwarding = 'on';
   }
@@ -693,6 +693,11 @@ export class OcClient extends NodeBase {
     if (next === 'idle') this.calls.delete(connection.callID);
     else this.calls.set(connection.callID, { connection, state: next });
   }
+}
+
+/** A dialled destination as a CSTA device: a tel: or sip: URI as given, else a tel: URI of the digits. */
+function deviceUri(destination: string): string {
+  return destination.startsWith('tel:') || destination.startsWith('sip:') ? destination : `tel:${destination}`;
 }
 
 /** `tel:+14085551002;phone-context=…` → `+14085551002`. */
