@@ -2,7 +2,7 @@
 import type { Config } from 'jest';
 
 // ESM-only packages that Jest must transpile to CommonJS on Node < 24.9 (docs/decisions/0001-module-format.md).
-const esmOnly = ['chalk', 'sip\\.js', 'fast-xml-parser', 'strnum', '@faker-js/faker'];
+const esmOnly = ['chalk', 'sip\\.js', 'fast-xml-parser', 'strnum', '@faker-js/faker', 'msw', '@mswjs', '@open-draft', 'rettime', 'until-async'];
 
 const config: Config = {
   testEnvironment: 'node',

@@ -32,6 +32,7 @@ export function mergeResults(shards: readonly Results[]): Results {
       ? { notApplicable: [...new Map(shards.flatMap((s) => s.notApplicable ?? []).map((n) => [`${n.scenario}\u0000${n.claim}\u0000${n.endpoint}`, n])).values()] }
       : {}),
     untestedClaims: untested,
+    ...(first.contextClaims ? { contextClaims: first.contextClaims } : {}),
     errors: [...new Map(shards.flatMap((s) => s.errors).map((e) => [`${e.file}:${e.line}:${e.column}:${e.message}`, e])).values()],
   };
 }

@@ -83,3 +83,5 @@ export function summarizeCsta(xml: string): string {
   if (m.type === 'CSTAErrorCode') return `CSTAErrorCode ${m.category}/${m.value}`;
   return m.type;
 }
+
+export { LabPki } from './transport/tls/lab-pki';

@@ -27,12 +27,21 @@ describe('evidence trace.pcap', () => {
   const frames = new Map<string, { protocols: string; flags: string; malformed: boolean }[]>();
   beforeAll(async () => {
     const pcaps: Uint8Array[] = [];
-    for (const { cell, lab } of planned.cells) pcaps.push((await runCell(cell, { runtime: 'memory', seed: 7, lab, claims })).pcap);
+    const keylogs: string[] = [];
+    for (const { cell, lab } of planned.cells) {
+      const outcome = await runCell(cell, { runtime: 'memory', seed: 7, lab, claims });
+      pcaps.push(outcome.pcap);
+      keylogs.push(outcome.keylog);
+    }
     const { bytes, firstFrame } = concatPcaps(pcaps);
     const file = path.join(dir, 'all-cells.pcap');
     writeFileSync(file, bytes);
-    const malformed = new Set(tsharkLines(file, ['-Y', '_ws.malformed', '-T', 'fields', '-e', 'frame.number']).map(Number));
-    const rows = tsharkLines(file, ['-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'frame.protocols', '-e', 'tcp.analysis.flags']);
+    // Every cell's TLS key log, as an engineer would point Wireshark at a cell's tls-keys.log.
+    const keys = path.join(dir, 'all-cells-tls-keys.log');
+    writeFileSync(keys, keylogs.join(''));
+    const tls = ['-o', `tls.keylog_file:${keys}`];
+    const malformed = new Set(tsharkLines(file, [...tls, '-Y', '_ws.malformed', '-T', 'fields', '-e', 'frame.number']).map(Number));
+    const rows = tsharkLines(file, [...tls, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'frame.protocols', '-e', 'tcp.analysis.flags']);
     const byFrame = new Map(rows.map((r) => {
       const [n, protocols = '', flags = ''] = r.split('|');
       return [Number(n), { protocols, flags, malformed: malformed.has(Number(n)) }] as const;
@@ -56,6 +65,14 @@ describe('evidence trace.pcap', () => {
     expect(list.some((f) => /:sip/.test(f.protocols))).toBe(true);
     expect(list.some((f) => /:skinny/.test(f.protocols))).toBe(true);
     expect(list.filter((f) => f.flags !== '')).toEqual([]);
+  });
+
+  const calendarCells = planned.cells.filter(({ cell }) => cell.scenario.file.includes('/calendar/')).map(({ cell }) => [cell.id] as const);
+  it.each(calendarCells)('%s: the Presence Gateway reading Exchange decodes as HTTP with XML bodies, decrypted with the key log', (id) => {
+    const list = frames.get(id) ?? [];
+    expect(list.some((f) => /:tls/.test(f.protocols))).toBe(true);
+    expect(list.some((f) => /:tls:http:xml/.test(f.protocols))).toBe(true);
+    expect(list.filter((f) => f.malformed)).toEqual([]);
   });
 });
 

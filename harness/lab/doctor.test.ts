@@ -287,7 +287,7 @@ describe('uc-lab doctor', () => {
     const out = collector();
     await expect(runDoctorCommand('seed-lab', { scenarios: scenariosDir }, out)).resolves.toBe(0);
     const lines = out.text().trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^info {4}not-modelled +\d+ fields: set, but no simulated product reads them yet \(docs\/lab-fields\.md\): versions\.exchange, /);
+    expect(lines[0]).toMatch(/^info {4}not-modelled +\d+ fields: set, but no simulated product reads them yet \(docs\/lab-fields\.md\): ocs\.pools\[\]\.frontEnds, /);
     expect(lines[1]).toBe('seed-lab: 0 errors, 0 warnings, 1 note');
   });
 

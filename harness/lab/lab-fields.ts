@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { NODE_KINDS, labSchema, type Lab, type LabContext } from '../../simulators';
+import { NODE_KINDS, labSchema, type Lab, type LabContext, LabPki } from '../../simulators';
 import { diagnoseLab } from './doctor';
 import { fqdnOf } from './lab-runtime';
 import { personOfPhone } from './people';
@@ -104,7 +104,7 @@ export const FIELD_CONSUMERS: readonly FieldConsumer[] = [
       name: kind.kind,
       role: 'simulator',
       read: (lab) => {
-        const ctx: LabContext = { fqdnOf: (h) => fqdnOf(lab, h), addressOf: (h) => h, dnsPort: 53, defects: new Set() };
+        const ctx: LabContext = { fqdnOf: (h) => fqdnOf(lab, h), addressOf: (h) => h, dnsPort: 53, defects: new Set(), pki: new LabPki(lab.id) };
         kind.instances(lab, ctx);
         for (const surface of Object.values(kind.actorSurfaces ?? {})) {
           for (const phone of lab.cucm.phones) surface.host(lab, personOfPhone(lab, phone));

@@ -8,6 +8,7 @@ import {
   installVirtualGlobals,
   seededRandom,
   startOrder,
+  LabPki,
 } from '../../simulators';
 import type { CaptureSink, Lab, LabContext, LogLevel, LogRecord, Network, NodeEnv, Random, RegisteredKind, StartedNode } from '../../simulators';
 import type { TimeDriver } from './time-driver';
@@ -19,6 +20,8 @@ export interface LabRuntimeOptions {
   runtime: RuntimeKind;
   seed: number;
   capture?: CaptureSink;
+  /** Receives the TLS key log lines (NSS SSLKEYLOGFILE format) of every handshake in the lab. */
+  keylog?: (line: string) => void;
   /** Sockets: the loopback block, 127.a.b or 127.a (default 127.0.1). */
   addressPrefix?: string;
   /** Every log record as it is written (for `uc-lab serve`). */
@@ -63,7 +66,7 @@ export function fqdnOf(lab: Lab, host: string): string {
 
 /** What each kind's instances are, without starting anything (for the scenario loader: host → kind). */
 export function plannedInstances(lab: Lab, defects: ReadonlySet<string> = new Set()): { host: string; kind: RegisteredKind; config: unknown }[] {
-  const ctx: LabContext = { fqdnOf: (h) => fqdnOf(lab, h), addressOf: (h) => lab.hosts[h] ?? h, dnsPort: 53, defects };
+  const ctx: LabContext = { fqdnOf: (h) => fqdnOf(lab, h), addressOf: (h) => lab.hosts[h] ?? h, dnsPort: 53, defects, pki: new LabPki(lab.id) };
   return startOrder(NODE_KINDS).flatMap((kind) => kind.instances(lab, ctx).map((i) => ({ host: i.host, kind, config: i.config })));
 }
 
@@ -85,6 +88,8 @@ export class LabRuntime {
     readonly log: MemoryLog,
     private readonly random: Random,
     private readonly defects: ReadonlySet<string>,
+    /** The lab's certificates and TLS key log: one per running lab. */
+    readonly pki: LabPki,
   ) {
     this.dnsPort = dnsPortFor(network.runtime);
   }
@@ -92,18 +97,20 @@ export class LabRuntime {
   static async start(lab: Lab, options: LabRuntimeOptions): Promise<LabRuntime> {
     const random = seededRandom(options.seed);
     const defects = options.defects ?? new Set<string>();
+    // TLS draws from a generator of its own, so a TLS connection never shifts the seeded SIP tags and branches.
+    const pki = new LabPki(`${lab.id} certificate server`, options.keylog, seededRandom(options.seed ^ 0x7151));
     let runtime: LabRuntime;
     if (options.runtime === 'memory') {
       const clock = new VirtualClock();
       const log = new MemoryLog(clock, options.echo, options.maxLogRecords, options.minLogLevel);
       const network = new MemoryNetwork({ clock, random, log: log.logger('network'), ...(options.capture ? { capture: options.capture } : {}) });
-      runtime = new LabRuntime(lab, network, new VirtualTimeDriver(clock), log, random, defects);
+      runtime = new LabRuntime(lab, network, new VirtualTimeDriver(clock), log, random, defects, pki);
       runtime.uninstallGlobals = installVirtualGlobals(clock, seededRandom(options.seed ^ 0x5eed));
     } else {
       const clock = new WallClock();
       const log = new MemoryLog(clock, options.echo, options.maxLogRecords, options.minLogLevel);
       const network = new SocketNetwork({ clock, log: log.logger('network'), ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}), ...(options.capture ? { capture: options.capture } : {}) });
-      runtime = new LabRuntime(lab, network, new WallTimeDriver(clock), log, random, defects);
+      runtime = new LabRuntime(lab, network, new WallTimeDriver(clock), log, random, defects, pki);
     }
     try {
       for (const [host, address] of Object.entries(lab.hosts)) runtime.network.addHost(host, address);
@@ -122,6 +129,7 @@ export class LabRuntime {
       addressOf: (h) => this.network.host(h).address,
       dnsPort: this.dnsPort,
       defects: this.defects,
+      pki: this.pki,
     };
   }
 

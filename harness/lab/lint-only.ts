@@ -8,10 +8,6 @@ import type { Lab } from '../../simulators';
  */
 /** Lint-only fields, the claims that rest on them, and what is missing. A path covers its sub-fields (`[]` an array's items). */
 export const LINT_ONLY: Readonly<Record<string, { readonly claims: readonly string[]; readonly why: string }>> = {
-  'versions.exchange': {
-    claims: ['calendar.exchange-2003-or-2007', 'prereq.calendar-exchange-2003-sp2', 'prereq.calendar-exchange-2007-sp1'],
-    why: 'no Exchange simulator yet',
-  },
   'ocs.pools[].frontEnds': {
     claims: ['caveat.no-load-balancer-single-front-end', 'caveat.load-balancer-multiple-front-ends'],
     why: 'each pool runs one front end; several front ends behind a load balancer are not modelled yet',
@@ -25,27 +21,14 @@ export const LINT_ONLY: Readonly<Record<string, { readonly claims: readonly stri
   'ocs.pools[].hostAuthorizations[].outboundOnly': { claims: [], why: 'the front end trusts an authorized host in both directions' },
   'ocs.pools[].hostAuthorizations[].throttleAsServer': { claims: [], why: 'throttling is not modelled' },
   'ocs.pools[].hostAuthorizations[].treatAsAuthenticated': { claims: [], why: 'an authorized host is always treated as authenticated' },
-  'cucm.sipTrunks': { claims: ['config.cucm.sip-trunk', 'config.cucm.sip-trunk-cup-fqdn'], why: 'CUCM does not use its SIP trunk to CUP yet (phone presence)' },
   'cucm.phones[].lines[].partition': { claims: [], why: 'partitions and calling search spaces are not modelled' },
   'cucm.phones[].lines[].label': { claims: [], why: 'line labels are not shown by the simulated phones' },
   'cucm.extensionMobility.deviceProfiles[].lines[].partition': { claims: [], why: 'partitions and calling search spaces are not modelled' },
   'cucm.extensionMobility.deviceProfiles[].lines[].label': { claims: [], why: 'line labels are not shown by the simulated phones' },
-  'cucm.endUsers[].email': { claims: [], why: 'read by the calendar integration, which is not modelled yet' },
   'cucm.endUsers[].licenseCapabilities': { claims: ['config.cucm.license-capabilities'], why: 'CUP does not check licence capabilities yet' },
   'cucm.meetMeNumbers[].description': { claims: [], why: 'a label on the administration page; no call reads it' },
   'cucm.meetMeNumbers[].minimumSecurityLevel': { claims: [], why: 'secure (encrypted) conferencing is not modelled' },
   'cucm.dialRules.directoryLookup': { claims: [], why: 'reverse number lookup uses the address book; directory lookup rules are not applied' },
-  'cup.publisher': { claims: ['config.cup.cucm-publisher'], why: 'CUP reaches CTIManager through the deskphone-control settings only' },
-  'cup.acl.destination': { claims: ['config.cup.acl-destination-ocs-front-ends'], why: 'CUP does not check its destination ACL yet' },
-  'cup.users[].calendar': { claims: ['config.cup.user-options-calendar-states'], why: 'no calendar integration yet' },
-  'cup.presenceGateway': {
-    claims: ['config.cup.presence-gateway-for-calendar', 'calendar.presence-from-calendar', 'calendar.owa-webdav', 'calendar.state-translation'],
-    why: 'no presence gateway to Exchange yet',
-  },
-  exchange: {
-    claims: ['calendar.state.free-tentative', 'calendar.state.busy', 'calendar.state.out-of-office', 'calendar.email-characters'],
-    why: 'no Exchange simulator yet',
-  },
 };
 
 /** Fields that describe the lab file itself and configure no product. */

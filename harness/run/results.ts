@@ -90,6 +90,8 @@ export interface Results {
   notApplicable?: NotApplicable[];
   /** Claims no cell graded supported, unsupported, known-issue, fix-verified or observed (works / fails). */
   untestedClaims: string[];
+  /** Claims the lab cannot execute (claims.yaml `context`), with why: context for a reader, not coverage. */
+  contextClaims?: { claim: string; statement: string; reason: string }[];
   errors: FileError[];
 }
 
@@ -220,6 +222,7 @@ export const resultsSchema = z.strictObject({
     .array(z.strictObject({ scenario: z.string().min(1), claim: z.string().min(1), statement: z.string(), endpoint: z.string().min(1), reason: z.string().min(1) }))
     .optional(),
   untestedClaims: z.array(z.string()),
+  contextClaims: z.array(z.strictObject({ claim: z.string().min(1), statement: z.string(), reason: z.string().min(1) })).optional(),
   errors: z.array(z.strictObject({ file: z.string(), line: z.number().int(), column: z.number().int(), message: z.string() })),
 });
 

@@ -39,6 +39,8 @@ export interface CellOutcome {
   setupEvents: number;
   hosts: string[];
   pcap: Uint8Array;
+  /** The TLS key log of the cell's handshakes (NSS SSLKEYLOGFILE format): Wireshark decrypts the pcap with it. */
+  keylog: string;
   logs: LogRecord[];
 }
 
@@ -81,11 +83,13 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
   let crash: string | undefined;
   let leaks: string[] = [];
   let setupEvents = 0;
+  const keylog: string[] = [];
   try {
     runtime = await LabRuntime.start(labAt(options.lab, cell.releases), {
       runtime: options.runtime,
       seed: options.seed,
       capture,
+      keylog: (line) => keylog.push(line),
       defects: cell.defects,
       ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}),
     });
@@ -147,6 +151,7 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     setupEvents,
     hosts: orderHosts(events.slice(setupEvents), runtime),
     pcap: capture.pcap.toBytes(),
+    keylog: keylog.join(''),
     logs: runtime ? [...runtime.log.records] : [],
   };
 }

@@ -64,7 +64,7 @@ export interface PlannedRun {
  * cannot run as written (an action not modelled where an actor bound, nothing observed) is a load error of
  * that file only.
  */
-export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter' | 'labOverride' | 'shard'>): PlannedRun {
+export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter' | 'labOverride' | 'shard'> & { runtime?: RuntimeKind }): PlannedRun {
   const set = loadScenarioDir(options.scenariosDir);
   if (options.labOverride) set.labs.set(options.labOverride.id, options.labOverride);
   const cells: { cell: ScenarioCell; lab: Lab }[] = [];
@@ -74,6 +74,8 @@ export function planMatrix(options: Pick<MatrixOptions, 'scenariosDir' | 'filter
   for (const scenario of set.scenarios) {
     const lab = set.labs.get(scenario.lab);
     if (!lab) continue;
+    // A scenario that does not run on this runtime (scenario `runtimes`) plans no cells here.
+    if (options.runtime !== undefined && !scenario.runtimes.includes(options.runtime)) continue;
     let expanded: ScenarioCell[];
     try {
       expanded = expandScenario(scenario, lab, set.claims);
@@ -216,7 +218,8 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
     },
     cells,
     notApplicable: plan.notApplicable,
-    untestedClaims: plan.claims.map((c) => c.id).filter((id) => !covered.has(id)),
+    untestedClaims: plan.claims.filter((c) => c.context === undefined && !covered.has(c.id)).map((c) => c.id),
+    contextClaims: plan.claims.flatMap((c) => (c.context === undefined ? [] : [{ claim: c.id, statement: c.statement, reason: c.context }])),
     errors: plan.errors,
   };
   writeReports(options.outDir, results);
@@ -319,6 +322,8 @@ function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): P
   const setup = renderLadderText(outcome.events.slice(0, outcome.setupEvents), []);
   const files: [string, string | Uint8Array][] = [
     ['trace.pcap', outcome.pcap],
+    // Beside the pcap, so `tshark -o tls.keylog_file:tls-keys.log -r trace.pcap` (or Wireshark) decrypts HTTPS.
+    ...(outcome.keylog !== '' ? ([['tls-keys.log', outcome.keylog]] as [string, string][]) : []),
     ['ladder.md', `${header.map((l) => `${l}  `).join('\n')}\n\n${steps}\n<details><summary>Lab start-up (${outcome.setupEvents} messages)</summary>\n\n\`\`\`text\n${setup}\`\`\`\n\n</details>\n`],
   ];
   const byNode = new Map<string, string[]>();

@@ -57,7 +57,8 @@ export const claimSchema = z.strictObject({
   }),
   /** The configuration-sequence step, e.g. A1, B11, C4. */
   step: z.string().regex(/^[ABC][0-9]{1,2}$/).optional(),
-  defect: z.string().regex(/^CSC[a-z]{2}[0-9]{5}$/).optional(),
+  /** A CDETS id (CSCsy62620), or `LAB-…` for a defect the seeds describe without naming one. */
+  defect: z.string().regex(/^(CSC[a-z]{2}[0-9]{5}|LAB-[A-Z0-9-]+)$/, 'a CDETS id such as CSCsy62620, or LAB-<NAME> for a defect the seeds name no id for').optional(),
   /** Known issue only: the releases the defect affects (see affectedSchema). */
   affected: affectedSchema.optional(),
   /** Known issue only: what the documents say a product without the defect does (a fixed-verified cell's "expected"). */
@@ -66,6 +67,12 @@ export const claimSchema = z.strictObject({
   workaround: z.string().optional(),
   /** How this project reads the statement, where the text is ambiguous. */
   note: z.string().optional(),
+  /**
+   * A claim the lab cannot execute (a Windows or Active Directory release, a service pack the release list does
+   * not split): why. It is listed in results.json `contextClaims` with this reason, never in `untestedClaims`,
+   * and no scenario may list it.
+   */
+  context: z.string().min(1).optional(),
 });
 
 export const claimsFileSchema = z.strictObject({

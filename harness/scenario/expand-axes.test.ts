@@ -88,12 +88,13 @@ describe('expandScenario', () => {
     if (!c || !later) throw new Error('missing cell');
     // On 7.0(2), inside CSCsy62620's range: the configure step (when 7.0(2)) and the symptom run.
     expect(c.releases.cucm).toBe('7.0(2)');
-    expect([...c.defects]).toEqual(['CSCsy62620']);
+    // LAB-CUP-CALENDAR-EMAIL's range (CUP 6.0(1), no fix named) covers the lab's CUP 7.0(3).
+    expect([...c.defects]).toEqual(['CSCsy62620', 'LAB-CUP-CALENDAR-EMAIL']);
     expect(c.steps.map((x) => x.kind)).toEqual(['configure', 'expect']);
     expect(c.steps[0]).toMatchObject({ kind: 'configure', args: { device: 'SEP00000000E970', line: 1, dn: '+14085559999' } });
     expect(c.steps[1]).toMatchObject({ kind: 'expect', shows: 'symptom', targets: [{ matcher: { display: '+14085551005' } }] });
     // On 8.0(1), outside it: only the corrected behaviour, with ${cucm} substituted.
-    expect([...later.defects]).toEqual([]);
+    expect([...later.defects]).toEqual(['LAB-CUP-CALENDAR-EMAIL']);
     expect(later.steps).toEqual([expect.objectContaining({ kind: 'expect', shows: 'fixed', targets: [expect.objectContaining({ matcher: { caller: '8.0(1)' } })] })]);
     expect(formatRef(later.steps[0]?.kind === 'expect' ? (later.steps[0].targets[0]?.ref ?? 'wire') : 'wire')).toBe('alice.oc');
     // The scenario itself is not changed.

@@ -44,6 +44,9 @@ export function loadScenario(file: string, options: LoadScenarioOptions): Scenar
   doc.claims.forEach((c, i) => {
     const claim = claimsById.get(c);
     if (!claim) throw source.error(['claims', i], `unknown claim "${c}" (not in scenarios/claims.yaml)`, { expected: nearest(c, known), given: c });
+    if (claim.context !== undefined) {
+      throw source.error(['claims', i], `"${c}" is context the lab cannot execute (${claim.context}): no cell can grade it`);
+    }
     const fields = lintOnly.get(c);
     if (fields) {
       throw source.error(['claims', i], `not modelled: "${c}" rests on lab fields no simulator reads yet (${fields.join(', ')}), so no cell can grade it (docs/lab-fields.md)`);
@@ -83,7 +86,7 @@ export function loadScenario(file: string, options: LoadScenarioOptions): Scenar
     actors[name] = { name, endpoint: spec.endpoint, oc: spec.oc, loc: loc(['actors', name]) };
   }
 
-  const steps = new StepParser(source, { actors, axes: axisNames, claims: doc.claims, knownClaims: claimsById, hosts: hostKinds(lab) }).parseAll(doc.steps);
+  const steps = new StepParser(source, { actors, axes: axisNames, axisValues: doc.axes, claims: doc.claims, knownClaims: claimsById, hosts: hostKinds(lab) }).parseAll(doc.steps);
 
   // Every listed claim is graded on its own evidence: at least one expectation must name it (a known issue:
   // one that says which side, symptom or fixed, it shows).
@@ -105,6 +108,7 @@ export function loadScenario(file: string, options: LoadScenarioOptions): Scenar
     claims: doc.claims,
     lab: doc.lab,
     axes: doc.axes,
+    runtimes: doc.runtimes,
     actors,
     steps,
     file: source.file,

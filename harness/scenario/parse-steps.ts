@@ -28,6 +28,8 @@ import { describeValue, formatYamlPath, type YamlPath, type YamlSource } from '.
 export interface StepContext {
   actors: Record<string, ActorSpec>;
   axes: readonly string[];
+  /** Each axis's values, so a placeholder standing for an enum word can be checked at load. */
+  axisValues?: Readonly<Record<string, readonly string[]>>;
   /** The scenario's `claims:` (an expectation's `claims:` must be among them; the first is the default). */
   claims: readonly string[];
   /** Every claim of claims.yaml, for the known-issue rules of `shows:`. */
@@ -259,6 +261,14 @@ export class StepParser {
   private checkValue(spec: ValueSpec, v: unknown, p: YamlPath, label: string, key: string): MatcherValue {
     switch (spec.kind) {
       case 'enum':
+        if (typeof v === 'string' && /^\$\{[A-Za-z][A-Za-z0-9]*\}$/.test(v)) {
+          // `${axis}`: every value of the axis must be a word of the enum.
+          this.placeholders(v, p, label);
+          const axis = v.slice(2, -1);
+          const bad = (this.ctx.axisValues?.[axis] ?? []).find((x) => !spec.values.includes(x));
+          if (bad !== undefined) throw this.source.error(p, `axis ${axis} has the value "${bad}", which is not a value of ${key}`, { expected: spec.values, given: bad, label });
+          return v;
+        }
         if (typeof v !== 'string' || !spec.values.includes(v)) {
           throw this.source.error(p, `${describeValue(v)} is not a value of ${key}`, { expected: spec.values, ...(typeof v === 'string' ? { given: v } : {}), label });
         }

@@ -91,6 +91,8 @@ export interface Scenario {
   lab: string;
   /** Axis name → values; the cartesian product of all axes is the set of cells. */
   axes: Record<string, string[]>;
+  /** The runtimes the scenario runs on (both unless its timers make it minutes long on a wall clock). */
+  runtimes: ('memory' | 'sockets')[];
   actors: Record<string, ActorSpec>;
   steps: Step[];
   file: string;
@@ -131,6 +133,11 @@ export const headerShape = {
     .default({})
     .describe('axis name → values; the cartesian product of all axes is the set of cells; an axis named after a product (cucm, cup, ocs, oc, exchange, cupE164RccPatch) runs the lab at those releases'),
   actors: z.record(z.string().regex(ACTOR_NAME, 'an actor name (letters, digits, _)'), actorSchema),
+  runtimes: z
+    .array(z.enum(['memory', 'sockets']))
+    .min(1)
+    .default(['memory', 'sockets'])
+    .describe('the runtimes the scenario runs on (default both); leave out sockets when its timers (a 60 s calendar poll) would make a cell minutes long on a wall clock'),
 };
 
 /** Runtime schema: each step is a mapping, interpreted afterwards with the actors and the lab in hand. */

@@ -62,7 +62,7 @@ export const CONFIG_OPERATIONS: ReadonlyMap<string, { kind: RegisteredKind; op: 
 );
 
 /** Protocols a `wire` expectation may name (the ladder's protocol column). */
-export const WIRE_PROTOCOLS = ['SIP', 'SCCP', 'CTI', 'DNS', 'HTTP'] as const;
+export const WIRE_PROTOCOLS = ['SIP', 'SCCP', 'CTI', 'DNS', 'HTTP', 'TLS'] as const;
 
 /**
  * `wire: { from, to, protocol, message }`: a message seen on the wire since the previous `wire` match.

@@ -23,6 +23,9 @@ const CTI_PORT = 2748;
 const DNS_PORT = 53;
 /** CUCM's phone services (the Services menu, Extension Mobility): HTTP on 8080. */
 const HTTP_PORT = 8080;
+/** Exchange's Outlook Web Access: HTTP on 80, HTTPS (TLS; decrypt with the cell's tls-keys.log) on 443. */
+const OWA_HTTP_PORT = 80;
+const HTTPS_PORT = 443;
 
 interface Flow {
   client: Endpoint;
@@ -128,7 +131,8 @@ function protocolOfPort(port: number): WireProtocol {
   if (port === SIP_PORT) return 'SIP';
   if (port === SCCP_PORT) return 'SCCP';
   if (port === CTI_PORT) return 'CTI';
-  if (port === HTTP_PORT) return 'HTTP';
+  if (port === HTTP_PORT || port === OWA_HTTP_PORT) return 'HTTP';
+  if (port === HTTPS_PORT) return 'TLS';
   return 'TCP';
 }
 
@@ -156,8 +160,42 @@ function framerFor(protocol: WireProtocol): Framer {
           return { summary: summarizeHttp(m), full };
         });
     }
+    case 'TLS': {
+      const framer = new TlsRecordFramer();
+      return (bytes) => framer.push(bytes);
+    }
     default:
       return (bytes) => [{ summary: `${bytes.length} bytes`, full: () => `${bytes.length} bytes` }];
+  }
+}
+
+/** RFC 8446 §5.1 / RFC 5246 §6.2.1 record content types. */
+const TLS_CONTENT_TYPES: Readonly<Record<number, string>> = { 20: 'ChangeCipherSpec', 21: 'Alert', 22: 'Handshake', 23: 'Application Data' };
+
+/**
+ * Cuts a TLS byte stream into records (5-byte header: type, version, length) and names each: the ladder shows
+ * that a TLS conversation took place; its content is in the pcap, decrypted with the cell's key log.
+ */
+class TlsRecordFramer {
+  private buffer = new Uint8Array(0);
+
+  push(bytes: Uint8Array): Decoded[] {
+    const joined = new Uint8Array(this.buffer.length + bytes.length);
+    joined.set(this.buffer, 0);
+    joined.set(bytes, this.buffer.length);
+    const out: Decoded[] = [];
+    let at = 0;
+    while (joined.length - at >= 5) {
+      const type = joined[at] as number;
+      const length = ((joined[at + 3] as number) << 8) | (joined[at + 4] as number);
+      if (joined.length - at < 5 + length) break;
+      const name = TLS_CONTENT_TYPES[type];
+      const text = name ? `TLS ${name} (${length} bytes)` : `malformed TLS (record type ${type})`;
+      out.push({ summary: text, full: () => text });
+      at += 5 + length;
+    }
+    this.buffer = joined.slice(at);
+    return out;
   }
 }
 

@@ -3,7 +3,7 @@
  * Mermaid `sequenceDiagram` (GitHub renders it), and both in one markdown file (evidence ladder.md).
  */
 /** `STEP` marks where a scenario step began: drawn across the ladder, not as an arrow. */
-export type WireProtocol = 'SIP' | 'SCCP' | 'CTI' | 'DNS' | 'HTTP' | 'TCP' | 'STEP';
+export type WireProtocol = 'SIP' | 'SCCP' | 'CTI' | 'DNS' | 'HTTP' | 'TLS' | 'TCP' | 'STEP';
 
 export interface WireEvent {
   /** Virtual milliseconds since the cell started. */

@@ -219,6 +219,8 @@ export const cucmSchema = z.strictObject({
     .strictObject({
       /** "Forward No Answer Timer" in seconds (default 12, docs/protocols/cucm-features.md §3). */
       forwardNoAnswerTimerS: z.number().int().min(1).max(300).default(12),
+      /** "CUP PUBLISH Trunk": the SIP trunk (by name) CUCM publishes phone presence to CUP over; absent: none. */
+      cupPublishTrunk: z.string().min(1).optional(),
     })
     .default({ forwardNoAnswerTimerS: 12 }),
   dialRules: z
@@ -243,17 +245,66 @@ export const cupSchema = z.strictObject({
     password: z.string().min(1),
     ctiManagers: z.array(hostName).min(1),
   }),
-  users: z.array(z.strictObject({ userId: z.string().min(1), deskphoneControl: z.boolean(), calendar: z.boolean().default(false) })),
+  users: z.array(
+    z.strictObject({
+      userId: z.string().min(1),
+      deskphoneControl: z.boolean(),
+      /** User Options > Preferences: calendar states drive the user's presence (seed 000: "configure the calendar states in the ... User Options window"). */
+      calendar: z.boolean().default(false),
+    }),
+  ),
+  /** Presence > Gateways: the Outlook (Exchange) presence gateway of the calendaring note (seed 000). */
   presenceGateway: z
-    .strictObject({ type: z.literal('exchange'), server: fqdn, owaUrl: z.url(), account: z.string().optional() })
+    .strictObject({
+      type: z.literal('exchange'),
+      server: fqdn,
+      /** The OWA virtual directory CUP's gateway queries, https://<server>/exchange/ (HTTPS: TLS with the server's certificate). */
+      owaUrl: z.url(),
+      /** The Windows account the gateway signs in with: it needs "Receive As" on every mailbox. */
+      account: z.string().min(1),
+      password: z.string().min(1),
+      /** The Exchange server's certificate, or the CA that issued it, is uploaded to CUP's trust store (seed 000 prerequisite). */
+      certificateTrusted: z.boolean().default(true),
+      /** How often the gateway reads each enabled user's calendar, in seconds (a modelling choice: docs/protocols/cup-presence.md). */
+      pollIntervalS: z.number().int().min(5).max(3600).default(60),
+    })
     .optional(),
+  /** Presence > Settings (seed 004 C7): the CUP 7 presence settings the simulated CUP reads. */
+  presenceSettings: z
+    .strictObject({
+      /** "Enable availability sharing": when off, watchers see every CUP user as unavailable. */
+      availabilitySharing: z.boolean().default(true),
+      /** "Maximum Watchers": subscriptions CUP accepts per presentity. */
+      maxWatchers: z.number().int().min(1).max(1000).default(200),
+      /** Longest subscription CUP grants, in seconds (RFC 3856 §6.4 "Expires"; a modelling choice). */
+      maxSubscriptionExpiresS: z.number().int().min(60).max(86400).default(3600),
+    })
+    .default({ availabilitySharing: true, maxWatchers: 200, maxSubscriptionExpiresS: 3600 }),
 });
 
 export const exchangeSchema = z.strictObject({
   host: hostName,
   fqdn,
   owaUrl: z.url(),
-  mailboxes: z.array(z.strictObject({ userId: z.string().min(1), email: z.string().min(3) })).default([]),
+  /** Forms-based authentication on the OWA virtual directories (otherwise Basic/Integrated). */
+  formsBasedAuth: z.boolean().default(false),
+  /** Windows accounts with "Receive As" on every mailbox store (the Presence Gateway's account). */
+  serviceAccounts: z.array(z.strictObject({ user: z.string().min(1), password: z.string().min(1) })).default([]),
+  /** The certificate OWA's HTTPS binding presents: issued by the lab's certificate server, self-signed, or none (HTTP only). */
+  certificate: z.enum(['lab-ca', 'self-signed', 'none']).default('lab-ca'),
+  /** Seed of the mailboxes' appointment population (faker). */
+  calendarSeed: z.number().int().default(2009),
+  mailboxes: z
+    .array(
+      z.strictObject({
+        userId: z.string().min(1),
+        email: z.string().min(3),
+        displayName: z.string().min(1).optional(),
+        /** The owner's Windows password, for signing in to OWA (curl, a browser). */
+        password: z.string().min(1).optional(),
+      }),
+    )
+    .default([]),
 });
 
 /**
@@ -391,6 +442,9 @@ function checkReferences(lab: LabShape, ctx: Ctx): void {
     if (!endUsers.includes(u.userId)) missing(ctx, ['cup', 'users', i, 'userId'], 'CUCM end user', u.userId, endUsers);
   });
 
+  const trunks = lab.cucm.sipTrunks.map((t) => t.name);
+  const publishTrunk = lab.cucm.serviceParameters.cupPublishTrunk;
+  if (publishTrunk !== undefined && !trunks.includes(publishTrunk)) missing(ctx, ['cucm', 'serviceParameters', 'cupPublishTrunk'], 'SIP trunk', publishTrunk, trunks);
   if (lab.exchange) {
     checkHost(['exchange', 'host'], lab.exchange.host);
     lab.exchange.mailboxes.forEach((m, i) => {

@@ -1,6 +1,6 @@
 import { inReleaseRange, releaseIndex, type ReleaseRange } from '../kernel/releases';
 import { CUCM_DEFECTS, CUCM_RELEASES } from '../nodes/cucm/cucm-releases';
-import { CUP_RELEASES } from '../nodes/cup/cup-releases';
+import { CUP_DEFECTS, CUP_RELEASES } from '../nodes/cup/cup-releases';
 import { EXCHANGE_RELEASES } from '../nodes/exchange/exchange-releases';
 import { OC_RELEASES } from '../nodes/oc-client/oc-releases';
 import { OCS_RELEASES } from '../nodes/ocs-pool/ocs-releases';
@@ -21,7 +21,10 @@ export const VERSION_KEYS = [...PRODUCTS, 'cupE164RccPatch'] as const;
 export type VersionKey = Product | 'cupE164RccPatch';
 
 /** Defects the simulators model by mechanism, and the product each belongs to. */
-export const MODELLED_DEFECTS: Readonly<Record<string, Product>> = Object.fromEntries(CUCM_DEFECTS.map((d) => [d, 'cucm']));
+export const MODELLED_DEFECTS: Readonly<Record<string, Product>> = Object.fromEntries([
+  ...CUCM_DEFECTS.map((d) => [d, 'cucm']),
+  ...CUP_DEFECTS.map((d) => [d, 'cup']),
+]);
 
 export function isRelease(product: Product, release: string): boolean {
   return releaseIndex(PRODUCT_RELEASES[product], release) >= 0;

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { Lab } from '../lab/lab-schema';
 import type { NodeEnv, StartedNode } from './node';
+import type { LabPki } from '../transport/tls/lab-pki';
 
 /** What identifies a person of the lab once a scenario's actor is bound to one: their phone, line and user. */
 export const ACTOR_PROPERTIES = ['device', 'dn', 'userId', 'sipUri', 'lineUri', 'endpoint'] as const;
@@ -110,6 +111,8 @@ export interface LabContext {
   readonly dnsPort: number;
   /** Defects active at the lab's releases (each defect's range is stated once, in the claims). */
   readonly defects: ReadonlySet<string>;
+  /** The lab's certificate authority, server certificates and TLS key log (docs/decisions/0016). */
+  readonly pki: LabPki;
 }
 
 export interface NodeInstance<C> {

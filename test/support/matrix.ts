@@ -19,8 +19,8 @@ export function plan(filter?: string[]) {
  * Part `k` of `n` of every planned cell, so the scenario cells spread over several test files: Jest's workers run
  * them side by side and `jest --shard=i/n` can split them across CI machines.
  */
-export function planPart(k: number, n: number) {
-  return planMatrix({ scenariosDir, shard: { index: k, count: n } });
+export function planPart(k: number, n: number, runtime?: 'memory' | 'sockets') {
+  return planMatrix({ scenariosDir, shard: { index: k, count: n }, ...(runtime ? { runtime } : {}) });
 }
 
 /** A QA engineer's failure message: the step, expected vs observed, and the end of the message ladder. */
@@ -46,7 +46,7 @@ export function explain(outcome: CellOutcome): string {
  * scenario; on sockets each part takes its own loopback block so that parts run side by side.
  */
 export function describeCells(k: number, n: number, runtime: { kind: 'memory' } | { kind: 'sockets'; addressPrefix: string }): void {
-  const planned = planPart(k, n);
+  const planned = planPart(k, n, runtime.kind);
   const claims = new Map(planned.claims.map((c) => [c.id, c]));
   const run = async (cell: PlannedCell['cell'], lab: PlannedCell['lab']): Promise<void> => {
     const outcome = await runCell(cell, { runtime: runtime.kind, seed: 7, lab, claims, ...(runtime.kind === 'sockets' ? { addressPrefix: runtime.addressPrefix } : {}) });

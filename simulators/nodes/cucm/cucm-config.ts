@@ -108,6 +108,15 @@ export interface EndUserConfig {
   readonly controlledProfiles?: readonly string[];
 }
 
+/** Device > Trunk: a SIP trunk (seed 004 B2), and which one the "CUP PUBLISH Trunk" service parameter names. */
+export interface SipTrunk {
+  readonly name: string;
+  /** The far end: the CUP FQDN (seed 004 B2 "CUP FQDN"). */
+  readonly destination: string;
+  readonly port: number;
+  readonly transport: 'TCP' | 'UDP';
+}
+
 /** The whole configuration a CUCM node starts with. */
 export interface CucmConfig {
   readonly release: CucmRelease;
@@ -122,6 +131,12 @@ export interface CucmConfig {
   /** Call Routing > Meet-Me Number/Pattern (B7): the numbers that reach the conference bridge. */
   readonly meetMeNumbers?: readonly string[];
   readonly extensionMobility?: ExtensionMobilityConfig;
+  /** CUCM's FQDN (the entity of the phone presence it publishes). */
+  readonly fqdn?: string;
+  /** Device > Trunk (seed 004 B2). */
+  readonly sipTrunks?: readonly SipTrunk[];
+  /** Service parameter "CUP PUBLISH Trunk": the trunk phone presence is published over (docs/protocols/cup-presence.md §3). */
+  readonly cupPublishTrunk?: string;
   readonly phones: readonly PhoneConfig[];
   readonly applicationUsers: readonly ApplicationUserConfig[];
   readonly endUsers: readonly EndUserConfig[];
@@ -215,6 +230,9 @@ export class CucmConfigStore {
   readonly forwardNoAnswerTimerS: number;
   /** Meet-Me numbers (B7; docs/protocols/cucm-features.md §9). */
   readonly meetMeNumbers: ReadonlySet<string>;
+  /** SIP trunks by name, and the CUP PUBLISH Trunk service parameter (changed by the administration pages). */
+  sipTrunks: Map<string, SipTrunk>;
+  cupPublishTrunk: string | undefined;
   private readonly phoneMap = new Map<string, PhoneRecord>();
   /** Every line appearance by DN (digit analysis and CTI look DNs up on every call), in configuration order. */
   private readonly dnIndex = new Map<string, { phone: PhoneRecord; line: number }[]>();
@@ -236,6 +254,8 @@ export class CucmConfigStore {
     this.interDigitTimeoutMs = config.interDigitTimeoutMs ?? 15_000;
     this.forwardNoAnswerTimerS = config.forwardNoAnswerTimerS ?? 12;
     this.meetMeNumbers = new Set(config.meetMeNumbers ?? []);
+    this.sipTrunks = new Map((config.sipTrunks ?? []).map((t) => [t.name, t]));
+    this.cupPublishTrunk = config.cupPublishTrunk;
     if (config.extensionMobility) {
       this.emService = { activated: config.extensionMobility.serviceActivated, serviceName: config.extensionMobility.serviceName };
       for (const p of config.extensionMobility.deviceProfiles) this.emProfiles.set(p.name, { ...p });

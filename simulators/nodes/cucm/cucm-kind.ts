@@ -37,6 +37,9 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
       config: {
         release: lab.versions.cucm,
         forwardNoAnswerTimerS: lab.cucm.serviceParameters.forwardNoAnswerTimerS,
+        fqdn: ctx.fqdnOf(lab.cucm.host),
+        sipTrunks: lab.cucm.sipTrunks.map((t) => ({ name: t.name, destination: t.destination, port: t.port, transport: t.transport })),
+        ...(lab.cucm.serviceParameters.cupPublishTrunk !== undefined ? { cupPublishTrunk: lab.cucm.serviceParameters.cupPublishTrunk } : {}),
         meetMeNumbers: lab.cucm.meetMeNumbers.map((m) => m.number),
         ...(lab.cucm.extensionMobility
           ? {
@@ -200,6 +203,23 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
       args: z.strictObject({ name: z.string().min(1), subscribed: z.boolean().optional(), lines: z.array(z.strictObject({ dn: z.string().min(1) })).min(1).optional() }),
       run: ([cucm], a) =>
         cucm?.config.extensionMobility.setProfile(a.name, { ...(a.subscribed !== undefined ? { subscribed: a.subscribed } : {}), ...(a.lines ? { lines: a.lines } : {}) }),
+    }),
+    'sipTrunks.remove': op({
+      summary: 'Device > Trunk: delete a SIP trunk (B2)',
+      args: z.strictObject({ name: z.string().min(1) }),
+      run: ([cucm], a) => cucm?.config.sipTrunks.delete(a.name),
+    }),
+    'sipTrunks.set': op({
+      summary: "Device > Trunk: a SIP trunk's destination address and port (B2: the CUP FQDN)",
+      args: z.strictObject({ name: z.string().min(1), destination: z.string().min(1), port: z.number().int().min(1).max(65535).default(5060), transport: z.enum(['TCP', 'UDP']).default('TCP') }),
+      run: ([cucm], a) => cucm?.config.sipTrunks.set(a.name, { name: a.name, destination: a.destination, port: a.port, transport: a.transport }),
+    }),
+    'serviceParameters.setCupPublishTrunk': op({
+      summary: 'Service parameter "CUP PUBLISH Trunk": the SIP trunk phone presence goes over (null: none)',
+      args: z.strictObject({ trunk: z.string().min(1).nullable() }),
+      run: ([cucm], a) => {
+        if (cucm) cucm.config.cupPublishTrunk = a.trunk ?? undefined;
+      },
     }),
     'phones.setExtensionMobility': op({
       summary: 'Device > Phone: "Enable Extension Mobility" and the phone\'s subscription to the EM service (B11)',

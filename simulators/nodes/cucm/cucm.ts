@@ -7,6 +7,8 @@ import type { CucmConfig } from './cucm-config';
 import { CtiManager } from './cti-manager';
 import type { CtiProviderObservation, ThirdPartyControl } from './cti-manager';
 import { SipLineServer } from './sip-line-server';
+import { PhonePresencePublisher } from './presence-publisher';
+import { DnsResolver } from '../shared/dns-resolver';
 import { ExtensionMobilityService } from './em-service';
 import { StationServer } from './station-server';
 
@@ -57,6 +59,7 @@ export class Cucm extends NodeBase {
   private readonly cti: CtiManager;
   private readonly sipLines: SipLineServer;
   private readonly em: ExtensionMobilityService;
+  private readonly presence: PhonePresencePublisher;
 
   private constructor(private readonly env: NodeEnv, config: CucmConfig) {
     super();
@@ -66,6 +69,20 @@ export class Cucm extends NodeBase {
     this.stations = new StationServer(this.hostName, this.config, this.callControl, env.clock, env.log.child('sccp'));
     this.sipLines = new SipLineServer(env, this.config, this.callControl);
     this.cti = new CtiManager(this.config, this.callControl, (name) => this.thirdPartyControl(name), env.clock, env.log.child('cti'));
+    this.presence = new PhonePresencePublisher({
+      sip: () => this.sipLines.endpoint,
+      resolver: new DnsResolver(env.network, env.dnsServer, env.clock, env.random),
+      clock: env.clock,
+      random: env.random,
+      log: env.log.child('presence'),
+      fqdn: config.fqdn ?? env.network.address,
+      trunk: () => {
+        const name = this.config.cupPublishTrunk;
+        return name === undefined ? undefined : this.config.sipTrunks.get(name);
+      },
+      legsOfDn: (dn) => this.callControl.activeCalls().flatMap((c) => this.callControl.legsOf(c)).filter((l) => l.dn === dn && l.state !== 'idle'),
+    });
+    this.callControl.addDelegate({ onLegState: (leg) => this.presence.onLegState(leg) });
     this.stations.onForwardingChanged = (device, line) => this.cti.forwardingChanged(device, line);
     // Extension Mobility restarts an SCCP phone to give it its new lines (a SIP load's EM is not modelled).
     this.em = new ExtensionMobilityService(this.config, env.network.address, env.log.child('em'), (name) => {

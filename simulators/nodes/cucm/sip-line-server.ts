@@ -82,6 +82,11 @@ class SipDevice implements LegDriver {
  */
 export class SipLineServer {
   private sip!: SipEndpoint;
+
+  /** CUCM's SIP stack (port 5060), which the trunk side shares with the line side. */
+  get endpoint(): SipEndpoint {
+    return this.sip;
+  }
   private readonly devices = new Map<string, SipDevice>();
   /** Registered devices by the TCP connection they registered on (requests find their device without a scan). */
   private readonly byConnection = new Map<string, SipDevice>();

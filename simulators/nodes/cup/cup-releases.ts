@@ -10,3 +10,10 @@ export type CupRelease = (typeof CUP_RELEASES)[number];
 export function cupSoftware(release: CupRelease): string {
   return `Cisco-CUP/${release}`;
 }
+
+/**
+ * Defects CUP's simulation models by mechanism. LAB-CUP-CALENDAR-EMAIL is the calendaring note's troubleshooting
+ * tip (the note names no CDETS): the Presence Gateway builds mailbox URLs from the raw e-mail address.
+ */
+export const CUP_DEFECTS = ['LAB-CUP-CALENDAR-EMAIL'] as const;
+export type CupDefect = (typeof CUP_DEFECTS)[number];

@@ -16,6 +16,12 @@ import type { RccSession } from './rcc-sessions';
 import { cupSoftware } from './cup-releases';
 import type { CupRelease } from './cup-releases';
 import type { CallMemory } from './csta-event-mapper';
+import { CalendarGateway } from './calendar-gateway';
+import type { CalendarGatewayConfig, CalendarState, GatewaySecurer, GatewayStatus } from './calendar-gateway';
+import { PresenceServer } from './presence-server';
+import { ClientPresenceWatcher } from './client-presence';
+import type { PresenceSettings } from './presence-server';
+import type { CupPresenceState } from '../../protocols/presence';
 
 export interface CupConfig {
   release: CupRelease;
@@ -27,14 +33,41 @@ export interface CupConfig {
   e164RccPatch: boolean;
   /** CUP's FQDN (the host part of the users' RCC Server URI). */
   fqdn: string;
-  /** "Incoming and Destination ACL Entries": hosts allowed to send SIP to CUP (the destination ACL is not modelled yet). */
-  acl: { incoming: string[] };
+  /**
+   * "Incoming and Destination ACL Entries": hosts allowed to send SIP to CUP, and the OCS front ends CUP sends
+   * its own requests to (its presence subscriptions to OCS users).
+   */
+  acl: { incoming: string[]; destination: string[] };
+  /** The SIP domain of the OCS users (whose presence CUP subscribes to). */
+  ocsDomain: string;
   /** "Deskphone Control Settings Configuration". */
   deskphoneControl: { applicationUser: string; password: string; ctiManagers: string[] };
-  /** "Deskphone Control User Assignment": end users allowed RCC. */
-  users: { userId: string; deskphoneControl: boolean }[];
+  /**
+   * CUP's end users (synchronised from CUCM: the user id, primary extension and e-mail address), with
+   * "Deskphone Control User Assignment" and the User Options calendar setting.
+   */
+  users: CupUser[];
+  /** Presence > Settings (seed 004 C7). */
+  presenceSettings: PresenceSettings;
+  /** The CUCM publisher's FQDN (seed 004 C2): the only server whose PUBLISH of phone state CUP accepts. */
+  publisher: string;
+  /** Presence > Gateways: the Outlook gateway to Exchange (seed 000), if configured. */
+  calendarGateway?: CalendarGatewayConfig;
+  /** The calendaring note's troubleshooting tip, by its mechanism: the gateway builds mailbox URLs from the raw e-mail text. */
+  rawMailboxUrls: boolean;
+  /** TLS clients toward Exchange, given whether CUP's trust store holds the lab CA's certificate (seed 000 prerequisite). */
+  tlsClient?: (trustsLabCa: () => boolean) => GatewaySecurer;
   /** CUCM's Application Dial Rules, which CUP keeps a synchronized copy of (ApplicationDialRule). */
   applicationDialRules: ApplicationDialRule[];
+}
+
+export interface CupUser {
+  userId: string;
+  deskphoneControl: boolean;
+  calendar: boolean;
+  /** The user's primary extension (whose line CUCM publishes). */
+  dn?: string;
+  email?: string;
 }
 
 /** Call Routing > Dial Rules > Application Dial Rules (docs/protocols/cucm-features.md §5). */
@@ -81,6 +114,11 @@ export class Cup extends NodeBase {
   private readonly rcc = new RccSessionTable();
   private aclAddresses = new Set<string>();
   private config: CupConfig;
+  private presence!: PresenceServer;
+  private calendar!: CalendarGateway;
+  private clientPresence!: ClientPresenceWatcher;
+  private destinations: SipTarget[] = [];
+  private publisherAddresses = new Set<string>();
   readonly rejected: { t: number; from: string; method: string; status: number }[] = [];
 
   private constructor(private readonly env: NodeEnv, config: CupConfig) {
@@ -105,8 +143,58 @@ export class Cup extends NodeBase {
       onEvent: (m) => cup.onCtiEvent(m),
       onProviderClosed: () => env.log.warn('CTI provider closed by CTIManager'),
     });
+    const contact = `<sip:${config.fqdn}@${env.network.address}:${SIP_PORT};transport=tcp>`;
+    cup.presence = new PresenceServer({
+      clock: env.clock,
+      random: env.random,
+      log: env.log.child('presence'),
+      fqdn: config.fqdn,
+      contact,
+      knownUser: (userId) => cup.usersById().has(userId.toLowerCase()),
+      userOfDn: (dn) => cup.userOfDn(dn),
+      composed: (userId) => cup.composedPresence(userId),
+      settings: () => cup.config.presenceSettings,
+      isCucm: (source) => cup.publisherAddresses.has(source.address),
+      send: (request, nextHop, what, onRefused) => cup.sendToward(nextHop, request, what, onRefused),
+      onWatched: (userId) => {
+        cup.calendar.watched(userId);
+        cup.clientPresence.watch(userId);
+      },
+      onUnwatched: (userId) => {
+        cup.calendar.unwatched(userId);
+        cup.clientPresence.unwatch(userId);
+      },
+    });
+    cup.clientPresence = new ClientPresenceWatcher({
+      clock: env.clock,
+      random: env.random,
+      log: env.log.child('presence'),
+      fqdn: config.fqdn,
+      contact,
+      address: env.network.address,
+      ocsDomain: config.ocsDomain,
+      destinations: () => cup.destinations,
+      sendRequest: (request, target, onFinal) => {
+        cup.sip.layer.sendRequest(request, target, { onFinal, onTimeout: () => onFinal(createResponse(request, 408)), onTransportError: () => onFinal(createResponse(request, 503)) });
+      },
+      onChange: (userId) => cup.presence.changed(userId),
+    });
+    cup.calendar = new CalendarGateway({
+      network: env.network,
+      clock: env.clock,
+      resolver: cup.resolver,
+      logger: env.log.child('calendar'),
+      userAgent: `${cupSoftware(config.release)} Presence Gateway`,
+      rawMailboxUrls: config.rawMailboxUrls,
+      ...(config.tlsClient ? { secure: config.tlsClient(() => cup.config.calendarGateway?.certificateTrusted ?? false) } : {}),
+      isWatched: (userId) => cup.presence.watcherCount(userId) > 0,
+      onChange: (userId) => cup.presence.changed(userId),
+    });
     await cup.refreshAcl();
+    await cup.refreshDestinations();
+    await cup.refreshPublisher();
     await cup.openProvider();
+    cup.configureCalendar();
     return cup;
   }
 
@@ -121,6 +209,14 @@ export class Cup extends NodeBase {
         this.config = { ...this.config, acl: { ...this.config.acl, incoming: this.config.acl.incoming.filter((h) => h !== host) } };
         await this.refreshAcl();
       },
+      addDestination: async (host: string): Promise<void> => {
+        this.config = { ...this.config, acl: { ...this.config.acl, destination: [...this.config.acl.destination, host] } };
+        await this.refreshDestinations();
+      },
+      removeDestination: async (host: string): Promise<void> => {
+        this.config = { ...this.config, acl: { ...this.config.acl, destination: this.config.acl.destination.filter((h) => h !== host) } };
+        await this.refreshDestinations();
+      },
     },
     deskphoneControl: {
       set: async (settings: Partial<CupConfig['deskphoneControl']>): Promise<void> => {
@@ -130,12 +226,105 @@ export class Cup extends NodeBase {
       },
     },
     users: {
-      assignDeskphoneControl: (userId: string, enabled: boolean): void => {
-        const others = this.config.users.filter((u) => u.userId !== userId);
-        this.config = { ...this.config, users: [...others, { userId, deskphoneControl: enabled }] };
+      assignDeskphoneControl: (userId: string, enabled: boolean): void => this.updateUser(userId, { deskphoneControl: enabled }),
+      /** User Options > Preferences: calendar states drive this user's presence, or not. */
+      setCalendar: (userId: string, enabled: boolean): void => {
+        this.updateUser(userId, { calendar: enabled });
+        this.configureCalendar();
+      },
+      /** The end user is deleted in CUCM and the sync agent removes them from CUP. */
+      remove: (userId: string): void => {
+        this.config = { ...this.config, users: this.config.users.filter((u) => u.userId.toLowerCase() !== userId.toLowerCase()) };
+        this.presence.removeUser(userId);
+        this.configureCalendar();
+      },
+    },
+    /** "Cisco Unified Communications Manager Publisher Information" (seed 004 C2). */
+    publisher: {
+      set: async (fqdn: string): Promise<void> => {
+        this.config = { ...this.config, publisher: fqdn };
+        await this.refreshPublisher();
+      },
+    },
+    presenceSettings: {
+      set: (settings: Partial<PresenceSettings>): void => {
+        this.config = { ...this.config, presenceSettings: { ...this.config.presenceSettings, ...settings } };
+        this.presence.resend();
+      },
+    },
+    presenceGateway: {
+      set: (settings: Partial<CalendarGatewayConfig>): void => {
+        const current = this.config.calendarGateway;
+        if (!current && (settings.server === undefined || settings.owaUrl === undefined || settings.account === undefined || settings.password === undefined)) {
+          throw new RangeError('a new presence gateway needs server, owaUrl, account and password');
+        }
+        this.config = { ...this.config, calendarGateway: { pollIntervalS: 60, certificateTrusted: true, ...current, ...settings } as CalendarGatewayConfig };
+        this.configureCalendar();
+      },
+      remove: (): void => {
+        const { calendarGateway: _removed, ...rest } = this.config;
+        this.config = rest;
+        this.configureCalendar();
       },
     },
   };
+
+  private updateUser(userId: string, change: Partial<CupUser>): void {
+    const existing = this.config.users.find((u) => u.userId.toLowerCase() === userId.toLowerCase());
+    const others = this.config.users.filter((u) => u !== existing);
+    const user: CupUser = { userId, deskphoneControl: false, calendar: false, ...existing, ...change };
+    this.config = { ...this.config, users: [...others, user] };
+  }
+
+  private configureCalendar(): void {
+    const users = this.config.users.filter((u) => u.calendar).map((u) => ({ userId: u.userId, email: u.email }));
+    this.calendar.configure(this.config.calendarGateway, users);
+  }
+
+  /** The user a directory number is the primary extension of. */
+  private userOfDn(dn: string): string | undefined {
+    return this.config.users.find((u) => u.dn !== undefined && u.dn === dn)?.userId.toLowerCase();
+  }
+
+  /**
+   * The user's presence as CUP composes it (docs/protocols/cup-presence.md §1): the phone first (a line in use is
+   * "On the phone"), then the calendar (seed 000 Table 1: Busy → Idle/Busy, Out of Office → Away; Free and
+   * Tentative leave the user Available), then the user's own client state as their OCS pool tells CUP, else Available.
+   */
+  composedPresence(userId: string): CupPresenceState {
+    if (this.presence.phoneStateOf(userId) === 'on-the-phone') return 'on-the-phone';
+    const calendar = this.calendar.stateOf(userId.toLowerCase());
+    if (calendar === 'busy') return 'busy';
+    if (calendar === 'outOfOffice') return 'away';
+    return this.clientPresence.stateOf(userId) ?? 'available';
+  }
+
+  /** What the presence pages show about one user. */
+  presenceOf(userId: string): { presence: CupPresenceState; phone: CupPresenceState | 'none'; calendar: CalendarState; client: CupPresenceState | 'unknown'; calendarError?: string; watchers: number } {
+    const id = userId.toLowerCase();
+    const error = this.calendar.errorOf(id);
+    return {
+      presence: this.composedPresence(id),
+      phone: this.presence.phoneStateOf(id) ?? 'none',
+      calendar: this.calendar.stateOf(id),
+      client: this.clientPresence.stateOf(id) ?? 'unknown',
+      ...(error !== undefined ? { calendarError: error } : {}),
+      watchers: this.presence.watcherCount(id),
+    };
+  }
+
+  /** Users somebody watches, in user-list order. */
+  watchedUsers(): string[] {
+    return this.config.users.map((u) => u.userId).filter((u) => this.presence.watcherCount(u) > 0);
+  }
+
+  get presenceGatewayStatus(): GatewayStatus {
+    return this.calendar.status;
+  }
+
+  get calendarLog(): readonly { t: number; message: string }[] {
+    return this.calendar.log;
+  }
 
   observe(): { provider: ProviderState; providerError?: string; sessions: { userId: string; line?: string; monitored: boolean; state: string }[] } {
     return {
@@ -155,6 +344,9 @@ export class Cup extends NodeBase {
   }
 
   async stop(): Promise<void> {
+    this.calendar.stop();
+    this.clientPresence.stop();
+    this.presence.stop();
     await this.cti.close();
     await this.sip.stop();
   }
@@ -182,6 +374,27 @@ export class Cup extends NodeBase {
     this.aclAddresses = addresses;
   }
 
+  private async refreshDestinations(): Promise<void> {
+    const out: SipTarget[] = [];
+    for (const host of this.config.acl.destination) {
+      try {
+        out.push({ address: await this.resolver.resolveA(host), port: SIP_PORT, transport: 'TCP' });
+      } catch {
+        this.env.log.warn('destination ACL entry does not resolve', { host });
+      }
+    }
+    this.destinations = out;
+  }
+
+  private async refreshPublisher(): Promise<void> {
+    try {
+      this.publisherAddresses = new Set([await this.resolver.resolveA(this.config.publisher)]);
+    } catch {
+      this.publisherAddresses = new Set();
+      this.env.log.warn('the CUCM publisher does not resolve', { publisher: this.config.publisher });
+    }
+  }
+
   private reply(request: SipRequest, tx: ServerTransaction, source: SipTarget, status: number, reason?: string): void {
     this.rejected.push({ t: this.env.clock.now(), from: source.address, method: request.method, status });
     tx.respond(createResponse(request, status, reason, { toTag: randomToken(this.env.random, 10) }));
@@ -189,12 +402,25 @@ export class Cup extends NodeBase {
 
   private async onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
     if (request.method === 'OPTIONS') {
-      tx.respond(createResponse(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS'], ['Accept', 'application/csta+xml']] }));
+      tx.respond(createResponse(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, SUBSCRIBE, PUBLISH'], ['Accept', 'application/csta+xml, application/pidf+xml'], ['Allow-Events', 'presence']] }));
+      return;
+    }
+    // Phone presence from CUCM over its SIP trunk: trusted as the publisher of step C2.
+    if (request.method === 'PUBLISH') {
+      this.presence.handle(request, tx, source);
       return;
     }
     // "Incoming and Destination ACL Entries: Add entries for the OCS Front End servers."
     if (!this.aclAddresses.has(source.address)) {
       this.reply(request, tx, source, 403, 'Forbidden');
+      return;
+    }
+    if (request.method === 'SUBSCRIBE') {
+      this.presence.handle(request, tx, source);
+      return;
+    }
+    if (request.method === 'NOTIFY') {
+      if (!this.clientPresence.onNotify(request, tx)) this.reply(request, tx, source, 481, 'Subscription Does Not Exist');
       return;
     }
     const dialog = this.sessions.match(request);
@@ -451,14 +677,22 @@ export class Cup extends NodeBase {
   }
 
   private async sendInDialog(session: RccSession, request: SipRequest, what: string = request.method): Promise<void> {
-    const hop = parseSipUri(session.nextHop);
+    await this.sendToward(session.nextHop, request, what);
+  }
+
+  private async sendToward(nextHop: string, request: SipRequest, what: string, onRefused?: (status: number) => void): Promise<void> {
+    const hop = parseSipUri(nextHop);
     if (!hop.ok) return;
     const address = await this.resolver.resolveA(hop.value.host).catch(() => undefined);
     if (!address) return;
     this.sip.layer.sendRequest(request, { address, port: hop.value.port ?? SIP_PORT, transport: 'TCP' }, {
       onFinal: (r) => {
-        if (r.status >= 300) this.env.log.warn('in-dialog request refused by the client', { status: r.status, what });
+        if (r.status >= 300) {
+          this.env.log.warn('in-dialog request refused by the client', { status: r.status, what });
+          onRefused?.(r.status);
+        }
       },
+      onTimeout: () => onRefused?.(408),
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Registerer, RegistererState, UserAgent } from 'sip.js';
+import { Registerer, RegistererState, Subscriber, SubscriptionState, UserAgent } from 'sip.js';
 import type { Core } from 'sip.js';
 import { LabError } from '../../kernel/errors';
 import { randomToken } from '../../kernel/random';
@@ -6,6 +6,8 @@ import { escapeAttribute, escapeText } from '../../protocols/xml';
 import { parseCsta, serializeCsta } from '../../protocols/csta';
 import { availabilityOf, CATEGORY_PUBLISH_CONTENT_TYPE, serializeStatePublication } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
+import { parsePidf, parseSubscriptionState, PIDF_CONTENT_TYPE, stateOfPidf } from '../../protocols/presence';
+import type { CupPresenceState } from '../../protocols/presence';
 import type { ConnectionID, CstaMessage, CstaRequest } from '../../protocols/csta';
 import type { Endpoint } from '../../transport/network';
 import { DnsResolver } from '../shared/dns-resolver';
@@ -32,6 +34,25 @@ export interface OcClientConfig {
    * directory: display names and line URIs). Modelled as handed to the client, not as an HTTPS download.
    */
   addressBook: readonly { displayName: string; lineUri: string }[];
+  /**
+   * The domain of Cisco users' presence addresses: a contact the user adds as `<user id>@<domain>` (CUP's FQDN,
+   * which the pool routes to CUP by its static route; docs/protocols/cup-presence.md §2).
+   */
+  ciscoPresenceDomain: string;
+}
+
+/** What Communicator shows for a contact: the contact's state as the last NOTIFY said, or why it shows nothing. */
+export const CONTACT_PRESENCE_STATES = ['available', 'busy', 'away', 'on-the-phone', 'offline', 'unknown'] as const;
+export type ContactPresenceState = CupPresenceState | 'unknown';
+export const WATCH_STATES = ['none', 'pending', 'active', 'terminated'] as const;
+export type WatchState = (typeof WATCH_STATES)[number];
+
+interface Watch {
+  readonly subscriber: Subscriber;
+  state: WatchState;
+  presence: ContactPresenceState;
+  reason?: string;
+  notifies: number;
 }
 
 /** Communicator's part in an OCS focus conference (docs/protocols/conferencing.md). */
@@ -132,6 +153,8 @@ export class OcClient extends NodeBase {
   private gatewayServices: readonly string[] = [];
   private presenceVersion = 0;
   private readonly events: OcObservedEvent[] = [];
+  /** Contacts whose presence the user watches (SUBSCRIBE presence), by contact user id. */
+  private readonly watches = new Map<string, Watch>();
   private readonly errors: OcObservedError[] = [];
 
   constructor(private readonly env: NodeEnv, readonly config: OcClientConfig) {
@@ -153,6 +176,68 @@ export class OcClient extends NodeBase {
       events: [...this.events],
       errors: [...this.errors],
     };
+  }
+
+  /** The contact list: every watched contact. */
+  contacts(): { userId: string; presence: ContactPresenceState; subscription: WatchState }[] {
+    return [...this.watches].map(([userId, w]) => ({ userId, presence: w.presence, subscription: w.state }));
+  }
+
+  /** What the contact list shows for one contact. */
+  contact(userId: string): { presence: ContactPresenceState; subscription: WatchState; reason?: string; notifies: number } {
+    const w = this.watches.get(userId.toLowerCase());
+    if (!w) return { presence: 'unknown', subscription: 'none', notifies: 0 };
+    return { presence: w.presence, subscription: w.state, ...(w.reason !== undefined ? { reason: w.reason } : {}), notifies: w.notifies };
+  }
+
+  /**
+   * Adds a Cisco user to the contact list: SUBSCRIBE to their presence (RFC 3856) through the pool, and shows
+   * each NOTIFY's PIDF. sip.js's Subscriber refreshes the subscription before it expires.
+   */
+  async watch(userId: string): Promise<void> {
+    const ua = this.ua;
+    if (!ua) throw new LabError('UC_NODE', `${this.config.userId}: not signed in`);
+    const key = userId.toLowerCase();
+    const existing = this.watches.get(key);
+    if (existing && existing.state !== 'terminated') return;
+    const target = UserAgent.makeURI(`sip:${key}@${this.config.ciscoPresenceDomain}`);
+    if (!target) throw new LabError('UC_NODE', `not a presence address: ${userId}`);
+    const subscriber = new Subscriber(ua, target, 'presence', { expires: 3600, extraHeaders: [`Accept: ${PIDF_CONTENT_TYPE}`] });
+    const watch: Watch = { subscriber, state: 'pending', presence: 'unknown', notifies: 0 };
+    this.watches.set(key, watch);
+    subscriber.delegate = {
+      onNotify: (notification) => {
+        notification.accept();
+        watch.notifies++;
+        const header = notification.request.getHeader('Subscription-State');
+        const sub = header ? parseSubscriptionState(header) : undefined;
+        if (sub?.ok && sub.value.state === 'terminated') {
+          watch.state = 'terminated';
+          if (sub.value.reason !== undefined) watch.reason = sub.value.reason;
+          watch.presence = 'unknown';
+          return;
+        }
+        const doc = parsePidf(notification.request.body ?? '');
+        if (doc.ok) watch.presence = stateOfPidf(doc.value);
+        watch.state = sub?.ok && sub.value.state === 'pending' ? 'pending' : 'active';
+      },
+    };
+    subscriber.stateChange.addListener((s) => {
+      if (s === SubscriptionState.Terminated && watch.state !== 'terminated') {
+        watch.state = 'terminated';
+        watch.presence = 'unknown';
+      }
+    });
+    await subscriber.subscribe();
+  }
+
+  /** Removes a contact: SUBSCRIBE with Expires 0 (the notifier's final NOTIFY ends it). */
+  async unwatch(userId: string): Promise<void> {
+    const w = this.watches.get(userId.toLowerCase());
+    if (!w) return;
+    this.watches.delete(userId.toLowerCase());
+    if (w.state !== 'terminated') await w.subscriber.unsubscribe().catch(() => undefined);
+    await w.subscriber.dispose().catch(() => undefined);
   }
 
   /** Signs in: resolves the pool, registers, and opens the RCC session when RCC is enabled. */
@@ -199,6 +284,7 @@ export class OcClient extends NodeBase {
   }
 
   async signOut(): Promise<void> {
+    for (const userId of [...this.watches.keys()]) await this.unwatch(userId);
     await this.leaveConference();
     await this.closeRccSession();
     if (this.registerer) {

@@ -3,7 +3,7 @@ import { PRESENCE_STATES } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
 import { DIAL_STRING, defineNodeKind } from '../surface';
 import type { ArgValue, NodeInstance } from '../surface';
-import { CONFERENCE_STATES, CONVERSATION_STATES, OcClient, RCC_SESSION_STATES } from './oc-client';
+import { CONFERENCE_STATES, CONTACT_PRESENCE_STATES, CONVERSATION_STATES, OcClient, RCC_SESSION_STATES, WATCH_STATES } from './oc-client';
 import type { OcClientConfig } from './oc-client';
 
 const destination = {
@@ -14,6 +14,7 @@ const destination = {
 } as const;
 
 const text = (arg: ArgValue | undefined): string => String(arg);
+const contactArg = { kind: 'actor', property: ['userId'], literal: { pattern: /^[A-Za-z0-9._-]+$/, name: 'user id' }, description: 'a Cisco user: an actor, or a CUP user id' } as const;
 const isPresence = (v: string): v is PresenceState => (PRESENCE_STATES as readonly string[]).includes(v);
 
 /**
@@ -26,7 +27,7 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
   title: 'Office Communicator',
   dependsOn: ['ocs', 'phone'],
   ports: (c) => `Office Communicator of ${c.userId} (signs in when a scenario says so)`,
-  instances: (lab) => {
+  instances: (lab, ctx) => {
     // One directory for every client: the Address Book Service's copy (display names and line URIs).
     const addressBook = lab.ocs.users.map((u) => ({ displayName: u.displayName, lineUri: u.rcc.lineUri }));
     return lab.ocs.users.flatMap((user): NodeInstance<OcClientConfig>[] => {
@@ -42,6 +43,7 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
         rcc: { enabled: user.rcc.enabled, serverUri: user.rcc.serverUri, lineUri: user.rcc.lineUri },
         phoneSelectionPlugin: user.client.phoneSelectionPlugin,
         addressBook,
+        ciscoPresenceDomain: ctx.fqdnOf(lab.cup.host),
       };
       return [user.client.host, ...user.client.otherLocations.slice(0, 1)].map((host) => ({ host, config }));
     });
@@ -117,6 +119,15 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
           return isPresence(state) ? oc.setPresence(state) : Promise.reject(new RangeError(`not a status: ${state}`));
         },
       },
+      watch: {
+        summary: "add a Cisco user to the contact list: SUBSCRIBE to their presence at CUP (RFC 3856) through the pool",
+        arg: contactArg,
+        run: (oc, a) => oc.watch(text(a)),
+      },
+      unwatch: { summary: 'remove the contact: SUBSCRIBE with Expires 0', arg: contactArg, run: (oc, a) => oc.unwatch(text(a)) },
+    },
+    selectors: {
+      contact: { spec: contactArg },
     },
     observations: {
       event: {
@@ -135,6 +146,24 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
       conversation: { summary: 'state of the conversation window', value: { kind: 'enum', values: CONVERSATION_STATES, description: 'conversation state' }, read: (oc) => oc.observe().conversation },
       signedIn: { summary: 'signed in to the pool', value: { kind: 'boolean', description: 'signed in' }, read: (oc) => oc.observe().signedIn },
       rccSession: { summary: 'state of the uaCSTA session with CUP', value: { kind: 'enum', values: RCC_SESSION_STATES, description: 'session state' }, read: (oc) => oc.observe().rccSession },
+      status: {
+        summary: "the user's own status as Communicator shows it: \"In a call\" (inACall) while its RCC conversation is connected or held, else the status the user set",
+        value: { kind: 'enum', values: [...PRESENCE_STATES, 'inACall'], description: 'a shown status' },
+        read: (oc) => {
+          const o = oc.observe();
+          return o.signedIn && (o.conversation === 'connected' || o.conversation === 'held') ? 'inACall' : o.presence;
+        },
+      },
+      contactPresence: {
+        summary: "what the contact list shows for a watched contact (unknown: no NOTIFY yet, or the subscription ended)",
+        value: { kind: 'enum', values: CONTACT_PRESENCE_STATES, description: 'a contact state' },
+        read: (oc, s) => oc.contact(String(s.contact ?? '')).presence,
+      },
+      contactSubscription: {
+        summary: "the presence subscription to a contact: none, pending, active, or terminated",
+        value: { kind: 'enum', values: WATCH_STATES, description: 'a subscription state' },
+        read: (oc, s) => oc.contact(String(s.contact ?? '')).subscription,
+      },
       presence: { summary: 'the status the user set and the pool accepted', value: { kind: 'enum', values: PRESENCE_STATES, description: 'a Communicator status' }, read: (oc) => oc.observe().presence },
       conference: {
         summary: 'the focus conference: idle, invited, or joined (focus and audio)',
@@ -167,7 +196,8 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
       const o = oc.observe();
       const events = o.events.slice(-6).map((e) => e.type).join(', ');
       const errors = o.errors.slice(-3).map((e) => `${e.request}: ${e.category}/${e.value}`).join(', ');
-      return `{ signedIn=${o.signedIn} presence=${o.presence} rccSession=${o.rccSession} conversation=${o.conversation} caller="${o.caller}" events=[${events}] errors=[${errors}] }`;
+      const contacts = oc.contacts().map((c) => `${c.userId}:${c.presence}/${c.subscription}`).join(', ');
+      return `{ signedIn=${o.signedIn} presence=${o.presence} rccSession=${o.rccSession} conversation=${o.conversation} caller="${o.caller}" events=[${events}] errors=[${errors}]${contacts ? ` contacts=[${contacts}]` : ''} }`;
     },
     tidy: async (oc) => {
       if (oc.observe().signedIn) await oc.signOut();

@@ -20,6 +20,9 @@ import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
 import { ConferencingFocus, conferencingTarget } from './ocs-focus';
+import { PresenceNotifier } from '../shared/presence-notifier';
+import { availabilityOf, cupStateOfAvailability, PIDF_CONTENT_TYPE } from '../../protocols/presence';
+import type { CupPresenceState } from '../../protocols/presence';
 
 export interface OcsStaticRoute {
   /** Domain (or host) of Request-URIs the route applies to, e.g. `cup.uc.lab`. */
@@ -145,6 +148,8 @@ export class OcsFrontEnd extends NodeBase {
   readonly forwarded: { t: number; method: string; to: string }[] = [];
   /** The pool's conferencing focus and A/V MCU (docs/protocols/conferencing.md §5). */
   private readonly focus: ConferencingFocus;
+  /** SIMPLE toward authorized servers (CUP): the users' `state` category as PIDF (docs/protocols/cup-presence.md §2). */
+  private readonly simple: PresenceNotifier;
 
   private constructor(private readonly env: NodeEnv, config: OcsPoolConfig) {
     super();
@@ -154,6 +159,39 @@ export class OcsFrontEnd extends NodeBase {
     this.recordRoute = `<sip:${config.fqdn}:${SIP_PORT};transport=tcp;lr>`;
     this.homed = new Set(config.users.map(normalizeAor));
     this.focus = new ConferencingFocus((r, s, reason, o) => this.own(r, s, reason, o), () => randomToken(env.random, 10), env.network.address);
+    this.simple = new PresenceNotifier({
+      clock: env.clock,
+      random: env.random,
+      contact: `<sip:${config.fqdn}@${env.network.address}:${SIP_PORT};transport=tcp>`,
+      presentity: (requestUri) => {
+        const aor = normalizeAor(requestUri);
+        return this.homed.has(aor) ? { key: aor, entity: aor } : { status: 404, reason: 'Not Found' };
+      },
+      stateOf: (aor) => this.simpleState(aor),
+      limits: () => ({ maxExpiresS: 3600, maxWatchers: 1000 }),
+      respond: (request, status, reason, opts) => this.own(request, status, reason, opts),
+      send: (request, nextHop, onRefused) => void this.sendToward(request, nextHop, onRefused),
+    });
+  }
+
+  /** What SIMPLE watchers are told of a homed user: offline while no endpoint is registered, else the published state. */
+  private simpleState(aor: string): CupPresenceState {
+    if (this.bindings.ofAor(aor).length === 0) return 'offline';
+    return cupStateOfAvailability(availabilityOf(this.presence.get(aor) ?? 'available'));
+  }
+
+  private async sendToward(request: SipRequest, nextHop: string, onRefused: (status: number) => void): Promise<void> {
+    const hop = parseSipUri(nextHop);
+    if (!hop.ok) return onRefused(400);
+    const address = /^\d+\.\d+\.\d+\.\d+$/.test(hop.value.host) ? hop.value.host : await this.resolver.resolveA(hop.value.host).catch(() => undefined);
+    if (!address) return onRefused(503);
+    this.sip.layer.sendRequest(request, { address, port: hop.value.port ?? SIP_PORT, transport: 'TCP' }, {
+      onFinal: (r) => {
+        if (r.status >= 300) onRefused(r.status);
+      },
+      onTimeout: () => onRefused(408),
+      onTransportError: () => onRefused(503),
+    });
   }
 
   static async start(env: NodeEnv, config: OcsPoolConfig): Promise<OcsFrontEnd> {
@@ -213,6 +251,7 @@ export class OcsFrontEnd extends NodeBase {
   }
 
   async stop(): Promise<void> {
+    this.simple.stop();
     await this.sip.stop();
   }
 
@@ -254,6 +293,11 @@ export class OcsFrontEnd extends NodeBase {
       this.publish(request, tx, source);
       return;
     }
+    // SIMPLE from an authorized server (CUP) for a homed user, or in one of those subscriptions.
+    if (request.method === 'SUBSCRIBE' && this.authorizedAddresses.has(source.address) && (this.simple.owns(request) || this.isSimpleSubscribe(request))) {
+      this.simple.onSubscribe(request, tx);
+      return;
+    }
     if (!this.isTrusted(request, source)) {
       // Modelled: an unauthenticated peer that is neither a registered client connection nor an
       // authorized host is refused (a real pool would challenge it for NTLM/Kerberos credentials).
@@ -261,6 +305,12 @@ export class OcsFrontEnd extends NodeBase {
       return;
     }
     await this.proxy(request, tx);
+  }
+
+  /** A SUBSCRIBE for the PIDF presence of a user homed here. */
+  private isSimpleSubscribe(request: SipRequest): boolean {
+    const accept = (request.headers.get('Accept') ?? '').toLowerCase();
+    return accept.includes(PIDF_CONTENT_TYPE) && this.homed.has(normalizeAor(request.uri));
   }
 
   private isForUs(request: SipRequest): boolean {
@@ -292,6 +342,7 @@ export class OcsFrontEnd extends NodeBase {
     const aor = normalizeAor(request.uri);
     for (const p of parsed.value) this.presence.set(aor, stateOfAvailability(p.availability));
     tx.respond(this.own(request, 200, 'OK', { toTag }));
+    this.simple.changed(aor);
   }
 
   private isLocal(uri: SipUri): boolean {
@@ -324,6 +375,7 @@ export class OcsFrontEnd extends NodeBase {
     if (contactHeader === '*') {
       for (const b of this.bindings.ofAor(aor)) this.bindings.delete(b.key);
       tx.respond(this.own(request, 200, 'OK', { toTag }));
+      this.simple.changed(aor);
       return;
     }
     if (!contactUri?.ok) {
@@ -334,6 +386,7 @@ export class OcsFrontEnd extends NodeBase {
     if (expires === 0) {
       this.bindings.delete(key);
       tx.respond(this.own(request, 200, 'OK', { toTag }));
+      this.simple.changed(aor);
       return;
     }
     this.bindings.set({
@@ -347,6 +400,7 @@ export class OcsFrontEnd extends NodeBase {
     // The binding as granted (RFC 3261 §10.3 step 8): the Contact with its expires parameter set once.
     const granted = contact?.ok ? formatNameAddr({ ...contact.value, params: { ...contact.value.params, expires: String(expires) } }) : (contactHeader ?? '');
     tx.respond(this.own(request, 200, 'OK', { toTag, headers: [['Contact', granted]] }));
+    this.simple.changed(aor);
   }
 
   /** Where a request goes next: a registered client connection, a static route, or nowhere. */
@@ -385,7 +439,8 @@ export class OcsFrontEnd extends NodeBase {
     }
     const forwarded = prepareForwardedRequest(popped, {
       via: this.sip.layer.createVia('TCP'),
-      ...(request.method === 'INVITE' ? { recordRoute: this.recordRoute } : {}),
+      // Dialog-creating requests keep the pool on the dialog's route (§16.6 step 4): INVITE and SUBSCRIBE.
+      ...(request.method === 'INVITE' || request.method === 'SUBSCRIBE' ? { recordRoute: this.recordRoute } : {}),
     });
     if (!forwarded.ok) {
       tx.respond(this.own(request, forwarded.error.status, forwarded.error.reason));

@@ -75,6 +75,11 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
       args: z.strictObject({ pool, matchUri: z.string().min(1), nextHop: z.string().min(1), port: z.number().int().default(5060) }),
       run: (nodes, a) => pools(nodes, a.pool).forEach((fe) => fe.pool.addStaticRoute({ matchUri: a.matchUri, nextHop: a.nextHop, port: a.port, transport: 'TCP' })),
     }),
+    'pool.addHostAuthorization': op({
+      summary: 'Front End properties > Host Authorization: add a host (trusted as authenticated)',
+      args: z.strictObject({ pool, fqdn: z.string().min(1) }),
+      run: (nodes, a) => Promise.all(pools(nodes, a.pool).map((fe) => fe.pool.addHostAuthorization({ fqdn: a.fqdn }))),
+    }),
     'pool.removeHostAuthorization': op({
       summary: 'Front End properties > Host Authorization: remove a host',
       args: z.strictObject({ pool, fqdn: z.string().min(1) }),

@@ -1,0 +1,200 @@
+/**
+ * THE LAB'S PUBLISHED TEST KEYS — NOT SECRET, NEVER FOR ANYTHING BUT THIS SIMULATOR (docs/decisions/0016).
+ *
+ * Fixed 2048-bit RSA key pairs (PKCS#1 PEM), generated once with `openssl genrsa -traditional 2048` and committed
+ * so that every certificate the lab builds, and with a seeded random source every TLS byte, is the same on every
+ * run. Anyone holding this repository can decrypt the lab's TLS and impersonate its servers: that is the point
+ * (the pcaps are meant to be read). Do not reuse them anywhere else.
+ *
+ * Index 0 belongs to the lab CA. Every other name (a server's FQDN, a self-signed issuer, a CA nobody trusts) gets
+ * one of keys 1–5 by a stable hash of the name (`labKeyFor`), so a self-signed certificate never shares the lab
+ * CA's key.
+ */
+export const LAB_KEY_BITS = 2048;
+
+export const LAB_KEYS: readonly string[] = Object.freeze([
+  // 0: the lab CA (every lab's "certificate server")
+  `-----BEGIN RSA PRIVATE KEY-----
+MIIEowIBAAKCAQEAtRVHJaASyZyqoVr/1IeSRRo89jXCSCkP05IBjtv0G3vNQZiz
+fQVEMIDjTeWH4FiFx/ZK5mbfrfUzQmXz8k2VWKUUqPpgzkRkVGSxFvxr3bSj/jD9
+C+WDa2hIE+uT0UmpYU4fOd411G6aPgJoisuwZs6vwLTCGPe14xCmkuC+Ep1Vwdse
+UQ9ZhePs8AaxkGwa0ngm9upPA4EwzeaTcLkFtu8LiG+CtUSns3Ut7TtBpX/mQKZH
+6rRzBZCxOStFSkuUD0qS/1lCUXTkJz05uDREVzn2T4poLnvyU5ekwGPNeabgNUz1
+UkqPPPc+OXEmvonW74zGt8/dq1WEloT07nglNQIDAQABAoIBAAmTAoQVAqv0aQTR
+1qZySj517MS4zW5QIM/XJQFxvuZIGq9jRz7ZjS7Xqw0BO+NVqDHNI3iAoRwlviwp
+JKeKSMFF2IHhsRt0JsOGimLJ0wXcc/JFPU/dy/UdGk3WqLtfVBcQEMXCv7ZdEwcr
+Ie4QEczcaehRYP99yLkPdjsxqk26EE9UtLqG1lrNQGbFAbuHcNfJ3RYGi3rc06v7
+RljuZ+u91GKIhevrSL03h0gYXGRsJeFI7Pc8hUYom5FMDjXKpOCRT1z7XsYYqIoH
+DpBmS0xY5ASSkva4U2FpVR7I74f35485aP8dObyAk+6fbbs69gk9O7wiHzXLQt71
+li01yVkCgYEA/TtJSCcoqP91GiQ/u94ACfR1panr1lkJxWhv6gxgjsS8v63pY5Xn
+8Q4nX3f5cW3y/NvEuaztsrKs8KCzf+6nThFf3BmnG/ZlZXTWT+1eBVYFv8ToTA0V
+qWNWFC8/dLPeGraeYibX5xSzcu7d4wVkq8XOXddkg7WBRtNlqTmxYlkCgYEAtxAS
+QQBeniGN6wIyTp1r2PjyyLnm3DOFlVyp16G4lk88YLKnbrOa/q2021KNxNsBuWhq
+w0sn4lN6JIy/sUYg+F8d3OfFnFBHcVkLF50HjwMo/kdPPqdb/vFMoDobee7r8UDF
+19IhD7hWk6atRMuIgUxiyDQw9f6inNEoClsepj0CgYAitrXdBkE0qZBL/RwfjNdE
+hhZ6l0iVIa+NODvfQcMazy1wuU59MFeTW/VZyQCQ5BmjQB0/tsz+6i967QyuRPD6
+ardRXNLjqmtL9TBL1KZG5Pv0xfFyO3j0t4FdUvzH6sBPuSkNG3YNX3EaGFSigmLC
+iWM4ygYlaARIyUHuaNJAQQKBgDbm3AKgoL/eIljz/LB1J+4Xo4CtuF4cGZkVBF8G
+QnzZ4KrDidF6jiaJZC9Oz/PVFuxLM5HEjX6kOIKTr73z4Vl79VHWNP7PWM3Wvavk
+TWsHsJiqPEr3GHEaXzfClZD5Jcvh+DPk8kNrrpNzro1uWU8l4I5YkMKGDrDnTZHl
+iAilAoGBANQQyzi8/bUPgiuKsNFfHa5aO6UlMX1znqKjjRrzfNut1IH9mFrntWS/
+qvypuh1vOr7tfND6tNyt6/hVJU74hVnjdpZUwl1tVVscol+FkbXCzX9Q6C2XYbyf
+ebnUQ4IuA3t+jm94MxOQuhh/8tKNA7SDe4+ul9ngrm9GpG8I1jvR
+-----END RSA PRIVATE KEY-----
+`,
+  // 1: server key 1
+  `-----BEGIN RSA PRIVATE KEY-----
+MIIEpAIBAAKCAQEAwl8cStpSEVt6WJ5ww/cRajFnIVadVMBZs46b+cHNsotzg7nT
+GmxlpQt6u64+JI/gl+P6CgrzGLadzD1ESNJA8J2qFooJ5aSRG0UjYp6mS+jkBCHH
+w1uqsQKhaU2XR8loLIepoRytdfH+8zm3KG6eCHd1BYDxx4nelrWcBNhnFMaeBRu2
+IwKERNi4ZQp8Oz+XpD+e01GCIPYICTbzsaPsJfOXSYUoVuPsCqN8gzflteuqRftg
+329CGYiKf+wybR7i6dqj7cr8a39/h2g3blLPXzXcnZ68taqzFIY+DKZWMNCoUUBg
+2mi2v900jrtMIgSs4RaztHt19xnWUsJFgpYr0QIDAQABAoIBAA3fZvAKu//EJSvN
+ByRdbm9DXmZ5PZpubhiMLaK6S9mZ7WEx8pi4stqAQr7BdWr7n96HZXGxDV+urP2G
+Q+jkpMDnp9ua95Dd2YN2QEvKIflaAmgvFwhg8wJWOzn+UTVM8TP4bMl0eAbqgjVO
+4b0vg/T7vazqYpdIxkvAY4XPAjBvyqkFq4r9KYYWJFamtBwAfzpNuRxxzap9cqd8
+ijk8+H/46GllK1Ueb3+PVa9gkGtrfipnmPTapODBIFN8qoqjbHub7gQWAQPhnKR8
+0TCCa2ANJ7yPcy7WX6ZIm2JPK0ySQbuRoa51Xfn1HHwYkqJXaP3g1G7PCeIUrUdX
+s2eq6+kCgYEA8NB7khnKAVklEDEnhlhLlHMXMvP/dHqUtJ7Ims0/umYfnIlb8+8Q
+VoyaCMxMKzpX3utBSvIqg2BT2xGbiLE2P11sL7T54LbV0hkjuKDicpoaNXq0Ttpx
+vSodChtf2S4iHYi/iJ6Z2AknA8fmg85iBrrUPU1hvJrZQhRGWKVV4wUCgYEAzqDk
+Fakhfyh4cXTgUbZepDgHeoDjcBDg8tIbSGc2iVISZ8+lJ+lNoCo6F/mtifAhPVXe
+bxy2yjHprFweJUVBfI0z1MrV6z+dlK/yJOr1t/OugVxfQ7nOguRLZKgnLUFtQoWM
+aAgx6FsWtdBu485Pd+oC9WV1zARMN4e9zoYMV10CgYEA3BzEBkv6P3c7EGzNgter
+5bm5B8LMyavNxraoCA75ZCg6VruayAHI/kMv/EC4kn6WmNSR7q4hO8pNe5zBfJT2
+T77Vx1l1WPflw09lPjoYIcZHlIBe1QCIG+6lcnqJBptLZZF7+KV3W2cqOSN7yRhY
+s2wL2Sik4F7tnJ+pmRcuxP0CgYBxIKNfvJarUNQIgg3iju9oB4kIqBJdo9AVAbWQ
+QXoZWsba8VOh81jdrODbiYZatA7uztmWiekF8KfYByM2EqHU+FX9VgQi5VR4OJBh
+aAaZ7R+IkbNSmCMZhLZGaM3yOBUCy61gs8PnTB+18WUU8jqOE6AFDMSeq2ezK21e
+6gNNvQKBgQDWxi187MOJWMoO0/986/XwKyPB7WjxTWzyQR95lOOJrmeUCj14mUTZ
+6+plpmwFUPaY84i0RA8ShfIfJqnqdXa1ybEYVRhVfKA4Rlj7MJWiNt7UuF3qx+0x
+tc/ILiAIxw5+G55JcCCxSCSKdl8x2q3+DtKJSWL5+osQrcDlMAns3g==
+-----END RSA PRIVATE KEY-----
+`,
+  // 2: server key 2
+  `-----BEGIN RSA PRIVATE KEY-----
+MIIEogIBAAKCAQEAvdjja5Bkgi/g0OHGsSeMZbPHvZ1HD5gZ5D8eMm3buVr2z10V
+dVW8e6BLkgfraU+4g/huV7/z/vRJQ/YqYaBR8VX0JAXgw3NKVVKYArSO4Z3xHMjv
+Htz083B5VkA5eHQL1RoF8+QA8bkFztrI3PCAPOupmUF48r86MEFVJXbUPRB02aRJ
+Qh0Ld8sOyOpy9pYqhpz36MOSFB2RCJGNCWHBOGO0R8vQhWZ2JKhT+qfjV6Q97Fg1
+odcMK+YLMZDDZyrMICXIQC6XyUv2MCvgLCOUO8NfIf0W0MotNKKFq4dYWf/kbT14
+VlvNbSXbjMW5UbQiiawYKfV1iETADcv/YbqmMwIDAQABAoIBAFAiT4Rks3gcW4nv
+8x1t8x4ur54C2C7l5e/pEIb6xidMFSfcQ6V+ZgvM0nk2bJDMPLc/0tupQ4WXeaF9
+M9B3in8S5/WYoZH+hR7UuSNTMYhcUZzz17MwUxi6ngzhGSEV4rS1wlN7J0bg8Wmq
+AeT4gzizxKfS8gmM3DPoL9ebe+S15m+IejEU6GW4TN/cPu7TuqBCchrmULojCvDK
+IzSElTdD9eH/wjqOjR/1eNi2c9D5BcJQEvptn+3S1CanUD8fvjEeo9h4taoYQcSc
+lYZDaaIV8u81MdPA4kEHVnn+vLgnPV6Jm+7UOuxbe6LBV+c5ZFUZXXSbQ1yGuAbA
+aCjxsVkCgYEA3czsvRo9KwSYCTIGY1xk4+iYQrztsLaVs2uVkw4+BhpMWMX915jR
+0Hx6GYGTvLfsW4cpttgLHlrpTakj1YZokB+gWHOg4IFvIXcRvDOh/bVZ76g2fVVp
+UtvIgTfR6497Ky47rWMr7Eo4z1T6i+CCw8Hkz+TiiY9Df3fTW1HN018CgYEA2x6u
+JdE1KM2Wl4lZzfYZdeNU/B7K1+5cl5aDzQ4MRh4brYS7c9hj0x5JcmnCm1y4FyaK
+jcHJPe92tiJiTAkpr0FumPq3xBTFTHcBTQYhB7yeKBsFO13oAHKVCnbTTN/Nt1nf
+TEFf5IlbfOU1gwnikxJQnC2isid13nyOG11Wka0CgYBzbiHKrGwnBiYFqxYuAbiz
+76nGGcLt06gHDzdxp9jZnjgbfzcDTBHtmcqFma0EawfD/ozUDo2Cx7dhZmQyzNeA
+IiV1wv93t4TZerktJAXrHsVmdzmccqX0rFMmBKHoIOzt5QrDyrfiKiJ0rHoT78y+
+ChuFok3PX1K2dOr3PJSMqwKBgAFnfO45HQIZ7zEhbDXpsdgTkOPcvqgLmwRNrqKN
+yH5aiwrdouXnKRydQRM+okSkn3lmgdTOvR9sfXJFXiPmmyHIZZENakgTagBHcvav
+Z17JUqonIi1zOJ1oHpRmlowTkxnttYSjlp28U53FSkaAtbcDkwitMjG6FwNKAQ8j
+1f4xAoGAVxqWkwOW6kIXvErAEps0KmjIt7PgqQxUNsqLaEh2kQFwYL5nA572VnSS
+xR7oJV/r9YqvvDlEvRZ2W+Vj1v3YTbAm9b225cxMjchoo2TCibYN60BgHHOlSF++
+OATt96vJumhHfnJtJIqWtH4y51uzMcRiXRJTmeR+rCNATkswDrQ=
+-----END RSA PRIVATE KEY-----
+`,
+  // 3: server key 3
+  `-----BEGIN RSA PRIVATE KEY-----
+MIIEogIBAAKCAQEAwco5jCVy5MBse8mu0VMpFLhVVmhYPnDbemb3/ezjva1M2NJv
+8OK+E5dopmFRXCkdHq2eAAIAmR1DgQjWcQwTtSiPZSdKkaePU0mMjUmW73YKDlpb
+vpzuMBVoucft6hnCl2XS1+X60ykHCx1vSrIS2OGavf7+jFiH1hUn8Mx2zlKJ3NxT
+Vh3qXe2MYDVx6PbuqDq9M8qWhpdd5bO1x8fkQElyRIjpGJzLfpGnIflHq9QLD2H6
+sdZxgvEZVaMLUXBbcEuJIPz94jPW4Rrph+tCRqY3h3vRkoom+DzplijLnD37HE6H
+35rlsGOwbG+uvoULlnrkK9lcq/3OS8U11PSYpQIDAQABAoIBAATqGfeB454FezrQ
+bIyGbV5HJnLghoxe1FIQVm2sGkJvKKm+/HPBbEyW5GKDyUprCIAEqyMY6eb4JQQa
+s0V+pulLNAe+rVdwRmQ4U0Yp/ZfpCGxAwl7dH/U8NcGwXko3iQXJ4UT0Yh4Exlbz
+0iS0y2GQpxn2Y4IvpJI7Sx4CMWkeB2/dLvySSIfT4irWoJBVqMbVI6NuSw5qzTrX
+Us9T/uO0iQ/wbkCvFIQ0RcSG0gurCiBXyBYRkP35PDaVtUi2B9ptl2bMr9lqwPoB
+H8UtEnsikuZFoMYvQypEdyjloem3smaWU7sp6303Jz2FeGX1qzIszaat1aTdjQND
+Eq80takCgYEA5OkEYaxYFsYxyNakqtc8OgTZCAKMXWsOT5OEjWYpZDU7CNmoUJJk
+LAEmFqpXz09R240lqOi6dlvV2zMSvw4hzifvtbMGEOIgu1BpAFF9WucvaK0awwgi
+bx/2TdQUzrECC8vG7/eQEKs+67q19LwC0MqFkO58aKAR4MJPauszSFMCgYEA2Lk3
+T/fTNifXzFwob71JKtvFI7LyrDaqsGq+demoofnktIL7+9tZZpvL/gO1Z/Vy0Gma
+1B5/A4qTW7ybaIpETITTEoWr93VahH9tjkm1HnvzkWsWWDJLKyH1rRuaLbFg4lUJ
+2tWcwNI237MoBn9Dg9TkaJNkTAtt8vT19HVmnCcCgYBnVQi1Tqc1IKK4lqwesqpt
+RmLySrQyN3FuWpkre0KUCbNse1SPioXNl3cqJBsfah75jO3DIcuKQkp3eMatmCOK
+fFypGPdUB7/ezp2XlzGPJ20vQ3UhNTrWDweQenwqEZ1q1cIn8QkHfUYaA16/618a
+AVHp6r4ePKPVYeGX0jSEIQKBgCk+VkBpsVBFFNRXVXquUxZM7J92lqgfXyxjpAtc
+hDMPE28m3j136POWAqQ8oHFATLFM56Imi5Vo8dIreofSiFzniiOkPK3DL463kWna
+rRU4EYpDDuWJ7LQwqkhfUGARuZZZCJ8Ut9gaKUc5GQzjez3DbhRYuGWgZzQtWgFD
+tltRAoGAT6eXUi+v21riE11aZNQEF5nxrthjXM78KwPc9HqHpb8/Yc68BIrrngmp
+PQM84H5cDTrvbds6mBrgdNPq02qud5OtrvLICGk/7+sSRljOarV4XvQOZKp17vru
+GlZsIm0xK8idCXfldhizmslxduTd9WbcQfOmZHY6Rcx8kmh2Cf4=
+-----END RSA PRIVATE KEY-----
+`,
+  // 4: server key 4
+  `-----BEGIN RSA PRIVATE KEY-----
+MIIEowIBAAKCAQEAskbJ4BsoZDSAvvZOHLxjbAy2WpPN+YANQNg8qmI5yJ6Q3t41
+hduWoNKsKSPMkP9gNlteCO01S4sRAx/YC6TQjd/LTC/mevcvNlF1EarArn2SM/Lq
+RoULIaAKKIXiPha+RyslvwzrNegmeBAW4tBIh1srU/ZsBDfCwAwBq8+u8VRgvuRH
+UPBVfU9kozsc2XmBcAZu+WGLVJVJRHofzdkCoLVrT7ezKtz+09y4MfR/6m8YzsAu
+bjvO1LVIaAHUhHoq6oqfb2KCWhY6TmoSjxDzUxeI64p/gpcjXXTTqH4VSzoFLUWZ
+lv20mrm9qmbXuV9m3gaAAzRcT6yyY/V6zTLj/QIDAQABAoIBAAljvJS64XL7p+9G
+4kDVtEfX2I/nOoFCWxBYA0P3FfOI1HkEi52f/ew9BFfLXKYjaTIbuFVwhu7SZYQ8
+XGDqnphmWdsKp9FArSIngqq6S1k1YGqvh+LMdZRhDT/qo0qhYIa3kU6hc878SfBn
+aokqLrPAW8UZlMFZHX8HctwVfXGU6RKsMkTjjrE5a8tCTXkilMKwECeKnLgs2gDX
+rHaE5vkrCg2Ak9OF4FkJbslqkzDNDyLK6/jT42yS8iiqb8tuXuQ/IrILMgj9zOn+
+Ds43VA/CQBZbIlDMepklbY37ubjM7A0Vpiu1uGSH/QaPZrGDlHCxi3/JpYf3KMG4
+uiHD48kCgYEA+vg31OJY3AwjSthznzcb4Na6uYMUXwdcwoRVLtAxzj27xfS/Y40U
+3JhZSbLZ5mRZc9wU0DZhb54auMLVG2xE57Yh2m88P3KX0azoXZn0zVv0dfLDnpyc
+Qhpw8jgobip/mBU5B09Xu5oqwY5lrSzgM6YDvCPHxCiuxhBQ4rF2mCUCgYEAtdmQ
+1+I/LLJ8JGvlavL/drZrL2aPAzFZElow5XsdHASi0a8/yC7fATeBly/2FXtP4yWB
+Y7AalJP4DDdPb3CQUESFB+JmEyDC9oZAxYgYeZ4Kl6oD9Z0u+FrgOrQLlWaBz9zx
+bTBslGWZWF4N3eMCSmTKCG6zYUe9gz5NlzNMyPkCgYBR3J9RiFdVx3vHkRz9xRsJ
+1uDnXBNL//nI1SN39p8YV9ik9HVtQnqYjfUp7fXXicoH2bTMScC0iMzMkXizzjgX
+oLggKQJs67MLyKuuxGYuih0OUBZw6UKq6TcIOzss3B3sfJeyg7XpUps5sXoG58ll
+73PubXleyapgnrfTifFWJQKBgGdUW9g/p7QHK0Eqye5uaziSSO9jMEoZJUqnUvdi
+cFT2UWoiUXS3JWI0nv9Acm0cZ3VjX1U8wK3CMoUGfK2O4YGqnYiwXV3rFL0t5eoX
+/ghFBDHPmnZavVDDmnvgyGA5IfPx0IFBrcDYxjyPHQQCtM9+28nU1TqmoAnOQhpz
+PONJAoGBAL1/NjnreruE7kZXbMrw54Qfi1bxn6zrhEfWidU+vKXPq54NNFJUiVpc
+Oq3WO3xjs4lWXfF2UUe4bSp4GLueK9L1dHXRoLw8uqlnpmPous33Dwk67Pv37TFY
+yVqCw2mDG2u1Cny1/VdCDewWTnL1+8u4jJI3W1tR1XA2lo30PZrS
+-----END RSA PRIVATE KEY-----
+`,
+  // 5: server key 5
+  `-----BEGIN RSA PRIVATE KEY-----
+MIIEowIBAAKCAQEAproBdoEM29lhbbbFPRTvCT9ah3miA2owEmr0fo07+py5PDcF
+6mjyp7BaNh+AmRCOZr4pgLBDChpjZV28N3qjpSZHou17hWCpM/IaiLwlyOHPE1kl
+c0prGJ/sebbjvUK6mHoZGAUJCwwoI9xR78G4/uDiZDO81uDe3ZdWkcBgWu6r4KHT
+u+Coxbn+ky+QnoQj5MLZbLjLd9JE42oE7SjQtnnYXnrOSuo0iiwIOaa+qsozon8G
+Ii1NJ4XWKIdD7BzE5jreofxjpzRnTzhiA/qtAJTRvBNK0LkqxiP0pJpTZ30gAz9X
+kzQmTsyM8VrTgSXAUgplWQYhsntkFAjrcfm3YQIDAQABAoIBACt/V6ZdIMeyvPJs
+vqSi84IMH0g8+YG+kHAdq0/g9Qb7IHCPQmHXo4cQQVjheyFz6lLvxdAnLDZUkB4A
+CHzI6CzMAeCF6LXxc/NzdGy7+XehQe8gUN71SV+RSZavmlbkM95X7HgRyDwznb1N
+W6sbdXI5pZbS0K+W104kj5dTA1B1i5UgBq/aCz/YUbdxv3xu5XIj1GnrXT+Ulh5l
+m8BOCR2C+Irlg/fLNhbrjOUqXKhwJn2k8wK3pbIrD23qvLF94p+FErcL7tE9gYhI
+1dHOcdrF2qu9oBXBrOMmN+7sSrYn+pzYaPZ8mzDCNaIDAXC/OUv8PTL21pjPgfRH
+euBF7ckCgYEA6Ux/zx8jrLvzdZ1dQW6co4LANy+tjyUZ94qwW+OXztXk36raRNZy
+adI0qkVnpV1Xviyis9R0rYM/wOHWWpTkePGMn9K3sQLCLkgDdBvtsMxzOoQyR9St
+I4yDlvYMJ+a8YccNGHp0qSqd28IRM2cBa4A2bA0W2bMNZFnKYRcRi9sCgYEAtvMv
+KqyZH7RRot3A9QzF5617ix/pJAYIf9lfhghuhPQTKLSdSjiuFX1HiFh0IlV9fqBr
+v5P2XTJKq7SOji9Du+YxGgFi+WoywfhJ46fYOiRDxCv8gPj3W0S4L5v8btez8fAX
+NYA26hdBT+PYtf7hyvbv1bveXm6N2VdYJ/We7HMCgYAr+H8eSoAuzj3UrRQmgPKE
+3t/bhuDvWc7LGRikOQEjuqyoe0soLkLiLvw+G1atlCo1bbQ8sI5NJa+eavI7oFRv
+dxdKCC0W764piukbuSfTarVNEh1n7G21hYZHrZgc7SAUTa/qLSpPt/iIsssLJR7f
+ZArd0pm77kNX5pR+OBrWgQKBgEGNHOdTdIIRn/aVMiAbdYWveUa+JlEMAFuezUU/
+HCpzMbIyFPGVIXr9qnXGC8aJjy+h1zmLkIiQDoU7aqCzereGoS1KNeZcENfDWOZD
+K4yZldZiVFT539dJ5hzY7Tfh/c3AUvCOgh6aOoKfhvSe4NRSaljQubpoLlcjnqii
+r1DVAoGBAJENMjmknoFM2PSOBnZHOAqvBFRt1JNPDhwuJDOoa4izAnWyaJyF3XKN
+pOomzPkglynlJBNuSzYXTRsgfLH1VpjFyiGrLh3NR3Q0EMLOc+CWLVQyNiBf/wFY
+tTmPvX6D6Jwshh5T9JiRP3o1StXAnEWTit0fIq+jXsNqAmW27rm+
+-----END RSA PRIVATE KEY-----
+`,
+]);
+
+/** The lab CA's key pair (index 0). */
+export const LAB_CA_KEY: string = LAB_KEYS[0] as string;
+
+/** One of the server keys (1…5) for a name: FNV-1a of its lower-case form. Stable across runs and releases. */
+export function labKeyFor(name: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of Buffer.from(name.toLowerCase(), 'utf8')) h = Math.imul(h ^ ch, 0x01000193) >>> 0;
+  return LAB_KEYS[1 + (h % (LAB_KEYS.length - 1))] as string;
+}
