@@ -29,6 +29,8 @@ const EXPIRES_S = 3600;
 export class ClientPresenceWatcher {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly byCallId = new Map<string, Subscription>();
+  /** Users whose subscription waits for the destination ACL to resolve. */
+  private readonly starting = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -41,7 +43,7 @@ export class ClientPresenceWatcher {
       /** The SIP domain of OCS users. */
       readonly ocsDomain: string;
       /** The destination ACL's front ends, resolved, in order. */
-      destinations(): readonly SipTarget[];
+      destinations(): Promise<readonly SipTarget[]>;
       sendRequest(request: SipRequest, target: SipTarget, onFinal: (r: SipResponse) => void): void;
       onChange(userId: string): void;
     },
@@ -54,11 +56,16 @@ export class ClientPresenceWatcher {
 
   watch(userId: string): void {
     const key = userId.toLowerCase();
-    if (this.subscriptions.has(key)) return;
-    this.subscribe(key, 0);
+    if (this.subscriptions.has(key) || this.starting.has(key)) return;
+    this.starting.add(key);
+    void this.deps.destinations().then((targets) => {
+      if (!this.starting.delete(key)) return;
+      this.subscribe(key, targets, 0);
+    });
   }
 
   unwatch(userId: string): void {
+    this.starting.delete(userId.toLowerCase());
     const s = this.subscriptions.get(userId.toLowerCase());
     if (!s) return;
     this.forget(s);
@@ -101,8 +108,8 @@ export class ClientPresenceWatcher {
   }
 
   /** SUBSCRIBE to the user at the `index`th destination; a 404 moves on to the next front end. */
-  private subscribe(userId: string, index: number): void {
-    const target = this.deps.destinations()[index];
+  private subscribe(userId: string, targets: readonly SipTarget[], index: number): void {
+    const target = targets[index];
     if (!target) {
       this.deps.log.info('no OCS front end of the destination ACL knows the user', { user: userId });
       return;
@@ -138,7 +145,7 @@ export class ClientPresenceWatcher {
         return;
       }
       this.forget(s);
-      if (r.status === 404 || r.status === 403) this.subscribe(userId, index + 1);
+      if (r.status === 404 || r.status === 403) this.subscribe(userId, targets, index + 1);
       else this.deps.log.info('OCS refused the presence subscription', { user: userId, status: r.status });
     });
   }

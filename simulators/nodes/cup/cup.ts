@@ -117,8 +117,9 @@ export class Cup extends NodeBase {
   private presence!: PresenceServer;
   private calendar!: CalendarGateway;
   private clientPresence!: ClientPresenceWatcher;
-  private destinations: SipTarget[] = [];
-  private publisherAddresses = new Set<string>();
+  /** The destination ACL and the publisher, resolved on first use (undefined: not yet, or changed since). */
+  private destinations: SipTarget[] | undefined;
+  private publisherAddresses: Set<string> | undefined;
   readonly rejected: { t: number; from: string; method: string; status: number }[] = [];
 
   private constructor(private readonly env: NodeEnv, config: CupConfig) {
@@ -154,7 +155,7 @@ export class Cup extends NodeBase {
       userOfDn: (dn) => cup.userOfDn(dn),
       composed: (userId) => cup.composedPresence(userId),
       settings: () => cup.config.presenceSettings,
-      isCucm: (source) => cup.publisherAddresses.has(source.address),
+      isCucm: (source) => cup.publisherAddresses?.has(source.address) ?? false,
       send: (request, nextHop, what, onRefused) => cup.sendToward(nextHop, request, what, onRefused),
       onWatched: (userId) => {
         cup.calendar.watched(userId);
@@ -173,7 +174,7 @@ export class Cup extends NodeBase {
       contact,
       address: env.network.address,
       ocsDomain: config.ocsDomain,
-      destinations: () => cup.destinations,
+      destinations: async () => (cup.destinations ??= await cup.resolveDestinations()),
       sendRequest: (request, target, onFinal) => {
         cup.sip.layer.sendRequest(request, target, { onFinal, onTimeout: () => onFinal(createResponse(request, 408)), onTransportError: () => onFinal(createResponse(request, 503)) });
       },
@@ -191,8 +192,6 @@ export class Cup extends NodeBase {
       onChange: (userId) => cup.presence.changed(userId),
     });
     await cup.refreshAcl();
-    await cup.refreshDestinations();
-    await cup.refreshPublisher();
     await cup.openProvider();
     cup.configureCalendar();
     return cup;
@@ -211,11 +210,11 @@ export class Cup extends NodeBase {
       },
       addDestination: async (host: string): Promise<void> => {
         this.config = { ...this.config, acl: { ...this.config.acl, destination: [...this.config.acl.destination, host] } };
-        await this.refreshDestinations();
+        this.destinations = undefined;
       },
       removeDestination: async (host: string): Promise<void> => {
         this.config = { ...this.config, acl: { ...this.config.acl, destination: this.config.acl.destination.filter((h) => h !== host) } };
-        await this.refreshDestinations();
+        this.destinations = undefined;
       },
     },
     deskphoneControl: {
@@ -243,7 +242,7 @@ export class Cup extends NodeBase {
     publisher: {
       set: async (fqdn: string): Promise<void> => {
         this.config = { ...this.config, publisher: fqdn };
-        await this.refreshPublisher();
+        this.publisherAddresses = undefined;
       },
     },
     presenceSettings: {
@@ -374,7 +373,7 @@ export class Cup extends NodeBase {
     this.aclAddresses = addresses;
   }
 
-  private async refreshDestinations(): Promise<void> {
+  private async resolveDestinations(): Promise<SipTarget[]> {
     const out: SipTarget[] = [];
     for (const host of this.config.acl.destination) {
       try {
@@ -383,7 +382,7 @@ export class Cup extends NodeBase {
         this.env.log.warn('destination ACL entry does not resolve', { host });
       }
     }
-    this.destinations = out;
+    return out;
   }
 
   private async refreshPublisher(): Promise<void> {
@@ -407,6 +406,7 @@ export class Cup extends NodeBase {
     }
     // Phone presence from CUCM over its SIP trunk: trusted as the publisher of step C2.
     if (request.method === 'PUBLISH') {
+      if (this.publisherAddresses === undefined) await this.refreshPublisher();
       this.presence.handle(request, tx, source);
       return;
     }

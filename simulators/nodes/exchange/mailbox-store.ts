@@ -54,36 +54,54 @@ export class MailboxStore {
   private readonly byStoreName = new Map<string, Mailbox>();
   private readonly byUser = new Map<string, Mailbox>();
   private added = 0;
+  private faker: Faker | undefined;
 
   constructor(mailboxes: readonly MailboxConfig[], seed: number, epoch: number) {
-    const faker = new Faker({ locale: [en] });
-    faker.seed(seed);
     const day = 24 * 3600_000;
     const firstDay = Math.floor(epoch / day) * day;
-    for (const m of mailboxes) {
-      const calendar: Appointment[] = [];
-      for (let i = 0; i < POPULATION.perMailbox; i++) {
-        const date = firstDay + faker.number.int({ min: 1, max: POPULATION.days }) * day;
-        const start = date + faker.number.int({ min: 8 * 2, max: 17 * 2 }) * 1800_000;
-        calendar.push({
-          name: `${faker.string.hexadecimal({ length: 32, casing: 'upper', prefix: '' })}.EML`,
-          subject: faker.company.catchPhrase(),
-          location: faker.location.streetAddress(),
-          start,
-          end: start + faker.helpers.arrayElement([30, 60, 90]) * 60_000,
-          busyStatus: faker.helpers.weightedArrayElement([
-            { value: 'BUSY', weight: 6 },
-            { value: 'TENTATIVE', weight: 2 },
-            { value: 'FREE', weight: 1 },
-            { value: 'OOF', weight: 1 },
-          ] as const),
-          instanceType: 0,
-          allDay: false,
-        });
-      }
-      calendar.sort((a, b) => a.start - b.start);
-      this.add({ ...m, storeName: storeNameOf(m.email), calendar });
+    // The working days after the lab's first (Monday to Friday).
+    const workdays: number[] = [];
+    for (let d = firstDay + day; workdays.length < POPULATION.days; d += day) if (new Date(d).getUTCDay() % 6 !== 0) workdays.push(d);
+    mailboxes.forEach((m, index) => {
+      let calendar: Appointment[] | undefined;
+      // Made on first use, each mailbox from its own seed: a lab whose calendars nobody reads pays nothing, and the
+      // order mailboxes are first read in does not change what they hold.
+      const populate = (): Appointment[] => (calendar ??= this.population(seed, index, workdays));
+      this.add({
+        ...m,
+        storeName: storeNameOf(m.email),
+        get calendar() {
+          return populate();
+        },
+      });
+    });
+  }
+
+  private population(seed: number, index: number, workdays: readonly number[]): Appointment[] {
+    this.faker ??= new Faker({ locale: [en] });
+    const faker = this.faker;
+    faker.seed([seed, index]);
+    const calendar: Appointment[] = [];
+    for (let i = 0; i < POPULATION.perMailbox; i++) {
+      const date = faker.helpers.arrayElement(workdays);
+      const start = date + faker.number.int({ min: 8 * 2, max: 17 * 2 }) * 1800_000;
+      calendar.push({
+        name: `${faker.string.hexadecimal({ length: 32, casing: 'upper', prefix: '' })}.EML`,
+        subject: faker.company.catchPhrase(),
+        location: faker.location.streetAddress(),
+        start,
+        end: start + faker.helpers.arrayElement([30, 60, 90]) * 60_000,
+        busyStatus: faker.helpers.weightedArrayElement([
+          { value: 'BUSY', weight: 6 },
+          { value: 'TENTATIVE', weight: 2 },
+          { value: 'FREE', weight: 1 },
+          { value: 'OOF', weight: 1 },
+        ] as const),
+        instanceType: 0,
+        allDay: false,
+      });
     }
+    return calendar.sort((a, b) => a.start - b.start);
   }
 
   private add(m: Mailbox): void {
