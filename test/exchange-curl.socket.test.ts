@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { LabRuntime } from '../harness/lab/lab-runtime';
+import { httpPortsFor, LabRuntime } from '../harness/lab/lab-runtime';
 import { loadLabById } from '../harness/lab/load-lab';
 import { scenariosDir } from './support/matrix';
 
@@ -33,7 +33,7 @@ describe.each([
     const address = lab.network.host('exchange').address;
     const { stdout } = await execFileAsync(
       'curl',
-      ['-s', '-i', '--max-time', '10', '-X', method, '-u', user, '-H', 'Content-Type: text/xml', ...extra, '--data-binary', body, `http://${address}/exchange/alice/Calendar/`],
+      ['-s', '-i', '--max-time', '10', '-X', method, '-u', user, '-H', 'Content-Type: text/xml', ...extra, '--data-binary', body, `http://${address}:${httpPortsFor('sockets').http}/exchange/alice/Calendar/`],
       { timeout: 15_000 },
     );
     return stdout;

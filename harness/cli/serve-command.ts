@@ -33,7 +33,17 @@ export async function runServeCommand(labId: string, opts: ServeCommandOptions):
     const role = node ? (node.kind.ports?.(node.config, ctx) ?? node.kind.title) : 'not simulated';
     process.stdout.write(`  ${host.hostName.padEnd(16)} ${host.address.padEnd(12)} ${fqdn === host.hostName ? ''.padEnd(14) : fqdn.padEnd(14)} ${role}\n`);
   }
-  if (!opts.json) process.stdout.write('try: sipsak -vv -s sip:' + runtime.network.host(lab.cup.host).address + '\nCtrl-C stops the lab.\n');
+  if (!opts.json) {
+    const tries = [`sipsak -vv -s sip:${runtime.network.host(lab.cup.host).address}`];
+    const mailbox = lab.exchange?.mailboxes.find((m) => m.password !== undefined);
+    if (lab.exchange && mailbox) {
+      // A WebDAV client against OWA: the mailbox owner's own calendar (docs/protocols/cup-presence.md §7).
+      const at = `${runtime.network.host(lab.exchange.host).address}:${ctx.httpPorts.http}`;
+      const lhs = mailbox.email.slice(0, mailbox.email.lastIndexOf('@'));
+      tries.push(`curl -i -u ${mailbox.userId}:${mailbox.password ?? ''} -X PROPFIND -H 'Depth: 1' http://${at}/exchange/${encodeURIComponent(lhs)}/Calendar/`);
+    }
+    process.stdout.write(`${tries.map((t) => `try: ${t}`).join('\n')}\nCtrl-C stops the lab.\n`);
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

@@ -104,7 +104,7 @@ export const FIELD_CONSUMERS: readonly FieldConsumer[] = [
       name: kind.kind,
       role: 'simulator',
       read: (lab) => {
-        const ctx: LabContext = { fqdnOf: (h) => fqdnOf(lab, h), addressOf: (h) => h, dnsPort: 53, defects: new Set(), pki: new LabPki(lab.id) };
+        const ctx: LabContext = { fqdnOf: (h) => fqdnOf(lab, h), addressOf: (h) => h, dnsPort: 53, httpPorts: { http: 80, https: 443 }, defects: new Set(), pki: new LabPki(lab.id) };
         kind.instances(lab, ctx);
         for (const surface of Object.values(kind.actorSurfaces ?? {})) {
           for (const phone of lab.cucm.phones) surface.host(lab, personOfPhone(lab, phone));

@@ -55,6 +55,11 @@ export const START_BATCH = 64;
  * DNS listens on 53, except on real sockets without root, where ports below 1024 are refused: there it
  * takes 10053 (every node is told where its resolver should ask).
  */
+/** Where HTTP (80) and HTTPS (443) listen: the same rule as DNS. */
+export function httpPortsFor(runtime: RuntimeKind): { http: number; https: number } {
+  return runtime === 'sockets' && process.getuid?.() !== 0 ? { http: 10080, https: 10443 } : { http: 80, https: 443 };
+}
+
 export function dnsPortFor(runtime: RuntimeKind): number {
   return runtime === 'sockets' && process.getuid?.() !== 0 ? 10053 : 53;
 }
@@ -66,7 +71,7 @@ export function fqdnOf(lab: Lab, host: string): string {
 
 /** What each kind's instances are, without starting anything (for the scenario loader: host → kind). */
 export function plannedInstances(lab: Lab, defects: ReadonlySet<string> = new Set()): { host: string; kind: RegisteredKind; config: unknown }[] {
-  const ctx: LabContext = { fqdnOf: (h) => fqdnOf(lab, h), addressOf: (h) => lab.hosts[h] ?? h, dnsPort: 53, defects, pki: new LabPki(lab.id) };
+  const ctx: LabContext = { fqdnOf: (h) => fqdnOf(lab, h), addressOf: (h) => lab.hosts[h] ?? h, dnsPort: 53, httpPorts: { http: 80, https: 443 }, defects, pki: new LabPki(lab.id) };
   return startOrder(NODE_KINDS).flatMap((kind) => kind.instances(lab, ctx).map((i) => ({ host: i.host, kind, config: i.config })));
 }
 
@@ -128,6 +133,7 @@ export class LabRuntime {
       fqdnOf: (h) => fqdnOf(this.lab, h),
       addressOf: (h) => this.network.host(h).address,
       dnsPort: this.dnsPort,
+      httpPorts: httpPortsFor(this.network.runtime),
       defects: this.defects,
       pki: this.pki,
     };

@@ -109,6 +109,11 @@ export interface LabContext {
   addressOf(host: string): string;
   /** The port the lab's DNS server listens on. */
   readonly dnsPort: number;
+  /**
+   * The port a well-known HTTP service listens on in this runtime: 80 and 443 in memory and for root; 10080 and
+   * 10443 on sockets for a user who may not bind below 1024 (as `dnsPort` does for 53).
+   */
+  readonly httpPorts: { readonly http: number; readonly https: number };
   /** Defects active at the lab's releases (each defect's range is stated once, in the claims). */
   readonly defects: ReadonlySet<string>;
   /** The lab's certificate authority, server certificates and TLS key log (docs/decisions/0016). */

@@ -76,6 +76,8 @@ export class CalendarGateway {
       /** The troubleshooting tip's mechanism: the mailbox URL built from the raw e-mail text. */
       readonly rawMailboxUrls: boolean;
       readonly secure?: GatewaySecurer;
+      /** The ports an https:// or http:// URL without one means in this runtime (443 and 80 unless it says otherwise). */
+      readonly defaultPorts: { readonly http: number; readonly https: number };
       /** Whether anybody watches the user's presence (the gateway reads only their calendars). */
       isWatched(userId: string): boolean;
       /** A user's calendar state changed. */
@@ -219,10 +221,10 @@ export class CalendarGateway {
     } catch {
       return this.fail(user.userId, 'unreachable', `${url.hostname} does not resolve`);
     }
-    const key = `${address}:${url.port || (https ? 443 : 80)}:${https}`;
+    const port = url.port ? Number(url.port) : https ? this.deps.defaultPorts.https : this.deps.defaultPorts.http;
+    const key = `${address}:${port}:${https}`;
     if (this.client?.key !== key) {
       this.client?.client.close();
-      const port = url.port ? Number(url.port) : https ? 443 : 80;
       const hostname = url.hostname;
       this.client = { key, client: new PersistentHttpClient(this.deps.network, this.deps.clock, { address, port }, https && secure ? { secure: (c) => secure(c, hostname) } : {}) };
     }

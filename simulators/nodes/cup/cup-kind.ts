@@ -56,6 +56,7 @@ export const cupKind = defineNodeKind<CupConfig, Cup>({
           : {}),
         rawMailboxUrls: ctx.defects.has(CALENDAR_EMAIL_DEFECT),
         tlsClient: (trusts: () => boolean) => ctx.pki.client(trusts),
+        httpPorts: { ...ctx.httpPorts },
         applicationDialRules: lab.cucm.dialRules.application.map((r) => ({
           name: r.name,
           numberBeginsWith: r.numberBeginsWith,

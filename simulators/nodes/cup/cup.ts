@@ -57,6 +57,8 @@ export interface CupConfig {
   rawMailboxUrls: boolean;
   /** TLS clients toward Exchange, given whether CUP's trust store holds the lab CA's certificate (seed 000 prerequisite). */
   tlsClient?: (trustsLabCa: () => boolean) => GatewaySecurer;
+  /** What an http:// or https:// URL without a port means in this runtime (80 and 443 unless it says otherwise). */
+  httpPorts: { http: number; https: number };
   /** CUCM's Application Dial Rules, which CUP keeps a synchronized copy of (ApplicationDialRule). */
   applicationDialRules: ApplicationDialRule[];
 }
@@ -187,6 +189,7 @@ export class Cup extends NodeBase {
       logger: env.log.child('calendar'),
       userAgent: `${cupSoftware(config.release)} Presence Gateway`,
       rawMailboxUrls: config.rawMailboxUrls,
+      defaultPorts: config.httpPorts,
       ...(config.tlsClient ? { secure: config.tlsClient(() => cup.config.calendarGateway?.certificateTrusted ?? false) } : {}),
       isWatched: (userId) => cup.presence.watcherCount(userId) > 0,
       onChange: (userId) => cup.presence.changed(userId),
@@ -280,9 +283,14 @@ export class Cup extends NodeBase {
     this.calendar.configure(this.config.calendarGateway, users);
   }
 
-  /** The user a directory number is the primary extension of. */
+  private dnIndex: { users: CupConfig['users']; byDn: Map<string, string> } | undefined;
+
+  /** The user a directory number is the primary extension of (indexed; rebuilt when the users change). */
   private userOfDn(dn: string): string | undefined {
-    return this.config.users.find((u) => u.dn !== undefined && u.dn === dn)?.userId.toLowerCase();
+    if (this.dnIndex?.users !== this.config.users) {
+      this.dnIndex = { users: this.config.users, byDn: new Map(this.config.users.flatMap((u) => (u.dn === undefined ? [] : [[u.dn, u.userId.toLowerCase()] as const]))) };
+    }
+    return this.dnIndex.byDn.get(dn);
   }
 
   /**

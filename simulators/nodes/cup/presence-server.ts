@@ -19,6 +19,7 @@ export interface PresenceSettings {
 interface Publication {
   readonly etag: string;
   readonly dn: string;
+  readonly userId: string;
   state: CupPresenceState;
   expiresAt: number;
   timer: TimerHandle | undefined;
@@ -56,6 +57,8 @@ export interface PresenceServerDeps {
 export class PresenceServer {
   private readonly notifier: PresenceNotifier;
   private readonly publications = new Map<string, Publication>();
+  /** Each user's live publications (one per line). */
+  private readonly byUser = new Map<string, Set<Publication>>();
   /** Phone state by user, from CUCM's publications of the user's lines. */
   private readonly phone = new Map<string, CupPresenceState>();
 
@@ -178,8 +181,9 @@ export class PresenceServer {
       const state = stateOfPidf(doc.value);
       if (publication) publication.state = state;
       else {
-        publication = { etag: randomToken(this.deps.random, 12), dn, state, expiresAt: 0, timer: undefined };
+        publication = { etag: randomToken(this.deps.random, 12), dn, userId, state, expiresAt: 0, timer: undefined };
         this.publications.set(publication.etag, publication);
+        this.index(publication);
       }
     } else if (!publication) {
       this.respond(request, tx, 400, 'Missing Body');
@@ -188,25 +192,39 @@ export class PresenceServer {
     const p = publication;
     this.deps.clock.clearTimer(p.timer);
     if (seconds === 0) {
-      this.publications.delete(p.etag);
+      this.unpublish(p);
       this.respond(request, tx, 200, 'OK', [['Expires', '0']]);
     } else {
       // A fresh entity tag for every successful PUBLISH (RFC 3903 §6, step 7).
-      this.publications.delete(p.etag);
+      this.unpublish(p);
       const renewed: Publication = { ...p, etag: randomToken(this.deps.random, 12), expiresAt: this.deps.clock.now() + seconds * 1000 };
       renewed.timer = this.deps.clock.setTimer(seconds * 1000, () => {
-        this.publications.delete(renewed.etag);
+        this.unpublish(renewed);
         this.updatePhone(userId);
       });
       this.publications.set(renewed.etag, renewed);
+      this.index(renewed);
       this.respond(request, tx, 200, 'OK', [[SIP_ETAG, renewed.etag], ['Expires', String(seconds)]]);
     }
     this.updatePhone(userId);
   }
 
+  private index(p: Publication): void {
+    let mine = this.byUser.get(p.userId);
+    if (!mine) this.byUser.set(p.userId, (mine = new Set()));
+    mine.add(p);
+  }
+
+  private unpublish(p: Publication): void {
+    this.publications.delete(p.etag);
+    const mine = this.byUser.get(p.userId);
+    mine?.delete(p);
+    if (mine?.size === 0) this.byUser.delete(p.userId);
+  }
+
   /** The user's phone state: on the phone when any of their lines' publications says so. */
   private updatePhone(userId: string): void {
-    const mine = [...this.publications.values()].filter((p) => this.deps.userOfDn(p.dn) === userId);
+    const mine = [...(this.byUser.get(userId) ?? [])];
     const before = this.phone.get(userId);
     const now: CupPresenceState | undefined =
       mine.length === 0 ? undefined : mine.some((p) => p.state === 'on-the-phone' || p.state === 'busy') ? 'on-the-phone' : 'available';

@@ -14,7 +14,7 @@ export const exchangeKind = defineNodeKind<ExchangeConfig, Exchange>({
   kind: 'exchange',
   title: 'Microsoft Exchange Server',
   dependsOn: ['dns'],
-  ports: (c) => (c.tls ? 'tcp/80 HTTP, tcp/443 HTTPS (Outlook Web Access, WebDAV)' : 'tcp/80 HTTP (Outlook Web Access, WebDAV)'),
+  ports: (c) => (c.tls ? `tcp/${c.ports.http} HTTP, tcp/${c.ports.https} HTTPS (Outlook Web Access, WebDAV)` : `tcp/${c.ports.http} HTTP (Outlook Web Access, WebDAV)`),
   instances: (lab, ctx) => {
     const ex = lab.exchange;
     const release = lab.versions.exchange;
@@ -29,6 +29,7 @@ export const exchangeKind = defineNodeKind<ExchangeConfig, Exchange>({
           owaUrl: ex.owaUrl,
           formsBasedAuth: ex.formsBasedAuth,
           calendarSeed: ex.calendarSeed,
+          ports: { ...ctx.httpPorts },
           serviceAccounts: ex.serviceAccounts.map((a) => ({ user: a.user, password: a.password })),
           mailboxes: ex.mailboxes.map((m) => {
             const person = people.get(m.userId);

@@ -23,6 +23,8 @@ export interface ExchangeConfig {
   readonly serviceAccounts: readonly { readonly user: string; readonly password: string }[];
   /** Seed of the calendar population. */
   readonly calendarSeed: number;
+  /** Where OWA's HTTP and HTTPS bindings listen in this runtime (80 and 443 unless the runtime says otherwise). */
+  readonly ports: { readonly http: number; readonly https: number };
   /** Wraps an accepted connection in a TLS server session (HTTPS); absent: the node serves plain HTTP only. */
   readonly tls?: (connection: TcpConnection) => TcpConnection;
 }
@@ -96,10 +98,10 @@ export class Exchange extends NodeBase {
       return node.screen(request, behaviour.refusesPlusInUrl);
     };
     node.listen = async () => {
-      // Port 80 always answers (OWA's HTTP binding); 443 when the server has its certificate.
-      node.listeners.push(await serveMswHandlers(env.network, { port: 80, origin: `http://${config.fqdn}`, handlers, log: env.log, screen }));
+      // The HTTP binding always answers; HTTPS when the server has its certificate.
+      node.listeners.push(await serveMswHandlers(env.network, { port: config.ports.http, origin: `http://${config.fqdn}`, handlers, log: env.log, screen }));
       if (config.tls) {
-        node.listeners.push(await serveMswHandlers(env.network, { port: 443, origin: `https://${config.fqdn}`, handlers, log: env.log, screen, secure: config.tls }));
+        node.listeners.push(await serveMswHandlers(env.network, { port: config.ports.https, origin: `https://${config.fqdn}`, handlers, log: env.log, screen, secure: config.tls }));
       }
     };
     await node.listen();
