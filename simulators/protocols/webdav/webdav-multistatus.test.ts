@@ -60,7 +60,7 @@ const propertyName = fc.oneof(
 );
 
 describe('207 Multi-Status', () => {
-  it('parses an Exchange answer: any prefixes, b:dt ignored, entities decoded, the 404 propstat kept', () => {
+  it('parses an Exchange answer (prefixes as the server chose them), b:dt ignored, entities decoded, the 404 propstat kept', () => {
     expect(parseMultiStatus(exchangeAnswer)).toEqual({ ok: true, value: exchangeModel });
   });
 

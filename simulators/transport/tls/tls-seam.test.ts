@@ -61,9 +61,26 @@ function owaHandler(side: ServerSide, wrap: (raw: TcpConnection) => SecureTcpCon
       for (const part of RESPONSE) conn.write(bytes(part));
       conn.end();
     });
-    conn.onClose(() => side.closed.push(conn));
+    conn.onClose(() => {
+      side.closed.push(conn);
+      changed();
+    });
   };
 }
+
+/** Conditions waited on over real sockets, re-checked whenever a connection closes (no timer polls them). */
+const waiting = new Set<() => void>();
+const changed = (): void => waiting.forEach((check) => check());
+const until = (cond: () => boolean): Promise<void> =>
+  new Promise((resolve) => {
+    const check = (): void => {
+      if (!cond()) return;
+      waiting.delete(check);
+      resolve();
+    };
+    waiting.add(check);
+    check();
+  });
 
 const newSide = (): ServerSide => ({ got: [], keylog: [], closed: [], connections: [] });
 
@@ -91,6 +108,7 @@ function afterHandshake(conn: SecureTcpConnection, keylog: string[]): ClientResu
   });
   conn.onClose(() => {
     closed = true;
+    changed();
   });
   conn.write(bytes(REQUEST));
   return { conn, keylog, received: () => received, closed: () => closed };
@@ -445,13 +463,7 @@ describe('TLS over real sockets (127.0.6.x, wall clock)', () => {
     net = n;
     return { cup: n.addHost('cup', '192.0.2.10'), exchangeHost: n.addHost('exchange', '192.0.2.20') };
   };
-  const waitFor = async (cond: () => boolean, ms = 5000): Promise<void> => {
-    const until = Date.now() + ms;
-    while (!cond()) {
-      if (Date.now() > until) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
+
 
   it('completes the handshake through LabPki and carries HTTP both ways, with key log lines', async () => {
     const { cup, exchangeHost } = socketLab();
@@ -462,7 +474,7 @@ describe('TLS over real sockets (127.0.6.x, wall clock)', () => {
     const server = await exchangeHost.listenTcp(0, owaHandler(side, pki.server('exchange.uc.lab', 'lab-ca') as (raw: TcpConnection) => SecureTcpConnection));
     const raw = await cup.connectTcp({ address: exchangeHost.address, port: server.local.port });
     const client = afterHandshake((await pki.client(() => true)(raw, 'exchange.uc.lab')) as SecureTcpConnection, []);
-    await waitFor(() => client.closed() && side.closed.length === 1);
+    await until(() => client.closed() && side.closed.length === 1);
     expect(side.got).toEqual([REQUEST]);
     expect(client.received()).toBe(RESPONSE.join(''));
     expect(client.conn.protocol).toBe('TLSv1');
@@ -479,7 +491,7 @@ describe('TLS over real sockets (127.0.6.x, wall clock)', () => {
     const good = await serveOwa(exchangeHost, 0, exchange, Math.random);
     const second = await cup.connectTcp({ address: exchangeHost.address, port: good.port });
     await expect(openOwa(second, '127.0.6.99', ca, Math.random)).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
-    await waitFor(() => side.closed.length === 1 && good.side.closed.length === 1);
+    await until(() => side.closed.length === 1 && good.side.closed.length === 1);
     expect(side.got).toEqual([]);
     expect(good.side.got).toEqual([]);
     expect(side.connections[0]?.tlsError?.code).toBe('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
