@@ -154,6 +154,11 @@ export function renderMatrixHtml(results: Results): string {
   h.push('<h2>Untested claims</h2>');
   if (results.untestedClaims.length === 0) h.push('<p class="none">None.</p>');
   else h.push('<ul>' + results.untestedClaims.map((c) => `<li>${esc(c)}</li>`).join('') + '</ul>');
+  const context = results.contextClaims ?? [];
+  if (context.length > 0) {
+    h.push('<h2>Context (not executable)</h2>');
+    h.push('<ul>' + context.map((c) => `<li><span title="${esc(c.statement)}">${esc(c.claim)}</span>: ${esc(c.reason)}</li>`).join('') + '</ul>');
+  }
   h.push('</body>', '</html>', '');
   return h.join('\n');
 }

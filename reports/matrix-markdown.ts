@@ -111,5 +111,12 @@ export function renderMatrixMarkdown(results: Results): string {
   if (results.untestedClaims.length === 0) out.push('None.');
   for (const claim of results.untestedClaims) out.push(`- ${escapeMarkdown(claim)}`);
   out.push('');
+  const context = results.contextClaims ?? [];
+  if (context.length > 0) {
+    // Claims the lab cannot execute: context for the reader, not coverage.
+    out.push('## Context (not executable)', '');
+    for (const c of context) out.push(`- ${escapeMarkdown(c.claim)}: ${escapeMarkdown(c.reason)}`);
+    out.push('');
+  }
   return out.join('\n');
 }

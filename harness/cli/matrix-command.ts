@@ -109,7 +109,8 @@ export function printSummary(results: Results, outDir: string): void {
   const total = graded.size + results.untestedClaims.length;
   process.stdout.write(
     `${results.cells.length} cells (${parts.join(', ') || 'none'}) in ${seconds.toFixed(2)} s, ${rate} cells/s, runtime ${results.run.runtime}\n` +
-      `claims graded on evidence: ${graded.size} of ${total}; ${results.untestedClaims.length} untested (results.json "untestedClaims")\n` +
+      `claims graded on evidence: ${graded.size} of ${total}; ${results.untestedClaims.length} untested (results.json "untestedClaims")` +
+      `${results.contextClaims?.length ? `; ${results.contextClaims.length} context claims the lab cannot execute, listed apart ("contextClaims")` : ''}\n` +
       `reports: ${path.join(outDir, 'matrix.html')}, ${path.join(outDir, 'matrix.md')}, ${path.join(outDir, 'results.json')}, ${path.join(outDir, 'junit.xml')}\n`,
   );
 }

@@ -244,6 +244,7 @@ const SCCP_NAMES: Record<string, Readonly<Record<string, number>>> = {
   speakerMode: SccpEnums.SpeakerMode,
   softKeyEvent: SccpEnums.SoftKeyEvent,
   tone: SccpEnums.Tone,
+  deviceType: SccpEnums.DeviceType,
 };
 const CTI_DETAIL = ['result', 'code', 'lineDn', 'destination', 'callId', 'state', 'cause'];
 
