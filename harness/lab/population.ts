@@ -121,7 +121,7 @@ export function expandPopulation(lab: Lab): Lab {
       sipUri: `sip:${userId}@${lab.domain}`,
       pool: `gen-pool${(i % p.pools) + 1}`,
       rcc: { enabled: true, serverUri: `sip:${cupFqdn}`, lineUri: `tel:${dn}` },
-      client: { host: pcHost, otherLocations: [], phoneSelectionPlugin: false },
+      client: { host: pcHost, otherLocations: [], phoneSelectionPlugin: false, connection: 'manual' },
     });
     cupUsers.push({ userId, deskphoneControl: true, calendar: true });
     mailboxes.push({ userId, email });

@@ -122,6 +122,8 @@ export const ocsUserSchema = z.strictObject({
     otherLocations: z.array(hostName).default([]),
     /** CUP's Phone Selection plug-in installed in Communicator (seed 004 B10: multi-device remote call control). */
     phoneSelectionPlugin: z.boolean().default(false),
+    /** Advanced connection settings: the pool name entered by hand (A4, the default) or automatic configuration by DNS SRV. */
+    connection: z.enum(['manual', 'automatic']).default('manual'),
   }),
 });
 

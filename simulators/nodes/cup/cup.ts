@@ -114,7 +114,8 @@ export class Cup extends NodeBase {
   private readonly resolver: DnsResolver;
   private readonly sessions = new DialogStore<SipDialog>();
   private readonly rcc = new RccSessionTable();
-  private aclAddresses = new Set<string>();
+  /** Source addresses the incoming ACL was checked for (cleared when the ACL changes). */
+  private aclVerdicts = new Map<string, boolean>();
   private config: CupConfig;
   private presence!: PresenceServer;
   private calendar!: CalendarGateway;
@@ -194,7 +195,6 @@ export class Cup extends NodeBase {
       isWatched: (userId) => cup.presence.watcherCount(userId) > 0,
       onChange: (userId) => cup.presence.changed(userId),
     });
-    await cup.refreshAcl();
     await cup.openProvider();
     cup.configureCalendar();
     return cup;
@@ -370,15 +370,26 @@ export class Cup extends NodeBase {
   }
 
   private async refreshAcl(): Promise<void> {
-    const addresses = new Set<string>();
-    for (const host of this.config.acl.incoming) {
-      try {
-        addresses.add(await this.resolver.resolveA(host));
-      } catch {
-        this.env.log.warn('incoming ACL entry does not resolve', { host });
-      }
+    this.aclVerdicts = new Map();
+  }
+
+  /**
+   * "Incoming ACL": an entry is an address or an FQDN; a request's source address matches an FQDN entry by its
+   * reverse lookup (a PTR query: seed 004 A1 "PTR Records were added for CUP, CUCM and OCS Pools";
+   * docs/protocols/cup-rcc.md §6). Verdicts are kept per address until the ACL changes.
+   */
+  private async aclAllows(address: string): Promise<boolean> {
+    const known = this.aclVerdicts.get(address);
+    if (known !== undefined) return known;
+    const entries = this.config.acl.incoming.map((h) => h.toLowerCase());
+    let allowed = entries.includes(address);
+    if (!allowed) {
+      const name = await this.resolver.resolvePtr(address).catch(() => undefined);
+      allowed = name !== undefined && entries.includes(name.toLowerCase().replace(/\.$/, ''));
+      if (name === undefined) this.env.log.warn('no PTR record for a SIP peer: the incoming ACL cannot match it', { address });
     }
-    this.aclAddresses = addresses;
+    this.aclVerdicts.set(address, allowed);
+    return allowed;
   }
 
   private async resolveDestinations(): Promise<SipTarget[]> {
@@ -419,7 +430,7 @@ export class Cup extends NodeBase {
       return;
     }
     // "Incoming and Destination ACL Entries: Add entries for the OCS Front End servers."
-    if (!this.aclAddresses.has(source.address)) {
+    if (!(await this.aclAllows(source.address))) {
       this.reply(request, tx, source, 403, 'Forbidden');
       return;
     }

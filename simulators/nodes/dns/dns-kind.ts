@@ -36,5 +36,25 @@ export const dnsKind = defineNodeKind<DnsNodeConfig, DnsServer>({
       args: z.strictObject({ fqdn: z.string().min(1) }),
       run: (nodes, a) => nodes.forEach((dns) => dns.config.removeHost(a.fqdn)),
     }),
+    restoreHost: op({
+      summary: "Forward lookup zone: add back a host record of the lab's zone",
+      args: z.strictObject({ fqdn: z.string().min(1) }),
+      run: (nodes, a) => nodes.forEach((dns) => dns.config.restoreHost(a.fqdn)),
+    }),
+    setPtr: op({
+      summary: 'Reverse lookup zone: the PTR records of the hosts, present or deleted (A1)',
+      args: z.strictObject({ enabled: z.boolean() }),
+      run: (nodes, a) => nodes.forEach((dns) => dns.config.setPtr(a.enabled)),
+    }),
+    removeSrv: op({
+      summary: 'Forward lookup zone: delete the SRV records of a name (e.g. _sipinternal._tcp.uc.lab)',
+      args: z.strictObject({ name: z.string().min(1) }),
+      run: (nodes, a) => nodes.forEach((dns) => dns.config.removeSrv(a.name)),
+    }),
+    restoreSrv: op({
+      summary: "Forward lookup zone: add back the lab's SRV records of a name",
+      args: z.strictObject({ name: z.string().min(1) }),
+      run: (nodes, a) => nodes.forEach((dns) => dns.config.restoreSrv(a.name)),
+    }),
   },
 });

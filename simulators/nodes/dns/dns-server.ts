@@ -23,12 +23,15 @@ export class DnsServer extends NodeBase {
   readonly hostName: string;
   private socket: UdpSocket | undefined;
   private zone: DnsZoneConfig;
+  /** The zone as the lab configured it, for restoring records an administrator deleted. */
+  private readonly configured: DnsZoneConfig;
   readonly queries: { name: string; type: string; rcode: string }[] = [];
 
   private constructor(private readonly env: NodeEnv, zone: DnsZoneConfig) {
     super();
     this.hostName = env.network.hostName;
     this.zone = zone;
+    this.configured = zone;
   }
 
   static async start(env: NodeEnv, zone: DnsZoneConfig, port = 53): Promise<DnsServer> {
@@ -47,6 +50,24 @@ export class DnsServer extends NodeBase {
       const a = { ...this.zone.a };
       delete a[fqdn.toLowerCase()];
       this.zone = { ...this.zone, a };
+    },
+    /** Puts back a host record of the lab's zone. */
+    restoreHost: (fqdn: string): void => {
+      const address = this.configured.a[fqdn.toLowerCase()];
+      if (address === undefined) throw new RangeError(`the lab's zone has no host record ${fqdn}`);
+      this.zone = { ...this.zone, a: { ...this.zone.a, [fqdn.toLowerCase()]: address } };
+    },
+    /** The reverse lookup zone's PTR records, on or off. */
+    setPtr: (enabled: boolean): void => {
+      this.zone = { ...this.zone, ptr: enabled };
+    },
+    /** Deletes the SRV records of a name, or puts back the lab's. */
+    removeSrv: (name: string): void => {
+      this.zone = { ...this.zone, srv: this.zone.srv.filter((r) => r.name.toLowerCase() !== name.toLowerCase()) };
+    },
+    restoreSrv: (name: string): void => {
+      const mine = this.configured.srv.filter((r) => r.name.toLowerCase() === name.toLowerCase());
+      this.zone = { ...this.zone, srv: [...this.zone.srv.filter((r) => r.name.toLowerCase() !== name.toLowerCase()), ...mine] };
     },
   };
 

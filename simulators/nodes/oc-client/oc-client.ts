@@ -26,6 +26,14 @@ export interface OcClientConfig {
   /** "Fill in the user account name then click Advanced to enter the corresponding pool name." */
   poolFqdn: string;
   poolPort: number;
+  /**
+   * Options > Advanced connection settings: `manual` uses the pool name the user entered (seed 004 A4 "click
+   * Advanced to enter the corresponding pool name"); `automatic` finds the pool by DNS SRV (A1 "SRV Records
+   * added for the OCS Front End Pools"; docs/protocols/sign-in.md).
+   */
+  connection: 'manual' | 'automatic';
+  /** The user's SIP domain, where automatic configuration looks for SRV records. */
+  domain: string;
   rcc: { enabled: boolean; serverUri: string; lineUri: string };
   /** CUP's Phone Selection plug-in is installed (seed 004 B10; docs/protocols/cup-rcc.md §4). */
   phoneSelectionPlugin?: boolean;
@@ -153,6 +161,9 @@ export class OcClient extends NodeBase {
   private gatewayServices: readonly string[] = [];
   private presenceVersion = 0;
   private readonly events: OcObservedEvent[] = [];
+  /** Why the last sign-in could not reach a server (the message Communicator shows), if it could not. */
+  private signInError: string | undefined;
+  private connection: 'manual' | 'automatic';
   /** Contacts whose presence the user watches (SUBSCRIBE presence), by contact user id. */
   private readonly watches = new Map<string, Watch>();
   private readonly errors: OcObservedError[] = [];
@@ -160,6 +171,37 @@ export class OcClient extends NodeBase {
   constructor(private readonly env: NodeEnv, readonly config: OcClientConfig) {
     super();
     this.hostName = env.network.hostName;
+    this.connection = config.connection;
+  }
+
+  /** Options > Advanced connection settings. */
+  setConnection(mode: 'manual' | 'automatic'): void {
+    this.connection = mode;
+  }
+
+  get lastSignInError(): string | undefined {
+    return this.signInError;
+  }
+
+  /**
+   * Where Communicator signs in: the manual pool name, or automatic configuration's DNS SRV lookups in the order
+   * Communicator 2007 R2 makes them (`_sipinternaltls._tcp`, `_sipinternal._tcp`, `_sip._tcp` of the SIP domain);
+   * the lab's pools listen on TCP, so a TLS record is skipped. Undefined: no server found.
+   */
+  private async findServer(resolver: DnsResolver): Promise<Endpoint | undefined> {
+    if (this.connection === 'manual') {
+      const address = await resolver.resolveA(this.config.poolFqdn).catch(() => undefined);
+      return address === undefined ? undefined : { address, port: this.config.poolPort };
+    }
+    for (const name of [`_sipinternaltls._tcp.${this.config.domain}`, `_sipinternal._tcp.${this.config.domain}`, `_sip._tcp.${this.config.domain}`]) {
+      const records = await resolver.resolveSrv(name).catch(() => []);
+      if (name.startsWith('_sipinternaltls.') || records.length === 0) continue;
+      for (const r of records) {
+        const address = await resolver.resolveA(r.target).catch(() => undefined);
+        if (address !== undefined) return { address, port: r.port };
+      }
+    }
+    return undefined;
   }
 
   observe(): OcObservation {
@@ -243,8 +285,14 @@ export class OcClient extends NodeBase {
   /** Signs in: resolves the pool, registers, and opens the RCC session when RCC is enabled. */
   async signIn(): Promise<void> {
     const resolver = new DnsResolver(this.env.network, this.env.dnsServer, this.env.clock, this.env.random);
-    const poolAddress = await resolver.resolveA(this.config.poolFqdn);
-    const server: Endpoint = { address: poolAddress, port: this.config.poolPort };
+    const server = await this.findServer(resolver);
+    if (!server) {
+      // What Communicator 2007 R2 says when it cannot find or reach a server (the sign-in stops there).
+      this.signInError = 'Cannot sign in because the server is temporarily unavailable';
+      this.env.log.info('sign-in: no server found', { connection: this.connection });
+      return;
+    }
+    this.signInError = undefined;
     const uri = UserAgent.makeURI(this.config.sipUri);
     if (!uri) throw new LabError('UC_CONFIG', `${this.config.userId}: bad SIP URI ${this.config.sipUri}`);
     const log = this.env.log;

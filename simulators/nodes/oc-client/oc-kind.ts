@@ -40,6 +40,8 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
         sipUri: user.sipUri,
         poolFqdn: pool.fqdn,
         poolPort: 5060,
+        connection: user.client.connection,
+        domain: lab.domain,
         rcc: { enabled: user.rcc.enabled, serverUri: user.rcc.serverUri, lineUri: user.rcc.lineUri },
         phoneSelectionPlugin: user.client.phoneSelectionPlugin,
         addressBook,
@@ -119,6 +121,11 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
           return isPresence(state) ? oc.setPresence(state) : Promise.reject(new RangeError(`not a status: ${state}`));
         },
       },
+      setConnection: {
+        summary: 'Options > Advanced connection settings: automatic configuration (DNS SRV) or the manual pool name',
+        arg: { kind: 'enum', values: ['automatic', 'manual'], description: 'automatic or manual' },
+        run: async (oc, a) => oc.setConnection(a === 'automatic' ? 'automatic' : 'manual'),
+      },
       watch: {
         summary: "add a Cisco user to the contact list: SUBSCRIBE to their presence at CUP (RFC 3856) through the pool",
         arg: contactArg,
@@ -146,6 +153,12 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
       conversation: { summary: 'state of the conversation window', value: { kind: 'enum', values: CONVERSATION_STATES, description: 'conversation state' }, read: (oc) => oc.observe().conversation },
       signedIn: { summary: 'signed in to the pool', value: { kind: 'boolean', description: 'signed in' }, read: (oc) => oc.observe().signedIn },
       rccSession: { summary: 'state of the uaCSTA session with CUP', value: { kind: 'enum', values: RCC_SESSION_STATES, description: 'session state' }, read: (oc) => oc.observe().rccSession },
+      signInError: {
+        summary: 'what Communicator said when it could not sign in (empty when it could)',
+        value: { kind: 'text', description: 'part of the message' },
+        match: 'contains',
+        read: (oc) => oc.lastSignInError ?? '',
+      },
       status: {
         summary: "the user's own status as Communicator shows it: \"In a call\" (inACall) while its RCC conversation is connected or held, else the status the user set",
         value: { kind: 'enum', values: [...PRESENCE_STATES, 'inACall'], description: 'a shown status' },
