@@ -152,6 +152,11 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
           ...(a.noAnswerRingDurationS !== undefined ? { noAnswerRingDurationS: a.noAnswerRingDurationS ?? undefined } : {}),
         }),
     }),
+    'phones.setAllowCtiControl': op({
+      summary: 'Device > Phone: "Allow Control of Device from CTI" (B4)',
+      args: z.strictObject({ device, allow: z.boolean() }),
+      run: ([cucm], a) => cucm?.config.phones.setAllowCtiControl(a.device, a.allow),
+    }),
     'lines.setAllowCtiControl': op({
       summary: 'Directory Number: "Allow Control of Device from CTI"',
       args: z.strictObject({ device, line, allow: z.boolean() }),

@@ -174,6 +174,14 @@ export class OcClient extends NodeBase {
     this.connection = config.connection;
   }
 
+  /**
+   * The user's Active Directory RCC settings changed (A3): Communicator gets them from the pool's in-band
+   * provisioning at its next sign-in. Every client of the user shares them.
+   */
+  adUserChanged(rcc: Partial<OcClientConfig['rcc']>): void {
+    this.config.rcc = { ...this.config.rcc, ...rcc };
+  }
+
   /** Options > Advanced connection settings. */
   setConnection(mode: 'manual' | 'automatic'): void {
     this.connection = mode;

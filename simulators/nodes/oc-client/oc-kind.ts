@@ -1,7 +1,8 @@
 import { CSTA_ERROR_VALUES, CSTA_EVENT_TYPES } from '../../protocols/csta';
 import { PRESENCE_STATES } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
-import { DIAL_STRING, defineNodeKind } from '../surface';
+import { z } from 'zod';
+import { configOperations, DIAL_STRING, defineNodeKind } from '../surface';
 import type { ArgValue, NodeInstance } from '../surface';
 import { CONFERENCE_STATES, CONTACT_PRESENCE_STATES, CONVERSATION_STATES, OcClient, RCC_SESSION_STATES, WATCH_STATES } from './oc-client';
 import type { OcClientConfig } from './oc-client';
@@ -13,6 +14,7 @@ const destination = {
   description: "an actor (their line URI, else their DN) or a dial string",
 } as const;
 
+const op = configOperations<OcClient>();
 const text = (arg: ArgValue | undefined): string => String(arg);
 const contactArg = { kind: 'actor', property: ['userId'], literal: { pattern: /^[A-Za-z0-9._-]+$/, name: 'user id' }, description: 'a Cisco user: an actor, or a CUP user id' } as const;
 const isPresence = (v: string): v is PresenceState => (PRESENCE_STATES as readonly string[]).includes(v);
@@ -215,5 +217,26 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
     tidy: async (oc) => {
       if (oc.observe().signedIn) await oc.signOut();
     },
+  },
+  configure: {
+    'activeDirectory.setRemoteCallControl': op({
+      summary: "Active Directory Users and Computers > Communications: the user's remote call control settings (A3), which Communicator receives at its next sign-in",
+      args: z.strictObject({
+        userId: z.string().min(1),
+        enabled: z.boolean().optional(),
+        serverUri: z.string().regex(/^sip:\S+$/).optional(),
+        lineUri: z.string().regex(/^tel:\+?[0-9]+(;\S*)?$/).optional(),
+      }),
+      run: (nodes, { userId, ...a }) =>
+        nodes
+          .filter((oc) => oc.config.userId === userId)
+          .forEach((oc) =>
+            oc.adUserChanged({
+              ...(a.enabled !== undefined ? { enabled: a.enabled } : {}),
+              ...(a.serverUri !== undefined ? { serverUri: a.serverUri } : {}),
+              ...(a.lineUri !== undefined ? { lineUri: a.lineUri } : {}),
+            }),
+          ),
+    }),
   },
 });

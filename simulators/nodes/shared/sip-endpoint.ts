@@ -114,6 +114,7 @@ export class SipEndpoint {
       connecting.catch((e: unknown) => {
         this.pending.delete(key);
         this.env.log.warn('SIP TCP connect failed', { target: key, error: e instanceof Error ? e.message : String(e) });
+        this.layer.connectionFailed({ address: target.address, port: target.port });
       });
       this.pending.set(key, connecting);
     }

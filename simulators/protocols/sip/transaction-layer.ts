@@ -71,6 +71,8 @@ export const MAGIC_COOKIE = 'z9hG4bK';
 
 export class SipTransactionLayer {
   private readonly clients = new Map<string, ClientTransaction>();
+  /** Where each live client transaction sends, so a connection that cannot be made can fail them (RFC 3261 §18.4). */
+  private readonly targets = new Map<ClientTransaction, SipTarget>();
   private readonly servers = new Map<string, AnyServerTransaction>();
   /** INVITE client transactions by `<Call-ID> <CSeq number>`, for matching an ACK to its INVITE without a scan. */
   private readonly invites = new Map<string, Set<InviteClientTransaction>>();
@@ -92,6 +94,18 @@ export class SipTransactionLayer {
    * unless the top Via already has a branch (a proxy's own Via, or a CANCEL copying the INVITE's Via).
    * The transaction's `request` is the copy that went on the wire (use it for `createCancel`).
    */
+  /**
+   * The transport could not open a connection to `to`: every client transaction that sends there fails with a
+   * transport error now (RFC 3261 §18.4: "a transport error ... should be treated as a 503"), not after Timer B/F.
+   */
+  connectionFailed(to: { readonly address: string; readonly port: number }): void {
+    for (const [tx, target] of [...this.targets]) {
+      // Only a transaction still waiting for its first answer: one that has its final response is done with the connection.
+      const waiting = tx.state === 'Calling' || tx.state === 'Trying';
+      if (waiting && target.transport === 'TCP' && target.address === to.address && target.port === to.port) tx.transportError();
+    }
+  }
+
   sendRequest(request: SipRequest, target: SipTarget, delegate: ClientTransactionDelegate): ClientTransaction {
     if (request.method === 'ACK') throw new LabError('UC_NODE', 'an ACK is sent with sendAck, not in a client transaction');
     const sent = this.withOwnVia(request, target.transport);
@@ -107,6 +121,7 @@ export class SipTransactionLayer {
     const inviteKey = request.method === 'INVITE' ? ackKey(sent) : undefined;
     const ctx = this.context(target, reliable, () => {
       if (this.clients.get(key) === tx) this.clients.delete(key);
+      this.targets.delete(tx);
       if (inviteKey !== undefined && tx instanceof InviteClientTransaction) {
         const set = this.invites.get(inviteKey);
         set?.delete(tx);
@@ -117,6 +132,7 @@ export class SipTransactionLayer {
       ? new InviteClientTransaction(branch, sent, ctx, delegate)
       : new NonInviteClientTransaction(branch, sent, ctx, delegate);
     this.clients.set(key, tx);
+    this.targets.set(tx, target);
     if (inviteKey !== undefined && tx instanceof InviteClientTransaction) {
       const set = this.invites.get(inviteKey) ?? new Set<InviteClientTransaction>();
       set.add(tx);
