@@ -67,6 +67,12 @@ describe('evidence trace.pcap', () => {
     expect(list.filter((f) => f.flags !== '')).toEqual([]);
   });
 
+  const tlsCells = planned.cells.filter(({ cell }) => cell.scenario.file.includes('/tls/')).map(({ cell }) => [cell.id] as const);
+  it.each(tlsCells)('%s: SIP over TLS between CUP and OCS decodes as SIP, decrypted with the key log', (id) => {
+    const list = frames.get(id) ?? [];
+    expect(list.some((f) => /:tls:sip/.test(f.protocols))).toBe(true);
+  });
+
   const calendarCells = planned.cells.filter(({ cell }) => cell.scenario.file.includes('/calendar/')).map(({ cell }) => [cell.id] as const);
   it.each(calendarCells)('%s: the Presence Gateway reading Exchange decodes as HTTP with XML bodies, decrypted with the key log', (id) => {
     const list = frames.get(id) ?? [];

@@ -17,7 +17,6 @@ export const LINT_ONLY: Readonly<Record<string, { readonly claims: readonly stri
     why: 'no load-balancer simulator yet',
   },
   'ocs.pools[].normalizationRules': { claims: ['config.ocs.normalization-rules'], why: 'Communicator does not apply normalization rules yet' },
-  'ocs.pools[].staticRoutes[].transport': { claims: [], why: 'static routes run over TCP; TLS is not modelled yet' },
   'ocs.pools[].hostAuthorizations[].outboundOnly': { claims: [], why: 'the front end trusts an authorized host in both directions' },
   'ocs.pools[].hostAuthorizations[].throttleAsServer': { claims: [], why: 'throttling is not modelled' },
   'ocs.pools[].hostAuthorizations[].treatAsAuthenticated': { claims: [], why: 'an authorized host is always treated as authenticated' },

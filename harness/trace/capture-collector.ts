@@ -26,6 +26,8 @@ const HTTP_PORT = 8080;
 /** Exchange's Outlook Web Access: HTTP on 80, HTTPS (TLS; decrypt with the cell's tls-keys.log) on 443. */
 const OWA_HTTP_PORT = 80;
 const HTTPS_PORT = 443;
+/** SIP over TLS between CUP and the OCS pools (decrypt with the cell's tls-keys.log). */
+const SIP_TLS_PORT = 5061;
 
 interface Flow {
   client: Endpoint;
@@ -132,7 +134,7 @@ function protocolOfPort(port: number): WireProtocol {
   if (port === SCCP_PORT) return 'SCCP';
   if (port === CTI_PORT) return 'CTI';
   if (port === HTTP_PORT || port === OWA_HTTP_PORT) return 'HTTP';
-  if (port === HTTPS_PORT) return 'TLS';
+  if (port === HTTPS_PORT || port === SIP_TLS_PORT) return 'TLS';
   return 'TCP';
 }
 

@@ -18,7 +18,7 @@ export const cupKind = defineNodeKind<CupConfig, Cup>({
   kind: 'cup',
   title: 'Cisco Unified Presence',
   dependsOn: ['cucm', 'exchange'],
-  ports: () => 'udp+tcp/5060 SIP (uaCSTA gateway, SIMPLE presence)',
+  ports: () => 'udp+tcp/5060 SIP, tcp/5061 SIP over TLS (uaCSTA gateway, SIMPLE presence)',
   instances: (lab, ctx) => [
     {
       host: lab.cup.host,
@@ -57,6 +57,7 @@ export const cupKind = defineNodeKind<CupConfig, Cup>({
         rawMailboxUrls: ctx.defects.has(CALENDAR_EMAIL_DEFECT),
         tlsClient: (trusts: () => boolean) => ctx.pki.client(trusts),
         httpPorts: { ...ctx.httpPorts },
+        sipTls: { port: 5061, server: ctx.pki.server(ctx.fqdnOf(lab.cup.host), 'lab-ca'), client: ctx.pki.client(() => true) },
         applicationDialRules: lab.cucm.dialRules.application.map((r) => ({
           name: r.name,
           numberBeginsWith: r.numberBeginsWith,

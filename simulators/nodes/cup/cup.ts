@@ -8,6 +8,7 @@ import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
+import type { SipTlsOptions } from '../shared/sip-endpoint';
 import { CtiClient } from './cti-client';
 import type { ProviderState } from './cti-client';
 import { cstaEventsFor } from './csta-event-mapper';
@@ -59,6 +60,8 @@ export interface CupConfig {
   tlsClient?: (trustsLabCa: () => boolean) => GatewaySecurer;
   /** What an http:// or https:// URL without a port means in this runtime (80 and 443 unless it says otherwise). */
   httpPorts: { http: number; https: number };
+  /** SIP over TLS on 5061 with CUP's certificate from the lab's certificate server (seed 004's TLS bullet). */
+  sipTls?: SipTlsOptions;
   /** CUCM's Application Dial Rules, which CUP keeps a synchronized copy of (ApplicationDialRule). */
   applicationDialRules: ApplicationDialRule[];
 }
@@ -136,6 +139,7 @@ export class Cup extends NodeBase {
     const cup = new Cup(env, config);
     cup.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
+      ...(config.sipTls ? { tls: config.sipTls } : {}),
       software: cupSoftware(config.release),
       delegate: {
         onRequest: (request, tx, source) => cup.onRequest(request, tx, source),
@@ -704,7 +708,10 @@ export class Cup extends NodeBase {
     if (!hop.ok) return;
     const address = await this.resolver.resolveA(hop.value.host).catch(() => undefined);
     if (!address) return;
-    this.sip.layer.sendRequest(request, { address, port: hop.value.port ?? SIP_PORT, transport: 'TCP' }, {
+    // The next hop's transport parameter: a pool that routes to CUP over TLS Record-Routes itself with transport=tls.
+    const tls = String(hop.value.params.transport ?? '').toLowerCase() === 'tls';
+    const target: SipTarget = tls ? { address, port: hop.value.port ?? 5061, transport: 'TLS', servername: hop.value.host } : { address, port: hop.value.port ?? SIP_PORT, transport: 'TCP' };
+    this.sip.layer.sendRequest(request, target, {
       onFinal: (r) => {
         if (r.status >= 300) {
           this.env.log.warn('in-dialog request refused by the client', { status: r.status, what });

@@ -19,6 +19,7 @@ import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
+import type { SipTlsOptions } from '../shared/sip-endpoint';
 import { ConferencingFocus, conferencingTarget } from './ocs-focus';
 import { PresenceNotifier } from '../shared/presence-notifier';
 import { availabilityOf, cupStateOfAvailability, PIDF_CONTENT_TYPE } from '../../protocols/presence';
@@ -29,7 +30,8 @@ export interface OcsStaticRoute {
   matchUri: string;
   nextHop: string;
   port: number;
-  transport: 'TCP';
+  /** TCP, or TLS with the next hop's certificate checked against the lab's certificate server. */
+  transport: 'TCP' | 'TLS';
 }
 
 /** Front End properties > Host Authorization: a server the pool trusts (as authenticated, in both directions). */
@@ -47,6 +49,8 @@ export interface OcsPoolConfig {
   users: string[];
   staticRoutes: OcsStaticRoute[];
   hostAuthorizations: OcsHostAuthorization[];
+  /** SIP over TLS on 5061 with the pool's certificate (seed 004's TLS bullet; docs/protocols/cup-rcc.md §5). */
+  tls?: SipTlsOptions;
 }
 
 interface Binding {
@@ -145,6 +149,8 @@ export class OcsFrontEnd extends NodeBase {
   private authorizedAddresses = new Set<string>();
   private config: OcsPoolConfig;
   private readonly recordRoute: string;
+  /** The Record-Route of a request the pool sends on over TLS: the far end comes back the same way. */
+  private readonly tlsRecordRoute: string;
   readonly forwarded: { t: number; method: string; to: string }[] = [];
   /** The pool's conferencing focus and A/V MCU (docs/protocols/conferencing.md §5). */
   private readonly focus: ConferencingFocus;
@@ -157,6 +163,7 @@ export class OcsFrontEnd extends NodeBase {
     this.config = config;
     this.resolver = new DnsResolver(env.network, env.dnsServer, env.clock, env.random);
     this.recordRoute = `<sip:${config.fqdn}:${SIP_PORT};transport=tcp;lr>`;
+    this.tlsRecordRoute = `<sip:${config.fqdn}:${config.tls?.port ?? 5061};transport=tls;lr>`;
     this.homed = new Set(config.users.map(normalizeAor));
     this.focus = new ConferencingFocus((r, s, reason, o) => this.own(r, s, reason, o), () => randomToken(env.random, 10), env.network.address);
     this.simple = new PresenceNotifier({
@@ -198,6 +205,7 @@ export class OcsFrontEnd extends NodeBase {
     const fe = new OcsFrontEnd(env, config);
     fe.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
+      ...(config.tls ? { tls: config.tls } : {}),
       delegate: {
         onRequest: (request, tx, source) => fe.onRequest(request, tx, source),
         onAck: (ack, source) => fe.forwardAck(ack, source),
@@ -419,7 +427,7 @@ export class OcsFrontEnd extends NodeBase {
     const route = this.config.staticRoutes.find((r) => r.matchUri.toLowerCase() === uri.host.toLowerCase());
     if (route) {
       const address = await this.resolver.resolveA(route.nextHop);
-      return { address, port: route.port, transport: 'TCP' };
+      return { address, port: route.port, transport: route.transport, servername: route.nextHop };
     }
     if (/^\d+\.\d+\.\d+\.\d+$/.test(uri.host) && !this.isLocal(uri)) return { address: uri.host, port: uri.port ?? SIP_PORT, transport: 'TCP' };
     return undefined;
@@ -438,9 +446,9 @@ export class OcsFrontEnd extends NodeBase {
       return;
     }
     const forwarded = prepareForwardedRequest(popped, {
-      via: this.sip.layer.createVia('TCP'),
+      via: this.sip.layer.createVia(target.transport),
       // Dialog-creating requests keep the pool on the dialog's route (§16.6 step 4): INVITE and SUBSCRIBE.
-      ...(request.method === 'INVITE' || request.method === 'SUBSCRIBE' ? { recordRoute: this.recordRoute } : {}),
+      ...(request.method === 'INVITE' || request.method === 'SUBSCRIBE' ? { recordRoute: target.transport === 'TLS' ? this.tlsRecordRoute : this.recordRoute } : {}),
     });
     if (!forwarded.ok) {
       tx.respond(this.own(request, forwarded.error.status, forwarded.error.reason));
@@ -470,7 +478,7 @@ export class OcsFrontEnd extends NodeBase {
     const popped = this.popOwnRoute(ack);
     const target = await this.route(popped).catch(() => undefined);
     if (!target) return;
-    const forwarded = prepareForwardedRequest(popped, { via: this.sip.layer.createVia('TCP') });
+    const forwarded = prepareForwardedRequest(popped, { via: this.sip.layer.createVia(target.transport) });
     if (forwarded.ok) this.sip.layer.sendAck(forwarded.value, target);
   }
 

@@ -22,8 +22,8 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
   kind: 'ocs',
   title: 'Office Communications Server pool front end',
   dependsOn: ['cup'],
-  ports: () => 'udp+tcp/5060 SIP (OCS front end: registrar, proxy)',
-  instances: (lab) =>
+  ports: () => 'udp+tcp/5060 SIP, tcp/5061 SIP over TLS (OCS front end: registrar, proxy)',
+  instances: (lab, ctx) =>
     lab.ocs.pools.map((p) => ({
       host: p.host,
       config: {
@@ -32,8 +32,10 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
         fqdn: p.fqdn,
         domain: lab.domain,
         users: lab.ocs.users.filter((u) => u.pool === p.name).map((u) => u.sipUri),
-        staticRoutes: p.staticRoutes.map((r) => ({ matchUri: r.matchUri, nextHop: r.nextHop, port: r.port, transport: 'TCP' as const })),
+        staticRoutes: p.staticRoutes.map((r) => ({ matchUri: r.matchUri, nextHop: r.nextHop, port: r.port, transport: r.transport })),
         hostAuthorizations: p.hostAuthorizations.map((h) => ({ fqdn: h.fqdn })),
+        // The pool's certificate from the lab's certificate server; servers it calls must present one from it too.
+        tls: { port: 5061, server: ctx.pki.server(p.fqdn, 'lab-ca'), client: ctx.pki.client(() => true) },
       },
     })),
   start: (env, config) => OcsFrontEnd.start(env, config),
@@ -71,9 +73,9 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
       run: (nodes, a) => pools(nodes, a.pool).forEach((fe) => fe.pool.removeStaticRoute(a.matchUri)),
     }),
     'pool.addStaticRoute': op({
-      summary: 'Front End properties > Routing: add a static route (TCP)',
-      args: z.strictObject({ pool, matchUri: z.string().min(1), nextHop: z.string().min(1), port: z.number().int().default(5060) }),
-      run: (nodes, a) => pools(nodes, a.pool).forEach((fe) => fe.pool.addStaticRoute({ matchUri: a.matchUri, nextHop: a.nextHop, port: a.port, transport: 'TCP' })),
+      summary: 'Front End properties > Routing: add a static route (TCP, or TLS: then normally port 5061)',
+      args: z.strictObject({ pool, matchUri: z.string().min(1), nextHop: z.string().min(1), port: z.number().int().default(5060), transport: z.enum(['TCP', 'TLS']).default('TCP') }),
+      run: (nodes, a) => pools(nodes, a.pool).forEach((fe) => fe.pool.addStaticRoute({ matchUri: a.matchUri, nextHop: a.nextHop, port: a.port, transport: a.transport })),
     }),
     'pool.addHostAuthorization': op({
       summary: 'Front End properties > Host Authorization: add a host (trusted as authenticated)',

@@ -12,8 +12,19 @@ import type { TcpConnection, UdpSocket } from '../../transport/network';
 import { formatEndpoint } from '../../transport/network';
 import type { NodeEnv } from '../node';
 
+/** SIP over TLS (RFC 3261 §26.2; RFC 5922): where it listens, and how a connection is secured each way. */
+export interface SipTlsOptions {
+  port: number;
+  /** The server side of a TLS session on an accepted connection (the node's certificate). */
+  server(connection: TcpConnection): TcpConnection;
+  /** The client side: verifies the peer's certificate for `servername`, or rejects. */
+  client(connection: TcpConnection, servername: string): Promise<TcpConnection>;
+}
+
 export interface SipEndpointOptions {
   port: number;
+  /** Also SIP over TLS (port 5061 by custom); absent: UDP and TCP only. */
+  tls?: SipTlsOptions;
   delegate: SipTransactionLayerDelegate;
   /**
    * The product's software identity, for a node that originates every message it sends (a UA or B2BUA,
@@ -35,6 +46,8 @@ export class SipEndpoint {
   private udp: UdpSocket | undefined;
   private readonly connections = new Map<string, TcpConnection>();
   private readonly pending = new Map<string, Promise<TcpConnection>>();
+  /** Whether each connection carries SIP in the clear or over TLS. */
+  private readonly transportOf = new Map<string, 'TCP' | 'TLS'>();
   private closers: (() => void)[] = [];
   readonly malformed: { t: number; from: string; error: string }[] = [];
 
@@ -43,11 +56,12 @@ export class SipEndpoint {
     readonly port: number,
     delegate: SipTransactionLayerDelegate,
     private readonly software: string | undefined,
+    private readonly tls: SipTlsOptions | undefined,
   ) {
     this.layer = new SipTransactionLayer({
       clock: env.clock,
       random: env.random,
-      sentBy: { host: env.network.address, port },
+      sentBy: { host: env.network.address, port, ...(tls ? { tlsPort: tls.port } : {}) },
       send: (message, target) => this.send(message, target),
       delegate: guarded(delegate, env),
       log: env.log,
@@ -55,12 +69,17 @@ export class SipEndpoint {
   }
 
   static async start(env: NodeEnv, options: SipEndpointOptions): Promise<SipEndpoint> {
-    const endpoint = new SipEndpoint(env, options.port, options.delegate, options.software);
+    const endpoint = new SipEndpoint(env, options.port, options.delegate, options.software, options.tls);
     const udp = await env.network.bindUdp(options.port);
     endpoint.udp = udp;
     udp.onDatagram((data, from) => endpoint.receiveBytes(data, { address: from.address, port: from.port, transport: 'UDP' }));
     const server = await env.network.listenTcp(options.port, (connection) => endpoint.adopt(connection));
     endpoint.closers.push(() => udp.close(), () => server.close());
+    const tls = options.tls;
+    if (tls) {
+      const secure = await env.network.listenTcp(tls.port, (connection) => endpoint.adopt(tls.server(connection), 'TLS'));
+      endpoint.closers.push(() => secure.close());
+    }
     return endpoint;
   }
 
@@ -98,17 +117,24 @@ export class SipEndpoint {
       byId.write(bytes);
       return;
     }
-    const open = [...this.connections.values()].find((c) => !c.closed && c.remote.address === target.address && c.remote.port === target.port);
+    const open = [...this.connections.values()].find((c) => !c.closed && c.remote.address === target.address && c.remote.port === target.port && this.transportOf.get(c.id) === target.transport);
     if (open) {
       open.write(bytes);
       return;
     }
-    const key = `${target.address}:${target.port}`;
+    const key = `${target.transport} ${target.address}:${target.port}`;
     let connecting = this.pending.get(key);
     if (!connecting) {
-      connecting = this.env.network.connectTcp({ address: target.address, port: target.port }).then((c) => {
+      const tls = this.tls;
+      if (target.transport === 'TLS' && !tls) {
+        this.env.log.warn('SIP over TLS asked of a node without TLS', { target: key });
+        this.layer.connectionFailed({ address: target.address, port: target.port });
+        return;
+      }
+      connecting = this.env.network.connectTcp({ address: target.address, port: target.port }).then(async (raw) => {
+        const c = target.transport === 'TLS' && tls ? await tls.client(raw, target.servername ?? target.address) : raw;
         this.pending.delete(key);
-        this.adopt(c);
+        this.adopt(c, target.transport === 'TLS' ? 'TLS' : 'TCP');
         return c;
       });
       connecting.catch((e: unknown) => {
@@ -129,10 +155,11 @@ export class SipEndpoint {
     this.closers = [];
   }
 
-  private adopt(connection: TcpConnection): void {
+  private adopt(connection: TcpConnection, transport: 'TCP' | 'TLS' = 'TCP'): void {
     this.connections.set(connection.id, connection);
+    this.transportOf.set(connection.id, transport);
     const framer = new SipStreamFramer();
-    const source: SipTarget = { address: connection.remote.address, port: connection.remote.port, transport: 'TCP', connectionId: connection.id };
+    const source: SipTarget = { address: connection.remote.address, port: connection.remote.port, transport, connectionId: connection.id };
     connection.onData((bytes) => {
       for (const result of framer.push(bytes)) {
         if (result.ok) this.layer.receive(result.value, source);
@@ -140,7 +167,10 @@ export class SipEndpoint {
       }
       if (framer.unusable) connection.end();
     });
-    connection.onClose(() => this.connections.delete(connection.id));
+    connection.onClose(() => {
+      this.connections.delete(connection.id);
+      this.transportOf.delete(connection.id);
+    });
   }
 
   private receiveBytes(data: Uint8Array, source: SipTarget): void {

@@ -28,7 +28,7 @@ import {
 import { transactionTimers, type TimerSettings } from './timers';
 import type { ClientTransactionDelegate, TransactionContext, TransactionTransport } from './transaction';
 
-export type SipTransport = 'UDP' | 'TCP';
+export type SipTransport = 'UDP' | 'TCP' | 'TLS';
 
 export interface SipTarget {
   address: string;
@@ -36,6 +36,8 @@ export interface SipTarget {
   transport: SipTransport;
   /** The TCP connection a request arrived on, so that responses go back over it (§18.2.2). */
   connectionId?: string;
+  /** TLS: the name the peer's certificate must carry (RFC 5922 §7); absent: the address. */
+  servername?: string;
 }
 
 export interface SipTransactionLayerDelegate {
@@ -54,7 +56,7 @@ export interface SipTransactionLayerDelegate {
 export interface SipTransactionLayerOptions {
   clock: Clock;
   random: Random;
-  sentBy: { host: string; port: number };
+  sentBy: { host: string; port: number; tlsPort?: number };
   /** Puts a message on the wire. Throwing means a transport error (e.g. no TCP connection). */
   send: (message: SipMessage, target: SipTarget) => void;
   delegate: SipTransactionLayerDelegate;
@@ -86,7 +88,8 @@ export class SipTransactionLayer {
 
   /** Our Via value for a request sent over `transport`, with a fresh branch and `rport` (RFC 3581). */
   createVia(transport: SipTransport, branch = this.newBranch()): string {
-    return `SIP/2.0/${transport} ${this.opts.sentBy.host}:${this.opts.sentBy.port};branch=${branch};rport`;
+    const port = transport === 'TLS' ? (this.opts.sentBy.tlsPort ?? this.opts.sentBy.port) : this.opts.sentBy.port;
+    return `SIP/2.0/${transport} ${this.opts.sentBy.host}:${port};branch=${branch};rport`;
   }
 
   /**
@@ -102,7 +105,7 @@ export class SipTransactionLayer {
     for (const [tx, target] of [...this.targets]) {
       // Only a transaction still waiting for its first answer: one that has its final response is done with the connection.
       const waiting = tx.state === 'Calling' || tx.state === 'Trying';
-      if (waiting && target.transport === 'TCP' && target.address === to.address && target.port === to.port) tx.transportError();
+      if (waiting && target.transport !== 'UDP' && target.address === to.address && target.port === to.port) tx.transportError();
     }
   }
 
@@ -117,7 +120,7 @@ export class SipTransactionLayer {
       this.opts.log?.warn(`client transaction ${key} replaced by a request reusing its branch`);
       existing.dispose();
     }
-    const reliable = target.transport === 'TCP';
+    const reliable = target.transport !== 'UDP';
     const inviteKey = request.method === 'INVITE' ? ackKey(sent) : undefined;
     const ctx = this.context(target, reliable, () => {
       if (this.clients.get(key) === tx) this.clients.delete(key);
@@ -247,7 +250,7 @@ export class SipTransactionLayer {
   }
 
   private createServerTransaction(key: string, request: SipRequest, target: SipTarget, source: SipTarget): AnyServerTransaction {
-    const reliable = target.transport === 'TCP';
+    const reliable = target.transport !== 'UDP';
     const ctx = this.context(target, reliable, () => {
       if (this.servers.get(key) === tx) this.servers.delete(key);
     });
@@ -352,8 +355,8 @@ function serverKey(request: SipRequest, via: Via, sentBy: string): string {
  * (maddr is not supported: modelling choice, the lab has no multicast.)
  */
 function responseTarget(via: Via, source: SipTarget): SipTarget {
-  if (source.transport === 'TCP' && source.connectionId !== undefined) {
-    return { address: source.address, port: source.port, transport: 'TCP', connectionId: source.connectionId };
+  if (source.transport !== 'UDP' && source.connectionId !== undefined) {
+    return { address: source.address, port: source.port, transport: source.transport, connectionId: source.connectionId };
   }
   const rport = via.params.rport;
   const port = rport !== null && rport !== undefined && /^\d+$/.test(rport) ? Number(rport) : (via.port ?? 5060);
