@@ -24,7 +24,6 @@ export const LINT_ONLY: Readonly<Record<string, { readonly claims: readonly stri
   'cucm.phones[].lines[].label': { claims: [], why: 'line labels are not shown by the simulated phones' },
   'cucm.extensionMobility.deviceProfiles[].lines[].partition': { claims: [], why: 'partitions and calling search spaces are not modelled' },
   'cucm.extensionMobility.deviceProfiles[].lines[].label': { claims: [], why: 'line labels are not shown by the simulated phones' },
-  'cucm.endUsers[].licenseCapabilities': { claims: ['config.cucm.license-capabilities'], why: 'CUP does not check licence capabilities yet' },
   'cucm.meetMeNumbers[].description': { claims: [], why: 'a label on the administration page; no call reads it' },
   'cucm.meetMeNumbers[].minimumSecurityLevel': { claims: [], why: 'secure (encrypted) conferencing is not modelled' },
   'cucm.dialRules.directoryLookup': { claims: [], why: 'reverse number lookup uses the address book; directory lookup rules are not applied' },

@@ -298,8 +298,8 @@ describe('loadScenario: what a cell may claim', () => {
   });
 
   it('refuses a claim resting on lab fields no simulator reads, as not modelled', () => {
-    const e = loadError(`${withLine(3, 'claims: [feature.basic-call-placement-clearing, config.cucm.license-capabilities]')}\n  - expect: { bob.phone: { callState: connected } }\n    claims: [config.cucm.license-capabilities]\n`);
-    expect(e.message).toContain('not modelled: "config.cucm.license-capabilities" rests on lab fields no simulator reads yet (cucm.endUsers[].licenseCapabilities)');
+    const e = loadError(`${withLine(3, 'claims: [feature.basic-call-placement-clearing, config.ocs.normalization-rules]')}\n  - expect: { bob.phone: { callState: connected } }\n    claims: [config.ocs.normalization-rules]\n`);
+    expect(e.message).toContain('not modelled: "config.ocs.normalization-rules" rests on lab fields no simulator reads yet (ocs.pools[].normalizationRules)');
   });
 
   it('refuses an unknown configuration operation at load, with the operations there are', () => {

@@ -106,6 +106,10 @@ export interface EndUserConfig {
   readonly pin?: string;
   /** End User > Extension Mobility > Controlled Profiles. */
   readonly controlledProfiles?: readonly string[];
+  /** End User > "Mail ID". */
+  readonly email?: string;
+  /** System > Licensing > Capabilities Assignment (B6): "Enable CUP", "Enable CUPC". */
+  readonly licenseCapabilities?: readonly ('CUP' | 'CUPC')[];
 }
 
 /** Device > Trunk: a SIP trunk (seed 004 B2), and which one the "CUP PUBLISH Trunk" service parameter names. */
@@ -206,6 +210,8 @@ export interface EndUserRecord {
   controlledDevices: string[];
   pin: string;
   controlledProfiles: string[];
+  email: string;
+  licenseCapabilities: ('CUP' | 'CUPC')[];
 }
 
 const DEVICE_NAME = /^SEP[0-9A-F]{12}$/;
@@ -281,6 +287,11 @@ export class CucmConfigStore {
 
   endUser(userId: string): EndUserRecord | undefined {
     return this.endUserMap.get(userId);
+  }
+
+  /** Every end user, in the order they were added. */
+  allEndUsers(): readonly EndUserRecord[] {
+    return [...this.endUserMap.values()];
   }
 
   /** Every line appearance carrying `dn`, in configuration order. */
@@ -522,6 +533,8 @@ export class CucmConfigStore {
         controlledDevices: [],
         pin: '',
         controlledProfiles: [],
+        email: '',
+        licenseCapabilities: [],
       };
       this.applyEndUser(record, user);
       this.endUserMap.set(userId, record);
@@ -549,6 +562,8 @@ export class CucmConfigStore {
 
   private applyEndUser(record: EndUserRecord, changes: Partial<Omit<EndUserConfig, 'userId'>>): void {
     if (changes.pin !== undefined) record.pin = changes.pin;
+    if (changes.email !== undefined) record.email = changes.email;
+    if (changes.licenseCapabilities !== undefined) record.licenseCapabilities = [...changes.licenseCapabilities];
     if (changes.controlledProfiles) {
       const unknown = changes.controlledProfiles.filter((p) => !this.emProfiles.has(p));
       if (unknown.length > 0) throw new ConfigError(`end user ${record.userId}: no device profile ${unknown.join(', ')}`);

@@ -77,6 +77,8 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
           controlledDevices: u.associatedDevices,
           ...(u.pin !== undefined ? { pin: u.pin } : {}),
           controlledProfiles: u.controlledProfiles,
+          ...(u.email !== undefined ? { email: u.email } : {}),
+          licenseCapabilities: u.licenseCapabilities,
         })),
       },
     },
@@ -178,16 +180,20 @@ export const cucmKind = defineNodeKind<CucmConfig, Cucm>({
         }),
     }),
     'endUsers.update': op({
-      summary: 'User Management > End User: associated devices, user groups, the Extension Mobility PIN and Controlled Profiles',
+      summary: 'User Management > End User: associated devices, user groups, the Extension Mobility PIN and Controlled Profiles, Mail ID; Licensing > Capabilities Assignment',
       args: z.strictObject({
         userId: z.string().min(1),
         associatedDevices: z.array(device).optional(),
         groups: userGroups.optional(),
         pin: z.string().regex(/^[0-9]*$/).optional(),
         controlledProfiles: z.array(z.string().min(1)).optional(),
+        email: z.string().min(3).optional(),
+        licenseCapabilities: z.array(z.enum(['CUP', 'CUPC'])).optional(),
       }),
       run: ([cucm], { userId, ...changes }) =>
         cucm?.config.endUsers.update(userId, {
+          ...(changes.email !== undefined ? { email: changes.email } : {}),
+          ...(changes.licenseCapabilities !== undefined ? { licenseCapabilities: changes.licenseCapabilities } : {}),
           ...(changes.associatedDevices !== undefined ? { controlledDevices: changes.associatedDevices } : {}),
           ...(changes.groups !== undefined ? { groups: changes.groups } : {}),
           ...(changes.pin !== undefined ? { pin: changes.pin } : {}),

@@ -3,11 +3,14 @@ import { HttpStreamFramer, pathOf, queryOf, serializeHttp, type HttpRequest, typ
 import { PHONE_SERVICE_CONTENT_TYPE, serializePhoneService, type PhoneServiceObject } from '../../protocols/phone-services';
 import type { HostNetwork, TcpServer } from '../../transport/network';
 import type { CucmConfigStore } from './cucm-config';
+import { escapeText as escapeXmlText } from '../../protocols/xml';
 
 /** CUCM's phone services port (Cisco Tomcat: the Services menu and the Extension Mobility application). */
 export const PHONE_SERVICES_PORT = 8080;
 export const SERVICES_MENU_PATH = '/ccmcip/getservicesmenu.jsp';
 export const EM_APP_PATH = '/emapp/EMAppServlet';
+/** The AXL web service CUP's Sync Agent reads end users from (docs/protocols/cup-rcc.md §6). */
+export const AXL_PATH = '/axl/';
 
 /**
  * The Services menu and the Extension Mobility application a phone reaches over HTTP (seed 004 B11;
@@ -51,6 +54,7 @@ export class ExtensionMobilityService {
   }
 
   private handle(request: HttpRequest): { response: HttpResponse; after?: () => void } {
+    if (pathOf(request.target) === AXL_PATH) return { response: this.axl(request) };
     if (request.method !== 'GET') return { response: text(405, 'Method Not Allowed', 'GET only') };
     const query = queryOf(request.target);
     switch (pathOf(request.target)) {
@@ -61,6 +65,26 @@ export class ExtensionMobilityService {
       default:
         return { response: text(404, 'Not Found', 'Not Found') };
     }
+  }
+
+  /**
+   * AXL `listUser` (SOAP 1.1 over HTTP POST, the lab's subset; docs/protocols/cup-rcc.md §6): every end user with
+   * the fields CUP synchronises — user id, Mail ID, primary extension and the CUP / CUPC licence capabilities.
+   */
+  private axl(request: HttpRequest): HttpResponse {
+    if (request.method !== 'POST') return text(405, 'Method Not Allowed', 'POST only');
+    if (!/listUser/.test(request.body)) return soapFault('Client', 'only listUser is offered');
+    const users = this.config
+      .allEndUsers()
+      .map(
+        (u) =>
+          `<user><userid>${escapeXmlText(u.userId)}</userid><mailid>${escapeXmlText(u.email)}</mailid>` +
+          `<primaryExtension><pattern>${escapeXmlText(u.primaryExtension)}</pattern></primaryExtension>` +
+          `<enableCups>${u.licenseCapabilities.includes('CUP')}</enableCups><enableCupc>${u.licenseCapabilities.includes('CUPC')}</enableCupc></user>`,
+      )
+      .join('');
+    const body = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><axl:listUserResponse xmlns:axl="http://www.cisco.com/AXL/API/7.0"><return>${users}</return></axl:listUserResponse></soapenv:Body></soapenv:Envelope>`;
+    return { kind: 'response', status: 200, reason: 'OK', headers: [['Content-Type', 'text/xml; charset=utf-8']], body };
   }
 
   /** The phone's Services button: the IP phone services the phone (or the logged-in profile) subscribes to. */
@@ -133,4 +157,9 @@ function emText(message: string): HttpResponse {
 
 function text(status: number, reason: string, body: string): HttpResponse {
   return { kind: 'response', status, reason, headers: [['Content-Type', 'text/plain']], body };
+}
+
+function soapFault(code: string, message: string): HttpResponse {
+  const body = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>soapenv:${code}</faultcode><faultstring>${escapeXmlText(message)}</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>`;
+  return { kind: 'response', status: 500, reason: 'Internal Server Error', headers: [['Content-Type', 'text/xml; charset=utf-8']], body };
 }

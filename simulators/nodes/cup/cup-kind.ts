@@ -36,6 +36,7 @@ export const cupKind = defineNodeKind<CupConfig, Cup>({
             userId: u.userId,
             deskphoneControl: u.deskphoneControl,
             calendar: u.calendar,
+            licensed: person?.licenseCapabilities.includes('CUP') ?? false,
             ...(person?.primaryExtension !== undefined ? { dn: person.primaryExtension } : {}),
             ...(person?.email !== undefined ? { email: person.email } : {}),
           };
@@ -170,6 +171,11 @@ export const cupKind = defineNodeKind<CupConfig, Cup>({
           ...(a.applicationUser !== undefined ? { applicationUser: a.applicationUser } : {}),
           ...(a.password !== undefined ? { password: a.password } : {}),
         }),
+    }),
+    'syncAgent.sync': op({
+      summary: "Sync Agent: read CUCM's end users now (Mail ID, primary extension, licence capabilities)",
+      args: z.strictObject({}),
+      run: ([cup]) => cup?.admin.syncAgent.sync(),
     }),
     'publisher.set': op({
       summary: 'Cisco Unified Communications Manager Publisher Information (C2): the CUCM whose phone presence CUP accepts',

@@ -21,6 +21,7 @@ import { CalendarGateway } from './calendar-gateway';
 import type { CalendarGatewayConfig, CalendarState, GatewaySecurer, GatewayStatus } from './calendar-gateway';
 import { PresenceServer } from './presence-server';
 import { ClientPresenceWatcher } from './client-presence';
+import { syncEndUsers } from './sync-agent';
 import type { PresenceSettings } from './presence-server';
 import type { CupPresenceState } from '../../protocols/presence';
 
@@ -73,6 +74,8 @@ export interface CupUser {
   /** The user's primary extension (whose line CUCM publishes). */
   dn?: string;
   email?: string;
+  /** License Capabilities Assignment (B6): "Enable CUP". Without it CUP refuses the user's RCC session. */
+  licensed: boolean;
 }
 
 /** Call Routing > Dial Rules > Application Dial Rules (docs/protocols/cucm-features.md §5). */
@@ -200,6 +203,7 @@ export class Cup extends NodeBase {
       onChange: (userId) => cup.presence.changed(userId),
     });
     await cup.openProvider();
+    await cup.sync();
     cup.configureCalendar();
     return cup;
   }
@@ -245,6 +249,13 @@ export class Cup extends NodeBase {
         this.configureCalendar();
       },
     },
+    /** The Sync Agent: read CUCM's end users now (e-mail address, primary extension, licence capabilities). */
+    syncAgent: {
+      sync: async (): Promise<void> => {
+        await this.sync();
+        this.configureCalendar();
+      },
+    },
     /** "Cisco Unified Communications Manager Publisher Information" (seed 004 C2). */
     publisher: {
       set: async (fqdn: string): Promise<void> => {
@@ -278,7 +289,7 @@ export class Cup extends NodeBase {
   private updateUser(userId: string, change: Partial<CupUser>): void {
     const existing = this.config.users.find((u) => u.userId.toLowerCase() === userId.toLowerCase());
     const others = this.config.users.filter((u) => u !== existing);
-    const user: CupUser = { userId, deskphoneControl: false, calendar: false, ...existing, ...change };
+    const user: CupUser = { userId, deskphoneControl: false, calendar: false, licensed: false, ...existing, ...change };
     this.config = { ...this.config, users: [...others, user] };
   }
 
@@ -408,6 +419,36 @@ export class Cup extends NodeBase {
     return out;
   }
 
+  /** The last sync's outcome, for the administration page and the observations. */
+  syncStatus: 'never' | 'ok' | 'failed' = 'never';
+
+  /** One Sync Agent run: CUP's copy of each of its users is replaced by what CUCM's AXL says. */
+  private async sync(): Promise<void> {
+    try {
+      const users = await syncEndUsers({
+        network: this.env.network,
+        clock: this.env.clock,
+        resolver: this.resolver,
+        publisher: this.config.publisher,
+        userAgent: `${cupSoftware(this.config.release)} Sync Agent`,
+      });
+      const byId = new Map(users.map((u) => [u.userId.toLowerCase(), u]));
+      this.config = {
+        ...this.config,
+        users: this.config.users.map((u) => {
+          const synced = byId.get(u.userId.toLowerCase());
+          if (!synced) return u;
+          const { email: _e, dn: _d, ...rest } = u;
+          return { ...rest, licensed: synced.licensed, ...(synced.email !== undefined ? { email: synced.email } : {}), ...(synced.dn !== undefined ? { dn: synced.dn } : {}) };
+        }),
+      };
+      this.syncStatus = 'ok';
+    } catch (e) {
+      this.syncStatus = 'failed';
+      this.env.log.warn('Sync Agent: CUCM end users not read; CUP keeps its copy', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
   private async refreshPublisher(): Promise<void> {
     try {
       this.publisherAddresses = new Set([await this.resolver.resolveA(this.config.publisher)]);
@@ -488,6 +529,8 @@ export class Cup extends NodeBase {
     // "Deskphone Control User Assignment": only assigned users may control their phones.
     const user = this.usersById().get(userId.toLowerCase());
     if (!user?.deskphoneControl) return this.reply(request, tx, source, 403, 'User Not Enabled For Deskphone Control');
+    // License Capabilities Assignment (B6): a user without "Enable CUP" is not a CUP user (cup-rcc.md §9).
+    if (!user.licensed) return this.reply(request, tx, source, 403, 'User Not Licensed For Cisco Unified Presence');
     if (parsed.value.type !== 'RequestSystemStatus') return this.reply(request, tx, source, 488, 'Not Acceptable Here');
     // seed 004, MPOP: "the MPOP feature where a Microsoft OC user is logged in from more than one location is
     // not supported by CUP ... the user experiences loss of device and call control". Modelled: CUP keeps one
