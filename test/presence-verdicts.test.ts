@@ -78,3 +78,13 @@ describe('phone → presence at the watcher', () => {
     expect((await verdicts(scenariosDir, [cell]))[cell]?.verdict).toBe('supported');
   });
 });
+
+describe('the address book normalization rules (A2)', () => {
+  it("without the rule for internal extensions, Dave's AD number 1004 stays as entered and the E.164 call expectation drifts", async () => {
+    const cell = 'rcc-call-contact/endpoint=7975-sccp';
+    expect((await verdicts(scenariosDir, [cell]))[cell]?.verdict).toBe('supported');
+    const dir = variant('labs/seed-lab.yaml', (t) => t.replace(/^ {8}- \{ name: internal-4-digit.*\n/m, ''));
+    const v = (await verdicts(dir, [cell]))[cell];
+    expect(v?.verdict).toBe('drift');
+  });
+});

@@ -298,8 +298,8 @@ describe('loadScenario: what a cell may claim', () => {
   });
 
   it('refuses a claim resting on lab fields no simulator reads, as not modelled', () => {
-    const e = loadError(`${withLine(3, 'claims: [feature.basic-call-placement-clearing, config.ocs.normalization-rules]')}\n  - expect: { bob.phone: { callState: connected } }\n    claims: [config.ocs.normalization-rules]\n`);
-    expect(e.message).toContain('not modelled: "config.ocs.normalization-rules" rests on lab fields no simulator reads yet (ocs.pools[].normalizationRules)');
+    const e = loadError(`${withLine(3, 'claims: [feature.basic-call-placement-clearing, caveat.load-balancer-multiple-front-ends]')}\n  - expect: { bob.phone: { callState: connected } }\n    claims: [caveat.load-balancer-multiple-front-ends]\n`);
+    expect(e.message).toContain('not modelled: "caveat.load-balancer-multiple-front-ends" rests on lab fields no simulator reads yet (ocs.pools[].frontEnds, ocs.pools[].loadBalancer)');
   });
 
   it('refuses an unknown configuration operation at load, with the operations there are', () => {

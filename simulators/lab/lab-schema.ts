@@ -111,6 +111,11 @@ export const ocsUserSchema = z.strictObject({
   displayName: z.string().min(1),
   sipUri: z.string().regex(/^sip:[^@\s]+@[^@\s]+$/, 'a SIP URI such as sip:alice@uc.lab'),
   pool: z.string(),
+  /**
+   * Active Directory "Telephone Number" (A3: "Usually matches the Line URI number"), in whatever form it was entered;
+   * the Address Book Service normalizes it with the pool's normalization rules. Absent: the line URI's number.
+   */
+  telephoneNumber: z.string().regex(/^[0-9+()\-. ]+$/, 'a telephone number such as 1004 or +14085551004').optional(),
   rcc: z.strictObject({
     enabled: z.boolean(),
     serverUri: z.string().regex(/^sip:\S+$/, 'a SIP URI naming CUP, such as sip:cup.uc.lab'),

@@ -15,6 +15,21 @@ const destination = {
 } as const;
 
 const op = configOperations<OcClient>();
+
+/**
+ * The Address Book Service's normalization (OCS 2007 R2 "Company_Phone_Number_Normalization_Rules"): spaces,
+ * dashes, dots and parentheses are dropped, then the first rule whose pattern matches the whole number rewrites it
+ * (.NET and JavaScript agree on the patterns the lab uses: anchors, digit classes, groups, `$1`). No rule: the
+ * number as entered.
+ */
+export function normalizeNumber(rules: readonly { pattern: string; translation: string }[], entered: string): string {
+  const digits = entered.replace(/[\s().-]/g, '');
+  for (const r of rules) {
+    const re = new RegExp(r.pattern);
+    if (re.test(digits)) return digits.replace(re, r.translation);
+  }
+  return digits;
+}
 const text = (arg: ArgValue | undefined): string => String(arg);
 const contactArg = { kind: 'actor', property: ['userId'], literal: { pattern: /^[A-Za-z0-9._-]+$/, name: 'user id' }, description: 'a Cisco user: an actor, or a CUP user id' } as const;
 const isPresence = (v: string): v is PresenceState => (PRESENCE_STATES as readonly string[]).includes(v);
@@ -30,11 +45,15 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
   dependsOn: ['ocs', 'phone'],
   ports: (c) => `Office Communicator of ${c.userId} (signs in when a scenario says so)`,
   instances: (lab, ctx) => {
-    // One directory for every client: the Address Book Service's copy (display names and line URIs).
-    const addressBook = lab.ocs.users.map((u) => ({ displayName: u.displayName, lineUri: u.rcc.lineUri }));
     return lab.ocs.users.flatMap((user): NodeInstance<OcClientConfig>[] => {
       const pool = lab.ocs.pools.find((p) => p.name === user.pool);
       if (!pool) return [];
+      // The address book the client downloads from its pool's Address Book Service: each user's display name and
+      // AD telephone number, normalized by the pool's normalization rules (A2; docs/protocols/sign-in.md §7).
+      const addressBook = lab.ocs.users.map((u) => ({
+        displayName: u.displayName,
+        lineUri: u.telephoneNumber === undefined ? u.rcc.lineUri : `tel:${normalizeNumber(pool.normalizationRules, u.telephoneNumber)}`,
+      }));
       const config: OcClientConfig = {
         release: lab.versions.oc,
         userId: user.id,
