@@ -1,5 +1,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { diagnoseLab, type Finding, type FindingSeverity } from '../lab/doctor';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
 import { loadLabById } from '../lab/load-lab';
 
 export interface DoctorCommandOptions {
@@ -24,9 +27,42 @@ export async function runDoctorCommand(labId: string, opts: DoctorCommandOptions
   const findings = diagnoseLab(lab);
   const chalk = new Chalk({ level: out.isTTY ? 1 : 0 });
   const claimWidth = Math.max(0, ...findings.map((f) => f.claim.length)) + 1;
-  for (const f of findings) out.write(`${formatFinding(f, claimWidth, chalk)}\n`);
+  const showing = scenariosByClaim(opts.scenarios);
+  for (const f of findings) {
+    const files = showing.get(f.claim) ?? [];
+    out.write(`${formatFinding(f, claimWidth, chalk)}${files.length > 0 ? chalk.dim(` (symptom shown by ${files.join(', ')})`) : ''}\n`);
+  }
   out.write(`${summaryLine(lab.id, findings)}\n`);
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+/**
+ * The scenario files that list each claim (read from their headers only: cheap, and a file that does not load
+ * still names what it is about), relative to the scenarios folder.
+ */
+function scenariosByClaim(dir: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const full = path.join(d, name);
+      if (statSync(full).isDirectory()) {
+        if (name !== 'labs') walk(full);
+        continue;
+      }
+      if (!name.endsWith('.yaml')) continue;
+      let doc: unknown;
+      try {
+        doc = parse(readFileSync(full, 'utf8'));
+      } catch {
+        continue;
+      }
+      const claims = typeof doc === 'object' && doc !== null ? (doc as { claims?: unknown }).claims : undefined;
+      if (!Array.isArray(claims)) continue;
+      for (const c of claims) if (typeof c === 'string') out.set(c, [...(out.get(c) ?? []), path.relative(dir, full)]);
+    }
+  };
+  walk(dir);
+  return out;
 }
 
 /** `error   config.cup.acl-incoming-ocs-front-ends  cup.acl.incoming: pool2.uc.lab is missing, …` */

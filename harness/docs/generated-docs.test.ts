@@ -31,7 +31,7 @@ describe('lab fields', () => {
     expect(by('cup.deskphoneControl.password')).toEqual(['cup', 'doctor']);
     expect(by('versions.oc')).toEqual(['oc']);
     expect(rows.find((r) => r.field === 'ocs.pools[].loadBalancer')?.lintOnly?.claims).toContain('caveat.load-balancer-multiple-front-ends');
-    expect(by('ocs.pools[].normalizationRules[].pattern')).toEqual(['oc']);
+    expect(by('ocs.pools[].normalizationRules[].pattern')).toEqual(['oc', 'doctor']);
     expect(by('cucm.endUsers[].licenseCapabilities')).toEqual(['cucm', 'cup', 'doctor']);
     expect(by('cucm.meetMeNumbers[].number')).toContain('cucm');
   });

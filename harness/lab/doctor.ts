@@ -44,6 +44,11 @@ export const DOCTOR_RULES: readonly Rule[] = [
   cupAclIncoming,
   cupAclDestination,
   deskphoneControlAssignment,
+  cupPublishTrunk,
+  cupPublisherIsCucm,
+  addressBookNormalization,
+  presenceGatewayToExchange,
+  calendarEmailCharacters,
   notModelledYet,
 ];
 
@@ -106,10 +111,32 @@ function rccUsers(lab: Lab): Indexed<LabUser>[] {
   return lab.ocs.users.map((item, index) => ({ item, index })).filter(({ item }) => item.rcc.enabled);
 }
 
+/** Indexes built once per lab, so every rule stays linear in the lab's size (thousands of generated users). */
+const indexes = new WeakMap<Lab, { appearances: Map<string, LineAppearance[]>; endUsers: Map<string, number>; cupUsers: Map<string, number> }>();
+
+function indexOf(lab: Lab): { appearances: Map<string, LineAppearance[]>; endUsers: Map<string, number>; cupUsers: Map<string, number> } {
+  let ix = indexes.get(lab);
+  if (!ix) {
+    const appearances = new Map<string, LineAppearance[]>();
+    lab.cucm.phones.forEach((phone, phoneIndex) =>
+      phone.lines.forEach((line, lineIndex) => appearances.set(line.dn, [...(appearances.get(line.dn) ?? []), { phone, phoneIndex, line, lineIndex }])),
+    );
+    const firstBy = <T>(items: readonly T[], key: (t: T) => string): Map<string, number> => {
+      const m = new Map<string, number>();
+      items.forEach((t, i) => {
+        const k = key(t).toLowerCase();
+        if (!m.has(k)) m.set(k, i);
+      });
+      return m;
+    };
+    ix = { appearances, endUsers: firstBy(lab.cucm.endUsers, (u) => u.userId), cupUsers: firstBy(lab.cup.users, (u) => u.userId) };
+    indexes.set(lab, ix);
+  }
+  return ix;
+}
+
 function appearancesOf(lab: Lab, dn: string): LineAppearance[] {
-  return lab.cucm.phones.flatMap((phone, phoneIndex) =>
-    phone.lines.flatMap((line, lineIndex) => (line.dn === dn ? [{ phone, phoneIndex, line, lineIndex }] : [])),
-  );
+  return indexOf(lab).appearances.get(dn) ?? [];
 }
 
 /** Phones with a line whose DN is some RCC user's line URI: the phones CUP must control (seed 004 B3). */
@@ -121,7 +148,7 @@ function rccPhones(lab: Lab): LabPhone[] {
 /** The CUCM end user behind an OCS user: CUP takes the user part of the OC's SIP URI as the CUP/CUCM user id. */
 function endUserOf(lab: Lab, user: LabUser): Indexed<LabEndUser> | undefined {
   const id = sipUriUser(user.sipUri) ?? user.id;
-  const index = lab.cucm.endUsers.findIndex((u) => same(u.userId, id));
+  const index = indexOf(lab).endUsers.get(id.toLowerCase()) ?? -1;
   const item = lab.cucm.endUsers[index];
   return item ? { item, index } : undefined;
 }
@@ -431,10 +458,82 @@ function deskphoneControlAssignment(lab: Lab): Finding[] {
   const claim = 'config.cup.deskphone-control-user-assignment';
   return rccUsers(lab).flatMap(({ item: user }) => {
     const id = sipUriUser(user.sipUri) ?? user.id;
-    const i = lab.cup.users.findIndex((u) => same(u.userId, id));
+    const i = indexOf(lab).cupUsers.get(id.toLowerCase()) ?? -1;
     const cupUser = lab.cup.users[i];
     if (!cupUser) return [finding('error', claim, 'cup.users', `RCC user ${id} is not a CUP user; add { userId: ${id}, deskphoneControl: true }`)];
     return cupUser.deskphoneControl ? [] : [finding('error', claim, `cup.users[${i}].deskphoneControl`, `${id} is not assigned deskphone control; set deskphoneControl: true`)];
+  });
+}
+
+// ---- presence, calendars, licences, address book ----------------------------------------------------------------
+
+/** docs/protocols/cup-presence.md §3: phone presence goes over the trunk the "CUP PUBLISH Trunk" service parameter names. */
+function cupPublishTrunk(lab: Lab): Finding[] {
+  const name = lab.cucm.serviceParameters.cupPublishTrunk;
+  const cup = cupFqdnOf(lab);
+  if (name === undefined) {
+    return [finding('warning', 'config.cucm.sip-trunk', 'cucm.serviceParameters.cupPublishTrunk', 'not set: CUCM publishes no phone presence to CUP, so watchers never see "on the phone"')];
+  }
+  const trunk = lab.cucm.sipTrunks.find((t) => t.name === name);
+  // With no trunk to CUP at all, sipTrunkToCup already says so.
+  const anyToCup = cup !== undefined && lab.cucm.sipTrunks.some((t) => same(t.destination, cup));
+  if (trunk && cup && anyToCup && !same(trunk.destination, cup)) {
+    return [finding('warning', 'config.cucm.sip-trunk-cup-fqdn', 'cucm.serviceParameters.cupPublishTrunk', `names trunk ${name}, which goes to ${trunk.destination}, not CUP (${cup}): phone presence never reaches CUP`)];
+  }
+  return [];
+}
+
+/** seed 004 C2: CUP accepts phone presence only from the CUCM it names as its publisher. */
+function cupPublisherIsCucm(lab: Lab): Finding[] {
+  if (lab.cup.publisher === lab.cucm.host) return [];
+  return [finding('error', 'config.cup.cucm-publisher', 'cup.publisher', `is ${lab.cup.publisher}, not CUCM (${lab.cucm.host}): CUP refuses CUCM's PUBLISH (403) and reads its end users from nowhere`)];
+}
+
+/** seed 004 A2: the Address Book Service normalizes AD telephone numbers; one no rule turns into E.164 is dialled as entered. */
+function addressBookNormalization(lab: Lab): Finding[] {
+  return lab.ocs.users.flatMap((u, i) => {
+    if (u.telephoneNumber === undefined) return [];
+    const pool = lab.ocs.pools.find((p) => p.name === u.pool);
+    const digits = u.telephoneNumber.replace(/[\s().-]/g, '');
+    const rule = pool?.normalizationRules.find((r) => new RegExp(r.pattern).test(digits));
+    const normalized = rule ? digits.replace(new RegExp(rule.pattern), rule.translation) : digits;
+    if (/^\+[1-9][0-9]{6,14}$/.test(normalized)) return [];
+    return [finding('warning', 'config.ocs.normalization-rules', `ocs.users[${i}].telephoneNumber`, `${u.telephoneNumber} is not normalized to E.164 by ${u.pool}'s rules: contacts calling ${u.id} from the address book dial ${normalized}`)];
+  });
+}
+
+/** seed 000: the Presence Gateway reads Exchange's OWA over HTTPS with a certificate CUP trusts, and Basic authentication. */
+function presenceGatewayToExchange(lab: Lab): Finding[] {
+  const gw = lab.cup.presenceGateway;
+  const ex = lab.exchange;
+  if (!gw) return ex ? [finding('info', 'config.cup.presence-gateway-for-calendar', 'cup.presenceGateway', 'not configured: calendars never drive presence')] : [];
+  if (!ex) return [finding('error', 'config.cup.presence-gateway-for-calendar', 'cup.presenceGateway.server', `${gw.server}: the lab has no Exchange server`)];
+  const out: Finding[] = [];
+  if (!same(new URL(gw.owaUrl).hostname, ex.fqdn)) out.push(finding('error', 'config.cup.presence-gateway-for-calendar', 'cup.presenceGateway.owaUrl', `${gw.owaUrl} is not the Exchange server ${ex.fqdn}`));
+  const https = gw.owaUrl.startsWith('https:');
+  if (https && ex.certificate === 'none') out.push(finding('error', 'prereq.calendar-certificate', 'exchange.certificate', 'none, but the gateway reads OWA over HTTPS: no TLS session, no calendar presence'));
+  if (https && ex.certificate !== 'none' && (!gw.certificateTrusted || ex.certificate === 'self-signed')) {
+    out.push(finding('error', 'prereq.calendar-certificate', 'cup.presenceGateway.certificateTrusted', "CUP does not trust the Exchange certificate's issuer: the TLS handshake fails"));
+  }
+  if (ex.formsBasedAuth) out.push(finding('warning', 'config.cup.presence-gateway-for-calendar', 'exchange.formsBasedAuth', 'on: the gateway authenticates with Basic and gets 440 Login Timeout'));
+  const account = ex.serviceAccounts.find((a) => same(a.user.split('\\').pop() ?? a.user, gw.account.split('\\').pop() ?? gw.account));
+  if (!account) out.push(finding('error', 'config.cup.presence-gateway-for-calendar', 'cup.presenceGateway.account', `${gw.account} is not an Exchange service account: every calendar read gets 401`));
+  else if (account.password !== gw.password) out.push(finding('error', 'config.cup.presence-gateway-for-calendar', 'cup.presenceGateway.password', `does not match ${gw.account}'s password: every calendar read gets 401`));
+  const mailboxes = new Set(ex.mailboxes.map((m) => m.userId));
+  lab.cup.users.forEach((u, i) => {
+    if (u.calendar && !mailboxes.has(u.userId)) out.push(finding('warning', 'config.cup.user-options-calendar-states', `cup.users[${i}].calendar`, `${u.userId} has calendar states on but no mailbox`));
+  });
+  return out;
+}
+
+/** seed 000, Troubleshooting Tip: the characters that stop calendar integration for a user (LAB-CUP-CALENDAR-EMAIL). */
+function calendarEmailCharacters(lab: Lab): Finding[] {
+  const calendar = new Set(lab.cup.users.filter((u) => u.calendar).map((u) => u.userId));
+  return lab.cucm.endUsers.flatMap((u, i) => {
+    const lhs = (u.email ?? '').split('@')[0] ?? '';
+    const bad = [...lhs].filter((c) => '~#%+&|*/'.includes(c));
+    if (!calendar.has(u.userId) || bad.length === 0) return [];
+    return [finding('info', 'calendar.email-characters', `cucm.endUsers[${i}].email`, `${u.email ?? ''} holds ${[...new Set(bad)].join(' ')}: on the CUP releases of the known issue, ${u.userId}'s calendar never drives presence`)];
   });
 }
 
