@@ -146,7 +146,7 @@ export class StepParser {
   }
 
   private durationError(value: unknown, p: YamlPath, label: string): Error {
-    return this.source.error(p, `bad duration ${describeValue(value)}`, { expected: ['<n>ms', '<n>s', '<n>m (e.g. 500ms, 5s, 1.5s, 2m)'], label });
+    return this.source.error(p, `bad duration ${describeValue(value)}`, { expected: ['<n>ms', '<n>s', '<n>m (e.g. 500ms, 5s, 1.5s, 2m), at most 1440m'], label });
   }
 
   /** `claims:` and `shows:` of an expectation. */

@@ -103,8 +103,12 @@ export function parseDuration(value: unknown): number | undefined {
   const n = Number(m[1]);
   const unit = m[2];
   const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000;
-  return Number.isFinite(ms) ? Math.round(ms) : undefined;
+  // A scenario waits at most a day: anything longer is a typo, not a test (and would run for hours).
+  return Number.isFinite(ms) && ms <= MAX_DURATION_MS ? Math.round(ms) : undefined;
 }
+
+/** The longest `wait` or `within` a scenario may state: 24 hours. */
+export const MAX_DURATION_MS = 24 * 3600_000;
 
 /**
  * Placeholders usable in step arguments and matcher values: `${<axis>}` (e.g. `${endpoint}`), and

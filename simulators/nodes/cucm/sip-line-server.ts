@@ -80,6 +80,9 @@ class SipDevice implements LegDriver {
  * MakeCall = out-of-dialog REFER with the destination in Refer-To; AnswerCall = REFER carrying an
  * `Answer` soft-key event for the ringing dialog; clearing = CUCM's own BYE or CANCEL.
  */
+/** The methods CUCM's SIP line side answers (its 405's Allow header, RFC 3261 §8.2.1). */
+const LINE_SIDE_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY';
+
 export class SipLineServer {
   private sip!: SipEndpoint;
 
@@ -171,7 +174,7 @@ export class SipLineServer {
     const toTag = randomToken(this.env.random, 10);
     switch (request.method) {
       case 'OPTIONS':
-        tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY']] }));
+        tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Allow', LINE_SIDE_METHODS]] }));
         return;
       case 'REGISTER':
         this.register(request, tx, source);
@@ -202,7 +205,8 @@ export class SipLineServer {
         tx.respond(createResponse(request, 200, 'OK', { toTag }));
         return;
       default:
-        tx.respond(createResponse(request, 405, 'Method Not Allowed', { toTag }));
+        // RFC 3261 §8.2.1: a 405 MUST carry an Allow header field listing the methods the UAS supports.
+        tx.respond(createResponse(request, 405, 'Method Not Allowed', { toTag, headers: [['Allow', LINE_SIDE_METHODS]] }));
     }
   }
 

@@ -2,7 +2,7 @@ import { randomToken } from '../../kernel/random';
 import { parseCsta, serializeCsta } from '../../protocols/csta';
 import type { CstaErrorCategory, CstaErrorValue, CstaMessage, CstaRequest } from '../../protocols/csta';
 import type { CtiMessage } from '../../protocols/cti';
-import { createResponse, DialogStore, parseNameAddr, parseSipUri, SipDialog, uriOf } from '../../protocols/sip';
+import { createResponse, DialogStore, getTag, parseNameAddr, parseSipUri, SipDialog, uriOf } from '../../protocols/sip';
 import type { ServerTransaction, SipRequest, SipTarget } from '../../protocols/sip';
 import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
@@ -100,6 +100,8 @@ export function applyDialRules(rules: readonly ApplicationDialRule[], dialled: s
 
 
 const SIP_PORT = 5060;
+/** The methods CUP answers (its OPTIONS and 405 Allow header, RFC 3261 §8.2.1). */
+const CUP_METHODS = 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, SUBSCRIBE, NOTIFY, PUBLISH';
 const CTI_PORT = 2748;
 /** The CSTA services this gateway answers (GetCSTAFeaturesResponse); anything else gets invalidFeature. */
 const SERVICES = [
@@ -465,7 +467,7 @@ export class Cup extends NodeBase {
 
   private async onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
     if (request.method === 'OPTIONS') {
-      tx.respond(createResponse(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, SUBSCRIBE, PUBLISH'], ['Accept', 'application/csta+xml, application/pidf+xml'], ['Allow-Events', 'presence']] }));
+      tx.respond(createResponse(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', CUP_METHODS], ['Accept', 'application/csta+xml, application/pidf+xml'], ['Allow-Events', 'presence']] }));
       return;
     }
     // Phone presence from CUCM over its SIP trunk: trusted as the publisher of step C2.
@@ -489,7 +491,16 @@ export class Cup extends NodeBase {
     }
     const dialog = this.sessions.match(request);
     if (request.method === 'INVITE' && !dialog) return this.openSession(request, tx, source);
-    if (!dialog) return this.reply(request, tx, source, 481, 'Call/Transaction Does Not Exist');
+    if (!dialog) {
+      // A method CUP does not take outside a dialog is 405 with the methods it does (RFC 3261 §8.2.1); an
+      // in-dialog request of a dialog CUP does not know is 481 (§12.2.2).
+      const inDialog = getTag(request.headers.get('To') ?? undefined) !== undefined;
+      if (!inDialog && !['BYE', 'INFO', 'CANCEL', 'ACK'].includes(request.method)) {
+        tx.respond(createResponse(request, 405, 'Method Not Allowed', { toTag: randomToken(this.env.random, 10), headers: [['Allow', CUP_METHODS]] }));
+        return;
+      }
+      return this.reply(request, tx, source, 481, 'Call/Transaction Does Not Exist');
+    }
     if (!dialog.receiveRequest(request)) return this.reply(request, tx, source, 500, 'Server Internal Error');
     const session = this.rcc.get(dialog.id);
     if (!session) return this.reply(request, tx, source, 481);
@@ -544,7 +555,10 @@ export class Cup extends NodeBase {
     const contact = `<sip:${this.config.fqdn}@${this.env.network.address}:${SIP_PORT};transport=tcp>`;
     const dialog = SipDialog.fromUasRequest(request, localTag, { localContact: contact, state: 'confirmed' });
     const recordRoute = request.headers.getAll('Record-Route')[0];
-    const nextHop = recordRoute !== undefined ? uriOf(recordRoute) : (from.ok ? from.value.uri : '');
+    // In-dialog requests go to the route set, else to the remote target: the INVITE's Contact (RFC 3261 §12.1.1,
+    // §12.2.1.1), never the From URI.
+    const contactHeader = request.headers.get('Contact');
+    const nextHop = recordRoute !== undefined ? uriOf(recordRoute) : contactHeader !== undefined ? uriOf(contactHeader) : '';
     this.sessions.add(dialog);
     this.rcc.add({ dialog, userId: user.userId, line: parsed.value.line, state: 'active', nextHop, calls: new Map() });
     const response = this.cstaResponse(request, { type: 'RequestSystemStatusResponse', systemStatus: this.systemStatus() }, dialog);

@@ -1,0 +1,88 @@
+import { serializeCsta } from '../simulators/protocols/csta';
+import { LabRuntime } from '../harness/lab/lab-runtime';
+import { loadLabById } from '../harness/lab/load-lab';
+import { parseDuration } from '../harness/scenario/vocabulary';
+import { scenariosDir } from './support/matrix';
+
+// Standards defects found by outside tools, each with its clause, on the in-memory lab: raw SIP is sent from a lab
+// host's own address (so CUP's incoming ACL lets it in) and the answers are read off the wire.
+
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+function request(method: string, uri: string, from: string, opts: { callId: string; contact?: string; body?: string; contentType?: string; toTag?: string }): string {
+  const body = opts.body ?? '';
+  return [
+    `${method} ${uri} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${from}:15060;branch=z9hG4bK${opts.callId};rport`,
+    'Max-Forwards: 70',
+    `From: <sip:alice@uc.lab>;tag=conf-${opts.callId}`,
+    `To: <${uri}>${opts.toTag ? `;tag=${opts.toTag}` : ''}`,
+    `Call-ID: ${opts.callId}`,
+    `CSeq: 1 ${method}`,
+    ...(opts.contact ? [`Contact: ${opts.contact}`] : []),
+    ...(opts.contentType ? [`Content-Type: ${opts.contentType}`] : []),
+    `Content-Length: ${new TextEncoder().encode(body).length}`,
+    '',
+    body,
+  ].join('\r\n');
+}
+
+describe('SIP conformance of the simulated products', () => {
+  let lab: LabRuntime;
+  beforeAll(async () => {
+    lab = await LabRuntime.start(loadLabById('seed-lab', scenariosDir), { runtime: 'memory', seed: 7 });
+  });
+  afterAll(async () => {
+    await lab.stop();
+  });
+
+  /** Sends a datagram from `fromHost` and returns the first answer. */
+  async function ask(fromHost: string, toHost: string, payload: (from: string) => string): Promise<string> {
+    const from = lab.network.host(fromHost);
+    const socket = await from.bindUdp(15060);
+    try {
+      const answer = new Promise<string>((resolve) => socket.onDatagram((d) => resolve(text(d))));
+      socket.send({ address: lab.network.host(toHost).address, port: 5060 }, new TextEncoder().encode(payload(from.address)));
+      return await lab.driver.complete(answer, 5000, `an answer from ${toHost}`);
+    } finally {
+      socket.close();
+    }
+  }
+
+  it.each(['REGISTER', 'MESSAGE'])('CUP answers an out-of-dialog %s with 405 and an Allow header, not 481 (RFC 3261 §8.2.1)', async (method) => {
+    const answer = await ask('ocs-pool1', 'cup', (from) => request(method, 'sip:cup.uc.lab', from, { callId: `cup-${method}` }));
+    expect(answer.split('\r\n')[0]).toBe('SIP/2.0 405 Method Not Allowed');
+    expect(answer).toMatch(/\r\nAllow: INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, SUBSCRIBE, NOTIFY, PUBLISH\r\n/);
+  });
+
+  it('CUP still answers an in-dialog request of an unknown dialog with 481 (RFC 3261 §12.2.2)', async () => {
+    const answer = await ask('ocs-pool1', 'cup', (from) => request('MESSAGE', 'sip:cup.uc.lab', from, { callId: 'cup-481', toTag: 'nosuch' }));
+    expect(answer.split('\r\n')[0]).toBe('SIP/2.0 481 Call/Transaction Does Not Exist');
+  });
+
+  it("CUCM's 405 carries an Allow header (RFC 3261 §8.2.1)", async () => {
+    const answer = await ask('phone-7971-sip', 'cucm', (from) => request('MESSAGE', 'sip:cucm.uc.lab', from, { callId: 'cucm-405' }));
+    expect(answer.split('\r\n')[0]).toBe('SIP/2.0 405 Method Not Allowed');
+    expect(answer).toMatch(/\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY\r\n/);
+  });
+
+  it("CUP sends in-dialog requests to the remote target (the INVITE's Contact), not to the From URI (RFC 3261 §12.1.1)", async () => {
+    const pool = lab.network.host('ocs-pool1');
+    const received: string[] = [];
+    const catcher = await pool.listenTcp(15070, (c) => c.onData((d) => received.push(text(d))));
+    const body = serializeCsta({ type: 'RequestSystemStatus', line: 'tel:+14085551001' });
+    const invite = (n: number) => (from: string) =>
+      request('INVITE', 'sip:cup.uc.lab', from, { callId: `rcc-${n}`, contact: `<sip:alice@${from}:15070;transport=tcp>`, body, contentType: 'application/csta+xml' });
+    expect((await ask('ocs-pool1', 'cup', invite(1))).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    // A second session for the same user takes over (MPOP): CUP ends the first with a BYE in its dialog.
+    expect((await ask('ocs-pool1', 'cup', invite(2))).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    await lab.driver.complete(new Promise<void>((resolve) => lab.driver.clock.setTimer(2000, resolve)), 5000, 'the BYE');
+    catcher.close();
+    expect(received.join('')).toMatch(new RegExp(`^BYE sip:alice@${pool.address.replace(/\./g, '\\.')}:15070;transport=tcp SIP/2\\.0\\r\\n[\\s\\S]*Call-ID: rcc-1\\r\\n`));
+  });
+
+  it('a scenario duration is at most a day: 600000m is refused, 1440m is taken', () => {
+    expect(parseDuration('600000m')).toBeUndefined();
+    expect(parseDuration('1440m')).toBe(24 * 3600_000);
+  });
+});
