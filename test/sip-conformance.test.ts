@@ -86,3 +86,20 @@ describe('SIP conformance of the simulated products', () => {
     expect(parseDuration('1440m')).toBe(24 * 3600_000);
   });
 });
+
+describe('CUCM after a SIP phone hangs up', () => {
+  it('answers the phone\'s BYE and sends no BYE of its own in the ended dialog (RFC 3261 §15.1.2)', async () => {
+    const { runCell } = await import('../harness/run/run-cell');
+    const { planMatrix } = await import('../harness/run/run-matrix');
+    const planned = planMatrix({ scenariosDir, filter: ['phone-presence/endpoint=7971-sip'] });
+    const first = planned.cells[0];
+    if (!first) throw new Error('no cell');
+    const outcome = await runCell(first.cell, { runtime: 'memory', seed: 7, lab: first.lab, claims: new Map(planned.claims.map((c) => [c.id, c])) });
+    expect(outcome.result.verdict).toBe('supported');
+    const events = outcome.events;
+    const phoneBye = events.findIndex((e) => e.from === 'phone-7971-sip' && e.to === 'cucm' && /^BYE /.test(e.summary));
+    expect(phoneBye).toBeGreaterThan(0);
+    const after = events.slice(phoneBye + 1).filter((e) => e.from === 'cucm' && e.to === 'phone-7971-sip' && /^BYE /.test(e.summary));
+    expect(after).toEqual([]);
+  });
+});

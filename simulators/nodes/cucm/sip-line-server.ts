@@ -530,11 +530,13 @@ export class SipLineServer {
     this.forget(sipLeg);
   }
 
+  /** The leg's dialog is over: nothing more is sent in it (a BYE after the phone's own BYE would be answered 481). */
   private forget(sipLeg: SipLeg): void {
     if (!sipLeg.dialog) return;
     this.dialogs.remove(sipLeg.dialog);
     this.byDialog.delete(sipLeg.dialog.id);
     sipLeg.dialog.terminate();
+    delete sipLeg.dialog;
   }
 
   /** RFC 3515 REFER, out of dialog, over the phone's registration connection. */
