@@ -1,5 +1,7 @@
 import { serializeCsta } from '../simulators/protocols/csta';
 import { LabRuntime } from '../harness/lab/lab-runtime';
+import { runCell } from '../harness/run/run-cell';
+import { planMatrix } from '../harness/run/run-matrix';
 import { loadLabById } from '../harness/lab/load-lab';
 import { parseDuration } from '../harness/scenario/vocabulary';
 import { scenariosDir } from './support/matrix';
@@ -89,8 +91,6 @@ describe('SIP conformance of the simulated products', () => {
 
 describe('CUCM after a SIP phone hangs up', () => {
   it('answers the phone\'s BYE and sends no BYE of its own in the ended dialog (RFC 3261 §15.1.2)', async () => {
-    const { runCell } = await import('../harness/run/run-cell');
-    const { planMatrix } = await import('../harness/run/run-matrix');
     const planned = planMatrix({ scenariosDir, filter: ['phone-presence/endpoint=7971-sip'] });
     const first = planned.cells[0];
     if (!first) throw new Error('no cell');
