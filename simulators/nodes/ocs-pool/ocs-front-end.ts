@@ -90,6 +90,11 @@ class LocationService {
     return this.byContact.get(LocationService.contactKey(uri))?.values().next().value;
   }
 
+  /** The bindings registered over a connection. */
+  ofConnection(connectionId: string): Binding[] {
+    return [...(this.byConnection.get(connectionId)?.values() ?? [])];
+  }
+
   hasConnection(connectionId: string | undefined): boolean {
     return connectionId !== undefined && (this.byConnection.get(connectionId)?.size ?? 0) > 0;
   }
@@ -206,6 +211,9 @@ export class OcsFrontEnd extends NodeBase {
     fe.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
       ...(config.tls ? { tls: config.tls } : {}),
+      // A client's registration lives as long as its connection (RFC 5626 §3: a flow that fails ends its bindings);
+      // requests for the user then get an answer rather than going nowhere.
+      onConnectionClosed: (id) => fe.connectionClosed(id),
       delegate: {
         onRequest: (request, tx, source) => fe.onRequest(request, tx, source),
         onAck: (ack, source) => fe.forwardAck(ack, source),
@@ -261,6 +269,12 @@ export class OcsFrontEnd extends NodeBase {
   async stop(): Promise<void> {
     this.simple.stop();
     await this.sip.stop();
+  }
+
+  private connectionClosed(connectionId: string): void {
+    const gone = this.bindings.ofConnection(connectionId);
+    for (const b of gone) this.bindings.delete(b.key);
+    for (const aor of new Set(gone.map((b) => b.aor))) this.simple.changed(aor);
   }
 
   private async refreshHostAuthorizations(): Promise<void> {
@@ -442,7 +456,9 @@ export class OcsFrontEnd extends NodeBase {
       this.env.log.warn('next hop does not resolve', { error: e instanceof Error ? e.message : String(e) });
     }
     if (!target) {
-      tx.respond(this.own(request, 404, 'Not Found', { toTag: randomToken(this.env.random, 10) }));
+      // A user of this pool who is signed in nowhere is 480 (RFC 3261 §21.4.18); anything else has no route here.
+      const homed = this.homed.has(normalizeAor(popped.uri));
+      tx.respond(this.own(request, homed ? 480 : 404, homed ? 'Temporarily Unavailable' : 'Not Found', { toTag: randomToken(this.env.random, 10) }));
       return;
     }
     const forwarded = prepareForwardedRequest(popped, {

@@ -25,6 +25,8 @@ export interface SipEndpointOptions {
   port: number;
   /** Also SIP over TLS (port 5061 by custom); absent: UDP and TCP only. */
   tls?: SipTlsOptions;
+  /** A stream connection closed (the peer's FIN or ours): what was bound to it is gone (a registrar's bindings). */
+  onConnectionClosed?: (connectionId: string) => void;
   delegate: SipTransactionLayerDelegate;
   /**
    * The product's software identity, for a node that originates every message it sends (a UA or B2BUA,
@@ -50,6 +52,7 @@ export class SipEndpoint {
   private readonly transportOf = new Map<string, 'TCP' | 'TLS'>();
   private closers: (() => void)[] = [];
   readonly malformed: { t: number; from: string; error: string }[] = [];
+  private onConnectionClosed: ((connectionId: string) => void) | undefined;
 
   private constructor(
     private readonly env: NodeEnv,
@@ -70,6 +73,7 @@ export class SipEndpoint {
 
   static async start(env: NodeEnv, options: SipEndpointOptions): Promise<SipEndpoint> {
     const endpoint = new SipEndpoint(env, options.port, options.delegate, options.software, options.tls);
+    endpoint.onConnectionClosed = options.onConnectionClosed;
     const udp = await env.network.bindUdp(options.port);
     endpoint.udp = udp;
     udp.onDatagram((data, from) => endpoint.receiveBytes(data, { address: from.address, port: from.port, transport: 'UDP' }));
@@ -170,6 +174,7 @@ export class SipEndpoint {
     connection.onClose(() => {
       this.connections.delete(connection.id);
       this.transportOf.delete(connection.id);
+      this.onConnectionClosed?.(connection.id);
     });
   }
 
