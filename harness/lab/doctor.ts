@@ -1,4 +1,4 @@
-import { CTI_CONTROL_ALL, CTI_ENABLED } from '../../simulators';
+import { CTI_CONTROL_ALL, CTI_ENABLED, normalizeNumber } from '../../simulators';
 import type { Lab, LabEndUser, LabOcsPool, LabPhone, LabPhoneLine, LabUser } from '../../simulators';
 import { LINT_ONLY, valuesAt } from './lint-only';
 
@@ -494,9 +494,7 @@ function addressBookNormalization(lab: Lab): Finding[] {
   return lab.ocs.users.flatMap((u, i) => {
     if (u.telephoneNumber === undefined) return [];
     const pool = lab.ocs.pools.find((p) => p.name === u.pool);
-    const digits = u.telephoneNumber.replace(/[\s().-]/g, '');
-    const rule = pool?.normalizationRules.find((r) => new RegExp(r.pattern).test(digits));
-    const normalized = rule ? digits.replace(new RegExp(rule.pattern), rule.translation) : digits;
+    const normalized = normalizeNumber(pool?.normalizationRules ?? [], u.telephoneNumber);
     if (/^\+[1-9][0-9]{6,14}$/.test(normalized)) return [];
     return [finding('warning', 'config.ocs.normalization-rules', `ocs.users[${i}].telephoneNumber`, `${u.telephoneNumber} is not normalized to E.164 by ${u.pool}'s rules: contacts calling ${u.id} from the address book dial ${normalized}`)];
   });

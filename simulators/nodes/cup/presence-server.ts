@@ -92,10 +92,6 @@ export class PresenceServer {
     return this.notifier.watcherCount(userId?.toLowerCase());
   }
 
-  leaks(): string[] {
-    return [];
-  }
-
   /** Requests of the presence service; false when the request is not one (the caller handles it). */
   handle(request: SipRequest, tx: ServerTransaction, source: SipTarget): boolean {
     if (request.method === 'PUBLISH') {

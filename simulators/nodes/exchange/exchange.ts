@@ -5,7 +5,7 @@ import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import { serveMswHandlers, textResponse } from '../shared/msw-http-server';
 import type { ExchangeRelease } from './exchange-releases';
-import { MailboxStore } from './mailbox-store';
+import { BUSY_STATUS_VALUES, MailboxStore } from './mailbox-store';
 import type { Appointment, BusyStatusValue, MailboxConfig } from './mailbox-store';
 import { accountName, releaseBehaviour } from './owa-auth';
 import type { OwaAccount } from './owa-auth';
@@ -86,11 +86,9 @@ export class Exchange extends NodeBase {
       behaviour,
       formsBased: () => node.formsBased,
       vdir: url.pathname,
-      realm: config.fqdn,
       account: (name) => node.account(name),
       openSession: (account) => node.openSession(account),
       sessionAccount: (id, cadata) => node.sessionAccount(id, cadata),
-      now: () => node.now(),
       refused: (method, path, status, why) => node.refuse(method, path, status, why),
     });
     const screen = (request: HttpRequest): HttpResponse | undefined => {
@@ -137,7 +135,8 @@ export class Exchange extends NodeBase {
   busyStatusNow(userId: string): BusyStatusValue | undefined {
     const m = this.store.byUserId(userId);
     if (!m) return undefined;
-    const order: readonly BusyStatusValue[] = ['FREE', 'TENTATIVE', 'BUSY', 'OOF'];
+    // The vocabulary is ordered weakest first: FREE, TENTATIVE, BUSY, OOF.
+    const order: readonly BusyStatusValue[] = BUSY_STATUS_VALUES;
     const now = this.now();
     return this.store.itemsBetween(m, now, now + 1).reduce<BusyStatusValue>((best, a) => (order.indexOf(a.busyStatus) > order.indexOf(best) ? a.busyStatus : best), 'FREE');
   }

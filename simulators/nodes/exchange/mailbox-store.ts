@@ -1,9 +1,9 @@
 import { Faker, en } from '@faker-js/faker';
 import { exchangeStoreName } from '../../protocols/webdav';
 
-/** Outlook's busy status of an appointment (urn:schemas:calendar:busystatus; [MS-XWDCAL] PidNameCalendarBusystatus). */
-export const BUSY_STATUS_VALUES = ['FREE', 'TENTATIVE', 'BUSY', 'OOF'] as const;
-export type BusyStatusValue = (typeof BUSY_STATUS_VALUES)[number];
+/** Outlook's busy status of an appointment: the codec's vocabulary (urn:schemas:calendar:busystatus). */
+export { BUSY_STATUSES as BUSY_STATUS_VALUES, type BusyStatus as BusyStatusValue } from '../../protocols/webdav';
+import type { BusyStatus as BusyStatusValue } from '../../protocols/webdav';
 
 /** urn:schemas:calendar:instancetype: 0 single, 1 recurring master, 2 instance, 3 exception. */
 export type InstanceType = 0 | 1 | 2 | 3;

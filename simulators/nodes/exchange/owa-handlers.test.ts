@@ -16,14 +16,12 @@ function owa(release: '2003 SP2' | '2007 SP1', formsBased = false) {
     behaviour: releaseBehaviour(release, 'mail.uc.lab'),
     formsBased: () => formsBased,
     vdir: '/exchange/',
-    realm: 'mail.uc.lab',
     account: (name) => (accountName(name) === 'cupsvc' ? service : accountName(name) === 'alice' ? { user: 'alice', password: 'pw', mailboxUser: 'alice', readsAllMailboxes: false } : undefined),
     openSession: (account) => {
       sessions.set('s1', account);
       return { sessionid: 's1', cadata: 'c1' };
     },
     sessionAccount: (id, cadata) => (id && cadata === 'c1' ? sessions.get(id) : undefined),
-    now: () => EPOCH,
     refused: () => undefined,
   });
   return { store, ask: (r: Request) => getResponse(handlers, r) };

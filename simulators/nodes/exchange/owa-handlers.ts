@@ -10,7 +10,7 @@ import {
   serializeMultiStatus,
 } from '../../protocols/webdav';
 import type { MultiStatus } from '../../protocols/webdav';
-import { accountName, basicCredentials, cookiesOf } from './owa-auth';
+import { basicCredentials, cookiesOf } from './owa-auth';
 import type { OwaAccount, ReleaseBehaviour } from './owa-auth';
 import type { Appointment, Mailbox, MailboxStore } from './mailbox-store';
 
@@ -26,12 +26,10 @@ export interface OwaContext {
   formsBased(): boolean;
   /** The OWA virtual directory, `/exchange/`. */
   readonly vdir: string;
-  readonly realm: string;
   account(name: string): OwaAccount | undefined;
   /** Forms-based sessions: a new one for an account, and the account a cookie pair names (undefined: none or expired). */
   openSession(account: OwaAccount): { sessionid: string; cadata: string };
   sessionAccount(sessionid: string | undefined, cadata: string | undefined): OwaAccount | undefined;
-  now(): number;
   /** Why a request was refused, for the node's log and observations. */
   refused(method: string, path: string, status: number, why: string): void;
 }
@@ -301,4 +299,3 @@ function folderPropstats(m: Mailbox, props: readonly { namespace: string; name: 
   ];
 }
 
-export { accountName };

@@ -4,6 +4,7 @@ import type { PresenceState } from '../../protocols/presence/ms-category-publish
 import { z } from 'zod';
 import { configOperations, DIAL_STRING, defineNodeKind } from '../surface';
 import type { ArgValue, NodeInstance } from '../surface';
+import { normalizeNumber } from './address-book';
 import { CONFERENCE_STATES, CONTACT_PRESENCE_STATES, CONVERSATION_STATES, OcClient, RCC_SESSION_STATES, WATCH_STATES } from './oc-client';
 import type { OcClientConfig } from './oc-client';
 
@@ -16,20 +17,6 @@ const destination = {
 
 const op = configOperations<OcClient>();
 
-/**
- * The Address Book Service's normalization (OCS 2007 R2 "Company_Phone_Number_Normalization_Rules"): spaces,
- * dashes, dots and parentheses are dropped, then the first rule whose pattern matches the whole number rewrites it
- * (.NET and JavaScript agree on the patterns the lab uses: anchors, digit classes, groups, `$1`). No rule: the
- * number as entered.
- */
-export function normalizeNumber(rules: readonly { pattern: string; translation: string }[], entered: string): string {
-  const digits = entered.replace(/[\s().-]/g, '');
-  for (const r of rules) {
-    const re = new RegExp(r.pattern);
-    if (re.test(digits)) return digits.replace(re, r.translation);
-  }
-  return digits;
-}
 const text = (arg: ArgValue | undefined): string => String(arg);
 const contactArg = { kind: 'actor', property: ['userId'], literal: { pattern: /^[A-Za-z0-9._-]+$/, name: 'user id' }, description: 'a Cisco user: an actor, or a CUP user id' } as const;
 const isPresence = (v: string): v is PresenceState => (PRESENCE_STATES as readonly string[]).includes(v);
