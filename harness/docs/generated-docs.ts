@@ -11,7 +11,7 @@ import { labFieldTable, measuredLab, renderLabFieldsDoc } from '../lab/lab-field
 import { loadLabById } from '../lab/load-lab';
 import { plannedInstances } from '../lab/lab-runtime';
 import { labJsonSchema, scenarioJsonSchema, schemaFileText } from '../scenario/json-schema';
-import { ACTOR_SURFACES, CONFIG_OPERATIONS, SHOWS, STEP_KINDS, WIRE_KEYS, actionsOf, observationsOf, selectorsOf } from '../scenario/vocabulary';
+import { ACTOR_SURFACES, CONFIG_OPERATIONS, OPERATION_ALIASES, SHOWS, STEP_KINDS, WIRE_KEYS, actionsOf, observationsOf, selectorsOf } from '../scenario/vocabulary';
 
 const code = (s: string): string => `\`${s}\``;
 const cellText = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -103,6 +103,7 @@ export function renderScenarioReference(scenariosDir: string): string {
   }
   out.push('## Configuration operations', '', '| operation | arguments | page |', '|---|---|---|');
   for (const [name, { op }] of CONFIG_OPERATIONS) {
+    if (name in OPERATION_ALIASES) continue;
     const json = z.toJSONSchema(op.args, { io: 'input' }) as { properties?: Record<string, { type?: string; default?: unknown }>; required?: string[] };
     const args = Object.entries(json.properties ?? {}).map(([k, v]) => `${code(k)}${json.required?.includes(k) ? '' : '?'}`).join(', ');
     out.push(`| ${code(name)} | ${args} | ${cellText(op.summary)} |`);
@@ -124,7 +125,7 @@ export function renderReadmeWords(): string {
     if (Object.values(kind.actorSurfaces ?? {}).length > 0 || Object.keys(observationsOf(kind)).length === 0) continue;
     lines.push(`- \`${kind.kind}\` hosts observe: ${[...Object.keys(observationsOf(kind)), ...Object.keys(selectorsOf(kind))].join(', ')}`);
   }
-  lines.push(`- \`configure\`: ${[...CONFIG_OPERATIONS.keys()].join(', ')}`);
+  lines.push(`- \`configure\`: ${[...CONFIG_OPERATIONS.keys()].filter((n) => !(n in OPERATION_ALIASES)).join(', ')}`);
   lines.push('<!-- /words -->');
   return lines.join('\n');
 }

@@ -6,6 +6,7 @@ import {
   ACTOR_PROPERTIES,
   ACTOR_SURFACES,
   CONFIG_OPERATIONS,
+  OPERATION_ALIASES,
   DEFAULT_AWAIT_MS,
   PLACEHOLDER,
   SHOWS,
@@ -400,7 +401,7 @@ export class StepParser {
   }
 
   private parseConfigure(value: unknown, p: YamlPath, label: string): { kind: 'configure'; target: string; args: Record<string, unknown> } {
-    const allowed = [...CONFIG_OPERATIONS.keys()];
+    const allowed = [...CONFIG_OPERATIONS.keys()].filter((n) => !(n in OPERATION_ALIASES));
     const example = allowed[0] ?? 'cucm.lines.setDirectoryNumber';
     if (!isRecord(value) || Object.keys(value).length !== 1) {
       throw this.source.error(p, `expected one configuration call such as "${example}: { … }", got ${describeValue(value)}`, { expected: allowed, label });

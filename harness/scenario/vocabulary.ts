@@ -56,10 +56,26 @@ export function selectorsOf(kind: RegisteredKind): Readonly<Record<string, Selec
   return kind.surface?.selectors ?? {};
 }
 
-/** Configuration operations by full name (`cucm.lines.setDirectoryNumber`). */
-export const CONFIG_OPERATIONS: ReadonlyMap<string, { kind: RegisteredKind; op: ConfigOperation<unknown> }> = new Map(
+/**
+ * Names scenarios may still use for an operation that moved to the product that owns it: the AD user's RCC
+ * settings were once applied to Communicator; the pool serves them in-band now (docs/protocols/sign-in.md §8).
+ */
+export const OPERATION_ALIASES: Readonly<Record<string, string>> = {
+  'oc.activeDirectory.setRemoteCallControl': 'ocs.activeDirectory.setRemoteCallControl',
+};
+
+const OPERATIONS_BY_NAME = new Map<string, { kind: RegisteredKind; op: ConfigOperation<unknown> }>(
   NODE_KINDS.flatMap((kind) => Object.entries(kind.configure ?? {}).map(([name, op]) => [`${kind.kind}.${name}`, { kind, op }] as const)),
 );
+
+/** Configuration operations by full name (`cucm.lines.setDirectoryNumber`), aliases included. */
+export const CONFIG_OPERATIONS: ReadonlyMap<string, { kind: RegisteredKind; op: ConfigOperation<unknown> }> = new Map([
+  ...OPERATIONS_BY_NAME,
+  ...Object.entries(OPERATION_ALIASES).flatMap(([alias, name]) => {
+    const target = OPERATIONS_BY_NAME.get(name);
+    return target ? [[alias, target] as const] : [];
+  }),
+]);
 
 /** Protocols a `wire` expectation may name (the ladder's protocol column). */
 export const WIRE_PROTOCOLS = ['SIP', 'SCCP', 'CTI', 'DNS', 'HTTP', 'TLS'] as const;

@@ -56,7 +56,8 @@ export function renderLadderText(events: readonly WireEvent[], hosts: readonly s
   const ordered = byTime(events);
   const columns = columnsOf(ordered, hosts);
   if (columns.length === 0) return '(no messages)\n';
-  const timeWidth = Math.max(7, ...ordered.map((e) => seconds(e.t).length));
+  // A reduce, not a spread: a ladder of millions of messages must not overflow the call stack.
+  const timeWidth = ordered.reduce((w, e) => Math.max(w, seconds(e.t).length), 7);
   const index = new Map(columns.map((h, i) => [h, i]));
 
   // gaps[i]: distance between lifeline i and i+1; wide enough for both names and every label.

@@ -6,7 +6,19 @@ import { escapeAttribute, escapeText } from '../../protocols/xml';
 import { parseCsta, serializeCsta } from '../../protocols/csta';
 import { availabilityOf, CATEGORY_PUBLISH_CONTENT_TYPE, serializeStatePublication } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
-import { parsePidf, parseSubscriptionState, PIDF_CONTENT_TYPE, stateOfPidf } from '../../protocols/presence';
+import {
+  parsePidf,
+  parseRoamingSelf,
+  parseSubscriptionState,
+  PIDF_CONTENT_TYPE,
+  PROVISIONING_V2_CONTENT_TYPE,
+  PROVISIONING_V2_EVENT,
+  ROAMING_CONTACTS_CONTENT_TYPE,
+  ROAMING_CONTACTS_EVENT,
+  ROAMING_SELF_CONTENT_TYPE,
+  ROAMING_SELF_EVENT,
+  stateOfPidf,
+} from '../../protocols/presence';
 import type { CupPresenceState } from '../../protocols/presence';
 import type { ConnectionID, CstaMessage, CstaRequest } from '../../protocols/csta';
 import type { Endpoint } from '../../transport/network';
@@ -34,7 +46,6 @@ export interface OcClientConfig {
   connection: 'manual' | 'automatic';
   /** The user's SIP domain, where automatic configuration looks for SRV records. */
   domain: string;
-  rcc: { enabled: boolean; serverUri: string; lineUri: string };
   /** CUP's Phone Selection plug-in is installed (seed 004 B10; docs/protocols/cup-rcc.md §4). */
   phoneSelectionPlugin?: boolean;
   /**
@@ -161,6 +172,13 @@ export class OcClient extends NodeBase {
   private gatewayServices: readonly string[] = [];
   private presenceVersion = 0;
   private readonly events: OcObservedEvent[] = [];
+  /**
+   * The phone line the pool's roaming data gave at sign-in (`userProperties` line of type Rcc, from the AD user of
+   * A3), with the server that controls it; undefined: no phone integration.
+   */
+  private line: { lineUri: string; serverUri: string } | undefined;
+  /** The self-subscriptions of sign-in (roaming-self, roaming-contacts, provisioning-v2). */
+  private readonly selfSubscriptions: Subscriber[] = [];
   /** Why the last sign-in could not reach a server (the message Communicator shows), if it could not. */
   private signInError: string | undefined;
   private connection: 'manual' | 'automatic';
@@ -172,14 +190,6 @@ export class OcClient extends NodeBase {
     super();
     this.hostName = env.network.hostName;
     this.connection = config.connection;
-  }
-
-  /**
-   * The user's Active Directory RCC settings changed (A3): Communicator gets them from the pool's in-band
-   * provisioning at its next sign-in. Every client of the user shares them.
-   */
-  adUserChanged(rcc: Partial<OcClientConfig['rcc']>): void {
-    this.config.rcc = { ...this.config.rcc, ...rcc };
   }
 
   /** Options > Advanced connection settings. */
@@ -336,13 +346,82 @@ export class OcClient extends NodeBase {
     });
     this.state = { ...this.state, signedIn: true };
     this.presence = 'available';
-    if (this.config.rcc.enabled) await this.openRccSession();
+    await this.subscribeSelf(ua);
+    if (this.line) await this.openRccSession();
+  }
+
+  /**
+   * In-band provisioning and roaming data (docs/protocols/sign-in.md §8), as Communicator 2007 R2 subscribes after
+   * its REGISTER: its contact list, its provisioning groups (a one-time fetch) and its own roaming data, whose
+   * `userProperties` category names the phone line to control and its server. Sign-in goes on once the first
+   * roaming-self NOTIFY came (or the subscription failed: then there is no phone integration).
+   */
+  private async subscribeSelf(ua: UserAgent): Promise<void> {
+    const self = ua.configuration.uri;
+    const start = (event: string, accept: string, expires: number, body?: { contentType: string; content: string }): Subscriber => {
+      const subscriber = new Subscriber(ua, self, event, {
+        expires,
+        extraHeaders: [`Accept: ${accept}`, 'Supported: com.microsoft.autoextend', 'Supported: ms-benotify', 'Proxy-Require: ms-benotify'],
+        ...(body ? { body: body.content, contentType: body.contentType } : {}),
+      });
+      this.selfSubscriptions.push(subscriber);
+      return subscriber;
+    };
+    start(ROAMING_CONTACTS_EVENT, ROAMING_CONTACTS_CONTENT_TYPE, 36000).delegate = { onNotify: (n) => n.accept() };
+    // The provisioning groups: a one-time fetch (Expires: 0) whose document rides in the 200 (ms-piggyback-first-notify).
+    const core = ua.userAgentCore;
+    const fetch = core.makeOutgoingRequestMessage(
+      'SUBSCRIBE',
+      self,
+      self,
+      self,
+      {},
+      [`Contact: ${ua.contact.toString()}`, `Event: ${PROVISIONING_V2_EVENT}`, `Accept: ${PROVISIONING_V2_CONTENT_TYPE}`, 'Expires: 0', 'Supported: ms-piggyback-first-notify'],
+      {
+        contentDisposition: 'render',
+        contentType: PROVISIONING_V2_CONTENT_TYPE,
+        content:
+          '<provisioningGroupList xmlns="http://schemas.microsoft.com/2006/09/sip/provisioninggrouplist"><provisioningGroup name="ServerConfiguration"/><provisioningGroup name="meetingPolicy"/><provisioningGroup name="ucPolicy"/></provisioningGroupList>',
+      },
+    );
+    await new Promise<void>((resolve) => core.request(fetch, { onAccept: () => resolve(), onReject: () => resolve() }));
+    const roaming = start(ROAMING_SELF_EVENT, ROAMING_SELF_CONTENT_TYPE, 36000, {
+      contentType: ROAMING_SELF_CONTENT_TYPE,
+      content: '<roamingList xmlns="http://schemas.microsoft.com/2006/09/sip/roaming-self"><roaming type="categories"/><roaming type="containers"/><roaming type="subscribers"/></roamingList>',
+    });
+    this.line = undefined;
+    await new Promise<void>((resolve) => {
+      roaming.delegate = {
+        onNotify: (notification) => {
+          notification.accept();
+          const doc = parseRoamingSelf(notification.request.body ?? '');
+          // Communicator takes the first Rcc (or Dual) line with a server, as SIPE's roaming-self handling does.
+          const rcc = doc.ok ? doc.value.lines.find((l) => (l.lineType === 'Rcc' || l.lineType === 'Dual') && l.lineServer !== undefined) : undefined;
+          if (rcc?.lineServer !== undefined && this.line === undefined) this.line = { lineUri: rcc.uri, serverUri: rcc.lineServer };
+          resolve();
+        },
+      };
+      roaming.stateChange.addListener((s) => {
+        if (s === SubscriptionState.Terminated) resolve();
+      });
+      for (const sub of this.selfSubscriptions) void sub.subscribe().catch(() => resolve());
+    });
+  }
+
+  /** The RCC line, or a client error when the roaming data gave none (Communicator offers no phone control). */
+  private rccLine(request: string): { lineUri: string; serverUri: string } | undefined {
+    if (!this.line) this.errors.push({ t: this.env.clock.now(), request, category: 'client', value: 'noPhoneLine' });
+    return this.line;
   }
 
   async signOut(): Promise<void> {
     for (const userId of [...this.watches.keys()]) await this.unwatch(userId);
     await this.leaveConference();
     await this.closeRccSession();
+    for (const sub of this.selfSubscriptions.splice(0)) {
+      await sub.unsubscribe().catch(() => undefined);
+      await sub.dispose().catch(() => undefined);
+    }
     if (this.registerer) {
       const registerer = this.registerer;
       this.registerer = undefined;
@@ -384,7 +463,9 @@ export class OcClient extends NodeBase {
   /** Click-to-call: CSTA MakeCall from the user's line to `destination` (a tel: URI or digits). */
   async makeCall(destination: string): Promise<void> {
     const called = deviceUri(destination);
-    await this.request({ type: 'MakeCall', callingDevice: this.config.rcc.lineUri, calledDirectoryNumber: called, autoOriginate: 'doNotPrompt' });
+    const line = this.rccLine('MakeCall');
+    if (!line) return;
+    await this.request({ type: 'MakeCall', callingDevice: line.lineUri, calledDirectoryNumber: called, autoOriginate: 'doNotPrompt' });
   }
 
   /**
@@ -485,7 +566,8 @@ export class OcClient extends NodeBase {
 
   /** The line URI Communicator monitors: the user's, with the chosen device when the plug-in chose one. */
   private monitoredLine(): string {
-    return this.selectedDevice ? `${this.config.rcc.lineUri};device=${this.selectedDevice}` : this.config.rcc.lineUri;
+    const lineUri = this.line?.lineUri ?? '';
+    return this.selectedDevice ? `${lineUri};device=${this.selectedDevice}` : lineUri;
   }
 
   // ------------------------------------------------------------------ OCS focus conferences
@@ -654,12 +736,16 @@ export class OcClient extends NodeBase {
   /** Call forwarding from Communicator's menu: CSTA SetForwarding (forwardImmediate) on the user's line. */
   async setForwarding(destination: string): Promise<void> {
     const forwardDN = deviceUri(destination);
-    const response = await this.request({ type: 'SetForwarding', device: this.config.rcc.lineUri, forwardingType: 'forwardImmediate', activateForward: true, forwardDN });
+    const line = this.rccLine('SetForwarding');
+    if (!line) return;
+    const response = await this.request({ type: 'SetForwarding', device: line.lineUri, forwardingType: 'forwardImmediate', activateForward: true, forwardDN });
     if (response?.type === 'SetForwardingResponse') this.forwarding = 'on';
   }
 
   async cancelForwarding(): Promise<void> {
-    const response = await this.request({ type: 'SetForwarding', device: this.config.rcc.lineUri, forwardingType: 'forwardImmediate', activateForward: false });
+    const line = this.rccLine('SetForwarding');
+    if (!line) return;
+    const response = await this.request({ type: 'SetForwarding', device: line.lineUri, forwardingType: 'forwardImmediate', activateForward: false });
     if (response?.type === 'SetForwardingResponse') this.forwarding = 'off';
   }
 
@@ -681,12 +767,17 @@ export class OcClient extends NodeBase {
 
   private async openRccSession(): Promise<void> {
     const ua = this.ua;
-    if (!ua) return;
+    const line = this.line;
+    if (!ua || !line) return;
     this.state = { ...this.state, rccSession: 'opening' };
     const core = ua.userAgentCore;
-    const target = UserAgent.makeURI(this.config.rcc.serverUri);
-    if (!target) throw new LabError('UC_CONFIG', `${this.config.userId}: bad RCC server URI ${this.config.rcc.serverUri}`);
-    const body = serializeCsta({ type: 'RequestSystemStatus', line: this.config.rcc.lineUri });
+    const target = UserAgent.makeURI(line.serverUri);
+    if (!target) {
+      this.errors.push({ t: this.env.clock.now(), request: 'INVITE', category: 'client', value: 'badLineServer' });
+      this.state = { ...this.state, rccSession: 'failed' };
+      return;
+    }
+    const body = serializeCsta({ type: 'RequestSystemStatus', line: line.lineUri });
     const message = core.makeOutgoingRequestMessage(
       'INVITE',
       target,
@@ -732,7 +823,7 @@ export class OcClient extends NodeBase {
         this.state = { ...this.state, rccSession: 'idle' };
       },
     };
-    const features = await this.request({ type: 'GetCSTAFeatures', line: this.config.rcc.lineUri });
+    const features = await this.request({ type: 'GetCSTAFeatures', line: line.lineUri });
     if (features?.type === 'GetCSTAFeaturesResponse') this.gatewayServices = features.supportedServices;
     const monitor = await this.request({ type: 'MonitorStart', monitorObject: this.monitoredLine() });
     if (monitor?.type === 'MonitorStartResponse') {

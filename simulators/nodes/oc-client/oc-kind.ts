@@ -1,8 +1,7 @@
 import { CSTA_ERROR_VALUES, CSTA_EVENT_TYPES } from '../../protocols/csta';
 import { PRESENCE_STATES } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
-import { z } from 'zod';
-import { configOperations, DIAL_STRING, defineNodeKind } from '../surface';
+import { DIAL_STRING, defineNodeKind } from '../surface';
 import type { ArgValue, NodeInstance } from '../surface';
 import { normalizeNumber } from './address-book';
 import { CONFERENCE_STATES, CONTACT_PRESENCE_STATES, CONVERSATION_STATES, OcClient, RCC_SESSION_STATES, WATCH_STATES } from './oc-client';
@@ -15,7 +14,6 @@ const destination = {
   description: "an actor (their line URI, else their DN) or a dial string",
 } as const;
 
-const op = configOperations<OcClient>();
 
 const text = (arg: ArgValue | undefined): string => String(arg);
 const contactArg = { kind: 'actor', property: ['userId'], literal: { pattern: /^[A-Za-z0-9._-]+$/, name: 'user id' }, description: 'a Cisco user: an actor, or a CUP user id' } as const;
@@ -50,7 +48,6 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
         poolPort: 5060,
         connection: user.client.connection,
         domain: lab.domain,
-        rcc: { enabled: user.rcc.enabled, serverUri: user.rcc.serverUri, lineUri: user.rcc.lineUri },
         phoneSelectionPlugin: user.client.phoneSelectionPlugin,
         addressBook,
         ciscoPresenceDomain: ctx.fqdnOf(lab.cup.host),
@@ -223,26 +220,5 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
     tidy: async (oc) => {
       if (oc.observe().signedIn) await oc.signOut();
     },
-  },
-  configure: {
-    'activeDirectory.setRemoteCallControl': op({
-      summary: "Active Directory Users and Computers > Communications: the user's remote call control settings (A3), which Communicator receives at its next sign-in",
-      args: z.strictObject({
-        userId: z.string().min(1),
-        enabled: z.boolean().optional(),
-        serverUri: z.string().regex(/^sip:\S+$/).optional(),
-        lineUri: z.string().regex(/^tel:\+?[0-9]+(;\S*)?$/).optional(),
-      }),
-      run: (nodes, { userId, ...a }) =>
-        nodes
-          .filter((oc) => oc.config.userId === userId)
-          .forEach((oc) =>
-            oc.adUserChanged({
-              ...(a.enabled !== undefined ? { enabled: a.enabled } : {}),
-              ...(a.serverUri !== undefined ? { serverUri: a.serverUri } : {}),
-              ...(a.lineUri !== undefined ? { lineUri: a.lineUri } : {}),
-            }),
-          ),
-    }),
   },
 });

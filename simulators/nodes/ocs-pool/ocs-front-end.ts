@@ -13,8 +13,34 @@ import type { CreateResponseOptions, ServerTransaction, SipRequest, SipResponse,
 import { ocsServerHeader } from './ocs-releases';
 import type { OcsRelease } from './ocs-releases';
 import { randomToken } from '../../kernel/random';
-import { CATEGORY_PUBLISH_CONTENT_TYPE, parseCategoryPublish, stateOfAvailability } from '../../protocols/presence/ms-category-publish';
+import { CATEGORY_PUBLISH_CONTENT_TYPE, parsePublications, stateOfAvailability } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
+import {
+  parseProvisioningGroupList,
+  parseRoamingList,
+  parseSetContainerMembers,
+  PRESENCE_WPENDING_EVENT,
+  PROVISIONING_CONTENT_TYPE,
+  PROVISIONING_EVENT,
+  PROVISIONING_V2_CONTENT_TYPE,
+  PROVISIONING_V2_EVENT,
+  ROAMING_ACL_CONTENT_TYPE,
+  ROAMING_ACL_EVENT,
+  ROAMING_CONTACTS_CONTENT_TYPE,
+  ROAMING_CONTACTS_EVENT,
+  ROAMING_SELF_CONTENT_TYPE,
+  ROAMING_SELF_EVENT,
+  serializeProvisioningV2,
+  serializeRoamingAcl,
+  serializeRoamingContacts,
+  serializeRoamingSelf,
+  serializeWpending,
+  SET_CONTAINER_MEMBERS_CONTENT_TYPE,
+  SET_SUBSCRIBERS_CONTENT_TYPE,
+  userPropertiesElement,
+  WPENDING_CONTENT_TYPE,
+} from '../../protocols/presence/roaming';
+import type { CategoryInstance, Container, UserLine } from '../../protocols/presence/roaming';
 import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
@@ -22,6 +48,7 @@ import { SipEndpoint } from '../shared/sip-endpoint';
 import type { SipTlsOptions } from '../shared/sip-endpoint';
 import { ConferencingFocus, conferencingTarget } from './ocs-focus';
 import { PresenceNotifier } from '../shared/presence-notifier';
+import type { NotifierPackage } from '../shared/presence-notifier';
 import { availabilityOf, cupStateOfAvailability, PIDF_CONTENT_TYPE } from '../../protocols/presence';
 import type { CupPresenceState } from '../../protocols/presence';
 
@@ -39,14 +66,25 @@ export interface OcsHostAuthorization {
   fqdn: string;
 }
 
+/**
+ * A user homed on the pool, with the Active Directory attributes the pool serves in-band (seed 004 A3: "Enable
+ * Remote Call Control", the server URI and the line URI; docs/protocols/sign-in.md §8).
+ */
+export interface OcsDirectoryUser {
+  userId: string;
+  sipUri: string;
+  displayName: string;
+  rcc: { enabled: boolean; serverUri: string; lineUri: string };
+}
+
 export interface OcsPoolConfig {
   release: OcsRelease;
   poolName: string;
   fqdn: string;
   /** SIP domain of the pool's users. */
   domain: string;
-  /** SIP URIs of the users homed on this pool. */
-  users: string[];
+  /** The users homed on this pool ("Pool Users"), with their AD attributes. */
+  users: OcsDirectoryUser[];
   staticRoutes: OcsStaticRoute[];
   hostAuthorizations: OcsHostAuthorization[];
   /** SIP over TLS on 5061 with the pool's certificate (seed 004's TLS bullet; docs/protocols/cup-rcc.md §5). */
@@ -136,6 +174,22 @@ function unindex(map: Map<string, Map<string, Binding>>, k: string, key: string)
 const SIP_PORT = 5060;
 
 /**
+ * What OCS 2007 R2 put on its 200 OK to REGISTER besides the binding ([MS-SIPREGE]; a recorded R2 exchange in
+ * pidgin-sipe's NTLM tests; docs/protocols/sign-in.md §2): the events a client may subscribe to (comma-separated
+ * with no spaces, as the product wrote them), one `Supported` option per header, and the keep-alive it expects.
+ */
+const REGISTER_ALLOW_EVENTS = [PROVISIONING_EVENT, ROAMING_CONTACTS_EVENT, ROAMING_ACL_EVENT, 'presence', PRESENCE_WPENDING_EVENT, ROAMING_SELF_EVENT, PROVISIONING_V2_EVENT].join(',');
+const KEEP_ALIVE_S = 300;
+/** Registration lifetime granted when the client asks for none, by release (R2: 7200 s; 2007: 900 s in the recorded exchanges). */
+const DEFAULT_REGISTER_EXPIRES_S: Record<string, number> = { '2007': 900, '2007 R2': 7200 };
+
+/** The well-known containers of a user's enhanced presence ([MS-PRES] §3.7: blocked, personal, team, company, public). */
+const DEFAULT_CONTAINERS = [32000, 400, 300, 200, 100];
+
+/** Option tags the pool supports in Proxy-Require (best-effort NOTIFY: pidgin-sipe and Communicator require it). */
+const PROXY_REQUIRE_SUPPORTED = new Set(['ms-benotify']);
+
+/**
  * An OCS 2007 R2 Enterprise pool front end: registrar for the pool's users and a stateful proxy
  * (RFC 3261 §16) that routes by static route (the seed: "CUP Server static Route") and by
  * registration, trusting servers only through host authorization ("CUP Host Authorization").
@@ -149,8 +203,17 @@ export class OcsFrontEnd extends NodeBase {
   private readonly bindings = new LocationService();
   /** The address of record of every user homed on this pool ("Pool Users"). */
   private readonly homed: Set<string>;
-  /** Published `state` category per user AOR (the presence store of the pool's back end). */
+  /** The aggregate state per user AOR, from the state categories published (the presence store of the pool's back end). */
   private readonly presence = new Map<string, PresenceState>();
+  /** The homed users' AD attributes, by AOR. */
+  private readonly directory = new Map<string, OcsDirectoryUser>();
+  /** Enhanced presence ([MS-PRES]): each user's category instances by `name/instance/container`, and containers. */
+  private readonly categories = new Map<string, Map<string, CategoryInstance & { connectionId?: string }>>();
+  private readonly containers = new Map<string, Container[]>();
+  /** A change counter per user: roaming-self subscribers are notified when it moves. */
+  private readonly roamingRevision = new Map<string, number>();
+  /** The self-subscriptions of in-band provisioning and roaming data (docs/protocols/sign-in.md §8), by event. */
+  private readonly selfEvents = new Map<string, PresenceNotifier>();
   private authorizedAddresses = new Set<string>();
   private config: OcsPoolConfig;
   private readonly recordRoute: string;
@@ -169,7 +232,27 @@ export class OcsFrontEnd extends NodeBase {
     this.resolver = new DnsResolver(env.network, env.dnsServer, env.clock, env.random);
     this.recordRoute = `<sip:${config.fqdn}:${SIP_PORT};transport=tcp;lr>`;
     this.tlsRecordRoute = `<sip:${config.fqdn}:${config.tls?.port ?? 5061};transport=tls;lr>`;
-    this.homed = new Set(config.users.map(normalizeAor));
+    this.homed = new Set(config.users.map((u) => normalizeAor(u.sipUri)));
+    for (const u of config.users) this.directory.set(normalizeAor(u.sipUri), { ...u, rcc: { ...u.rcc } });
+    for (const pkg of this.selfPackages()) {
+      this.selfEvents.set(
+        pkg.event.toLowerCase(),
+        new PresenceNotifier({
+          clock: env.clock,
+          random: env.random,
+          contact: `<sip:${config.fqdn}@${env.network.address}:${SIP_PORT};transport=tcp>`,
+          presentity: (requestUri) => {
+            const aor = normalizeAor(requestUri);
+            return this.homed.has(aor) ? { key: aor, entity: aor } : { status: 404, reason: 'Not Found' };
+          },
+          package: pkg,
+          limits: () => ({ maxExpiresS: 36000, maxWatchers: 100 }),
+          respond: (request, status, reason, opts) => this.own(request, status, reason, opts),
+          // To the subscriber's own endpoint, over the connection it registered on.
+          send: (request, _nextHop, onRefused) => void this.sendToEndpoint(request, onRefused),
+        }),
+      );
+    }
     this.focus = new ConferencingFocus((r, s, reason, o) => this.own(r, s, reason, o), () => randomToken(env.random, 10), env.network.address);
     this.simple = new PresenceNotifier({
       clock: env.clock,
@@ -186,6 +269,86 @@ export class OcsFrontEnd extends NodeBase {
     });
   }
 
+  /**
+   * The self-subscription packages the pool serves itself (docs/protocols/sign-in.md §8): the document of each is
+   * built from the pool's store at the time of the NOTIFY. A roaming-self SUBSCRIBE's `<roamingList>` is not kept
+   * per subscription: every roaming-self NOTIFY carries categories, containers and subscribers.
+   */
+  private selfPackages(): NotifierPackage[] {
+    const fixed = (event: string, contentType: string, body: (aor: string) => string): NotifierPackage => ({
+      event,
+      contentType,
+      body: (aor) => body(aor),
+      token: () => 'fixed',
+      defaultExpiresS: 36000,
+      piggyback: true,
+    });
+    return [
+      {
+        event: ROAMING_SELF_EVENT,
+        contentType: ROAMING_SELF_CONTENT_TYPE,
+        body: (aor) => this.roamingSelf(aor),
+        token: (aor) => String(this.roamingRevision.get(aor) ?? 0),
+        defaultExpiresS: 36000,
+        piggyback: true,
+      },
+      fixed(PROVISIONING_V2_EVENT, PROVISIONING_V2_CONTENT_TYPE, () =>
+        serializeProvisioningV2(['ServerConfiguration', 'meetingPolicy', 'ucPolicy'], {
+          focusFactoryUri: '',
+          absInternalServerUrl: `https://${this.config.fqdn}/Abs/Int/Handler`,
+          serverFqdn: this.config.fqdn,
+        }),
+      ),
+      fixed(ROAMING_CONTACTS_EVENT, ROAMING_CONTACTS_CONTENT_TYPE, () => serializeRoamingContacts([])),
+      fixed(ROAMING_ACL_EVENT, ROAMING_ACL_CONTENT_TYPE, () => serializeRoamingAcl()),
+      fixed(PROVISIONING_EVENT, PROVISIONING_CONTENT_TYPE, () => serializeProvisioningV2([], { focusFactoryUri: '', absInternalServerUrl: '', serverFqdn: this.config.fqdn })),
+      fixed(PRESENCE_WPENDING_EVENT, WPENDING_CONTENT_TYPE, () => serializeWpending()),
+    ];
+  }
+
+  /** The user's lines as the pool serves them from AD (A3): an Rcc line with CUP as its server when RCC is enabled. */
+  private linesOf(aor: string): UserLine[] {
+    const user = this.directory.get(aor);
+    if (!user?.rcc.enabled || user.rcc.lineUri === '') return [];
+    return [{ lineType: 'Rcc', uri: user.rcc.lineUri, lineServer: user.rcc.serverUri }];
+  }
+
+  /** The roaming-self document: the user's categories (with userProperties from AD), containers and subscribers. */
+  private roamingSelf(aor: string): string {
+    const publishTime = this.env.clock.date().toISOString();
+    const userProperties: CategoryInstance = { name: 'userProperties', instance: '0', container: 1, version: 1, publishTime, expireType: 'static', content: userPropertiesElement(this.linesOf(aor)) };
+    const published = [...(this.categories.get(aor)?.values() ?? [])].map(({ connectionId: _c, ...c }) => c);
+    return serializeRoamingSelf({ uri: aor, categories: [userProperties, ...published], containers: this.containersOf(aor), subscribers: [] });
+  }
+
+  private containersOf(aor: string): Container[] {
+    let list = this.containers.get(aor);
+    if (!list) {
+      list = DEFAULT_CONTAINERS.map((id) => ({ id, version: 0, members: [] }));
+      this.containers.set(aor, list);
+    }
+    return list;
+  }
+
+  /** The user's roaming data changed: roaming-self subscribers hear of it. */
+  private roamingChanged(aor: string): void {
+    this.roamingRevision.set(aor, (this.roamingRevision.get(aor) ?? 0) + 1);
+    this.selfEvents.get(ROAMING_SELF_EVENT.toLowerCase())?.changed(aor);
+  }
+
+  /** The aggregate state shown to others: the user's manual state if set, else the busiest published state. */
+  private aggregateState(aor: string): PresenceState | undefined {
+    const states = [...(this.categories.get(aor)?.values() ?? [])].filter((c) => c.name === 'state');
+    const availabilityOf = (c: CategoryInstance): number | undefined => {
+      const text = c.content?.children.find((x) => x.name === 'availability')?.text;
+      return text === undefined ? undefined : Number(text);
+    };
+    const user = states.filter((c) => c.content?.attributes['xsi:type'] === 'userState').map(availabilityOf).find((a) => a !== undefined);
+    if (user !== undefined) return stateOfAvailability(user);
+    const others = states.map(availabilityOf).filter((a): a is number => a !== undefined);
+    return others.length > 0 ? stateOfAvailability(Math.max(...others)) : undefined;
+  }
+
   /** What SIMPLE watchers are told of a homed user: offline while no endpoint is registered, else the published state. */
   private simpleState(aor: string): CupPresenceState {
     if (this.bindings.ofAor(aor).length === 0) return 'offline';
@@ -198,6 +361,19 @@ export class OcsFrontEnd extends NodeBase {
     const address = /^\d+\.\d+\.\d+\.\d+$/.test(hop.value.host) ? hop.value.host : await this.resolver.resolveA(hop.value.host).catch(() => undefined);
     if (!address) return onRefused(503);
     this.sip.layer.sendRequest(request, { address, port: hop.value.port ?? SIP_PORT, transport: 'TCP' }, {
+      onFinal: (r) => {
+        if (r.status >= 300) onRefused(r.status);
+      },
+      onTimeout: () => onRefused(408),
+      onTransportError: () => onRefused(503),
+    });
+  }
+
+  /** A request of the pool's own to a registered endpoint (its remote target is one of the bindings' contacts). */
+  private async sendToEndpoint(request: SipRequest, onRefused: (status: number) => void): Promise<void> {
+    const target = await this.route(request).catch(() => undefined);
+    if (!target) return onRefused(480);
+    this.sip.layer.sendRequest(request, target, {
       onFinal: (r) => {
         if (r.status >= 300) onRefused(r.status);
       },
@@ -223,6 +399,17 @@ export class OcsFrontEnd extends NodeBase {
     await fe.refreshHostAuthorizations();
     return fe;
   }
+
+  /**
+   * Configuration API: Active Directory Users and Computers > Communications, as the pool's user store receives it
+   * (A3). A client learns the change from its roaming data at its next sign-in.
+   */
+  readonly activeDirectory = {
+    homes: (userId: string): boolean => this.config.users.some((u) => u.userId === userId),
+    setRemoteCallControl: (userId: string, rcc: Partial<OcsDirectoryUser['rcc']>): void => {
+      for (const user of this.directory.values()) if (user.userId === userId) user.rcc = { ...user.rcc, ...rcc };
+    },
+  };
 
   /** Configuration API: the pool properties pages of the OCS admin console. */
   readonly pool = {
@@ -268,13 +455,35 @@ export class OcsFrontEnd extends NodeBase {
 
   async stop(): Promise<void> {
     this.simple.stop();
+    for (const n of this.selfEvents.values()) n.stop();
     await this.sip.stop();
   }
 
   private connectionClosed(connectionId: string): void {
     const gone = this.bindings.ofConnection(connectionId);
     for (const b of gone) this.bindings.delete(b.key);
-    for (const aor of new Set(gone.map((b) => b.aor))) this.simple.changed(aor);
+    for (const aor of new Set(gone.map((b) => b.aor))) {
+      this.dropEndpointCategories(aor, connectionId);
+      this.simple.changed(aor);
+    }
+  }
+
+  /** Categories published with `expireType="endpoint"` end with the endpoint's connection ([MS-PRES] §3.7.5.2). */
+  private dropEndpointCategories(aor: string, connectionId: string): void {
+    const store = this.categories.get(aor);
+    if (!store) return;
+    let changed = false;
+    for (const [key, c] of store) {
+      if (c.expireType === 'endpoint' && c.connectionId === connectionId) {
+        store.delete(key);
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    const state = this.aggregateState(aor);
+    if (state === undefined) this.presence.delete(aor);
+    else this.presence.set(aor, state);
+    this.roamingChanged(aor);
   }
 
   private async refreshHostAuthorizations(): Promise<void> {
@@ -311,9 +520,26 @@ export class OcsFrontEnd extends NodeBase {
       this.focus.handle(request, tx, from.ok ? normalizeAor(from.value.uri) : '');
       return;
     }
-    if (request.method === 'SERVICE' && this.isOwnPublication(request)) {
-      this.publish(request, tx, source);
+    const unsupported = request.headers.getAll('Proxy-Require').flatMap((v) => v.split(',').map((t) => t.trim())).filter((t) => t !== '' && !PROXY_REQUIRE_SUPPORTED.has(t.toLowerCase()));
+    if (unsupported.length > 0) {
+      // RFC 3261 §16.3 step 5: a proxy refuses what it does not support, naming it.
+      tx.respond(this.own(request, 420, 'Bad Extension', { toTag: randomToken(this.env.random, 10), headers: [['Unsupported', unsupported.join(', ')]] }));
       return;
+    }
+    if (request.method === 'SERVICE' && this.isOwnPublication(request)) {
+      this.service(request, tx, source);
+      return;
+    }
+    if (request.method === 'SUBSCRIBE') {
+      const self = this.selfSubscription(request);
+      if (self) {
+        if (!self.owns(request) && !this.isTrusted(request, source)) {
+          tx.respond(this.own(request, 403, 'Forbidden', { toTag: randomToken(this.env.random, 10) }));
+          return;
+        }
+        self.onSubscribe(request, tx);
+        return;
+      }
     }
     // SIMPLE from an authorized server (CUP) for a homed user, or in one of those subscriptions.
     if (request.method === 'SUBSCRIBE' && this.authorizedAddresses.has(source.address) && (this.simple.owns(request) || this.isSimpleSubscribe(request))) {
@@ -327,6 +553,19 @@ export class OcsFrontEnd extends NodeBase {
       return;
     }
     await this.proxy(request, tx);
+  }
+
+  /**
+   * The notifier of a self-subscription the pool answers itself: a SUBSCRIBE to the sender's own address for one of
+   * the in-band events (or a refresh in one of those subscriptions).
+   */
+  private selfSubscription(request: SipRequest): PresenceNotifier | undefined {
+    const event = (request.headers.get('Event') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const notifier = this.selfEvents.get(event);
+    if (!notifier) return undefined;
+    if (notifier.owns(request)) return notifier;
+    const from = parseNameAddr(request.headers.get('From') ?? '');
+    return from.ok && normalizeAor(from.value.uri) === normalizeAor(request.uri) && this.homed.has(normalizeAor(request.uri)) ? notifier : undefined;
   }
 
   /** A SUBSCRIBE for the PIDF presence of a user homed here. */
@@ -346,25 +585,74 @@ export class OcsFrontEnd extends NodeBase {
     return from.ok && normalizeAor(from.value.uri) === normalizeAor(request.uri);
   }
 
-  private publish(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
+  /**
+   * SERVICE to the user's own address ([MS-PRES]): a category publication, a change of the user's containers, or an
+   * acknowledgement of new subscribers.
+   */
+  private service(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
     const toTag = randomToken(this.env.random, 10);
     if (!this.isTrusted(request, source)) {
       tx.respond(this.own(request, 403, 'Forbidden', { toTag }));
       return;
     }
-    if (!(request.headers.get('Content-Type') ?? '').toLowerCase().startsWith(CATEGORY_PUBLISH_CONTENT_TYPE)) {
-      tx.respond(this.own(request, 415, 'Unsupported Media Type', { toTag, headers: [['Accept', CATEGORY_PUBLISH_CONTENT_TYPE]] }));
-      return;
-    }
-    const parsed = parseCategoryPublish(request.body);
-    if (!parsed.ok) {
-      tx.respond(this.own(request, 400, 'Bad Request', { toTag, headers: [['Warning', `399 ${this.config.fqdn} "${parsed.error.message.replace(/"/g, "'")}"`]] }));
-      return;
-    }
+    const type = (request.headers.get('Content-Type') ?? '').toLowerCase().split(';')[0]?.trim() ?? '';
     const aor = normalizeAor(request.uri);
-    for (const p of parsed.value) this.presence.set(aor, stateOfAvailability(p.availability));
-    tx.respond(this.own(request, 200, 'OK', { toTag }));
-    this.simple.changed(aor);
+    const bad = (message: string): void => void tx.respond(this.own(request, 400, 'Bad Request', { toTag, headers: [['Warning', `399 ${this.config.fqdn} "${message.replace(/"/g, "'")}"`]] }));
+    if (type === CATEGORY_PUBLISH_CONTENT_TYPE) {
+      const parsed = parsePublications(request.body);
+      if (!parsed.ok) return bad(parsed.error.message);
+      let store = this.categories.get(aor);
+      if (!store) {
+        store = new Map();
+        this.categories.set(aor, store);
+      }
+      const publishTime = this.env.clock.date().toISOString();
+      for (const p of parsed.value.publications) {
+        const key = `${p.categoryName}/${p.instance}/${p.container}`;
+        if (p.remove) {
+          store.delete(key);
+          continue;
+        }
+        // Modelled: the version a client sends is taken as current (no 409 version conflicts); the stored one is next.
+        const instance: CategoryInstance & { connectionId?: string } = { name: p.categoryName, instance: p.instance, container: p.container, version: p.version + 1, publishTime };
+        if (p.expireType !== undefined) instance.expireType = p.expireType;
+        if (p.content) instance.content = p.content;
+        if (source.connectionId !== undefined) instance.connectionId = source.connectionId;
+        store.set(key, instance);
+      }
+      const state = this.aggregateState(aor);
+      if (state === undefined) this.presence.delete(aor);
+      else this.presence.set(aor, state);
+      tx.respond(this.own(request, 200, 'OK', { toTag }));
+      this.roamingChanged(aor);
+      this.simple.changed(aor);
+      return;
+    }
+    if (type === SET_CONTAINER_MEMBERS_CONTENT_TYPE) {
+      const parsed = parseSetContainerMembers(request.body);
+      if (!parsed.ok) return bad(parsed.error.message);
+      const list = this.containersOf(aor);
+      for (const change of parsed.value) {
+        let container = list.find((c) => c.id === change.id);
+        if (!container) {
+          container = { id: change.id, version: 0, members: [] };
+          list.push(container);
+        }
+        for (const m of change.members) {
+          container.members = container.members.filter((x) => !(x.type === m.type && x.value === m.value));
+          if (m.action === 'add') container.members.push({ type: m.type, ...(m.value !== undefined ? { value: m.value } : {}) });
+        }
+        container.version++;
+      }
+      tx.respond(this.own(request, 200, 'OK', { toTag }));
+      this.roamingChanged(aor);
+      return;
+    }
+    if (type === SET_SUBSCRIBERS_CONTENT_TYPE) {
+      tx.respond(this.own(request, 200, 'OK', { toTag }));
+      return;
+    }
+    tx.respond(this.own(request, 415, 'Unsupported Media Type', { toTag, headers: [['Accept', [CATEGORY_PUBLISH_CONTENT_TYPE, SET_CONTAINER_MEMBERS_CONTENT_TYPE, SET_SUBSCRIBERS_CONTENT_TYPE].join(', ')]] }));
   }
 
   private isLocal(uri: SipUri): boolean {
@@ -393,7 +681,10 @@ export class OcsFrontEnd extends NodeBase {
     const contact = contactHeader ? parseNameAddr(contactHeader) : undefined;
     const contactUri = contact?.ok ? parseSipUri(contact.value.uri) : undefined;
     const expiresParam = contact?.ok ? contact.value.params.expires : undefined;
-    const expires = Number(expiresParam ?? expiresHeader ?? 3600);
+    const defaultExpires = DEFAULT_REGISTER_EXPIRES_S[this.config.release] ?? 3600;
+    const asked = Number(expiresParam ?? expiresHeader ?? defaultExpires);
+    // Modelled: the pool grants what the client asks for, up to the release's default lifetime.
+    const expires = Number.isFinite(asked) ? Math.min(asked, defaultExpires) : defaultExpires;
     if (contactHeader === '*') {
       for (const b of this.bindings.ofAor(aor)) this.bindings.delete(b.key);
       tx.respond(this.own(request, 200, 'OK', { toTag }));
@@ -421,7 +712,20 @@ export class OcsFrontEnd extends NodeBase {
     });
     // The binding as granted (RFC 3261 §10.3 step 8): the Contact with its expires parameter set once.
     const granted = contact?.ok ? formatNameAddr({ ...contact.value, params: { ...contact.value.params, expires: String(expires) } }) : (contactHeader ?? '');
-    tx.respond(this.own(request, 200, 'OK', { toTag, headers: [['Contact', granted]] }));
+    tx.respond(
+      this.own(request, 200, 'OK', {
+        toTag,
+        headers: [
+          ['Contact', granted],
+          ['Expires', String(expires)],
+          ['ms-keep-alive', `UAS; tcp=no; hop-hop=yes; end-end=no; timeout=${KEEP_ALIVE_S}`],
+          ['presence-state', 'register-action="added"'],
+          ['Allow-Events', REGISTER_ALLOW_EVENTS],
+          ['Supported', 'adhoclist'],
+          ['Supported', 'msrtc-event-categories'],
+        ],
+      }),
+    );
     this.simple.changed(aor);
   }
 

@@ -31,7 +31,9 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
         poolName: p.name,
         fqdn: p.fqdn,
         domain: lab.domain,
-        users: lab.ocs.users.filter((u) => u.pool === p.name).map((u) => u.sipUri),
+        users: lab.ocs.users
+          .filter((u) => u.pool === p.name)
+          .map((u) => ({ userId: u.id, sipUri: u.sipUri, displayName: u.displayName, rcc: { enabled: u.rcc.enabled, serverUri: u.rcc.serverUri, lineUri: u.rcc.lineUri } })),
         staticRoutes: p.staticRoutes.map((r) => ({ matchUri: r.matchUri, nextHop: r.nextHop, port: r.port, transport: r.transport })),
         hostAuthorizations: p.hostAuthorizations.map((h) => ({ fqdn: h.fqdn })),
         // The pool's certificate from the lab's certificate server; servers it calls must present one from it too.
@@ -67,6 +69,27 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
     },
   },
   configure: {
+    'activeDirectory.setRemoteCallControl': op({
+      summary:
+        "Active Directory Users and Computers > Communications: the user's remote call control settings (A3), which the user's pool serves in-band and Communicator receives at its next sign-in",
+      args: z.strictObject({
+        userId: z.string().min(1),
+        enabled: z.boolean().optional(),
+        serverUri: z.string().regex(/^sip:\S+$/).optional(),
+        lineUri: z.string().regex(/^tel:\+?[0-9]+(;\S*)?$/).optional(),
+      }),
+      run: (nodes, { userId, ...a }) => {
+        const homes = nodes.filter((fe) => fe.activeDirectory.homes(userId));
+        if (homes.length === 0) throw new LabError('UC_CONFIG', `no OCS pool homes a user ${userId}`);
+        for (const fe of homes) {
+          fe.activeDirectory.setRemoteCallControl(userId, {
+            ...(a.enabled !== undefined ? { enabled: a.enabled } : {}),
+            ...(a.serverUri !== undefined ? { serverUri: a.serverUri } : {}),
+            ...(a.lineUri !== undefined ? { lineUri: a.lineUri } : {}),
+          });
+        }
+      },
+    }),
     'pool.removeStaticRoute': op({
       summary: 'Front End properties > Routing: remove the static route for a domain',
       args: z.strictObject({ pool, matchUri: z.string().min(1) }),

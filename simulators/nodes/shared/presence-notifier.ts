@@ -14,8 +14,28 @@ interface Watcher {
   readonly nextHop: string;
   expiresAt: number;
   timer: TimerHandle | undefined;
-  /** The state last sent, so a NOTIFY goes only on a change. */
-  sent: CupPresenceState | undefined;
+  /** The package's token for the state last sent, so a NOTIFY goes only on a change. */
+  sent: string | undefined;
+}
+
+/**
+ * An event package the notifier serves (RFC 6665 §7): its name, the body type and document it notifies, and a
+ * token that changes whenever the document would. The default is presence with PIDF (RFC 3856).
+ */
+export interface NotifierPackage {
+  readonly event: string;
+  readonly contentType: string;
+  /** Content types a SUBSCRIBE's Accept may list for this package (the body type is always accepted). */
+  readonly accepts?: readonly string[];
+  body(key: string, entity: string): string;
+  token(key: string): string;
+  /** Granted when the SUBSCRIBE names no Expires (RFC 6665 §4.1.2.1: the package's default). */
+  readonly defaultExpiresS?: number;
+  /**
+   * Whether the first state may ride in the 200 OK of a client that offers `Supported: ms-piggyback-first-notify`
+   * (OCS's own extension for self-subscriptions, as pidgin-sipe `sipe-subscriptions.c` handles it).
+   */
+  readonly piggyback?: boolean;
 }
 
 export interface PresenceNotifierDeps {
@@ -24,12 +44,14 @@ export interface PresenceNotifierDeps {
   readonly contact: string;
   /** The presentity a Request-URI names (its key and PIDF entity), or why there is none (the status to answer). */
   presentity(requestUri: string): { key: string; entity: string } | { status: number; reason: string };
-  /** The presentity's state as watchers are told it. */
-  stateOf(key: string): CupPresenceState;
+  /** The presentity's state as watchers are told it (the presence package). */
+  stateOf?(key: string): CupPresenceState;
+  /** The package served; presence with PIDF when absent. */
+  readonly package?: NotifierPackage;
   /** The longest subscription granted, in seconds, and how many watchers one presentity may have. */
   limits(): { maxExpiresS: number; maxWatchers: number };
   /** Our own answer (a product adds its Server header). */
-  respond(request: SipRequest, status: number, reason: string | undefined, opts: { toTag: string; headers: [string, string][] }): SipResponse;
+  respond(request: SipRequest, status: number, reason: string | undefined, opts: { toTag: string; headers: [string, string][]; body?: string; contentType?: string }): SipResponse;
   /** Sends an in-dialog request toward the watcher; `onRefused` when it is refused or times out. */
   send(request: SipRequest, nextHop: string, onRefused: (status: number) => void): void;
   /** A presentity got its first watcher, or lost its last. */
@@ -50,7 +72,17 @@ export class PresenceNotifier {
   private readonly dialogs = new DialogStore<SipDialog>();
   private readonly byDialog = new Map<string, Watcher>();
 
-  constructor(private readonly deps: PresenceNotifierDeps) {}
+  private readonly pkg: NotifierPackage;
+
+  constructor(private readonly deps: PresenceNotifierDeps) {
+    const stateOf = (key: string): CupPresenceState => deps.stateOf?.(key) ?? 'offline';
+    this.pkg = deps.package ?? {
+      event: 'presence',
+      contentType: PIDF_CONTENT_TYPE,
+      body: (key, entity) => serializePidf(pidfOfState(entity, stateOf(key), { contact: entity, timestamp: deps.clock.date().toISOString() })),
+      token: stateOf,
+    };
+  }
 
   watcherCount(key?: string): number {
     let n = 0;
@@ -88,13 +120,16 @@ export class PresenceNotifier {
 
   onSubscribe(request: SipRequest, tx: ServerTransaction): void {
     const event = parseEventHeader(request.headers.get('Event') ?? '');
-    if (!event.ok || event.value.package !== 'presence') return this.answer(tx, request, 489, 'Bad Event', [['Allow-Events', 'presence']]);
-    const accept = request.headers.get('Accept');
-    if (accept !== undefined && !accept.toLowerCase().includes(PIDF_CONTENT_TYPE)) return this.answer(tx, request, 406, 'Not Acceptable', [['Accept', PIDF_CONTENT_TYPE]]);
+    const pkg = this.pkg;
+    if (!event.ok || event.value.package.toLowerCase() !== pkg.event.toLowerCase()) return this.answer(tx, request, 489, 'Bad Event', [['Allow-Events', pkg.event]]);
+    const accept = request.headers.get('Accept')?.toLowerCase();
+    if (accept !== undefined && ![pkg.contentType, ...(pkg.accepts ?? [])].some((t) => accept.includes(t.toLowerCase()))) {
+      return this.answer(tx, request, 406, 'Not Acceptable', [['Accept', pkg.contentType]]);
+    }
     const asked = request.headers.get('Expires');
     const parsed = asked === undefined ? undefined : parseExpires(asked);
     if (parsed !== undefined && !parsed.ok) return this.answer(tx, request, 400, 'Bad Expires');
-    const requested = parsed?.ok ? parsed.value : 3600;
+    const requested = parsed?.ok ? parsed.value : (pkg.defaultExpiresS ?? 3600);
     const { maxExpiresS, maxWatchers } = this.deps.limits();
     const dialog = this.dialogs.match(request);
     if (dialog) {
@@ -120,10 +155,21 @@ export class PresenceNotifier {
     const contact = request.headers.get('Contact');
     const nextHop = recordRoute !== undefined ? uriOf(recordRoute) : contact !== undefined ? uriOf(contact) : '';
     const granted = Math.min(requested, maxExpiresS);
-    tx.respond(this.deps.respond(request, 200, 'OK', { toTag: created.localTag, headers: [['Expires', String(granted)], ['Contact', this.deps.contact]] }));
     const w: Watcher = { dialog: created, presentity: target.key, entity: target.entity, nextHop, expiresAt: 0, timer: undefined, sent: undefined };
+    const piggyback = pkg.piggyback === true && supports(request, 'ms-piggyback-first-notify');
+    const headers: [string, string][] = [['Expires', String(granted)], ['Contact', this.deps.contact]];
+    if (piggyback) {
+      // The first NOTIFY's content rides in the 200 (OCS's ms-piggyback-first-notify); no separate NOTIFY follows.
+      w.sent = pkg.token(target.key);
+      headers.push(['Event', pkg.event], ['Subscription-State', granted === 0 ? formatSubscriptionState({ state: 'terminated', reason: 'timeout' }) : formatSubscriptionState({ state: 'active', expires: granted })], ['ms-piggyback-cseq', '1']);
+      created.localSeq = 1;
+      tx.respond(this.deps.respond(request, 200, 'OK', { toTag: created.localTag, headers, body: pkg.body(target.key, target.entity), contentType: pkg.contentType }));
+    } else {
+      tx.respond(this.deps.respond(request, 200, 'OK', { toTag: created.localTag, headers }));
+    }
     if (granted === 0) {
       // A fetch (RFC 6665 §4.4.3): one NOTIFY with the state, and the subscription is over.
+      if (piggyback) return;
       return this.sendNotify(w, formatSubscriptionState({ state: 'terminated', reason: 'timeout' }));
     }
     const first = this.watcherCount(target.key) === 0;
@@ -141,20 +187,19 @@ export class PresenceNotifier {
   }
 
   private notify(w: Watcher): void {
-    const state = this.deps.stateOf(w.presentity);
-    if (w.sent === state) return;
-    w.sent = state;
+    const token = this.pkg.token(w.presentity);
+    if (w.sent === token) return;
+    w.sent = token;
     const remaining = Math.max(0, Math.ceil((w.expiresAt - this.deps.clock.now()) / 1000));
     this.sendNotify(w, formatSubscriptionState({ state: 'active', expires: remaining }));
   }
 
   private sendNotify(w: Watcher, subscriptionState: string): void {
-    const body = serializePidf(pidfOfState(w.entity, this.deps.stateOf(w.presentity), { contact: w.entity, timestamp: this.deps.clock.date().toISOString() }));
     const request = w.dialog.createRequest('NOTIFY', {
-      body,
-      contentType: PIDF_CONTENT_TYPE,
+      body: this.pkg.body(w.presentity, w.entity),
+      contentType: this.pkg.contentType,
       headers: [
-        ['Event', 'presence'],
+        ['Event', this.pkg.event],
         ['Subscription-State', subscriptionState],
       ],
     });
@@ -183,3 +228,8 @@ export class PresenceNotifier {
   }
 }
 
+
+/** Whether a request lists an option tag in its Supported headers. */
+function supports(request: SipRequest, tag: string): boolean {
+  return request.headers.getAll('Supported').some((v) => v.split(',').some((t) => t.trim().toLowerCase() === tag));
+}

@@ -2,3 +2,4 @@
 export * from './ms-category-publish';
 export * from './pidf';
 export * from './sip-events';
+export * from './roaming';

@@ -1,0 +1,241 @@
+/**
+ * OCS 2007 R2's in-band provisioning and roaming data (docs/protocols/sign-in.md §8): the documents an OCS pool
+ * sends a signed-in Communicator in the NOTIFYs of its self-subscriptions — vnd-microsoft-roaming-self
+ * (categories, containers, subscribers; [MS-PRES]), vnd-microsoft-provisioning-v2 (provisioning groups),
+ * vnd-microsoft-roaming-contacts and vnd-microsoft-roaming-ACL — and the `userProperties` category that carries
+ * the user's remote-call-control line (`<line lineType="Rcc" lineServer="…">tel:…</line>`, from the AD user of
+ * configuration step A3). Element and namespace names are the products'; the documents are built from the lab.
+ */
+import { CodecError, fail, ok, type Result } from '../../kernel/errors';
+import { child, children, el, parseXml, serializeXml } from '../xml';
+import type { XmlElement } from '../xml';
+
+export const ROAMING_SELF_EVENT = 'vnd-microsoft-roaming-self';
+export const PROVISIONING_V2_EVENT = 'vnd-microsoft-provisioning-v2';
+export const ROAMING_CONTACTS_EVENT = 'vnd-microsoft-roaming-contacts';
+export const ROAMING_ACL_EVENT = 'vnd-microsoft-roaming-ACL';
+export const PROVISIONING_EVENT = 'vnd-microsoft-provisioning';
+export const PRESENCE_WPENDING_EVENT = 'presence.wpending';
+
+export const ROAMING_SELF_CONTENT_TYPE = 'application/vnd-microsoft-roaming-self+xml';
+export const PROVISIONING_V2_CONTENT_TYPE = 'application/vnd-microsoft-roaming-provisioning-v2+xml';
+export const ROAMING_CONTACTS_CONTENT_TYPE = 'application/vnd-microsoft-roaming-contacts+xml';
+export const ROAMING_ACL_CONTENT_TYPE = 'application/vnd-microsoft-roaming-acls+xml';
+export const PROVISIONING_CONTENT_TYPE = 'application/vnd-microsoft-roaming-provisioning+xml';
+export const WPENDING_CONTENT_TYPE = 'text/xml+msrtc.wpending';
+export const SET_CONTAINER_MEMBERS_CONTENT_TYPE = 'application/msrtc-setcontainermembers+xml';
+export const SET_SUBSCRIBERS_CONTENT_TYPE = 'application/msrtc-presence-setsubscriber+xml';
+
+const ROAMING_SELF_NS = 'http://schemas.microsoft.com/2006/09/sip/roaming-self';
+const CATEGORIES_NS = 'http://schemas.microsoft.com/2006/09/sip/categories';
+const CONTAINERS_NS = 'http://schemas.microsoft.com/2006/09/sip/container-management';
+const SUBSCRIBERS_NS = 'http://schemas.microsoft.com/2006/09/sip/presence-subscribers';
+const PROVISION_GROUPS_NS = 'http://schemas.microsoft.com/2006/09/sip/provisiongrouplist-notification';
+const CONTACTS_NS = 'http://schemas.microsoft.com/2006/09/sip/roaming-contacts';
+const ACLS_NS = 'http://schemas.microsoft.com/2006/09/sip/roaming-acls';
+const WPENDING_NS = 'http://schemas.microsoft.com/2006/09/sip/presence-wpending';
+
+/** A phone line of the user (`userProperties/lines/line`): Rcc lines name the server that controls them. */
+export interface UserLine {
+  lineType: 'Rcc' | 'Uc' | 'Dual';
+  /** The line's tel: URI. */
+  uri: string;
+  /** The remote-call-control server's SIP URI (CUP), for an Rcc or Dual line. */
+  lineServer?: string;
+}
+
+/** One stored category instance ([MS-PRES] §2.2.2): which container it is in, its version and its element. */
+export interface CategoryInstance {
+  name: string;
+  instance: string;
+  container: number;
+  version: number;
+  publishTime: string;
+  expireType?: string;
+  /** The category's own element (state, device, userProperties, …). */
+  content?: XmlElement;
+}
+
+export interface ContainerMember {
+  type: string;
+  value?: string;
+}
+
+export interface Container {
+  id: number;
+  version: number;
+  members: ContainerMember[];
+}
+
+export interface Subscriber {
+  /** The watcher's address without `sip:`. */
+  user: string;
+  displayName?: string;
+  acknowledged: boolean;
+}
+
+/** The `userProperties` category element with the user's lines ([MS-PRES] §7.6). */
+export function userPropertiesElement(lines: readonly UserLine[]): XmlElement {
+  const lineElements = lines.map((l) => el('line', { lineType: l.lineType, ...(l.lineServer !== undefined ? { lineServer: l.lineServer } : {}) }, l.uri));
+  const mode = lines.some((l) => l.lineType === 'Rcc') ? 'Rcc' : lines.some((l) => l.lineType === 'Dual') ? 'Dual' : 'None';
+  return el('userProperties', { xmlns: CATEGORIES_NS }, [el('telephonyMode', {}, mode), ...(lineElements.length > 0 ? [el('lines', {}, lineElements)] : [])]);
+}
+
+/** The vnd-microsoft-roaming-self document: the parts the client asked for. */
+export function serializeRoamingSelf(doc: { uri: string; categories?: readonly CategoryInstance[]; containers?: readonly Container[]; subscribers?: readonly Subscriber[] }): string {
+  const parts: XmlElement[] = [];
+  if (doc.categories) {
+    parts.push(
+      el(
+        'categories',
+        { xmlns: CATEGORIES_NS, uri: doc.uri },
+        doc.categories.map((c) =>
+          el(
+            'category',
+            {
+              name: c.name,
+              instance: c.instance,
+              publishTime: c.publishTime,
+              container: String(c.container),
+              version: String(c.version),
+              ...(c.expireType !== undefined ? { expireType: c.expireType } : {}),
+            },
+            c.content ? [c.content] : [],
+          ),
+        ),
+      ),
+    );
+  }
+  if (doc.containers) {
+    parts.push(
+      el(
+        'containers',
+        { xmlns: CONTAINERS_NS },
+        doc.containers.map((c) => el('container', { id: String(c.id), version: String(c.version) }, c.members.map((m) => el('member', { type: m.type, ...(m.value !== undefined ? { value: m.value } : {}) })))),
+      ),
+    );
+  }
+  if (doc.subscribers) {
+    parts.push(
+      el(
+        'subscribers',
+        { xmlns: SUBSCRIBERS_NS },
+        doc.subscribers.map((s) => el('subscriber', { user: s.user, ...(s.displayName !== undefined ? { displayName: s.displayName } : {}), acknowledged: String(s.acknowledged), type: 'sameEnterprise' })),
+      ),
+    );
+  }
+  return serializeXml(el('roamingData', { xmlns: ROAMING_SELF_NS }, parts), { declaration: true });
+}
+
+/** What a roaming-self document says: its categories and the user's lines among them. */
+export function parseRoamingSelf(xml: string): Result<{ categories: { name: string; container: number; instance: string; version: number }[]; lines: UserLine[] }> {
+  const parsed = parseXml(xml);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.name !== 'roamingData') return fail(new CodecError('ms-pres', `expected <roamingData>, got <${parsed.value.name}>`));
+  const categories = children(child(parsed.value, 'categories'), 'category');
+  const lines: UserLine[] = [];
+  for (const c of categories) {
+    if (c.attributes.name !== 'userProperties') continue;
+    for (const line of children(child(child(c, 'userProperties'), 'lines'), 'line')) {
+      const type = line.attributes.lineType;
+      if (type !== 'Rcc' && type !== 'Uc' && type !== 'Dual') continue;
+      lines.push({ lineType: type, uri: line.text, ...(line.attributes.lineServer !== undefined ? { lineServer: line.attributes.lineServer } : {}) });
+    }
+  }
+  return ok({
+    categories: categories.map((c) => ({ name: c.attributes.name ?? '', container: Number(c.attributes.container ?? -1), instance: c.attributes.instance ?? '', version: Number(c.attributes.version ?? 0) })),
+    lines,
+  });
+}
+
+/** Which parts a roaming-self SUBSCRIBE asks for (`<roamingList><roaming type="categories"/>…`); all when no body. */
+export function parseRoamingList(body: string): Set<'categories' | 'containers' | 'subscribers'> {
+  const all = new Set<'categories' | 'containers' | 'subscribers'>(['categories', 'containers', 'subscribers']);
+  if (body.trim() === '') return all;
+  const parsed = parseXml(body);
+  if (!parsed.ok || parsed.value.name !== 'roamingList') return all;
+  const asked = new Set<'categories' | 'containers' | 'subscribers'>();
+  for (const r of children(parsed.value, 'roaming')) {
+    const t = r.attributes.type;
+    if (t === 'categories' || t === 'containers' || t === 'subscribers') asked.add(t);
+  }
+  return asked.size > 0 ? asked : all;
+}
+
+/** The provisioning groups a provisioning-v2 SUBSCRIBE asks for (`<provisioningGroupList><provisioningGroup name=…/>`). */
+export function parseProvisioningGroupList(body: string): string[] | undefined {
+  if (body.trim() === '') return undefined;
+  const parsed = parseXml(body);
+  if (!parsed.ok || parsed.value.name !== 'provisioningGroupList') return undefined;
+  return children(parsed.value, 'provisioningGroup').map((g) => g.attributes.name ?? '').filter((n) => n !== '');
+}
+
+export interface ServerConfiguration {
+  /** The user's conferencing focus factory. */
+  focusFactoryUri: string;
+  /** The Address Book Service's internal URL. */
+  absInternalServerUrl: string;
+  /** The pool's FQDN. */
+  serverFqdn: string;
+}
+
+/** The provisioning-v2 NOTIFY body: `<provisionGroupList>` with the groups asked for (ServerConfiguration filled). */
+export function serializeProvisioningV2(groups: readonly string[], config: ServerConfiguration): string {
+  const content = (name: string): XmlElement[] => {
+    if (name === 'ServerConfiguration') {
+      return [
+        el('focusFactoryUri', {}, config.focusFactoryUri),
+        el('absInternalServerUrl', {}, config.absInternalServerUrl),
+        el('serverFqdn', {}, config.serverFqdn),
+        el('ucPC2PCAVEncryption', {}, 'SupportEncryption'),
+      ];
+    }
+    return [];
+  };
+  return serializeXml(el('provisionGroupList', { xmlns: PROVISION_GROUPS_NS }, groups.map((g) => el('provisionGroup', { name: g }, content(g)))), { declaration: true });
+}
+
+/** What a provisioning-v2 document says, group by group (child element name → text). */
+export function parseProvisioningV2(xml: string): Result<Map<string, Record<string, string>>> {
+  const parsed = parseXml(xml);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.name !== 'provisionGroupList') return fail(new CodecError('ms-pres', `expected <provisionGroupList>, got <${parsed.value.name}>`));
+  const out = new Map<string, Record<string, string>>();
+  for (const g of children(parsed.value, 'provisionGroup')) out.set(g.attributes.name ?? '', Object.fromEntries(g.children.map((c) => [c.name, c.text])));
+  return ok(out);
+}
+
+/** The roaming-contacts document: the user's contact groups and contacts (the lab keeps only the default group). */
+export function serializeRoamingContacts(contacts: readonly { uri: string; name?: string }[]): string {
+  return serializeXml(
+    el('contactList', { xmlns: CONTACTS_NS, deltaNum: '1' }, [
+      el('group', { id: '1', name: '~', externalURI: '' }),
+      ...contacts.map((c) => el('contact', { uri: c.uri, name: c.name ?? '', groups: '1', subscribed: 'true', externalURI: '' })),
+    ]),
+    { declaration: true },
+  );
+}
+
+/** The roaming-ACL document (OCS 2005-era clients): no access-control entries. */
+export function serializeRoamingAcl(): string {
+  return serializeXml(el('acls', { xmlns: ACLS_NS, deltaNum: '1' }), { declaration: true });
+}
+
+/** The presence.wpending document (OCS 2005-era clients): no pending watchers. */
+export function serializeWpending(): string {
+  return serializeXml(el('watchers', { xmlns: WPENDING_NS }), { declaration: true });
+}
+
+/** A setContainerMembers SERVICE body: container changes (`<container id version><member action type value/>`). */
+export function parseSetContainerMembers(xml: string): Result<{ id: number; version: number; members: { action: 'add' | 'remove'; type: string; value?: string }[] }[]> {
+  const parsed = parseXml(xml);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.name !== 'setContainerMembers') return fail(new CodecError('ms-pres', `expected <setContainerMembers>, got <${parsed.value.name}>`));
+  return ok(
+    children(parsed.value, 'container').map((c) => ({
+      id: Number(c.attributes.id ?? -1),
+      version: Number(c.attributes.version ?? 0),
+      members: children(c, 'member').map((m) => ({ action: m.attributes.action === 'remove' ? ('remove' as const) : ('add' as const), type: m.attributes.type ?? '', ...(m.attributes.value !== undefined ? { value: m.attributes.value } : {}) })),
+    })),
+  );
+}

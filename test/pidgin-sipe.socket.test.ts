@@ -1,0 +1,99 @@
+import { LabRuntime } from '../harness/lab/lab-runtime';
+import { loadLabById } from '../harness/lab/load-lab';
+import { observationsOf } from '../harness/scenario/vocabulary';
+import type { Lab } from '../simulators/lab/lab-schema';
+import { firstMissingStage, purpleAvailable, runDriver } from './peers/purple/purple-driver';
+import type { DriverResult } from './peers/purple/purple-driver';
+import { scenariosDir } from './support/matrix';
+
+// An independent implementation of Office Communicator's protocol — Debian's pidgin-sipe, driven headless through
+// libpurple (test/peers/purple/) — signs in to the lab's OCS pool on sockets: REGISTER, the self-subscriptions,
+// its phone line from roaming-self, the CSTA session to the line's server (CUP, through the pool's static route),
+// then a call. Each test names the first stage that did not happen.
+const purple = purpleAvailable();
+if (!purple.ok) console.warn(`pidgin-sipe tests skipped: ${purple.why}`);
+
+const seedLab = loadLabById('seed-lab', scenariosDir);
+
+function withAlice(change: (alice: Lab['ocs']['users'][number]) => void): Lab {
+  const lab = structuredClone(seedLab);
+  const alice = lab.ocs.users.find((u) => u.id === 'alice');
+  if (!alice) throw new Error('the seed lab has no alice');
+  change(alice);
+  return lab;
+}
+
+function expectStages(result: DriverResult, expected: string[]): void {
+  const missing = firstMissingStage(result, expected);
+  if (missing !== undefined) throw new Error(missing);
+}
+
+/** The run is over: a failure, or the call alerting at the far end (CSTA DeliveredEvent, ECMA-269 §17.2.5). */
+const ended = (s: { name: string; detail: string }): boolean =>
+  ['error', 'call-failed', 'call-skipped'].includes(s.name) || (s.name === 'csta-event' && s.detail.includes('DeliveredEvent'));
+
+(purple.ok ? describe : describe.skip)('pidgin-sipe (a real Communicator-protocol client) against the OCS pool', () => {
+  let lab: LabRuntime;
+  beforeAll(async () => {
+    lab = await LabRuntime.start(seedLab, { runtime: 'sockets', seed: 7, addressPrefix: '127.0.9' });
+  });
+  afterAll(async () => {
+    await lab.stop();
+  });
+
+  it("signs in, takes its RCC line from roaming-self, publishes, opens the CSTA session to CUP, and its call rings bob's phone", async () => {
+    const alice = seedLab.ocs.users.find((u) => u.id === 'alice');
+    const bob = seedLab.ocs.users.find((u) => u.id === 'bob');
+    const result = await runDriver({
+      address: lab.network.host('ocs-pool1').address,
+      port: 5060,
+      sipUri: alice?.sipUri ?? '',
+      password: 'lab-password',
+      timeoutMs: 20_000,
+      call: (bob?.rcc.lineUri ?? '').replace(/^tel:/, ''),
+      until: ended,
+    });
+    expectStages(result, [
+      'register-response expires=7200',
+      'connected',
+      'subscribed vnd-microsoft-roaming-self',
+      `rcc-line ${alice?.rcc.lineUri ?? ''} server=${alice?.rcc.serverUri ?? ''}`,
+      'initial-publish',
+      'csta-session normal',
+      'csta-monitor',
+      'call-response 200',
+      'call-success',
+      'csta-event DeliveredEvent',
+    ]);
+    expect(result.exitCode).toBe(0);
+    const phone = lab.node('phone-7971-sip');
+    expect(phone && observationsOf(phone.kind).callState?.read(phone.node, { line: 1 })).toBe('ringIn');
+  });
+});
+
+(purple.ok ? describe : describe.skip)('pidgin-sipe with a broken A3 (Active Directory: RCC not enabled for alice)', () => {
+  let lab: LabRuntime;
+  beforeAll(async () => {
+    const broken = withAlice((alice) => (alice.rcc.enabled = false));
+    lab = await LabRuntime.start(broken, { runtime: 'sockets', seed: 7, addressPrefix: '127.0.10' });
+  });
+  afterAll(async () => {
+    await lab.stop();
+  });
+
+  it('signs in but gets no RCC line in roaming-self, so it never opens a CSTA session (no phone integration)', async () => {
+    const result = await runDriver({
+      address: lab.network.host('ocs-pool1').address,
+      port: 5060,
+      sipUri: 'sip:alice@uc.lab',
+      password: 'lab-password',
+      timeoutMs: 20_000,
+      // SIPE publishes its initial state once it has processed roaming-self, where it would have found the line.
+      until: (s) => s.name === 'error' || s.name === 'csta-invite' || s.name === 'initial-publish',
+    });
+    expectStages(result, ['connected', 'roaming-self', 'initial-publish']);
+    const names = result.stages.map((s) => s.name);
+    expect(names).not.toContain('rcc-line');
+    expect(names).not.toContain('csta-invite');
+  });
+});
