@@ -48,7 +48,8 @@ const ended = (s: { name: string; detail: string }): boolean =>
       address: lab.network.host('ocs-pool1').address,
       port: 5060,
       sipUri: alice?.sipUri ?? '',
-      password: 'lab-password',
+      login: 'UC\\alice',
+      password: alice?.password ?? '',
       timeoutMs: 20_000,
       call: (bob?.rcc.lineUri ?? '').replace(/^tel:/, ''),
       until: ended,
@@ -66,6 +67,10 @@ const ended = (s: { name: string; detail: string }): boolean =>
       'csta-event DeliveredEvent',
     ]);
     expect(result.exitCode).toBe(0);
+    // It signed in by NTLM ([MS-SIPAE]), and every message the pool sent it afterwards carried a signature it checked.
+    expect(result.debug.some((d) => /Auth header: NTLM .*gssapi-data="TlRMTVNTUAAC/.test(d))).toBe(true);
+    expect(result.debug.some((d) => /signature of incoming message validated/.test(d))).toBe(true);
+    expect(result.debug.filter((d) => /signature of incoming message is invalid|message without authentication data - ignoring/.test(d))).toEqual([]);
     const phone = lab.node('phone-7971-sip');
     expect(phone && observationsOf(phone.kind).callState?.read(phone.node, { line: 1 })).toBe('ringIn');
   });
@@ -86,7 +91,8 @@ const ended = (s: { name: string; detail: string }): boolean =>
       address: lab.network.host('ocs-pool1').address,
       port: 5060,
       sipUri: 'sip:alice@uc.lab',
-      password: 'lab-password',
+      login: 'UC\\alice',
+      password: 'Pass@word1',
       timeoutMs: 20_000,
       // SIPE publishes its initial state once it has processed roaming-self, where it would have found the line.
       until: (s) => s.name === 'error' || s.name === 'csta-invite' || s.name === 'initial-publish',
@@ -95,5 +101,30 @@ const ended = (s: { name: string; detail: string }): boolean =>
     const names = result.stages.map((s) => s.name);
     expect(names).not.toContain('rcc-line');
     expect(names).not.toContain('csta-invite');
+  });
+});
+
+(purple.ok ? describe : describe.skip)('pidgin-sipe with a wrong password', () => {
+  let lab: LabRuntime;
+  beforeAll(async () => {
+    lab = await LabRuntime.start(seedLab, { runtime: 'sockets', seed: 7, addressPrefix: '127.0.11' });
+  });
+  afterAll(async () => {
+    await lab.stop();
+  });
+
+  it('is refused by the NTLM handshake: the pool challenges again and the client gives up (authentication failed)', async () => {
+    const result = await runDriver({
+      address: lab.network.host('ocs-pool1').address,
+      port: 5060,
+      sipUri: 'sip:alice@uc.lab',
+      login: 'UC\\alice',
+      password: 'not-the-password',
+      timeoutMs: 20_000,
+      until: (s) => s.name === 'error' || s.name === 'connected',
+    });
+    expectStages(result, ['error']);
+    expect(result.stages.map((s) => s.name)).not.toContain('connected');
+    expect(result.debug.some((d) => /authentication handshake failed/.test(d))).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { communicatorCycleUsers } from '../harness/cli/bench-sockets-command';
+import { withTrustedAddresses } from '../harness/cli/serve-command';
 import { LabRuntime } from '../harness/lab/lab-runtime';
 import { loadLabById } from '../harness/lab/load-lab';
 import { observationsOf } from '../harness/scenario/vocabulary';
@@ -21,7 +22,8 @@ describe('the lab on real sockets', () => {
   let lab: LabRuntime;
   const seedLab = loadLabById('seed-lab', scenariosDir);
   beforeAll(async () => {
-    lab = await LabRuntime.start(seedLab, { runtime: 'sockets', seed: 7, addressPrefix: '127.0.3' });
+    // SIPp plays Communicator from 127.0.3.250 without NTLM: the pools trust that address, as `uc-lab serve --trust` does.
+    lab = await LabRuntime.start(withTrustedAddresses(seedLab, ['127.0.3.250']), { runtime: 'sockets', seed: 7, addressPrefix: '127.0.3' });
   });
   afterAll(async () => {
     await lab.stop();

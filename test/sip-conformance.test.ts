@@ -5,6 +5,7 @@ import { planMatrix } from '../harness/run/run-matrix';
 import { loadLabById } from '../harness/lab/load-lab';
 import { parseDuration } from '../harness/scenario/vocabulary';
 import { scenariosDir } from './support/matrix';
+import { connectRaw, ntlmSignIn } from './support/raw-sip-client';
 
 // Standards defects found by outside tools, each with its clause, on the in-memory lab: raw SIP is sent from a lab
 // host's own address (so CUP's incoming ACL lets it in) and the answers are read off the wire.
@@ -114,27 +115,10 @@ describe('the OCS registrar and closed connections', () => {
   });
 
   it('a binding ends with the TCP connection it was registered over: a request for the user then gets 480, not a send into the void (RFC 5626 §3, RFC 3261 §21.4.18)', async () => {
-    const pc = lab.network.host('pc-alice');
     const pool = lab.network.host('ocs-pool1');
-    const conn = await lab.driver.complete(pc.connectTcp({ address: pool.address, port: 5060 }), 5000, 'connect');
-    const registered = new Promise<string>((resolve) => conn.onData((d) => resolve(text(d))));
-    const register = [
-      'REGISTER sip:uc.lab SIP/2.0',
-      `Via: SIP/2.0/TCP ${pc.address}:15080;branch=z9hG4bKreg1;rport`,
-      'Max-Forwards: 70',
-      'From: <sip:alice@uc.lab>;tag=r1',
-      'To: <sip:alice@uc.lab>',
-      'Call-ID: reg-1',
-      'CSeq: 1 REGISTER',
-      `Contact: <sip:alice@${pc.address}:15080;transport=tcp>`,
-      'Expires: 3600',
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n');
-    conn.write(new TextEncoder().encode(register));
-    expect((await lab.driver.complete(registered, 5000, 'the 200')).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
-    conn.end();
+    const client = await connectRaw(lab, 'pc-alice', 'ocs-pool1');
+    expect((await ntlmSignIn(client)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    client.end();
     await lab.driver.complete(new Promise<void>((resolve) => lab.driver.clock.setTimer(1000, resolve)), 5000, 'the close');
     const cup = lab.network.host('cup');
     const socket = await cup.bindUdp(15090);

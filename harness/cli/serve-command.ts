@@ -1,6 +1,7 @@
 import { formatLogRecord } from '../../simulators';
 import { fqdnOf, LabRuntime } from '../lab/lab-runtime';
 import { loadLabById } from '../lab/load-lab';
+import type { Lab } from '../../simulators';
 
 export interface ServeCommandOptions {
   scenarios: string;
@@ -8,11 +9,26 @@ export interface ServeCommandOptions {
   verbose?: boolean;
   /** One JSON line with the hosts, for programs that drive the lab (the sockets benchmark). */
   json?: boolean;
+  /**
+   * Addresses every pool trusts as a server (Front End properties > Host Authorization, "treat as authenticated"):
+   * a tool that plays Communicator without NTLM, such as SIPp, signs in from one of them.
+   */
+  trust?: string[];
+}
+
+/** The lab with these addresses in every pool's host authorizations. */
+export function withTrustedAddresses(lab: Lab, addresses: readonly string[]): Lab {
+  if (addresses.length === 0) return lab;
+  const copy = structuredClone(lab);
+  for (const pool of copy.ocs.pools) {
+    for (const address of addresses) pool.hostAuthorizations.push({ fqdn: address, outboundOnly: false, throttleAsServer: true, treatAsAuthenticated: true });
+  }
+  return copy;
 }
 
 /** `uc-lab serve [lab]`: the lab on real sockets, for SIPp, sipsak, baresip or tshark, until Ctrl-C. */
 export async function runServeCommand(labId: string, opts: ServeCommandOptions): Promise<number> {
-  const lab = loadLabById(labId, opts.scenarios);
+  const lab = withTrustedAddresses(loadLabById(labId, opts.scenarios), opts.trust ?? []);
   const runtime = await LabRuntime.start(lab, {
     runtime: 'sockets',
     seed: 7,

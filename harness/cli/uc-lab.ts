@@ -102,6 +102,7 @@ program
   .option('--prefix <block>', 'loopback block for the hosts: 127.a.b (254 hosts) or 127.a (65,024 hosts, for a population lab)', '127.0.1')
   .option('--verbose', 'print every log line of every node')
   .option('--json', 'print the hosts as one JSON line once the lab is up (for programs that drive it)')
+  .option('--trust <address...>', 'addresses every OCS pool trusts as servers (host authorization), for a tool that plays Communicator without NTLM such as SIPp')
   .action(async (lab: string, opts) => {
     process.exitCode = await runServeCommand(lab, opts);
   });

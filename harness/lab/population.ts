@@ -120,6 +120,7 @@ export function expandPopulation(lab: Lab): Lab {
       displayName: `${first} ${last}`,
       sipUri: `sip:${userId}@${lab.domain}`,
       pool: `gen-pool${(i % p.pools) + 1}`,
+      password: 'Pass@word1',
       rcc: { enabled: true, serverUri: `sip:${cupFqdn}`, lineUri: `tel:${dn}` },
       client: { host: pcHost, otherLocations: [], phoneSelectionPlugin: false, connection: 'manual' },
     });

@@ -116,6 +116,11 @@ export const ocsUserSchema = z.strictObject({
    * the Address Book Service normalizes it with the pool's normalization rules. Absent: the line URI's number.
    */
   telephoneNumber: z.string().regex(/^[0-9+()\-. ]+$/, 'a telephone number such as 1004 or +14085551004').optional(),
+  /**
+   * The AD account's password, which the pool checks in the NTLM sign-in ([MS-SIPAE]; docs/protocols/sign-in.md §2).
+   * The account's logon name is the user's `id`, in the NetBIOS domain named by the lab's domain's first label.
+   */
+  password: z.string().min(1).default('Pass@word1'),
   rcc: z.strictObject({
     enabled: z.boolean(),
     serverUri: z.string().regex(/^sip:\S+$/, 'a SIP URI naming CUP, such as sip:cup.uc.lab'),

@@ -1,4 +1,5 @@
-import { Registerer, RegistererState, Subscriber, SubscriptionState, UserAgent } from 'sip.js';
+import { Subscriber, SubscriptionState, UserAgent } from 'sip.js';
+import type { TimerHandle } from '../../kernel/clock';
 import type { Core } from 'sip.js';
 import { LabError } from '../../kernel/errors';
 import { randomToken } from '../../kernel/random';
@@ -26,6 +27,7 @@ import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import { SeamSipTransport } from '../shared/seam-sip-transport';
+import { NtlmClient } from './ntlm-client';
 import { ocUserAgent } from './oc-releases';
 import type { OcRelease } from './oc-releases';
 
@@ -46,6 +48,8 @@ export interface OcClientConfig {
   connection: 'manual' | 'automatic';
   /** The user's SIP domain, where automatic configuration looks for SRV records. */
   domain: string;
+  /** The user's AD account, with which Communicator signs in by NTLM ([MS-SIPAE]; docs/protocols/sign-in.md §2). */
+  account: { logon: string; domain: string; password: string };
   /** CUP's Phone Selection plug-in is installed (seed 004 B10; docs/protocols/cup-rcc.md §4). */
   phoneSelectionPlugin?: boolean;
   /**
@@ -154,7 +158,9 @@ const CSTA_DISPOSITION = 'signal;handling=required';
 export class OcClient extends NodeBase {
   readonly hostName: string;
   private ua: UserAgent | undefined;
-  private registerer: Registerer | undefined;
+  /** The registration: its Call-ID, last CSeq, and the refresh timer. */
+  private registration: { callId: string; cseq: number; refresh: TimerHandle | undefined } | undefined;
+  private ntlm: NtlmClient | undefined;
   private rccDialog: Core.Session | undefined;
   private monitorCrossRefID: string | undefined;
   private readonly calls = new Map<string, { connection: ConnectionID; state: ConversationState }>();
@@ -314,11 +320,20 @@ export class OcClient extends NodeBase {
     const uri = UserAgent.makeURI(this.config.sipUri);
     if (!uri) throw new LabError('UC_CONFIG', `${this.config.userId}: bad SIP URI ${this.config.sipUri}`);
     const log = this.env.log;
+    const ntlm = new NtlmClient({
+      clock: this.env.clock,
+      random: this.env.random,
+      logon: this.config.account.logon,
+      domain: this.config.account.domain,
+      password: this.config.account.password,
+      workstation: this.hostName.toUpperCase(),
+    });
+    this.ntlm = ntlm;
     const ua = new UserAgent({
       uri,
       displayName: this.config.displayName,
       transportConstructor: SeamSipTransport,
-      transportOptions: { network: this.env.network, server, log },
+      transportOptions: { network: this.env.network, server, log, security: { outgoing: (m: string) => ntlm.outgoing(m), incoming: (m: string) => ntlm.incoming(m) } },
       viaHost: this.env.network.address,
       hackViaTcp: true,
       contactName: this.config.userId,
@@ -336,18 +351,65 @@ export class OcClient extends NodeBase {
     this.ua = ua;
     this.interceptConferenceInvites(ua);
     await ua.start();
-    const registerer = new Registerer(ua, { expires: 3600 });
-    this.registerer = registerer;
-    await new Promise<void>((resolve, reject) => {
-      registerer.stateChange.addListener((s) => {
-        if (s === RegistererState.Registered) resolve();
-      });
-      registerer.register({ requestDelegate: { onReject: (r) => reject(new LabError('UC_NODE', `REGISTER rejected: ${r.message.statusCode}`)) } }).catch(reject);
-    });
+    this.registration = { callId: randomToken(this.env.random, 32), cseq: 0, refresh: undefined };
+    const registered = await this.register(ua, 3600);
+    if (registered.status !== 200) {
+      // What Communicator shows when the pool refused its credentials (lab's wording), or refused it otherwise.
+      this.signInError =
+        registered.status === 401 ? 'Cannot sign in. Verify that you are using the correct sign-in address and password' : `Cannot sign in: the server answered ${registered.status}`;
+      this.env.log.info('sign-in refused', { status: registered.status });
+      await this.teardownUa();
+      return;
+    }
     this.state = { ...this.state, signedIn: true };
     this.presence = 'available';
     await this.subscribeSelf(ua);
     if (this.line) await this.openRccSession();
+  }
+
+  /**
+   * REGISTER with NTLM ([MS-SIPAE]; docs/protocols/sign-in.md §1–§5): each 401 gives the next leg's credentials,
+   * the last leg is signed, and the 200 (signed by the pool) ends it. The registration is refreshed 30 s before it
+   * expires, signed like every other message. Returns the final status (401: the credentials were refused).
+   */
+  private async register(ua: UserAgent, expires: number): Promise<{ status: number }> {
+    const reg = this.registration;
+    const ntlm = this.ntlm;
+    if (!reg || !ntlm) return { status: 0 };
+    const core = ua.userAgentCore;
+    const aor = ua.configuration.uri;
+    const registrar = UserAgent.makeURI(`sip:${this.config.domain}`);
+    if (!registrar) return { status: 0 };
+    let credentials: string | undefined;
+    for (let leg = 0; leg < 4; leg++) {
+      reg.cseq++;
+      const message = core.makeOutgoingRequestMessage('REGISTER', registrar, aor, aor, { callId: reg.callId, cseq: reg.cseq }, [
+        `Contact: ${ua.contact.toString()}`,
+        `Expires: ${expires}`,
+        'Supported: gruu-10, adhoclist, msrtc-event-categories',
+        'Supported: ms-forking',
+        'ms-keep-alive: UAC;hop-hop=yes',
+        'Event: registration',
+        ...(credentials !== undefined ? [`Authorization: ${credentials}`] : []),
+      ]);
+      const response = await new Promise<Core.IncomingResponseMessage | undefined>((resolve) => {
+        core.request(message, { onAccept: (r) => resolve(r.message), onReject: (r) => resolve(r.message) });
+      });
+      if (!response) return { status: 503 };
+      const status = response.statusCode ?? 0;
+      if (status === 401) {
+        credentials = ntlm.nextRegisterCredentials({ wwwAuthenticate: response.getHeaders('www-authenticate') });
+        if (credentials === undefined) return { status };
+        continue;
+      }
+      if (status === 200 && expires > 0) {
+        const granted = Number(response.getHeader('expires') ?? expires);
+        this.env.clock.clearTimer(reg.refresh);
+        reg.refresh = this.env.clock.setTimer(Math.max(granted - 30, 30) * 1000, () => void this.register(ua, expires));
+      }
+      return { status };
+    }
+    return { status: 401 };
   }
 
   /**
@@ -408,6 +470,17 @@ export class OcClient extends NodeBase {
     });
   }
 
+  private async teardownUa(): Promise<void> {
+    if (this.registration) this.env.clock.clearTimer(this.registration.refresh);
+    this.registration = undefined;
+    this.ntlm = undefined;
+    if (this.ua) {
+      const ua = this.ua;
+      this.ua = undefined;
+      await ua.stop();
+    }
+  }
+
   /** The RCC line, or a client error when the roaming data gave none (Communicator offers no phone control). */
   private rccLine(request: string): { lineUri: string; serverUri: string } | undefined {
     if (!this.line) this.errors.push({ t: this.env.clock.now(), request, category: 'client', value: 'noPhoneLine' });
@@ -422,17 +495,11 @@ export class OcClient extends NodeBase {
       await sub.unsubscribe().catch(() => undefined);
       await sub.dispose().catch(() => undefined);
     }
-    if (this.registerer) {
-      const registerer = this.registerer;
-      this.registerer = undefined;
-      await registerer.unregister().catch(() => undefined);
-      await registerer.dispose();
+    if (this.registration && this.ua) {
+      this.env.clock.clearTimer(this.registration.refresh);
+      await this.register(this.ua, 0).catch(() => undefined);
     }
-    if (this.ua) {
-      const ua = this.ua;
-      this.ua = undefined;
-      await ua.stop();
-    }
+    await this.teardownUa();
     this.state = { signedIn: false, rccSession: 'idle' };
     this.presence = 'offline';
   }

@@ -3,6 +3,7 @@ import { PRESENCE_STATES } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
 import { DIAL_STRING, defineNodeKind } from '../surface';
 import type { ArgValue, NodeInstance } from '../surface';
+import { netbiosDomain } from '../shared/ad-domain';
 import { normalizeNumber } from './address-book';
 import { CONFERENCE_STATES, CONTACT_PRESENCE_STATES, CONVERSATION_STATES, OcClient, RCC_SESSION_STATES, WATCH_STATES } from './oc-client';
 import type { OcClientConfig } from './oc-client';
@@ -48,6 +49,7 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
         poolPort: 5060,
         connection: user.client.connection,
         domain: lab.domain,
+        account: { logon: user.id, domain: netbiosDomain(lab.domain), password: user.password },
         phoneSelectionPlugin: user.client.phoneSelectionPlugin,
         addressBook,
         ciscoPresenceDomain: ctx.fqdnOf(lab.cup.host),
@@ -222,3 +224,4 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
     },
   },
 });
+

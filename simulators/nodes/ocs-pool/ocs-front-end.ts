@@ -47,6 +47,7 @@ import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
 import type { SipTlsOptions } from '../shared/sip-endpoint';
 import { ConferencingFocus, conferencingTarget } from './ocs-focus';
+import { ClientAuthenticator } from './client-auth';
 import { PresenceNotifier } from '../shared/presence-notifier';
 import type { NotifierPackage } from '../shared/presence-notifier';
 import { availabilityOf, cupStateOfAvailability, PIDF_CONTENT_TYPE } from '../../protocols/presence';
@@ -74,6 +75,8 @@ export interface OcsDirectoryUser {
   userId: string;
   sipUri: string;
   displayName: string;
+  /** The AD account's password: the logon name is `userId`, in the pool's NetBIOS domain. */
+  password: string;
   rcc: { enabled: boolean; serverUri: string; lineUri: string };
 }
 
@@ -83,6 +86,8 @@ export interface OcsPoolConfig {
   fqdn: string;
   /** SIP domain of the pool's users. */
   domain: string;
+  /** The AD domain's NetBIOS name (the NTLM logon domain). */
+  netbiosDomain: string;
   /** The users homed on this pool ("Pool Users"), with their AD attributes. */
   users: OcsDirectoryUser[];
   staticRoutes: OcsStaticRoute[];
@@ -212,6 +217,8 @@ export class OcsFrontEnd extends NodeBase {
   private readonly containers = new Map<string, Container[]>();
   /** A change counter per user: roaming-self subscribers are notified when it moves. */
   private readonly roamingRevision = new Map<string, number>();
+  /** NTLM sign-in and message signing of the pool's clients ([MS-SIPAE]; docs/protocols/sign-in.md §1–§4). */
+  private readonly auth: ClientAuthenticator;
   /** The self-subscriptions of in-band provisioning and roaming data (docs/protocols/sign-in.md §8), by event. */
   private readonly selfEvents = new Map<string, PresenceNotifier>();
   private authorizedAddresses = new Set<string>();
@@ -234,6 +241,20 @@ export class OcsFrontEnd extends NodeBase {
     this.tlsRecordRoute = `<sip:${config.fqdn}:${config.tls?.port ?? 5061};transport=tls;lr>`;
     this.homed = new Set(config.users.map((u) => normalizeAor(u.sipUri)));
     for (const u of config.users) this.directory.set(normalizeAor(u.sipUri), { ...u, rcc: { ...u.rcc } });
+    this.auth = new ClientAuthenticator({
+      clock: env.clock,
+      random: env.random,
+      targetName: config.fqdn,
+      netbiosDomain: config.netbiosDomain,
+      dnsDomain: config.domain,
+      computerName: (config.fqdn.split('.')[0] ?? config.fqdn).toUpperCase(),
+      account: (logon, domain) => {
+        // The logon domain: the NetBIOS or DNS name of the AD domain, or none (then the server's own, as Windows takes it).
+        if (domain !== '' && domain.toUpperCase() !== config.netbiosDomain.toUpperCase() && domain.toLowerCase() !== config.domain.toLowerCase()) return undefined;
+        const user = config.users.find((u) => u.userId.toLowerCase() === logon.toLowerCase());
+        return user ? { password: this.directory.get(normalizeAor(user.sipUri))?.password ?? user.password, aor: user.sipUri } : undefined;
+      },
+    });
     for (const pkg of this.selfPackages()) {
       this.selfEvents.set(
         pkg.event.toLowerCase(),
@@ -390,6 +411,8 @@ export class OcsFrontEnd extends NodeBase {
       // A client's registration lives as long as its connection (RFC 5626 §3: a flow that fails ends its bindings);
       // requests for the user then get an answer rather than going nowhere.
       onConnectionClosed: (id) => fe.connectionClosed(id),
+      // Every message to a signed-in client is signed with its connection's security association.
+      beforeSend: (message, target) => fe.auth.sign(message, target.connectionId),
       delegate: {
         onRequest: (request, tx, source) => fe.onRequest(request, tx, source),
         onAck: (ack, source) => fe.forwardAck(ack, source),
@@ -408,6 +431,9 @@ export class OcsFrontEnd extends NodeBase {
     homes: (userId: string): boolean => this.config.users.some((u) => u.userId === userId),
     setRemoteCallControl: (userId: string, rcc: Partial<OcsDirectoryUser['rcc']>): void => {
       for (const user of this.directory.values()) if (user.userId === userId) user.rcc = { ...user.rcc, ...rcc };
+    },
+    setPassword: (userId: string, password: string): void => {
+      for (const user of this.directory.values()) if (user.userId === userId) user.password = password;
     },
   };
 
@@ -460,6 +486,7 @@ export class OcsFrontEnd extends NodeBase {
   }
 
   private connectionClosed(connectionId: string): void {
+    this.auth.closed(connectionId);
     const gone = this.bindings.ofConnection(connectionId);
     for (const b of gone) this.bindings.delete(b.key);
     for (const aor of new Set(gone.map((b) => b.aor))) {
@@ -490,7 +517,8 @@ export class OcsFrontEnd extends NodeBase {
     const addresses = new Set<string>();
     for (const h of this.config.hostAuthorizations) {
       try {
-        addresses.add(await this.resolver.resolveA(h.fqdn));
+        // Host Authorization takes an FQDN or an IP address.
+        addresses.add(/^\d+\.\d+\.\d+\.\d+$/.test(h.fqdn) ? h.fqdn : await this.resolver.resolveA(h.fqdn));
       } catch (e) {
         this.env.log.warn('host authorization does not resolve', { fqdn: h.fqdn, error: e instanceof Error ? e.message : String(e) });
       }
@@ -505,6 +533,12 @@ export class OcsFrontEnd extends NodeBase {
     }
     if (request.method === 'REGISTER') {
       this.register(request, tx, source);
+      return;
+    }
+    if (!this.isTrusted(request, source)) {
+      // [MS-SIPAE] §3.3.5.1: a request that is neither from a trusted server nor signed by a signed-in client is
+      // challenged (ACK and CANCEL never reach here: they are discarded).
+      this.challengeClient(request, tx);
       return;
     }
     const conferencing = conferencingTarget(request.uri);
@@ -533,10 +567,6 @@ export class OcsFrontEnd extends NodeBase {
     if (request.method === 'SUBSCRIBE') {
       const self = this.selfSubscription(request);
       if (self) {
-        if (!self.owns(request) && !this.isTrusted(request, source)) {
-          tx.respond(this.own(request, 403, 'Forbidden', { toTag: randomToken(this.env.random, 10) }));
-          return;
-        }
         self.onSubscribe(request, tx);
         return;
       }
@@ -544,12 +574,6 @@ export class OcsFrontEnd extends NodeBase {
     // SIMPLE from an authorized server (CUP) for a homed user, or in one of those subscriptions.
     if (request.method === 'SUBSCRIBE' && this.authorizedAddresses.has(source.address) && (this.simple.owns(request) || this.isSimpleSubscribe(request))) {
       this.simple.onSubscribe(request, tx);
-      return;
-    }
-    if (!this.isTrusted(request, source)) {
-      // Modelled: an unauthenticated peer that is neither a registered client connection nor an
-      // authorized host is refused (a real pool would challenge it for NTLM/Kerberos credentials).
-      tx.respond(this.own(request, 403, 'Forbidden', { toTag: randomToken(this.env.random, 10) }));
       return;
     }
     await this.proxy(request, tx);
@@ -591,10 +615,6 @@ export class OcsFrontEnd extends NodeBase {
    */
   private service(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
     const toTag = randomToken(this.env.random, 10);
-    if (!this.isTrusted(request, source)) {
-      tx.respond(this.own(request, 403, 'Forbidden', { toTag }));
-      return;
-    }
     const type = (request.headers.get('Content-Type') ?? '').toLowerCase().split(';')[0]?.trim() ?? '';
     const aor = normalizeAor(request.uri);
     const bad = (message: string): void => void tx.respond(this.own(request, 400, 'Bad Request', { toTag, headers: [['Warning', `399 ${this.config.fqdn} "${message.replace(/"/g, "'")}"`]] }));
@@ -660,11 +680,21 @@ export class OcsFrontEnd extends NodeBase {
     return host === this.config.fqdn.toLowerCase() || host === this.env.network.address;
   }
 
+  /**
+   * A request the pool may act on: from a server it trusts by host authorization, or from a registered client's
+   * connection and signed by that connection's security association for the user in From ([MS-SIPAE] §3.3.5.2).
+   */
   private isTrusted(request: SipRequest, source: SipTarget): boolean {
     if (this.authorizedAddresses.has(source.address)) return true;
     const from = parseNameAddr(request.headers.get('From') ?? '');
     const aor = from.ok ? normalizeAor(from.value.uri) : '';
-    return this.bindings.ofAor(aor).some((b) => b.connectionId !== undefined && b.connectionId === source.connectionId);
+    const registered = this.bindings.ofAor(aor).some((b) => b.connectionId !== undefined && b.connectionId === source.connectionId);
+    return registered && this.auth.authenticatedAor(source.connectionId) === aor && this.auth.verify(request, source.connectionId);
+  }
+
+  /** A client request that is not signed as it must be: 401 with a new challenge (the client signs in again). */
+  private challengeClient(request: SipRequest, tx: ServerTransaction): void {
+    tx.respond(this.own(request, 401, 'Unauthorized', { toTag: randomToken(this.env.random, 10), headers: this.auth.challenge() }));
   }
 
   private register(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
@@ -675,6 +705,18 @@ export class OcsFrontEnd extends NodeBase {
     if (!this.homed.has(aor)) {
       tx.respond(this.own(request, 404, 'Not Found', { toTag }));
       return;
+    }
+    if (!this.authorizedAddresses.has(source.address)) {
+      // A client signs in with NTLM first (servers trusted by host authorization do not).
+      const authenticated = this.auth.register(request, source.connectionId);
+      if (authenticated.kind === 'challenge') {
+        tx.respond(this.own(request, 401, 'Unauthorized', { toTag, headers: authenticated.headers }));
+        return;
+      }
+      if (authenticated.aor !== aor) {
+        tx.respond(this.own(request, 403, 'Forbidden', { toTag }));
+        return;
+      }
     }
     const contactHeader = request.headers.get('Contact');
     const expiresHeader = request.headers.get('Expires');
@@ -765,6 +807,7 @@ export class OcsFrontEnd extends NodeBase {
       tx.respond(this.own(request, homed ? 480 : 404, homed ? 'Temporarily Unavailable' : 'Not Found', { toTag: randomToken(this.env.random, 10) }));
       return;
     }
+    this.auth.stripCredentials(popped);
     const forwarded = prepareForwardedRequest(popped, {
       via: this.sip.layer.createVia(target.transport),
       // Dialog-creating requests keep the pool on the dialog's route (§16.6 step 4): INVITE and SUBSCRIBE.
@@ -798,6 +841,7 @@ export class OcsFrontEnd extends NodeBase {
     const popped = this.popOwnRoute(ack);
     const target = await this.route(popped).catch(() => undefined);
     if (!target) return;
+    this.auth.stripCredentials(popped);
     const forwarded = prepareForwardedRequest(popped, { via: this.sip.layer.createVia(target.transport) });
     if (forwarded.ok) this.sip.layer.sendAck(forwarded.value, target);
   }

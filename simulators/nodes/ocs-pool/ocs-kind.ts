@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LabError } from '../../kernel/errors';
 import { PRESENCE_STATES } from '../../protocols/presence/ms-category-publish';
 import { configOperations, defineNodeKind } from '../surface';
+import { netbiosDomain } from '../shared/ad-domain';
 import { OcsFrontEnd } from './ocs-front-end';
 import type { OcsPoolConfig } from './ocs-front-end';
 
@@ -31,9 +32,10 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
         poolName: p.name,
         fqdn: p.fqdn,
         domain: lab.domain,
+        netbiosDomain: netbiosDomain(lab.domain),
         users: lab.ocs.users
           .filter((u) => u.pool === p.name)
-          .map((u) => ({ userId: u.id, sipUri: u.sipUri, displayName: u.displayName, rcc: { enabled: u.rcc.enabled, serverUri: u.rcc.serverUri, lineUri: u.rcc.lineUri } })),
+          .map((u) => ({ userId: u.id, sipUri: u.sipUri, displayName: u.displayName, password: u.password, rcc: { enabled: u.rcc.enabled, serverUri: u.rcc.serverUri, lineUri: u.rcc.lineUri } })),
         staticRoutes: p.staticRoutes.map((r) => ({ matchUri: r.matchUri, nextHop: r.nextHop, port: r.port, transport: r.transport })),
         hostAuthorizations: p.hostAuthorizations.map((h) => ({ fqdn: h.fqdn })),
         // The pool's certificate from the lab's certificate server; servers it calls must present one from it too.
@@ -88,6 +90,16 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
             ...(a.lineUri !== undefined ? { lineUri: a.lineUri } : {}),
           });
         }
+      },
+    }),
+    'activeDirectory.setPassword': op({
+      summary:
+        "Active Directory Users and Computers > Reset Password (A3: \"Select a Password for user login\"): the account's new password, which the pool checks in the NTLM sign-in from then on",
+      args: z.strictObject({ userId: z.string().min(1), password: z.string().min(1) }),
+      run: (nodes, { userId, password }) => {
+        const homes = nodes.filter((fe) => fe.activeDirectory.homes(userId));
+        if (homes.length === 0) throw new LabError('UC_CONFIG', `no OCS pool homes a user ${userId}`);
+        for (const fe of homes) fe.activeDirectory.setPassword(userId, password);
       },
     }),
     'pool.removeStaticRoute': op({

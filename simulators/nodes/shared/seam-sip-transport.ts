@@ -12,6 +12,11 @@ export interface SeamSipTransportOptions {
   log: Logger;
   /** Called once the connection is up, with the local endpoint (for Via/Contact). */
   onLocal?: (local: Endpoint) => void;
+  /**
+   * The client's message security ([MS-SIPAE] signing, docs/protocols/sign-in.md §4): sees every message sent (and
+   * may sign it) and every message received (and may drop it: undefined).
+   */
+  security?: { outgoing(message: string): string; incoming(message: string): string | undefined };
 }
 
 const encoder = new TextEncoder();
@@ -60,7 +65,13 @@ export class SeamSipTransport implements Transport {
             this.options.log.warn('malformed SIP from server dropped', { error: result.error.message });
             continue;
           }
-          this.onMessage?.(decoder.decode(result.value));
+          const text = decoder.decode(result.value);
+          const passed = this.options.security ? this.options.security.incoming(text) : text;
+          if (passed === undefined) {
+            this.options.log.warn('SIP message without a valid signature dropped', { start: text.slice(0, text.indexOf('\r\n')) });
+            continue;
+          }
+          this.onMessage?.(passed);
         }
         if (framer.unusable) connection.end();
       });
@@ -96,7 +107,7 @@ export class SeamSipTransport implements Transport {
 
   async send(message: string): Promise<void> {
     if (!this.connection || this.connection.closed) throw new Error('SIP transport is not connected');
-    this.connection.write(encoder.encode(message));
+    this.connection.write(encoder.encode(this.options.security ? this.options.security.outgoing(message) : message));
   }
 
   private transition(state: TransportState): void {

@@ -34,6 +34,11 @@ export interface SipEndpointOptions {
    * §20.35) when the message has none.
    */
   software?: string;
+  /**
+   * The last look at every message before it is encoded (a product's message signing, [MS-SIPAE] §3.3.5.3): may add
+   * headers. Called for every message the node sends, relayed or its own, with where it goes.
+   */
+  beforeSend?: (message: SipMessage, target: SipTarget) => void;
 }
 
 /**
@@ -60,6 +65,7 @@ export class SipEndpoint {
     delegate: SipTransactionLayerDelegate,
     private readonly software: string | undefined,
     private readonly tls: SipTlsOptions | undefined,
+    private readonly beforeSend: ((message: SipMessage, target: SipTarget) => void) | undefined,
   ) {
     this.layer = new SipTransactionLayer({
       clock: env.clock,
@@ -72,7 +78,7 @@ export class SipEndpoint {
   }
 
   static async start(env: NodeEnv, options: SipEndpointOptions): Promise<SipEndpoint> {
-    const endpoint = new SipEndpoint(env, options.port, options.delegate, options.software, options.tls);
+    const endpoint = new SipEndpoint(env, options.port, options.delegate, options.software, options.tls, options.beforeSend);
     endpoint.onConnectionClosed = options.onConnectionClosed;
     const udp = await env.network.bindUdp(options.port);
     endpoint.udp = udp;
@@ -111,6 +117,7 @@ export class SipEndpoint {
       const header = message.kind === 'request' ? 'User-Agent' : 'Server';
       if (!message.headers.has(header)) message.headers.set(header, this.software);
     }
+    this.beforeSend?.(message, target);
     const bytes = encodeSipMessage(message);
     if (target.transport === 'UDP') {
       this.udp?.send({ address: target.address, port: target.port }, bytes);
