@@ -164,4 +164,30 @@ describe('the OCS 2007 R2 pool signs a client in as the product did', () => {
       expect((await c.next(/^SIP\/2.0 /)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
     });
   });
+
+  it('ends a registration that is not refreshed in time (RFC 3261 §10.3): the user is signed out there', async () => {
+    await withLab(seedLab, async (lab) => {
+      const c = await connect(lab);
+      const ok = await ntlmSignIn(c, ['Expires: 120']);
+      expect(ok).toMatch(/\r\nExpires: 120\r\n/);
+      const pool = lab.nodesOf('ocs')[0];
+      const registrations = (): number => (pool ? (pool.node as unknown as { observe(): { registrations: string[] } }).observe().registrations.filter((a) => a === 'sip:alice@uc.lab').length : -1);
+      expect(registrations()).toBe(1);
+      await lab.driver.complete(new Promise<void>((resolve) => lab.driver.clock.setTimer(119_000, resolve)), 120_000, '119 s');
+      expect(registrations()).toBe(1);
+      await lab.driver.complete(new Promise<void>((resolve) => lab.driver.clock.setTimer(2_000, resolve)), 5_000, '2 s more');
+      expect(registrations()).toBe(0);
+    });
+  });
+
+  it("keeps the lab's Communicator registered through a long day: it refreshes its signed REGISTER before it expires", async () => {
+    await withLab(seedLab, async (lab) => {
+      const oc = lab.node('pc-alice');
+      const client = oc?.node as unknown as { signIn(): Promise<void> } | undefined;
+      await lab.driver.complete(client?.signIn() ?? Promise.resolve(), 10_000, 'sign-in');
+      await lab.driver.complete(new Promise<void>((resolve) => lab.driver.clock.setTimer(5 * 3600_000, resolve)), 6 * 3600_000, 'five hours');
+      const pool = lab.nodesOf('ocs').find((n) => n.host === 'ocs-pool1');
+      expect((pool?.node as unknown as { observe(): { registrations: string[] } }).observe().registrations).toContain('sip:alice@uc.lab');
+    });
+  });
 });

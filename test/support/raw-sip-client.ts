@@ -54,17 +54,17 @@ export function sipMessage(lines: string[], body = ''): string {
   return [...lines, `Content-Length: ${new TextEncoder().encode(body).length}`, '', body].join('\r\n');
 }
 
-/** A REGISTER of sip:alice@uc.lab from the client, with these credentials (an Authorization value). */
-export function aliceRegister(c: { address: string }, cseq: number, credentials?: string, extra: string[] = []): string {
+/** A REGISTER of sip:<user>@uc.lab (alice by default) from the client, with these credentials (an Authorization value). */
+export function aliceRegister(c: { address: string }, cseq: number, credentials?: string, extra: string[] = [], user = 'alice'): string {
   return sipMessage([
     'REGISTER sip:uc.lab SIP/2.0',
     `Via: SIP/2.0/TCP ${c.address}:15080;branch=z9hG4bKreg${cseq};rport`,
     'Max-Forwards: 70',
-    'From: <sip:alice@uc.lab>;tag=reg1;epid=01010101',
-    'To: <sip:alice@uc.lab>',
-    'Call-ID: raw-reg-1',
+    `From: <sip:${user}@uc.lab>;tag=reg1;epid=01010101`,
+    `To: <sip:${user}@uc.lab>`,
+    `Call-ID: raw-reg-${user}`,
     `CSeq: ${cseq} REGISTER`,
-    `Contact: <sip:alice@${c.address}:15080;transport=tcp>`,
+    `Contact: <sip:${user}@${c.address}:15080;transport=tcp>`,
     'Supported: gruu-10, adhoclist, msrtc-event-categories',
     'ms-keep-alive: UAC;hop-hop=yes',
     ...extra,
@@ -76,10 +76,10 @@ export function aliceRegister(c: { address: string }, cseq: number, credentials?
  * Signs alice in over the raw connection as Communicator does: REGISTER, the three NTLM legs, the signed 200.
  * Returns the 200 (or the last answer when sign-in failed).
  */
-export async function ntlmSignIn(c: RawSipClient, extra: string[] = []): Promise<string> {
+export async function ntlmSignIn(c: RawSipClient, extra: string[] = [], user = 'alice'): Promise<string> {
   let credentials: string | undefined;
   for (let cseq = 1; cseq <= 4; cseq++) {
-    c.send(aliceRegister(c, cseq, credentials, extra), { signed: true });
+    c.send(aliceRegister(c, cseq, credentials, extra, user), { signed: true });
     const answer = await c.next(/^SIP\/2\.0 /);
     if (!answer.startsWith('SIP/2.0 401')) return answer;
     const challenges = answer.split('\r\n').filter((l) => /^WWW-Authenticate:/i.test(l)).map((l) => l.replace(/^WWW-Authenticate:\s*/i, ''));

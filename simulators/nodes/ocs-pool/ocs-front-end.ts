@@ -43,11 +43,13 @@ import {
 import type { CategoryInstance, Container, UserLine } from '../../protocols/presence/roaming';
 import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
+import type { TimerHandle } from '../../kernel/clock';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
 import type { SipTlsOptions } from '../shared/sip-endpoint';
 import { ConferencingFocus, conferencingTarget } from './ocs-focus';
 import { ClientAuthenticator } from './client-auth';
+import { EnhancedPresence } from './enhanced-presence';
 import { PresenceNotifier } from '../shared/presence-notifier';
 import type { NotifierPackage } from '../shared/presence-notifier';
 import { availabilityOf, cupStateOfAvailability, PIDF_CONTENT_TYPE } from '../../protocols/presence';
@@ -189,7 +191,14 @@ const KEEP_ALIVE_S = 300;
 const DEFAULT_REGISTER_EXPIRES_S: Record<string, number> = { '2007': 900, '2007 R2': 7200 };
 
 /** The well-known containers of a user's enhanced presence ([MS-PRES] §3.7: blocked, personal, team, company, public). */
-const DEFAULT_CONTAINERS = [32000, 400, 300, 200, 100];
+const DEFAULT_CONTAINERS: readonly Container[] = [
+  { id: 32000, version: 0, members: [] },
+  { id: 400, version: 0, members: [] },
+  { id: 300, version: 0, members: [] },
+  // Default memberships: the company container holds the users of the same enterprise, the public one federated users.
+  { id: 200, version: 0, members: [{ type: 'sameEnterprise' }] },
+  { id: 100, version: 0, members: [{ type: 'federated' }] },
+];
 
 /** Option tags the pool supports in Proxy-Require (best-effort NOTIFY: pidgin-sipe and Communicator require it). */
 const PROXY_REQUIRE_SUPPORTED = new Set(['ms-benotify']);
@@ -217,6 +226,12 @@ export class OcsFrontEnd extends NodeBase {
   private readonly containers = new Map<string, Container[]>();
   /** A change counter per user: roaming-self subscribers are notified when it moves. */
   private readonly roamingRevision = new Map<string, number>();
+  /** Enhanced presence of the pool's users for other signed-in users ([MS-PRES]; docs/protocols/sign-in.md §9). */
+  private readonly enhanced: EnhancedPresence;
+  /** The timer that ends each binding when its registration expires unrefreshed (RFC 3261 §10.3), by binding key. */
+  private readonly bindingTimers = new Map<string, TimerHandle>();
+  /** A counter per user that moves when an endpoint of the user signs in or out. */
+  private readonly bindingRevision = new Map<string, number>();
   /** NTLM sign-in and message signing of the pool's clients ([MS-SIPAE]; docs/protocols/sign-in.md §1–§4). */
   private readonly auth: ClientAuthenticator;
   /** The self-subscriptions of in-band provisioning and roaming data (docs/protocols/sign-in.md §8), by event. */
@@ -241,6 +256,19 @@ export class OcsFrontEnd extends NodeBase {
     this.tlsRecordRoute = `<sip:${config.fqdn}:${config.tls?.port ?? 5061};transport=tls;lr>`;
     this.homed = new Set(config.users.map((u) => normalizeAor(u.sipUri)));
     for (const u of config.users) this.directory.set(normalizeAor(u.sipUri), { ...u, rcc: { ...u.rcc } });
+    this.enhanced = new EnhancedPresence({
+      clock: env.clock,
+      random: env.random,
+      contact: `<sip:${config.fqdn}@${env.network.address}:${SIP_PORT};transport=tcp>`,
+      domain: config.domain,
+      homed: (aor) => this.homed.has(aor),
+      categoriesOf: (aor) => [...(this.categories.get(aor)?.values() ?? [])].map(({ connectionId: _c, ...c }) => c),
+      containersOf: (aor) => this.containersOf(aor),
+      aggregateOf: (aor) => (this.bindings.ofAor(aor).length === 0 ? 'offline' : (this.presence.get(aor) ?? 'available')),
+      revisionOf: (aor) => (this.roamingRevision.get(aor) ?? 0) + (this.bindingRevision.get(aor) ?? 0),
+      respond: (request, status, reason, opts) => this.own(request, status, reason, opts),
+      send: (request, onRefused) => void this.sendToEndpoint(request, onRefused),
+    });
     this.auth = new ClientAuthenticator({
       clock: env.clock,
       random: env.random,
@@ -345,7 +373,7 @@ export class OcsFrontEnd extends NodeBase {
   private containersOf(aor: string): Container[] {
     let list = this.containers.get(aor);
     if (!list) {
-      list = DEFAULT_CONTAINERS.map((id) => ({ id, version: 0, members: [] }));
+      list = DEFAULT_CONTAINERS.map((c) => ({ ...c, members: c.members.map((m) => ({ ...m })) }));
       this.containers.set(aor, list);
     }
     return list;
@@ -355,6 +383,7 @@ export class OcsFrontEnd extends NodeBase {
   private roamingChanged(aor: string): void {
     this.roamingRevision.set(aor, (this.roamingRevision.get(aor) ?? 0) + 1);
     this.selfEvents.get(ROAMING_SELF_EVENT.toLowerCase())?.changed(aor);
+    this.enhanced.changed(aor);
   }
 
   /** The aggregate state shown to others: the user's manual state if set, else the busiest published state. */
@@ -388,6 +417,19 @@ export class OcsFrontEnd extends NodeBase {
       onTimeout: () => onRefused(408),
       onTransportError: () => onRefused(503),
     });
+  }
+
+  private dropBinding(key: string): void {
+    this.env.clock.clearTimer(this.bindingTimers.get(key));
+    this.bindingTimers.delete(key);
+    this.bindings.delete(key);
+  }
+
+  /** An endpoint of the user signed in or out: SIMPLE and enhanced-presence watchers hear of it. */
+  private registrationChanged(aor: string): void {
+    this.bindingRevision.set(aor, (this.bindingRevision.get(aor) ?? 0) + 1);
+    this.simple.changed(aor);
+    this.enhanced.changed(aor);
   }
 
   /** A request of the pool's own to a registered endpoint (its remote target is one of the bindings' contacts). */
@@ -480,18 +522,21 @@ export class OcsFrontEnd extends NodeBase {
   }
 
   async stop(): Promise<void> {
+    for (const t of this.bindingTimers.values()) this.env.clock.clearTimer(t);
+    this.bindingTimers.clear();
     this.simple.stop();
     for (const n of this.selfEvents.values()) n.stop();
+    this.enhanced.stop();
     await this.sip.stop();
   }
 
   private connectionClosed(connectionId: string): void {
     this.auth.closed(connectionId);
     const gone = this.bindings.ofConnection(connectionId);
-    for (const b of gone) this.bindings.delete(b.key);
+    for (const b of gone) this.dropBinding(b.key);
     for (const aor of new Set(gone.map((b) => b.aor))) {
       this.dropEndpointCategories(aor, connectionId);
-      this.simple.changed(aor);
+      this.registrationChanged(aor);
     }
   }
 
@@ -570,6 +615,11 @@ export class OcsFrontEnd extends NodeBase {
         self.onSubscribe(request, tx);
         return;
       }
+    }
+    const enhanced = this.enhanced.owns(request);
+    if (enhanced) {
+      this.enhanced.onSubscribe(enhanced, request, tx);
+      return;
     }
     // SIMPLE from an authorized server (CUP) for a homed user, or in one of those subscriptions.
     if (request.method === 'SUBSCRIBE' && this.authorizedAddresses.has(source.address) && (this.simple.owns(request) || this.isSimpleSubscribe(request))) {
@@ -728,9 +778,9 @@ export class OcsFrontEnd extends NodeBase {
     // Modelled: the pool grants what the client asks for, up to the release's default lifetime.
     const expires = Number.isFinite(asked) ? Math.min(asked, defaultExpires) : defaultExpires;
     if (contactHeader === '*') {
-      for (const b of this.bindings.ofAor(aor)) this.bindings.delete(b.key);
+      for (const b of this.bindings.ofAor(aor)) this.dropBinding(b.key);
       tx.respond(this.own(request, 200, 'OK', { toTag }));
-      this.simple.changed(aor);
+      this.registrationChanged(aor);
       return;
     }
     if (!contactUri?.ok) {
@@ -739,11 +789,20 @@ export class OcsFrontEnd extends NodeBase {
     }
     const key = `${aor} ${formatSipUri(contactUri.value)}`;
     if (expires === 0) {
-      this.bindings.delete(key);
+      this.dropBinding(key);
       tx.respond(this.own(request, 200, 'OK', { toTag }));
-      this.simple.changed(aor);
+      this.registrationChanged(aor);
       return;
     }
+    this.env.clock.clearTimer(this.bindingTimers.get(key));
+    this.bindingTimers.set(
+      key,
+      this.env.clock.setTimer(expires * 1000, () => {
+        // Not refreshed in time: the binding is gone, and the user is signed out there.
+        this.dropBinding(key);
+        this.registrationChanged(aor);
+      }),
+    );
     this.bindings.set({
       key,
       aor,
@@ -768,7 +827,7 @@ export class OcsFrontEnd extends NodeBase {
         ],
       }),
     );
-    this.simple.changed(aor);
+    this.registrationChanged(aor);
   }
 
   /** Where a request goes next: a registered client connection, a static route, or nowhere. */

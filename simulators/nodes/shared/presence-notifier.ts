@@ -28,6 +28,8 @@ export interface NotifierPackage {
   /** Content types a SUBSCRIBE's Accept may list for this package (the body type is always accepted). */
   readonly accepts?: readonly string[];
   body(key: string, entity: string): string;
+  /** The body's Content-Type when it depends on the document (a multipart boundary); `contentType` otherwise. */
+  bodyContentType?(key: string): string;
   token(key: string): string;
   /** Granted when the SUBSCRIBE names no Expires (RFC 6665 §4.1.2.1: the package's default). */
   readonly defaultExpiresS?: number;
@@ -43,7 +45,7 @@ export interface PresenceNotifierDeps {
   readonly random: Random;
   readonly contact: string;
   /** The presentity a Request-URI names (its key and PIDF entity), or why there is none (the status to answer). */
-  presentity(requestUri: string): { key: string; entity: string } | { status: number; reason: string };
+  presentity(requestUri: string, request: SipRequest): { key: string; entity: string } | { status: number; reason: string };
   /** The presentity's state as watchers are told it (the presence package). */
   stateOf?(key: string): CupPresenceState;
   /** The package served; presence with PIDF when absent. */
@@ -100,6 +102,11 @@ export class PresenceNotifier {
     for (const w of this.byDialog.values()) if (w.presentity === key) this.notify(w);
   }
 
+  /** Every subscription whose key matches may have changed (a key that names several presentities). */
+  changedWhere(matches: (key: string) => boolean): void {
+    for (const w of this.byDialog.values()) if (matches(w.presentity)) this.notify(w);
+  }
+
   /** Every watcher is told the state as it is now (after a setting changed what is shared). */
   resendAll(): void {
     for (const w of this.byDialog.values()) this.notify(w);
@@ -146,7 +153,7 @@ export class PresenceNotifier {
       return this.notify(w);
     }
     if (request.headers.get('To')?.includes(';tag=')) return this.answer(tx, request, 481, 'Subscription Does Not Exist');
-    const target = this.deps.presentity(request.uri);
+    const target = this.deps.presentity(request.uri, request);
     if ('status' in target) return this.answer(tx, request, target.status, target.reason);
     if (requested !== 0 && requested < MIN_EXPIRES_S) return this.answer(tx, request, 423, 'Interval Too Brief', [['Min-Expires', String(MIN_EXPIRES_S)]]);
     if (this.watcherCount(target.key) >= maxWatchers) return this.answer(tx, request, 403, 'Maximum Watchers Reached');
@@ -163,7 +170,7 @@ export class PresenceNotifier {
       w.sent = pkg.token(target.key);
       headers.push(['Event', pkg.event], ['Subscription-State', granted === 0 ? formatSubscriptionState({ state: 'terminated', reason: 'timeout' }) : formatSubscriptionState({ state: 'active', expires: granted })], ['ms-piggyback-cseq', '1']);
       created.localSeq = 1;
-      tx.respond(this.deps.respond(request, 200, 'OK', { toTag: created.localTag, headers, body: pkg.body(target.key, target.entity), contentType: pkg.contentType }));
+      tx.respond(this.deps.respond(request, 200, 'OK', { toTag: created.localTag, headers, body: pkg.body(target.key, target.entity), contentType: pkg.bodyContentType?.(target.key) ?? pkg.contentType }));
     } else {
       tx.respond(this.deps.respond(request, 200, 'OK', { toTag: created.localTag, headers }));
     }
@@ -197,7 +204,7 @@ export class PresenceNotifier {
   private sendNotify(w: Watcher, subscriptionState: string): void {
     const request = w.dialog.createRequest('NOTIFY', {
       body: this.pkg.body(w.presentity, w.entity),
-      contentType: this.pkg.contentType,
+      contentType: this.pkg.bodyContentType?.(w.presentity) ?? this.pkg.contentType,
       headers: [
         ['Event', this.pkg.event],
         ['Subscription-State', subscriptionState],

@@ -239,3 +239,116 @@ export function parseSetContainerMembers(xml: string): Result<{ id: number; vers
     })),
   );
 }
+
+// ------------------------------------------------------------------ presence of others ([MS-PRES] §2.2.2, §3.7)
+
+export const EVENT_CATEGORIES_CONTENT_TYPE = 'application/msrtc-event-categories+xml';
+export const BATCH_SUBSCRIBE_CONTENT_TYPE = 'application/msrtc-adrl-categorylist+xml';
+export const RLMI_CONTENT_TYPE = 'application/rlmi+xml';
+const BATCH_NS = 'http://schemas.microsoft.com/2006/01/sip/batch-subscribe';
+const RLMI_NS = 'urn:ietf:params:xml:ns:rlmi';
+
+/** The categories of one presentity a watcher may see (`<categories uri=…>`, [MS-PRES] §2.2.2.3). */
+export function serializeEventCategories(uri: string, categories: readonly CategoryInstance[]): string {
+  const [doc] = categoriesElements(uri, categories);
+  return serializeXml(doc ?? el('categories'), { declaration: true });
+}
+
+function categoriesElements(uri: string, categories: readonly CategoryInstance[]): XmlElement[] {
+  return [
+    el(
+      'categories',
+      { xmlns: CATEGORIES_NS, uri },
+      categories.map((c) =>
+        el(
+          'category',
+          {
+            name: c.name,
+            instance: c.instance,
+            publishTime: c.publishTime,
+            container: String(c.container),
+            version: String(c.version),
+            ...(c.expireType !== undefined ? { expireType: c.expireType } : {}),
+          },
+          c.content ? [c.content] : [],
+        ),
+      ),
+    ),
+  ];
+}
+
+/** What a `<categories>` document says of its presentity: each category, and the state's availability. */
+export function parseEventCategories(xml: string): Result<{ uri: string; categories: { name: string; container: number; availability?: number; stateType?: string }[] }> {
+  const parsed = parseXml(xml);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.name !== 'categories') return fail(new CodecError('ms-pres', `expected <categories>, got <${parsed.value.name}>`));
+  return ok({
+    uri: parsed.value.attributes.uri ?? '',
+    categories: children(parsed.value, 'category').map((c) => {
+      const state = child(c, 'state');
+      const availability = child(state, 'availability')?.text;
+      return {
+        name: c.attributes.name ?? '',
+        container: Number(c.attributes.container ?? -1),
+        ...(availability !== undefined ? { availability: Number(availability) } : {}),
+        ...(state?.attributes['xsi:type'] !== undefined ? { stateType: state.attributes['xsi:type'] } : {}),
+      };
+    }),
+  });
+}
+
+/** A batched presence SUBSCRIBE's resources and the categories asked for (`<batchSub>`, [MS-PRES] §2.2.1.1.1). */
+export function parseBatchSubscribe(xml: string): Result<{ resources: string[]; categories: string[] }> {
+  const parsed = parseXml(xml);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.name !== 'batchSub') return fail(new CodecError('ms-pres', `expected <batchSub>, got <${parsed.value.name}>`));
+  const action = child(parsed.value, 'action');
+  return ok({
+    resources: children(child(action, 'adhocList'), 'resource').map((r) => r.attributes.uri ?? '').filter((u) => u !== ''),
+    categories: children(child(action, 'categoryList'), 'category').map((c) => c.attributes.name ?? '').filter((n) => n !== ''),
+  });
+}
+
+/** A batched subscription's `<batchSub>` body, as a client sends it. */
+export function serializeBatchSubscribe(uri: string, resources: readonly string[], categories: readonly string[]): string {
+  return serializeXml(
+    el('batchSub', { xmlns: BATCH_NS, uri, name: '' }, [
+      el('action', { name: 'subscribe', id: '1' }, [
+        el('adhocList', {}, resources.map((r) => el('resource', { uri: r }))),
+        el('categoryList', { xmlns: 'http://schemas.microsoft.com/2006/09/sip/categorylist' }, categories.map((c) => el('category', { name: c }))),
+      ]),
+    ]),
+    { declaration: false },
+  );
+}
+
+/**
+ * The NOTIFY body of a batched subscription: `multipart/related` (RFC 2387) of an RLMI list (RFC 4662 §5) naming each
+ * resource and its state, then one `<categories>` part per resource that has an active instance.
+ */
+export function serializeBatchNotify(
+  listUri: string,
+  version: number,
+  resources: readonly { uri: string; state: 'active' | 'terminated'; reason?: string; categories?: readonly CategoryInstance[] }[],
+  boundary: string,
+): { contentType: string; body: string } {
+  const cid = (i: number): string => `r${i}@${boundary}`;
+  const rlmi = serializeXml(
+    el(
+      'list',
+      { xmlns: RLMI_NS, uri: listUri, version: String(version), fullState: 'true' },
+      resources.map((r, i) =>
+        el('resource', { uri: r.uri }, [el('instance', { id: `i${i}`, state: r.state, ...(r.state === 'active' ? { cid: cid(i) } : { reason: r.reason ?? 'noresource' }) })]),
+      ),
+    ),
+    { declaration: true },
+  );
+  const parts = [`Content-Type: ${RLMI_CONTENT_TYPE}\r\nContent-ID: <list@${boundary}>\r\n\r\n${rlmi}`];
+  resources.forEach((r, i) => {
+    if (r.state === 'active') parts.push(`Content-Type: ${EVENT_CATEGORIES_CONTENT_TYPE}\r\nContent-ID: <${cid(i)}>\r\n\r\n${serializeEventCategories(r.uri, r.categories ?? [])}`);
+  });
+  return {
+    contentType: `multipart/related; type="${RLMI_CONTENT_TYPE}"; start="<list@${boundary}>"; boundary=${boundary}`,
+    body: `${parts.map((p) => `--${boundary}\r\n${p}\r\n`).join('')}--${boundary}--\r\n`,
+  };
+}

@@ -1,0 +1,94 @@
+import { LabRuntime } from '../harness/lab/lab-runtime';
+import { loadLabById } from '../harness/lab/load-lab';
+import { parseEventCategories, serializeBatchSubscribe } from '../simulators/protocols/presence';
+import { scenariosDir } from './support/matrix';
+import { connectRaw, ntlmSignIn, sipMessage } from './support/raw-sip-client';
+import type { RawSipClient } from './support/raw-sip-client';
+
+// Enhanced presence between OCS users ([MS-PRES]; docs/protocols/sign-in.md §9), spoken raw by two signed-in
+// clients of pool1: bob publishes, alice subscribes (one user, then a batch), and bob's containers decide what she sees.
+
+const seedLab = loadLabById('seed-lab', scenariosDir);
+
+function request(c: RawSipClient, user: string, method: string, uri: string, callId: string, headers: string[], body = ''): string {
+  return sipMessage(
+    [
+      `${method} ${uri} SIP/2.0`,
+      `Via: SIP/2.0/TCP ${c.address}:15080;branch=z9hG4bK${callId};rport`,
+      'Max-Forwards: 70',
+      `From: <sip:${user}@uc.lab>;tag=${callId}t;epid=0202`,
+      `To: <${uri}>`,
+      `Call-ID: ${callId}`,
+      `CSeq: 1 ${method}`,
+      `Contact: <sip:${user}@${c.address}:15080;transport=tcp>`,
+      ...headers,
+    ],
+    body,
+  );
+}
+
+const publishBusy = (uri: string): string =>
+  `<publish xmlns="http://schemas.microsoft.com/2006/09/sip/rich-presence"><publications uri="${uri}"><publication categoryName="state" instance="1" container="2" version="0" expireType="static"><state xmlns="http://schemas.microsoft.com/2006/09/sip/state" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" manual="true" xsi:type="userState"><availability>6500</availability></state></publication></publications></publish>`;
+
+function bodyOf(message: string): string {
+  return message.slice(message.indexOf('\r\n\r\n') + 4);
+}
+
+describe('enhanced presence between users of a pool', () => {
+  let lab: LabRuntime;
+  let alice: RawSipClient;
+  let bob: RawSipClient;
+  beforeAll(async () => {
+    lab = await LabRuntime.start(seedLab, { runtime: 'memory', seed: 7 });
+    alice = await connectRaw(lab, 'pc-alice', 'ocs-pool1');
+    bob = await connectRaw(lab, 'pc-bob', 'ocs-pool1', { logon: 'bob', domain: 'UC', password: 'Pass@word1' });
+    expect((await ntlmSignIn(alice)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    expect((await ntlmSignIn(bob, [], 'bob')).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    bob.send(request(bob, 'bob', 'SERVICE', 'sip:bob@uc.lab', 'pub1', ['Content-Type: application/msrtc-category-publish+xml'], publishBusy('sip:bob@uc.lab')), { signed: true });
+    expect((await bob.next(/^SIP\/2.0 /)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+  });
+  afterAll(async () => {
+    await lab.stop();
+  });
+
+  it("answers a subscription to one user with the categories the watcher may see: bob's busy state and the aggregate", async () => {
+    alice.send(request(alice, 'alice', 'SUBSCRIBE', 'sip:bob@uc.lab', 'sub1', ['Event: presence', 'Accept: application/msrtc-event-categories+xml', 'Supported: ms-piggyback-first-notify']), { signed: true });
+    const ok = await alice.next(/^SIP\/2.0 /);
+    expect(ok.split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    const doc = parseEventCategories(bodyOf(ok));
+    expect(doc.ok && doc.value.uri).toBe('sip:bob@uc.lab');
+    const states = doc.ok ? doc.value.categories.filter((c) => c.name === 'state') : [];
+    expect(states).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ stateType: 'userState', availability: 6500, container: 2 }),
+        expect.objectContaining({ stateType: 'aggregateState', availability: 6500, container: 200 }),
+      ]),
+    );
+  });
+
+  it('answers a batched subscription with an RLMI list: a user of the pool active with its categories, a user of another pool terminated', async () => {
+    alice.send(
+      request(alice, 'alice', 'SUBSCRIBE', 'sip:alice@uc.lab', 'sub2', ['Event: presence', 'Require: adhoclist, categoryList', 'Supported: eventlist', 'Accept: application/rlmi+xml, multipart/related, application/msrtc-event-categories+xml', 'Content-Type: application/msrtc-adrl-categorylist+xml'], serializeBatchSubscribe('sip:alice@uc.lab', ['sip:bob@uc.lab', 'sip:carol@uc.lab'], ['state', 'note'])),
+      { signed: true },
+    );
+    expect((await alice.next(/^SIP\/2.0 /)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    const notify = await alice.next(/^NOTIFY /);
+    expect(notify).toMatch(/\r\nContent-Type: multipart\/related; type="application\/rlmi\+xml"/);
+    expect(notify).toMatch(/<resource uri="sip:bob@uc\.lab"><instance id="i0" state="active"/);
+    expect(notify).toMatch(/<resource uri="sip:carol@uc\.lab"><instance id="i1" state="terminated" reason="noresource"\/>/);
+    expect(notify).toMatch(/<categories xmlns="http:\/\/schemas\.microsoft\.com\/2006\/09\/sip\/categories" uri="sip:bob@uc\.lab">/);
+  });
+
+  it("shows a blocked watcher nothing: bob puts alice in his blocked container and her next NOTIFY has no categories", async () => {
+    const block = `<setContainerMembers xmlns="http://schemas.microsoft.com/2006/09/sip/container-management"><container id="32000" version="0"><member action="add" type="user" value="sip:alice@uc.lab"/></container></setContainerMembers>`;
+    bob.send(request(bob, 'bob', 'SERVICE', 'sip:bob@uc.lab', 'blk1', ['Content-Type: application/msrtc-setcontainermembers+xml'], block), { signed: true });
+    expect((await bob.next(/^SIP\/2.0 /)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    // Both of alice's subscriptions hear of it: the single one and the batch.
+    const notifies = [await alice.next(/^NOTIFY /), await alice.next(/^NOTIFY /)];
+    const single = notifies.find((n) => /\r\nCall-ID: sub1\r\n/.test(n)) ?? '';
+    const doc = parseEventCategories(bodyOf(single));
+    expect(doc.ok && doc.value.categories).toEqual([]);
+    const batch = notifies.find((n) => /\r\nCall-ID: sub2\r\n/.test(n)) ?? '';
+    expect(batch).toMatch(/<categories xmlns="[^"]+" uri="sip:bob@uc\.lab"\/>/);
+  });
+});
