@@ -190,4 +190,45 @@ describe('the OCS 2007 R2 pool signs a client in as the product did', () => {
       expect((pool?.node as unknown as { observe(): { registrations: string[] } }).observe().registrations).toContain('sip:alice@uc.lab');
     });
   });
+
+  it('answers an unauthenticated REGISTER for an unknown user exactly as for a known one: no enumeration of the pool\'s users (issue-11 defect 11)', async () => {
+    await withLab(seedLab, async (lab) => {
+      const c = await connect(lab);
+      const answers: string[] = [];
+      for (const user of ['alice', 'nobody']) {
+        c.send(aliceRegister(c, 1, undefined, [], user));
+        const answer = await c.next(/^SIP\/2.0 /);
+        answers.push(answer.split('\r\n').filter((l) => /^(SIP\/2\.0|WWW-Authenticate)/.test(l)).join('\n'));
+      }
+      expect(answers[0]).toMatch(/^SIP\/2\.0 401 Unauthorized\n/);
+      expect(answers[1]).toBe(answers[0]);
+    });
+  });
+
+  it('gives an unauthenticated connection no remote call control: its RCC INVITE to CUP is challenged, never forwarded (issue-11 defect 11)', async () => {
+    await withLab(seedLab, async (lab) => {
+      const c = await connect(lab);
+      const body = '<?xml version="1.0"?><RequestSystemStatus xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><extensions><privateData><private><lcs:line xmlns:lcs="http://schemas.microsoft.com/Lcs/2005/04/RCCExtension">tel:+14085551001</lcs:line></private></privateData></extensions></RequestSystemStatus>';
+      c.send(
+        sipMessage(
+          [
+            'INVITE sip:cup.uc.lab SIP/2.0',
+            `Via: SIP/2.0/TCP ${c.address}:15080;branch=z9hG4bKrcc1;rport`,
+            'Max-Forwards: 70',
+            'From: <sip:alice@uc.lab>;tag=rcc1',
+            'To: <sip:cup.uc.lab>',
+            'Call-ID: rcc-1',
+            'CSeq: 1 INVITE',
+            `Contact: <sip:alice@${c.address}:15080;transport=tcp>`,
+            'Content-Type: application/csta+xml',
+            'Content-Disposition: signal;handling=required',
+          ],
+          body,
+        ),
+      );
+      expect((await c.next(/^SIP\/2.0 [2-6]/)).split('\r\n')[0]).toBe('SIP/2.0 401 Unauthorized');
+      const cup = lab.nodesOf('cup')[0];
+      expect(cup && (cup.kind.surface?.observations?.rccSession?.read(cup.node, { user: 'alice' }) as string)).toBe('none');
+    });
+  });
 });

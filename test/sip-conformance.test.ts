@@ -134,3 +134,38 @@ describe('the OCS registrar and closed connections', () => {
     }
   });
 });
+
+describe('one sender cannot stall a product (issue-11 defect 9)', () => {
+  let lab: LabRuntime;
+  beforeAll(async () => {
+    lab = await LabRuntime.start(loadLabById('seed-lab', scenariosDir), { runtime: 'memory', seed: 7 });
+  });
+  afterAll(async () => {
+    await lab.stop();
+  });
+
+  it("answers a 100 MB body with 513 Message Too Large and closes that stream, takes 4 MiB of junk, and still answers another host's OPTIONS (RFC 3261 §21.5.11)", async () => {
+    const cup = lab.network.host('cup');
+    const sender = lab.network.host('pc-erin');
+    const conn = await lab.driver.complete(sender.connectTcp({ address: cup.address, port: 5060 }), 5000, 'connect');
+    const received: string[] = [];
+    let closed = false;
+    conn.onData((d) => received.push(text(d)));
+    conn.onClose(() => (closed = true));
+    const junk = new TextEncoder().encode('x\n'.repeat(2 * 1024 * 1024));
+    for (let i = 0; i < junk.length; i += 64 * 1024) conn.write(junk.subarray(i, i + 64 * 1024));
+    const huge = request('INVITE', 'sip:cup.uc.lab', sender.address, { callId: 'huge-1' }).replace(/Content-Length: 0/, 'Content-Length: 100000000').replace('SIP/2.0/UDP', 'SIP/2.0/TCP');
+    conn.write(new TextEncoder().encode(huge));
+    await lab.driver.complete(new Promise<void>((resolve) => lab.driver.clock.setTimer(500, resolve)), 5000, 'the answer');
+    expect(received.join('').split('\r\n')[0]).toBe('SIP/2.0 513 Message Too Large');
+    expect(closed).toBe(true);
+    const socket = await lab.network.host('ocs-pool1').bindUdp(15070);
+    try {
+      const answer = new Promise<string>((resolve) => socket.onDatagram((d) => resolve(text(d))));
+      socket.send({ address: cup.address, port: 5060 }, new TextEncoder().encode(request('OPTIONS', 'sip:cup.uc.lab', lab.network.host('ocs-pool1').address, { callId: 'after-junk' }).replace(':15060;', ':15070;')));
+      expect((await lab.driver.complete(answer, 5000, 'OPTIONS')).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    } finally {
+      socket.close();
+    }
+  });
+});

@@ -751,13 +751,9 @@ export class OcsFrontEnd extends NodeBase {
     const to = parseNameAddr(request.headers.get('To') ?? '');
     const aor = to.ok ? normalizeAor(to.value.uri) : '';
     const toTag = randomToken(this.env.random, 10);
-    // The user must be homed on this pool ("Pool Users").
-    if (!this.homed.has(aor)) {
-      tx.respond(this.own(request, 404, 'Not Found', { toTag }));
-      return;
-    }
     if (!this.authorizedAddresses.has(source.address)) {
-      // A client signs in with NTLM first (servers trusted by host authorization do not).
+      // A client signs in with NTLM first (servers trusted by host authorization do not), before anything else is
+      // said about the address: an unknown user gets the same challenge as a known one (no enumeration of users).
       const authenticated = this.auth.register(request, source.connectionId);
       if (authenticated.kind === 'challenge') {
         tx.respond(this.own(request, 401, 'Unauthorized', { toTag, headers: authenticated.headers }));
@@ -767,6 +763,11 @@ export class OcsFrontEnd extends NodeBase {
         tx.respond(this.own(request, 403, 'Forbidden', { toTag }));
         return;
       }
+    }
+    // The user must be homed on this pool ("Pool Users").
+    if (!this.homed.has(aor)) {
+      tx.respond(this.own(request, 404, 'Not Found', { toTag }));
+      return;
     }
     const contactHeader = request.headers.get('Contact');
     const expiresHeader = request.headers.get('Expires');

@@ -174,7 +174,11 @@ export class SipEndpoint {
     connection.onData((bytes) => {
       for (const result of framer.push(bytes)) {
         if (result.ok) this.layer.receive(result.value, source);
-        else this.reject(result.error.message, undefined, source);
+        else if (framer.oversized) {
+          // RFC 3261 §21.5.11: a request too large to take gets 513, then the stream closes (its end cannot be found).
+          this.reject(result.error.message, new TextEncoder().encode(`${framer.oversized.head}\r\n\r\n`), source, 513, 'Message Too Large');
+          framer.oversized = undefined;
+        } else this.reject(result.error.message, undefined, source);
       }
       if (framer.unusable) connection.end();
     });
@@ -191,14 +195,14 @@ export class SipEndpoint {
     else this.reject(parsed.error.message, data, source);
   }
 
-  /** Answers an unparseable request 400 when its addressing headers can be read. */
-  private reject(error: string, data: Uint8Array | undefined, source: SipTarget): void {
+  /** Answers an unparseable request 400 (or the status given) when its addressing headers can be read. */
+  private reject(error: string, data: Uint8Array | undefined, source: SipTarget, status = 400, reasonPhrase = 'Bad Request'): void {
     this.malformed.push({ t: this.env.clock.now(), from: formatEndpoint(source), error });
     this.env.log.warn('malformed SIP message', { from: formatEndpoint(source), error });
     if (!data) return;
     const request = salvageRequest(new TextDecoder().decode(data));
     if (!request) return;
-    const response = createResponse(request, 400, 'Bad Request');
+    const response = createResponse(request, status, reasonPhrase);
     const reason = error.replace(/[\r\n"]/g, ' ').slice(0, 120);
     response.headers.set('Warning', `399 ${this.env.network.address} "${reason}"`);
     this.send(response, source);

@@ -83,3 +83,38 @@ describe('SipStreamFramer', () => {
     expect(cseqs(out)).toEqual([9, 10]);
   });
 });
+
+describe('SipStreamFramer limits', () => {
+  test('a body larger than the limit is refused as oversized (the node answers 513) and the stream is unusable', () => {
+    const framer = new SipStreamFramer();
+    const head = msg(9).replace('Content-Length: 0', 'Content-Length: 100000000');
+    const out = framer.push(enc.encode(head));
+    expect(out).toHaveLength(1);
+    expect(out[0]?.ok).toBe(false);
+    expect(framer.unusable).toBe(true);
+    expect(framer.oversized?.contentLength).toBe(100_000_000);
+    expect(framer.oversized?.head).toMatch(/^INFO sip:b@lab SIP\/2\.0\r\n/);
+    expect(framer.pending).toBe(0);
+  });
+
+  test('a message dribbled one byte at a time, with a body at the limit, comes out whole', () => {
+    const framer = new SipStreamFramer();
+    const body = 'x'.repeat(64 * 1024);
+    const bytes = enc.encode(msg(4, body) + msg(5));
+    const out: ReturnType<SipStreamFramer['push']> = [];
+    for (let i = 0; i < bytes.length; i++) out.push(...framer.push(bytes.subarray(i, i + 1)));
+    expect(cseqs(out)).toEqual([4, 5]);
+    expect(out[0]?.ok && out[0].value.body.length).toBe(body.length);
+  });
+
+  test('megabytes of junk are reported once and leave the stream usable for the next message', () => {
+    const framer = new SipStreamFramer();
+    const junk = enc.encode('x\n'.repeat(2 * 1024 * 1024));
+    const out: ReturnType<SipStreamFramer['push']> = [];
+    for (let i = 0; i < junk.length; i += 4096) out.push(...framer.push(junk.subarray(i, i + 4096)));
+    out.push(...framer.push(enc.encode(msg(6))));
+    expect(out.filter((r) => !r.ok)).toHaveLength(1);
+    expect(cseqs(out.filter((r) => r.ok))).toEqual([6]);
+    expect(framer.unusable).toBe(false);
+  });
+});

@@ -50,6 +50,21 @@ export interface RunDriverOptions {
   auth?: string;
   /** SIPE's `transport` setting (default `tcp`). */
   transport?: string;
+  /**
+   * Contacts (`sip:bob@uc.lab`) put in the local buddy list, group `buddyGroup`, before the account connects
+   * (`--buddy`). SIPE is not told about them: when it reads the server's contact list at sign-in it removes every
+   * local buddy that list does not hold (sipe_buddy_cleanup_local_list), and it subscribes only to the server's.
+   */
+  buddies?: string[];
+  /**
+   * Contacts added, as a user would, once SIPE has read the server's contact list (`--add-buddy`): SIPE subscribes
+   * to their presence at once and stores them on the server (SOAP setContact, and addGroup for a new group).
+   */
+  addBuddies?: string[];
+  /** The buddy list group for `buddies` and `addBuddies` (default `Contacts`). */
+  buddyGroup?: string;
+  /** A purple status id (`busy`, `away`, `do-not-disturb`, …) the account is set to after its initial publication. */
+  setStatus?: string;
   /** Further account settings (`--set key=value`). */
   settings?: Record<string, string | boolean>;
   /** SIGTERM the driver as soon as a stage satisfies this (it then quits cleanly and reports its last stages). */
@@ -111,6 +126,10 @@ export function runDriver(opts: RunDriverOptions): Promise<DriverResult> {
   ];
   if (opts.login) args.push('--login', opts.login);
   if (opts.call) args.push('--call', opts.call);
+  for (const b of opts.buddies ?? []) args.push('--buddy', b);
+  for (const b of opts.addBuddies ?? []) args.push('--add-buddy', b);
+  if (opts.buddyGroup) args.push('--buddy-group', opts.buddyGroup);
+  if (opts.setStatus) args.push('--set-status', opts.setStatus);
   for (const [k, v] of Object.entries(opts.settings ?? {})) args.push('--set', `${k}=${String(v)}`);
 
   const started = performance.now();

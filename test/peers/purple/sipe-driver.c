@@ -56,6 +56,10 @@ static gchar **opt_set;
 static gint opt_timeout_ms = 30000;
 static gboolean opt_no_sip_dump;
 static gboolean opt_no_xml_workaround;
+static gchar **opt_buddies;
+static gchar **opt_add_buddies;
+static gchar *opt_buddy_group = "Contacts";
+static gchar *opt_set_status;
 
 static GOptionEntry option_entries[] = {
 	{ "user-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_user_dir, "Private libpurple user directory (required)", "DIR" },
@@ -71,6 +75,10 @@ static GOptionEntry option_entries[] = {
 	{ "plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_plugin_dir, "Extra libpurple plugin search directory", "DIR" },
 	{ "no-sip-dump", 0, 0, G_OPTION_ARG_NONE, &opt_no_sip_dump, "Do not enable unsafe debugging (SIP messages are then not dumped and sip-in/sip-out stages are not reported)", NULL },
 	{ "no-xml-workaround", 0, 0, G_OPTION_ARG_NONE, &opt_no_xml_workaround, "Leave SIPE's XML parsing alone even when libxml2's SAX1 callbacks are found broken (see README.md)", NULL },
+	{ "buddy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_buddies, "Before connecting, put this contact (sip:user@domain) in the local buddy list (group --buddy-group); repeatable", "URI" },
+	{ "add-buddy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_add_buddies, "Once SIPE has processed the server's contact list, add this contact as a user would (SIPE subscribes to it and stores it on the server); repeatable", "URI" },
+	{ "buddy-group", 0, 0, G_OPTION_ARG_STRING, &opt_buddy_group, "Buddy list group for --buddy and --add-buddy (default Contacts)", "NAME" },
+	{ "set-status", 0, 0, G_OPTION_ARG_STRING, &opt_set_status, "After the initial publication, set the account's status to this purple status id (busy, away, do-not-disturb, be-right-back, available, ...)", "ID" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -84,6 +92,11 @@ static gboolean was_connected;
 static gboolean call_scheduled;
 static guint publish_count;
 static gchar *make_call_cseq; /* CSeq of the outgoing MakeCall INFO */
+static gchar *initial_publish_key; /* Call-ID + CSeq of the first category publication */
+static gboolean status_scheduled;
+static gboolean buddies_added_online;
+static GHashTable *presence_subscribes; /* Call-ID + CSeq of outgoing presence SUBSCRIBEs */
+static GHashTable *buddy_last_status;   /* buddy name -> last purple status id reported */
 
 /* --- output ------------------------------------------------------------- */
 
@@ -243,6 +256,194 @@ static void schedule_call(void)
 	g_idle_add(make_call_cb, NULL);
 }
 
+/* --- buddies and our own status ----------------------------------------- */
+
+/* SIPE's form of a buddy name (sip_uri_if_valid() after g_ascii_strdown()): "sip:user@domain", lower case */
+static gchar *buddy_name(const char *uri)
+{
+	gchar *lower = g_ascii_strdown(uri, -1);
+	gchar *name = g_str_has_prefix(lower, "sip:") ? g_strdup(lower) : g_strdup_printf("sip:%s", lower);
+	g_free(lower);
+	return name;
+}
+
+static PurpleGroup *buddy_group(void)
+{
+	PurpleGroup *group = purple_find_group(opt_buddy_group);
+	if (!group) {
+		group = purple_group_new(opt_buddy_group);
+		purple_blist_add_group(group, NULL);
+	}
+	return group;
+}
+
+/* --buddy: local buddy list entries, before the account connects (SIPE is not told) */
+static void add_local_buddies(void)
+{
+	gchar **b;
+	for (b = opt_buddies; b && *b; b++) {
+		gchar *name = buddy_name(*b);
+		PurpleGroup *group = buddy_group();
+		if (!purple_find_buddy_in_group(the_account, name, group)) {
+			PurpleBuddy *buddy = purple_buddy_new(the_account, name, NULL);
+			purple_blist_add_buddy(buddy, NULL, group, NULL);
+		}
+		stage("buddy-local", "%s group=%s", name, opt_buddy_group);
+		g_free(name);
+	}
+}
+
+/* --add-buddy: as a user adding a contact (libpurple calls the prpl's add_buddy: sipe_purple_add_buddy) */
+static gboolean add_online_buddies_cb(gpointer data)
+{
+	gchar **b;
+	(void) data;
+	if (quitting || !the_account || !purple_account_is_connected(the_account))
+		return FALSE;
+	for (b = opt_add_buddies; b && *b; b++) {
+		gchar *name = buddy_name(*b);
+		PurpleGroup *group = buddy_group();
+		PurpleBuddy *buddy = purple_find_buddy_in_group(the_account, name, group);
+		if (!buddy) {
+			buddy = purple_buddy_new(the_account, name, NULL);
+			purple_blist_add_buddy(buddy, NULL, group, NULL);
+		}
+		stage("buddy-add", "%s group=%s", name, opt_buddy_group);
+		purple_account_add_buddy(the_account, buddy);
+		g_free(name);
+	}
+	return FALSE;
+}
+
+static void schedule_add_buddies(void)
+{
+	if (!opt_add_buddies || buddies_added_online)
+		return;
+	buddies_added_online = TRUE;
+	/* never from inside SIPE's own callback: from the main loop */
+	g_idle_add(add_online_buddies_cb, NULL);
+}
+
+static gboolean set_status_cb(gpointer data)
+{
+	PurpleStatusType *type;
+	(void) data;
+	if (quitting || !the_account || !purple_account_is_connected(the_account))
+		return FALSE;
+	type = purple_account_get_status_type(the_account, opt_set_status);
+	if (!type) {
+		stage("status-set-failed", "unknown-status %s", opt_set_status);
+		return FALSE;
+	}
+	if (!purple_status_type_is_user_settable(type))
+		stage("status-set-warning", "%s is not user-settable", opt_set_status);
+	stage("status-set", "%s", opt_set_status);
+	/* the prpl's set_status (sipe_purple_set_status) defers SIPE's publication by a second */
+	purple_account_set_status(the_account, opt_set_status, TRUE, NULL);
+	return FALSE;
+}
+
+static void schedule_set_status(void)
+{
+	if (!opt_set_status || status_scheduled)
+		return;
+	status_scheduled = TRUE;
+	/* a second after the initial publication's answer: SIPE has processed what the pool said back by then */
+	g_timeout_add(1000, set_status_cb, NULL);
+}
+
+static void report_buddy_status(PurpleBuddy *buddy, const char *why)
+{
+	const char *name = purple_buddy_get_name(buddy);
+	PurpleStatus *status = purple_presence_get_active_status(purple_buddy_get_presence(buddy));
+	const char *id = status ? purple_status_get_id(status) : "none";
+	const char *last;
+
+	if (!name)
+		return;
+	last = g_hash_table_lookup(buddy_last_status, name);
+	if (g_strcmp0(last, id) != 0) {
+		const char *msg = status ? purple_status_get_attr_string(status, "message") : NULL;
+		g_hash_table_replace(buddy_last_status, g_strdup(name), g_strdup(id));
+		if (msg && *msg)
+			stage("buddy-status", "%s %s (%s; message: %s)", name, id, why, msg);
+		else
+			stage("buddy-status", "%s %s (%s)", name, id, why);
+	}
+}
+
+static void on_buddy_status_changed(PurpleBuddy *buddy, PurpleStatus *old, PurpleStatus *new_status, gpointer data)
+{
+	(void) old;
+	(void) new_status;
+	(void) data;
+	report_buddy_status(buddy, "status-changed");
+}
+
+static void on_buddy_signed_on(PurpleBuddy *buddy, gpointer data)
+{
+	(void) data;
+	stage("buddy-signed-on", "%s", purple_buddy_get_name(buddy));
+	report_buddy_status(buddy, "signed-on");
+}
+
+static void on_buddy_signed_off(PurpleBuddy *buddy, gpointer data)
+{
+	(void) data;
+	stage("buddy-signed-off", "%s", purple_buddy_get_name(buddy));
+	report_buddy_status(buddy, "signed-off");
+}
+
+static void on_buddy_removed(PurpleBuddy *buddy, gpointer data)
+{
+	PurpleGroup *group = purple_buddy_get_group(buddy);
+	(void) data;
+	if (purple_buddy_get_account(buddy) != the_account)
+		return;
+	stage("buddy-removed", "%s group=%s", purple_buddy_get_name(buddy), group ? purple_group_get_name(group) : "?");
+	g_hash_table_remove(buddy_last_status, purple_buddy_get_name(buddy));
+}
+
+static void on_buddy_added(PurpleBuddy *buddy, gpointer data)
+{
+	PurpleGroup *group = purple_buddy_get_group(buddy);
+	(void) data;
+	if (purple_buddy_get_account(buddy) != the_account)
+		return;
+	stage("buddy-added", "%s group=%s", purple_buddy_get_name(buddy), group ? purple_group_get_name(group) : "?");
+}
+
+static void on_account_status_changed(PurpleAccount *account, PurpleStatus *old, PurpleStatus *new_status, gpointer data)
+{
+	(void) old;
+	(void) data;
+	if (account == the_account && new_status)
+		stage("own-status", "%s", purple_status_get_id(new_status));
+}
+
+/* the uri="…" attributes of the <resource> elements of a presence SUBSCRIBE body, comma separated */
+static gchar *resource_uris(const char *body)
+{
+	GString *out = g_string_new(NULL);
+	const char *p = body;
+	while ((p = strstr(p, "<resource ")) != NULL) {
+		const char *u = strstr(p, "uri=\"");
+		const char *gt = strchr(p, '>');
+		if (u && (!gt || u < gt)) {
+			const char *e;
+			u += 5;
+			e = strchr(u, '"');
+			if (e) {
+				if (out->len)
+					g_string_append_c(out, ',');
+				g_string_append_len(out, u, e - u);
+			}
+		}
+		p += 10;
+	}
+	return g_string_free(out, FALSE);
+}
+
 /* --- SIP message dumps (unsafe debugging) -------------------------------- */
 
 static gchar *header_value(gchar **lines, const char *name, const char *compact)
@@ -297,7 +498,7 @@ static void sip_dump(const char *msg)
 	const char *start = strstr(msg, "MESSAGE START ");
 	gboolean outgoing;
 	const char *p, *end;
-	gchar *text, **lines, *first, *cseq, *event, *ctype, *body;
+	gchar *text, **lines, *first, *cseq, *event, *ctype, *body, *callid, *key;
 	GString *detail;
 
 	if (!start)
@@ -325,6 +526,8 @@ static void sip_dump(const char *msg)
 	cseq = header_value(lines, "CSeq", NULL);
 	event = header_value(lines, "Event", "o");
 	ctype = header_value(lines, "Content-Type", "c");
+	callid = header_value(lines, "Call-ID", "i");
+	key = g_strdup_printf("%s|%s", callid ? callid : "", cseq ? cseq : "");
 
 	/* "REGISTER sip:uc.lab SIP/2.0" -> "REGISTER sip:uc.lab"; "SIP/2.0 200 OK" -> "200 OK" */
 	if (g_str_has_prefix(first, "SIP/2.0 ")) {
@@ -343,11 +546,35 @@ static void sip_dump(const char *msg)
 	if (outgoing) {
 		if (g_str_has_prefix(first, "SERVICE ") && ctype &&
 		    g_str_has_prefix(ctype, "application/msrtc-category-publish+xml")) {
+			gchar *availability = xml_text(body, "availability");
 			publish_count++;
-			if (publish_count == 1)
+			if (publish_count == 1) {
 				stage("initial-publish", "%s", first + 8);
-			else
+				g_free(initial_publish_key);
+				initial_publish_key = g_strdup(key);
+			} else {
 				stage("publish", "%u", publish_count);
+			}
+			if (availability)
+				stage("publish-availability", "%s", availability);
+			g_free(availability);
+		} else if (g_str_has_prefix(first, "SUBSCRIBE ") && event &&
+			   g_ascii_strncasecmp(event, "presence", 8) == 0 &&
+			   (event[8] == '\0' || event[8] == ';' || event[8] == ' ')) {
+			gchar *resources = resource_uris(body);
+			gchar *require = header_value(lines, "Require", NULL);
+			gchar *expires = header_value(lines, "Expires", NULL);
+			GString *d = g_string_new(first + 10);
+			g_string_append_printf(d, " resources=%s", *resources ? resources : "-");
+			if (require) g_string_append_printf(d, " require=%s", require);
+			if (expires) g_string_append_printf(d, " expires=%s", expires);
+			if (strstr(body, "<context/>")) g_string_append(d, " context");
+			stage("buddy-subscribe", "%s", d->str);
+			g_hash_table_add(presence_subscribes, g_strdup(key));
+			g_string_free(d, TRUE);
+			g_free(resources);
+			g_free(require);
+			g_free(expires);
 		} else if (g_str_has_prefix(first, "INVITE ") && ctype &&
 			   g_str_has_prefix(ctype, "application/csta+xml")) {
 			stage("csta-invite", "%s", first + 7);
@@ -364,6 +591,32 @@ static void sip_dump(const char *msg)
 		if (g_ascii_isdigit(first[0])) {
 			if (make_call_cseq && cseq && g_strcmp0(cseq, make_call_cseq) == 0)
 				stage("call-response", "%s", first);
+			if (initial_publish_key && g_strcmp0(key, initial_publish_key) == 0) {
+				stage("initial-publish-response", "%s", first);
+				schedule_set_status();
+			}
+			if (g_hash_table_contains(presence_subscribes, key)) {
+				gchar *state = header_value(lines, "Subscription-State", NULL);
+				GString *d = g_string_new(first);
+				if (state) g_string_append_printf(d, " | Subscription-State: %s", state);
+				if (ctype) g_string_append_printf(d, " | Content-Type: %s", ctype);
+				stage("buddy-subscribe-response", "%s", d->str);
+				g_string_free(d, TRUE);
+				g_free(state);
+				/* a final answer ends the transaction */
+				if (first[0] != '1')
+					g_hash_table_remove(presence_subscribes, key);
+			}
+		} else if ((g_str_has_prefix(first, "NOTIFY ") || g_str_has_prefix(first, "BENOTIFY ")) && event &&
+			   g_ascii_strncasecmp(event, "presence", 8) == 0 &&
+			   (event[8] == '\0' || event[8] == ';' || event[8] == ' ')) {
+			gchar *state = header_value(lines, "Subscription-State", NULL);
+			GString *d = g_string_new(first);
+			if (state) g_string_append_printf(d, " | Subscription-State: %s", state);
+			if (ctype) g_string_append_printf(d, " | Content-Type: %s", ctype);
+			stage("buddy-notify", "%s", d->str);
+			g_string_free(d, TRUE);
+			g_free(state);
 		} else if (g_str_has_prefix(first, "INFO ") && ctype &&
 			   g_str_has_prefix(ctype, "application/csta+xml")) {
 			gchar *root = xml_root(body);
@@ -376,6 +629,8 @@ static void sip_dump(const char *msg)
 	g_free(cseq);
 	g_free(event);
 	g_free(ctype);
+	g_free(callid);
+	g_free(key);
 	g_free(body);
 	g_strfreev(lines);
 	g_free(text);
@@ -408,17 +663,35 @@ static void sipe_line(const char *msg)
 	} else if ((v = after(msg, "process_register_response: Allow-Events: "))) {
 		stage("register-allow-events", "%s", v);
 	} else if ((v = after(msg, "process_subscribe_response: subscription dialog added for event "))) {
-		/* "'<vnd-microsoft-roaming-self>'" (key of a self subscription) or "'presence<sip:...>'" */
+		/* "'<vnd-microsoft-roaming-self>'" (key of a self subscription) or "'<presence><sip:...>'" */
 		gchar *e = v;
 		if (*e == '\'') e++;
-		if (*e == '<') e++;
-		e = g_strdup(e);
-		g_strdelimit(e, "'", ' ');
-		g_strchomp(e);
-		if (g_str_has_suffix(e, ">") && !strchr(e, '<'))
-			e[strlen(e) - 1] = '\0';
+		if (g_str_has_prefix(e, "<presence><")) {
+			/* -> "presence sip:..." */
+			e = g_strdup_printf("presence %s", e + 11);
+			g_strdelimit(e, "'", ' ');
+			g_strchomp(e);
+			if (g_str_has_suffix(e, ">"))
+				e[strlen(e) - 1] = '\0';
+		} else {
+			if (*e == '<') e++;
+			e = g_strdup(e);
+			g_strdelimit(e, "'", ' ');
+			g_strchomp(e);
+			if (g_str_has_suffix(e, ">") && !strchr(e, '<'))
+				e[strlen(e) - 1] = '\0';
+		}
 		stage("subscribed", "%s", e);
 		g_free(e);
+	} else if ((v = after(msg, "sipe_buddy_cleanup_local_list: REMOVING "))) {
+		/* "'<uri>' from local group '<group>', as buddy is not in that group on remote contact list" */
+		stage("buddy-cleanup", "%s", v);
+	} else if ((v = after(msg, "sipe_buddy_cleanup_local_list: "))) {
+		/* "%d sipe buddies (unique)": the second of its two lines, after the contact list has been read */
+		if (strstr(v, "sipe buddies")) {
+			stage("contact-list", "%s", v);
+			schedule_add_buddies();
+		}
 	} else if ((v = after(msg, "process_subscribe_response: subscription "))) {
 		/* "'event' to 'with' failed|was rejected|was terminated" */
 		stage("subscription-problem", "%s", v);
@@ -944,6 +1217,14 @@ int main(int argc, char *argv[])
 	purple_signal_connect(purple_connections_get_handle(), "signed-on", &handle, PURPLE_CALLBACK(on_signed_on), NULL);
 	purple_signal_connect(purple_connections_get_handle(), "signed-off", &handle, PURPLE_CALLBACK(on_signed_off), NULL);
 	purple_signal_connect(purple_connections_get_handle(), "connection-error", &handle, PURPLE_CALLBACK(on_connection_error), NULL);
+	purple_signal_connect(purple_blist_get_handle(), "buddy-status-changed", &handle, PURPLE_CALLBACK(on_buddy_status_changed), NULL);
+	purple_signal_connect(purple_blist_get_handle(), "buddy-signed-on", &handle, PURPLE_CALLBACK(on_buddy_signed_on), NULL);
+	purple_signal_connect(purple_blist_get_handle(), "buddy-signed-off", &handle, PURPLE_CALLBACK(on_buddy_signed_off), NULL);
+	purple_signal_connect(purple_blist_get_handle(), "buddy-added", &handle, PURPLE_CALLBACK(on_buddy_added), NULL);
+	purple_signal_connect(purple_blist_get_handle(), "buddy-removed", &handle, PURPLE_CALLBACK(on_buddy_removed), NULL);
+	purple_signal_connect(purple_accounts_get_handle(), "account-status-changed", &handle, PURPLE_CALLBACK(on_account_status_changed), NULL);
+	presence_subscribes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	buddy_last_status = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
 	/* SIPE's username format: <sign-in address>,<optional login> */
 	username = (opt_login && *opt_login) ? g_strdup_printf("%s,%s", address, opt_login) : g_strdup(address);
@@ -956,6 +1237,7 @@ int main(int argc, char *argv[])
 	for (s = opt_set; s && *s; s++)
 		apply_setting(the_account, *s);
 	purple_accounts_add(the_account);
+	add_local_buddies();
 
 	g_timeout_add(opt_timeout_ms > 0 ? (guint) opt_timeout_ms : 1, timeout_cb, NULL);
 	g_unix_signal_add(SIGTERM, unix_signal_cb, GINT_TO_POINTER(SIGTERM));
@@ -974,5 +1256,6 @@ int main(int argc, char *argv[])
 		stage("exit", "%d", exit_code);
 	g_free(username);
 	g_free(make_call_cseq);
+	g_free(initial_publish_key);
 	return exit_code;
 }
