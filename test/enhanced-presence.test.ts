@@ -91,4 +91,23 @@ describe('enhanced presence between users of a pool', () => {
     const batch = notifies.find((n) => /\r\nCall-ID: sub2\r\n/.test(n)) ?? '';
     expect(batch).toMatch(/<categories xmlns="[^"]+" uri="sip:bob@uc\.lab"\/>/);
   });
+
+  it("keeps alice's contact list: a SOAP setContact is answered 200 and her roaming-contacts subscription is notified with bob in it", async () => {
+    alice.send(request(alice, 'alice', 'SUBSCRIBE', 'sip:alice@uc.lab', 'rc1', ['Event: vnd-microsoft-roaming-contacts', 'Accept: application/vnd-microsoft-roaming-contacts+xml', 'Supported: ms-piggyback-first-notify']), { signed: true });
+    expect(bodyOf(await alice.next(/^SIP\/2.0 200/))).not.toMatch(/<contact /);
+    const soap = '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/winrtc/2002/11/sip"><s:Body><m:setContact><m:displayName>Bob</m:displayName><m:groups>1</m:groups><m:subscribed>true</m:subscribed><m:URI>bob@uc.lab</m:URI><m:externalURI /><m:deltaNum>1</m:deltaNum></m:setContact></s:Body></s:Envelope>';
+    alice.send(request(alice, 'alice', 'SERVICE', 'sip:alice@uc.lab', 'sc1', ['Content-Type: application/SOAP+xml'], soap), { signed: true });
+    expect((await alice.next(/^SIP\/2.0 /)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    const notify = await alice.next(/^NOTIFY /);
+    expect(notify).toMatch(/<contact uri="bob@uc\.lab" name="Bob" groups="1" subscribed="true"/);
+  });
+
+  it("lists alice among bob's subscribers in his roaming data, unacknowledged until he acknowledges her", async () => {
+    bob.send(request(bob, 'bob', 'SUBSCRIBE', 'sip:bob@uc.lab', 'rs-bob', ['Event: vnd-microsoft-roaming-self', 'Accept: application/vnd-microsoft-roaming-self+xml', 'Supported: ms-piggyback-first-notify']), { signed: true });
+    expect(bodyOf(await bob.next(/^SIP\/2.0 200/))).toMatch(/<subscriber user="alice@uc\.lab" displayName="[^"]*" acknowledged="false"/);
+    const ack = '<setSubscribers xmlns="http://schemas.microsoft.com/2006/09/sip/presence-subscribers"><subscriber user="alice@uc.lab" acknowledged="true"/></setSubscribers>';
+    bob.send(request(bob, 'bob', 'SERVICE', 'sip:bob@uc.lab', 'ack1', ['Content-Type: application/msrtc-presence-setsubscriber+xml'], ack), { signed: true });
+    expect((await bob.next(/^SIP\/2.0 /)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    expect(await bob.next(/^NOTIFY /)).toMatch(/<subscriber user="alice@uc\.lab" displayName="[^"]*" acknowledged="true"/);
+  });
 });

@@ -128,3 +128,34 @@ const ended = (s: { name: string; detail: string }): boolean =>
     expect(result.debug.some((d) => /authentication handshake failed/.test(d))).toBe(true);
   });
 });
+
+(purple.ok ? describe : describe.skip)("pidgin-sipe watching bob's presence through the pool (enhanced presence)", () => {
+  let lab: LabRuntime;
+  beforeAll(async () => {
+    lab = await LabRuntime.start(seedLab, { runtime: 'sockets', seed: 7, addressPrefix: '127.0.13' });
+  });
+  afterAll(async () => {
+    await lab.stop();
+  });
+
+  it("sees bob busy once it adds him (a batched subscription), and keeps him on the server's contact list for its next sign-in", async () => {
+    const bob = lab.node('pc-bob')?.node as unknown as { signIn(): Promise<void>; setPresence(state: string): Promise<void> };
+    await bob.signIn();
+    await bob.setPresence('busy');
+    const options = { address: lab.network.host('ocs-pool1').address, port: 5060, sipUri: 'sip:alice@uc.lab', login: 'UC\\alice', password: 'Pass@word1', timeoutMs: 20_000 };
+    const first = await runDriver({
+      ...options,
+      addBuddies: ['sip:bob@uc.lab'],
+      until: (s) => s.name === 'error' || (s.name === 'buddy-status' && s.detail.startsWith('sip:bob@uc.lab busy')),
+    });
+    expectStages(first, ['connected', 'buddy-subscribe', 'buddy-status sip:bob@uc.lab busy']);
+    // Signed in again with bob only in the local list: the server's list has him, so pidgin-sipe keeps and watches him.
+    const second = await runDriver({
+      ...options,
+      buddies: ['sip:bob@uc.lab'],
+      until: (s) => s.name === 'error' || s.name === 'buddy-removed' || (s.name === 'buddy-status' && s.detail.startsWith('sip:bob@uc.lab busy')),
+    });
+    expectStages(second, ['connected', 'buddy-status sip:bob@uc.lab busy']);
+    expect(second.stages.map((s) => s.name)).not.toContain('buddy-removed');
+  });
+});

@@ -6,6 +6,7 @@ import {
   EVENT_CATEGORIES_CONTENT_TYPE,
   parseBatchSubscribe,
   RLMI_CONTENT_TYPE,
+  batchContentType,
   serializeBatchNotify,
   serializeEventCategories,
 } from '../../protocols/presence/roaming';
@@ -39,6 +40,8 @@ export interface EnhancedPresenceDeps {
   revisionOf(aor: string): number;
   respond(request: SipRequest, status: number, reason: string | undefined, opts: { toTag: string; headers: [string, string][]; body?: string; contentType?: string }): SipResponse;
   send(request: SipRequest, onRefused: (status: number) => void): void;
+  /** A watcher subscribed to a presentity of the pool (the presentity's roaming data lists its subscribers). */
+  onWatcher(presentity: string, watcher: string): void;
 }
 
 /**
@@ -69,6 +72,10 @@ export class EnhancedPresence {
         if (!deps.homed(presentity)) return { status: 404, reason: 'Not Found' };
         return { key: `${presentity} ${watcherOf(request)}`, entity: presentity };
       },
+      onWatched: (key) => {
+        const [presentity = '', watcher = ''] = key.split(' ');
+        deps.onWatcher(presentity, watcher);
+      },
       package: {
         event: 'presence',
         contentType: EVENT_CATEGORIES_CONTENT_TYPE,
@@ -88,12 +95,18 @@ export class EnhancedPresence {
         const watcher = watcherOf(request);
         return { key: ['batch', watcher, categories.join(','), ...parsed.value.resources.map(normalize)].join(' '), entity: watcher };
       },
+      onWatched: (key) => {
+        const watcher = key.split(' ')[1] ?? '';
+        for (const r of resourcesOf(key)) if (deps.homed(r)) deps.onWatcher(r, watcher);
+      },
       package: {
         event: 'presence',
         contentType: 'multipart/related',
         accepts: [RLMI_CONTENT_TYPE, EVENT_CATEGORIES_CONTENT_TYPE],
-        body: (key) => this.batchBody(key).body,
-        bodyContentType: (key) => this.batchBody(key).contentType,
+        body: (key) => this.batchBody(key),
+        bodyContentType: () => batchContentType(BOUNDARY),
+        // RFC 4662 §5.1, §5.3: a list subscription's 200 and NOTIFYs carry Require: eventlist.
+        headers: [['Require', 'eventlist']],
         token: (key) => resourcesOf(key).map((r) => `${r}=${deps.revisionOf(r)}`).join(' '),
         defaultExpiresS: 36000,
         piggyback: true,
@@ -170,13 +183,18 @@ export class EnhancedPresence {
     return seen;
   }
 
-  private batchBody(key: string): { contentType: string; body: string } {
+  /** The RLMI version of each batch: counts up with every document sent (RFC 4662 §5.2). */
+  private readonly rlmiVersions = new Map<string, number>();
+
+  private batchBody(key: string): string {
     const [, watcher = '', categories = ''] = key.split(' ');
     const names = categories.split(',');
     const resources = resourcesOf(key).map((uri) =>
       this.deps.homed(uri) ? { uri, state: 'active' as const, categories: this.visible(uri, watcher, names) } : { uri, state: 'terminated' as const, reason: 'noresource' },
     );
-    return serializeBatchNotify(watcher, 0, resources, BOUNDARY);
+    const version = (this.rlmiVersions.get(key) ?? -1) + 1;
+    this.rlmiVersions.set(key, version);
+    return serializeBatchNotify(watcher, version, resources, BOUNDARY).body;
   }
 }
 

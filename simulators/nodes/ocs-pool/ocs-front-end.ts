@@ -19,6 +19,7 @@ import {
   parseProvisioningGroupList,
   parseRoamingList,
   parseSetContainerMembers,
+  parseSetSubscribers,
   PRESENCE_WPENDING_EVENT,
   PROVISIONING_CONTENT_TYPE,
   PROVISIONING_EVENT,
@@ -32,7 +33,10 @@ import {
   ROAMING_SELF_EVENT,
   serializeProvisioningV2,
   serializeRoamingAcl,
-  serializeRoamingContacts,
+  serializeContactList,
+  parseContactSoap,
+  serializeContactSoapResponse,
+  SOAP_CONTENT_TYPE,
   serializeRoamingSelf,
   serializeWpending,
   SET_CONTAINER_MEMBERS_CONTENT_TYPE,
@@ -40,7 +44,7 @@ import {
   userPropertiesElement,
   WPENDING_CONTENT_TYPE,
 } from '../../protocols/presence/roaming';
-import type { CategoryInstance, Container, UserLine } from '../../protocols/presence/roaming';
+import type { CategoryInstance, ContactListState, Container, UserLine } from '../../protocols/presence/roaming';
 import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
 import type { TimerHandle } from '../../kernel/clock';
@@ -224,6 +228,12 @@ export class OcsFrontEnd extends NodeBase {
   /** Enhanced presence ([MS-PRES]): each user's category instances by `name/instance/container`, and containers. */
   private readonly categories = new Map<string, Map<string, CategoryInstance & { connectionId?: string }>>();
   private readonly containers = new Map<string, Container[]>();
+  /** Each user's contact list (roaming contacts, kept by the pool's back end). */
+  private readonly contactLists = new Map<string, ContactListState>();
+  /** Who subscribed to each user's presence, and whether the user acknowledged them ([MS-PRES] subscribers). */
+  private readonly subscribers = new Map<string, Map<string, { acknowledged: boolean; displayName: string | undefined }>>();
+  /** A change counter per user of what watchers may see (categories, containers). */
+  private readonly presenceRevision = new Map<string, number>();
   /** A change counter per user: roaming-self subscribers are notified when it moves. */
   private readonly roamingRevision = new Map<string, number>();
   /** Enhanced presence of the pool's users for other signed-in users ([MS-PRES]; docs/protocols/sign-in.md §9). */
@@ -265,9 +275,19 @@ export class OcsFrontEnd extends NodeBase {
       categoriesOf: (aor) => [...(this.categories.get(aor)?.values() ?? [])].map(({ connectionId: _c, ...c }) => c),
       containersOf: (aor) => this.containersOf(aor),
       aggregateOf: (aor) => (this.bindings.ofAor(aor).length === 0 ? 'offline' : (this.presence.get(aor) ?? 'available')),
-      revisionOf: (aor) => (this.roamingRevision.get(aor) ?? 0) + (this.bindingRevision.get(aor) ?? 0),
+      revisionOf: (aor) => (this.presenceRevision.get(aor) ?? 0) + (this.bindingRevision.get(aor) ?? 0),
       respond: (request, status, reason, opts) => this.own(request, status, reason, opts),
       send: (request, onRefused) => void this.sendToEndpoint(request, onRefused),
+      onWatcher: (presentity, watcher) => {
+        let list = this.subscribers.get(presentity);
+        if (!list) {
+          list = new Map();
+          this.subscribers.set(presentity, list);
+        }
+        if (list.has(watcher)) return;
+        list.set(watcher, { acknowledged: false, displayName: this.directory.get(watcher)?.displayName });
+        this.roamingSelfChanged(presentity);
+      },
     });
     this.auth = new ClientAuthenticator({
       clock: env.clock,
@@ -348,7 +368,14 @@ export class OcsFrontEnd extends NodeBase {
           serverFqdn: this.config.fqdn,
         }),
       ),
-      fixed(ROAMING_CONTACTS_EVENT, ROAMING_CONTACTS_CONTENT_TYPE, () => serializeRoamingContacts([])),
+      {
+        event: ROAMING_CONTACTS_EVENT,
+        contentType: ROAMING_CONTACTS_CONTENT_TYPE,
+        body: (aor) => serializeContactList(this.contactListOf(aor)),
+        token: (aor) => String(this.contactListOf(aor).deltaNum),
+        defaultExpiresS: 36000,
+        piggyback: true,
+      },
       fixed(ROAMING_ACL_EVENT, ROAMING_ACL_CONTENT_TYPE, () => serializeRoamingAcl()),
       fixed(PROVISIONING_EVENT, PROVISIONING_CONTENT_TYPE, () => serializeProvisioningV2([], { focusFactoryUri: '', absInternalServerUrl: '', serverFqdn: this.config.fqdn })),
       fixed(PRESENCE_WPENDING_EVENT, WPENDING_CONTENT_TYPE, () => serializeWpending()),
@@ -367,7 +394,63 @@ export class OcsFrontEnd extends NodeBase {
     const publishTime = this.env.clock.date().toISOString();
     const userProperties: CategoryInstance = { name: 'userProperties', instance: '0', container: 1, version: 1, publishTime, expireType: 'static', content: userPropertiesElement(this.linesOf(aor)) };
     const published = [...(this.categories.get(aor)?.values() ?? [])].map(({ connectionId: _c, ...c }) => c);
-    return serializeRoamingSelf({ uri: aor, categories: [userProperties, ...published], containers: this.containersOf(aor), subscribers: [] });
+    const subscribers = [...(this.subscribers.get(aor) ?? new Map<string, { acknowledged: boolean; displayName: string | undefined }>())].map(([watcher, s]) => ({
+      user: watcher.replace(/^sip:/, ''),
+      acknowledged: s.acknowledged,
+      ...(s.displayName !== undefined ? { displayName: s.displayName } : {}),
+    }));
+    return serializeRoamingSelf({ uri: aor, categories: [userProperties, ...published], containers: this.containersOf(aor), subscribers });
+  }
+
+  private contactListOf(aor: string): ContactListState {
+    let list = this.contactLists.get(aor);
+    if (!list) {
+      // A new user's list has the default group only ("~", which Communicator shows as Other Contacts).
+      list = { deltaNum: 1, groups: [{ id: '1', name: '~' }], contacts: new Map() };
+      this.contactLists.set(aor, list);
+    }
+    return list;
+  }
+
+  /** Contact management ([MS-SIP] SOAP over SERVICE): groups and contacts of the user's list. */
+  private contactManagement(request: SipRequest, tx: ServerTransaction, aor: string, toTag: string): void {
+    const parsed = parseContactSoap(request.body);
+    if (!parsed.ok) {
+      tx.respond(this.own(request, 400, 'Bad Request', { toTag }));
+      return;
+    }
+    const { method, fields } = parsed.value;
+    const list = this.contactListOf(aor);
+    const bare = (uri: string | undefined): string => (uri ?? '').replace(/^sip:/i, '').toLowerCase();
+    let answer: Record<string, string> = {};
+    switch (method) {
+      case 'addGroup': {
+        const id = String(Math.max(0, ...list.groups.map((g) => Number(g.id))) + 1);
+        list.groups.push({ id, name: fields.name ?? '' });
+        answer = { groupID: id };
+        break;
+      }
+      case 'modifyGroup': {
+        const group = list.groups.find((g) => g.id === fields.groupID);
+        if (group) group.name = fields.name ?? group.name;
+        break;
+      }
+      case 'deleteGroup':
+        list.groups = list.groups.filter((g) => g.id !== fields.groupID || g.id === '1');
+        break;
+      case 'setContact':
+        list.contacts.set(bare(fields.URI), { name: fields.displayName ?? '', groups: (fields.groups ?? '1').trim() || '1', subscribed: fields.subscribed !== 'false' });
+        break;
+      case 'deleteContact':
+        list.contacts.delete(bare(fields.URI));
+        break;
+      default:
+        tx.respond(this.own(request, 400, 'Bad Request', { toTag, headers: [['Warning', `399 ${this.config.fqdn} "unknown contact-management method ${method}"`]] }));
+        return;
+    }
+    list.deltaNum++;
+    tx.respond(this.own(request, 200, 'OK', { toTag, body: serializeContactSoapResponse(method, answer), contentType: SOAP_CONTENT_TYPE }));
+    this.selfEvents.get(ROAMING_CONTACTS_EVENT.toLowerCase())?.changed(aor);
   }
 
   private containersOf(aor: string): Container[] {
@@ -379,11 +462,17 @@ export class OcsFrontEnd extends NodeBase {
     return list;
   }
 
-  /** The user's roaming data changed: roaming-self subscribers hear of it. */
+  /** The user's categories or containers changed: roaming-self subscribers and the user's watchers hear of it. */
   private roamingChanged(aor: string): void {
+    this.presenceRevision.set(aor, (this.presenceRevision.get(aor) ?? 0) + 1);
+    this.roamingSelfChanged(aor);
+    this.enhanced.changed(aor);
+  }
+
+  /** Something only the user's own roaming data shows changed (its subscribers): roaming-self subscribers hear of it. */
+  private roamingSelfChanged(aor: string): void {
     this.roamingRevision.set(aor, (this.roamingRevision.get(aor) ?? 0) + 1);
     this.selfEvents.get(ROAMING_SELF_EVENT.toLowerCase())?.changed(aor);
-    this.enhanced.changed(aor);
   }
 
   /** The aggregate state shown to others: the user's manual state if set, else the busiest published state. */
@@ -718,11 +807,23 @@ export class OcsFrontEnd extends NodeBase {
       this.roamingChanged(aor);
       return;
     }
-    if (type === SET_SUBSCRIBERS_CONTENT_TYPE) {
-      tx.respond(this.own(request, 200, 'OK', { toTag }));
+    if (type === SOAP_CONTENT_TYPE) {
+      this.contactManagement(request, tx, aor, toTag);
       return;
     }
-    tx.respond(this.own(request, 415, 'Unsupported Media Type', { toTag, headers: [['Accept', [CATEGORY_PUBLISH_CONTENT_TYPE, SET_CONTAINER_MEMBERS_CONTENT_TYPE, SET_SUBSCRIBERS_CONTENT_TYPE].join(', ')]] }));
+    if (type === SET_SUBSCRIBERS_CONTENT_TYPE) {
+      const parsed = parseSetSubscribers(request.body);
+      if (!parsed.ok) return bad(parsed.error.message);
+      const list = this.subscribers.get(aor);
+      for (const s of parsed.value) {
+        const entry = list?.get(normalizeAor(`sip:${s.user.replace(/^sip:/, '')}`));
+        if (entry) entry.acknowledged = s.acknowledged;
+      }
+      tx.respond(this.own(request, 200, 'OK', { toTag }));
+      this.roamingSelfChanged(aor);
+      return;
+    }
+    tx.respond(this.own(request, 415, 'Unsupported Media Type', { toTag, headers: [['Accept', [CATEGORY_PUBLISH_CONTENT_TYPE, SET_CONTAINER_MEMBERS_CONTENT_TYPE, SET_SUBSCRIBERS_CONTENT_TYPE, SOAP_CONTENT_TYPE].join(', ')]] }));
   }
 
   private isLocal(uri: SipUri): boolean {
@@ -791,6 +892,7 @@ export class OcsFrontEnd extends NodeBase {
     const key = `${aor} ${formatSipUri(contactUri.value)}`;
     if (expires === 0) {
       this.dropBinding(key);
+      if (source.connectionId !== undefined) this.dropEndpointCategories(aor, source.connectionId);
       tx.respond(this.own(request, 200, 'OK', { toTag }));
       this.registrationChanged(aor);
       return;

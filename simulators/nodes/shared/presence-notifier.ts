@@ -28,6 +28,8 @@ export interface NotifierPackage {
   /** Content types a SUBSCRIBE's Accept may list for this package (the body type is always accepted). */
   readonly accepts?: readonly string[];
   body(key: string, entity: string): string;
+  /** Headers every 200 and NOTIFY of the package carries (a list subscription's `Require: eventlist`). */
+  readonly headers?: readonly [string, string][];
   /** The body's Content-Type when it depends on the document (a multipart boundary); `contentType` otherwise. */
   bodyContentType?(key: string): string;
   token(key: string): string;
@@ -164,7 +166,7 @@ export class PresenceNotifier {
     const granted = Math.min(requested, maxExpiresS);
     const w: Watcher = { dialog: created, presentity: target.key, entity: target.entity, nextHop, expiresAt: 0, timer: undefined, sent: undefined };
     const piggyback = pkg.piggyback === true && supports(request, 'ms-piggyback-first-notify');
-    const headers: [string, string][] = [['Expires', String(granted)], ['Contact', this.deps.contact]];
+    const headers: [string, string][] = [['Expires', String(granted)], ['Contact', this.deps.contact], ...(pkg.headers ?? [])];
     if (piggyback) {
       // The first NOTIFY's content rides in the 200 (OCS's ms-piggyback-first-notify); no separate NOTIFY follows.
       w.sent = pkg.token(target.key);
@@ -206,6 +208,7 @@ export class PresenceNotifier {
       body: this.pkg.body(w.presentity, w.entity),
       contentType: this.pkg.bodyContentType?.(w.presentity) ?? this.pkg.contentType,
       headers: [
+        ...(this.pkg.headers ?? []),
         ['Event', this.pkg.event],
         ['Subscription-State', subscriptionState],
       ],

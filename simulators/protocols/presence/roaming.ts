@@ -205,17 +205,6 @@ export function parseProvisioningV2(xml: string): Result<Map<string, Record<stri
   return ok(out);
 }
 
-/** The roaming-contacts document: the user's contact groups and contacts (the lab keeps only the default group). */
-export function serializeRoamingContacts(contacts: readonly { uri: string; name?: string }[]): string {
-  return serializeXml(
-    el('contactList', { xmlns: CONTACTS_NS, deltaNum: '1' }, [
-      el('group', { id: '1', name: '~', externalURI: '' }),
-      ...contacts.map((c) => el('contact', { uri: c.uri, name: c.name ?? '', groups: '1', subscribed: 'true', externalURI: '' })),
-    ]),
-    { declaration: true },
-  );
-}
-
 /** The roaming-ACL document (OCS 2005-era clients): no access-control entries. */
 export function serializeRoamingAcl(): string {
   return serializeXml(el('acls', { xmlns: ACLS_NS, deltaNum: '1' }), { declaration: true });
@@ -322,6 +311,11 @@ export function serializeBatchSubscribe(uri: string, resources: readonly string[
   );
 }
 
+/** The Content-Type of a batched subscription's NOTIFY body with this boundary. */
+export function batchContentType(boundary: string): string {
+  return `multipart/related; type="${RLMI_CONTENT_TYPE}"; start="<list@${boundary}>"; boundary=${boundary}`;
+}
+
 /**
  * The NOTIFY body of a batched subscription: `multipart/related` (RFC 2387) of an RLMI list (RFC 4662 §5) naming each
  * resource and its state, then one `<categories>` part per resource that has an active instance.
@@ -348,7 +342,61 @@ export function serializeBatchNotify(
     if (r.state === 'active') parts.push(`Content-Type: ${EVENT_CATEGORIES_CONTENT_TYPE}\r\nContent-ID: <${cid(i)}>\r\n\r\n${serializeEventCategories(r.uri, r.categories ?? [])}`);
   });
   return {
-    contentType: `multipart/related; type="${RLMI_CONTENT_TYPE}"; start="<list@${boundary}>"; boundary=${boundary}`,
-    body: `${parts.map((p) => `--${boundary}\r\n${p}\r\n`).join('')}--${boundary}--\r\n`,
+    contentType: batchContentType(boundary),
+    // Each part ends with an empty line before the next delimiter, as OCS wrote it: libpurple's MIME reader (pidgin-sipe)
+    // drops the last four bytes of every part, and a MIME reader that keeps them sees only trailing white space.
+    body: `${parts.map((p) => `--${boundary}\r\n${p}\r\n\r\n`).join('')}--${boundary}--\r\n`,
   };
+}
+
+/** A setSubscribers SERVICE body: the watchers the user acknowledged (`<subscriber user=… acknowledged="true"/>`). */
+export function parseSetSubscribers(xml: string): Result<{ user: string; acknowledged: boolean }[]> {
+  const parsed = parseXml(xml);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.name !== 'setSubscribers') return fail(new CodecError('ms-pres', `expected <setSubscribers>, got <${parsed.value.name}>`));
+  return ok(children(parsed.value, 'subscriber').map((s) => ({ user: s.attributes.user ?? '', acknowledged: s.attributes.acknowledged === 'true' })));
+}
+
+// ------------------------------------------------------------------ the contact list ([MS-SIP] contact management)
+
+export const SOAP_CONTENT_TYPE = 'application/soap+xml';
+const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+const WINRTC_NS = 'http://schemas.microsoft.com/winrtc/2002/11/sip';
+
+/** A contact-management request (SERVICE with a SOAP body): its method (addGroup, setContact, …) and fields. */
+export function parseContactSoap(xml: string): Result<{ method: string; fields: Record<string, string> }> {
+  const parsed = parseXml(xml);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.name !== 'Envelope') return fail(new CodecError('soap', `expected <Envelope>, got <${parsed.value.name}>`));
+  const call = child(parsed.value, 'Body')?.children[0];
+  if (!call) return fail(new CodecError('soap', 'a SOAP Body without a method'));
+  return ok({ method: call.name, fields: Object.fromEntries(call.children.map((c) => [c.name, c.text])) });
+}
+
+/** A contact-management answer: `<m:method>` with the fields (addGroup answers its groupID). */
+export function serializeContactSoapResponse(method: string, fields: Readonly<Record<string, string>>): string {
+  return serializeXml(
+    el('SOAP-ENV:Envelope', { 'xmlns:SOAP-ENV': SOAP_ENV_NS }, [
+      el('SOAP-ENV:Body', {}, [el(`m:${method}`, { 'xmlns:m': WINRTC_NS }, Object.entries(fields).map(([k, v]) => el(`m:${k}`, {}, v)))]),
+    ]),
+    { declaration: false },
+  );
+}
+
+export interface ContactListState {
+  deltaNum: number;
+  groups: { id: string; name: string }[];
+  /** By URI without `sip:`. */
+  contacts: Map<string, { name: string; groups: string; subscribed: boolean }>;
+}
+
+/** The roaming-contacts document of a contact list (`uri` without `sip:`, as the products wrote it). */
+export function serializeContactList(list: ContactListState): string {
+  return serializeXml(
+    el('contactList', { xmlns: CONTACTS_NS, deltaNum: String(list.deltaNum) }, [
+      ...list.groups.map((g) => el('group', { id: g.id, name: g.name, externalURI: '' })),
+      ...[...list.contacts].map(([uri, c]) => el('contact', { uri, name: c.name, groups: c.groups, subscribed: String(c.subscribed), externalURI: '' })),
+    ]),
+    { declaration: true },
+  );
 }
