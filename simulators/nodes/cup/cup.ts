@@ -131,7 +131,6 @@ export class Cup extends NodeBase {
   /** The destination ACL and the publisher, resolved on first use (undefined: not yet, or changed since). */
   private destinations: SipTarget[] | undefined;
   private publisherAddresses: Set<string> | undefined;
-  readonly rejected: { t: number; from: string; method: string; status: number }[] = [];
 
   private constructor(private readonly env: NodeEnv, config: CupConfig) {
     super();
@@ -461,7 +460,6 @@ export class Cup extends NodeBase {
   }
 
   private reply(request: SipRequest, tx: ServerTransaction, source: SipTarget, status: number, reason?: string): void {
-    this.rejected.push({ t: this.env.clock.now(), from: source.address, method: request.method, status });
     tx.respond(createResponse(request, status, reason, { toTag: randomToken(this.env.random, 10) }));
   }
 

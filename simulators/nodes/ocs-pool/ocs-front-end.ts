@@ -251,7 +251,6 @@ export class OcsFrontEnd extends NodeBase {
   private readonly recordRoute: string;
   /** The Record-Route of a request the pool sends on over TLS: the far end comes back the same way. */
   private readonly tlsRecordRoute: string;
-  readonly forwarded: { t: number; method: string; to: string }[] = [];
   /** The pool's conferencing focus and A/V MCU (docs/protocols/conferencing.md §5). */
   private readonly focus: ConferencingFocus;
   /** SIMPLE toward authorized servers (CUP): the users' `state` category as PIDF (docs/protocols/cup-presence.md §2). */
@@ -979,7 +978,6 @@ export class OcsFrontEnd extends NodeBase {
       tx.respond(this.own(request, forwarded.error.status, forwarded.error.reason));
       return;
     }
-    this.forwarded.push({ t: this.env.clock.now(), method: request.method, to: `${target.address}:${target.port}` });
     this.sip.layer.sendRequest(forwarded.value, target, {
       onProvisional: (response) => {
         if (response.status === 100) return;

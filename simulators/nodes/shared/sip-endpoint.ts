@@ -56,7 +56,6 @@ export class SipEndpoint {
   /** Whether each connection carries SIP in the clear or over TLS. */
   private readonly transportOf = new Map<string, 'TCP' | 'TLS'>();
   private closers: (() => void)[] = [];
-  readonly malformed: { t: number; from: string; error: string }[] = [];
   private onConnectionClosed: ((connectionId: string) => void) | undefined;
 
   private constructor(
@@ -197,7 +196,6 @@ export class SipEndpoint {
 
   /** Answers an unparseable request 400 (or the status given) when its addressing headers can be read. */
   private reject(error: string, data: Uint8Array | undefined, source: SipTarget, status = 400, reasonPhrase = 'Bad Request'): void {
-    this.malformed.push({ t: this.env.clock.now(), from: formatEndpoint(source), error });
     this.env.log.warn('malformed SIP message', { from: formatEndpoint(source), error });
     if (!data) return;
     const request = salvageRequest(new TextDecoder().decode(data));
