@@ -5,7 +5,7 @@ import { planMatrix } from '../harness/run/run-matrix';
 import { loadLabById } from '../harness/lab/load-lab';
 import { parseDuration } from '../harness/scenario/vocabulary';
 import { scenariosDir } from './support/matrix';
-import { connectRaw, ntlmSignIn } from './support/raw-sip-client';
+import { connectRaw, ntlmSignIn, sipMessage } from './support/raw-sip-client';
 
 // Standards defects found by outside tools, each with its clause, on the in-memory lab: raw SIP is sent from a lab
 // host's own address (so CUP's incoming ACL lets it in) and the answers are read off the wire.
@@ -166,6 +166,76 @@ describe('one sender cannot stall a product (issue-11 defect 9)', () => {
       expect((await lab.driver.complete(answer, 5000, 'OPTIONS')).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
     } finally {
       socket.close();
+    }
+  });
+});
+
+describe('MakeCall on a SIP-phone line (issue-11 defects 3 and 4)', () => {
+  const dec = new TextDecoder();
+  type Oc = { signIn(): Promise<void>; makeCall(d: string): Promise<void>; observe(): { events: { type: string; callID?: string }[]; conversation: string } };
+
+  it("answers with the call's id, the same the events carry (ECMA-323 MakeCallResponse identifies the call)", async () => {
+    const payloads: string[] = [];
+    const lab = await LabRuntime.start(loadLabById('seed-lab', scenariosDir), {
+      runtime: 'memory',
+      seed: 7,
+      capture: { udp: () => undefined, tcpOpen: () => undefined, tcpClose: () => undefined, tcpData: (_t, _c, _f, p) => payloads.push(dec.decode(p)) },
+    });
+    try {
+      const bob = lab.node('pc-bob')?.node as unknown as Oc;
+      await lab.driver.complete(bob.signIn(), 10_000, 'sign-in');
+      await lab.driver.complete(bob.makeCall('+14085551001'), 10_000, 'MakeCall');
+      await lab.driver.complete(new Promise<void>((r) => lab.driver.clock.setTimer(3000, r)), 5000, 'the events');
+      const response = payloads.find((p) => p.includes('<MakeCallResponse')) ?? '';
+      const callID = /<MakeCallResponse[\s\S]*?<callID>([^<]+)<\/callID>/.exec(response)?.[1];
+      expect(callID).toBeDefined();
+      const events = bob.observe().events.filter((e) => e.type === 'OriginatedEvent' || e.type === 'DeliveredEvent');
+      expect(events.length).toBeGreaterThan(0);
+      expect(events.every((e) => e.callID === callID)).toBe(true);
+    } finally {
+      await lab.stop();
+    }
+  });
+
+  it('a phone that refuses the remotecc REFER (501, as baresip does) ends the call: Communicator sees it cleared, not a call that never comes (RFC 3515 §2.4.2)', async () => {
+    const lab = await LabRuntime.start(loadLabById('seed-lab', scenariosDir), { runtime: 'memory', seed: 7 });
+    try {
+      // Bob's 7971 is replaced by a raw SIP phone that registers the same device and answers REFER with 501.
+      await lab.driver.complete((lab.node('phone-7971-sip')?.node as unknown as { stop(): Promise<void> }).stop(), 5000, 'stop the phone');
+      const host = lab.network.host('phone-7971-sip');
+      const cucm = lab.network.host('cucm');
+      const conn = await lab.driver.complete(host.connectTcp({ address: cucm.address, port: 5060 }), 5000, 'connect');
+      const seen: string[] = [];
+      conn.onData((d) => {
+        const t = dec.decode(d);
+        seen.push(t.split('\r\n')[0] ?? '');
+        if (!t.startsWith('REFER ')) return;
+        const h = (n: string): string => new RegExp(`\\r\\n${n}: ([^\\r]*)`, 'i').exec(t)?.[1] ?? '';
+        conn.write(new TextEncoder().encode(sipMessage(['SIP/2.0 501 Not Implemented', `Via: ${h('Via')}`, `From: ${h('From')}`, `To: ${h('To')};tag=r501`, `Call-ID: ${h('Call-ID')}`, `CSeq: ${h('CSeq')}`])));
+      });
+      const register = sipMessage([
+        `REGISTER sip:${cucm.address} SIP/2.0`,
+        `Via: SIP/2.0/TCP ${host.address}:5060;branch=z9hG4bKraw1`,
+        'Max-Forwards: 70',
+        `From: <sip:+14085551002@${cucm.address}>;tag=raw1`,
+        `To: <sip:+14085551002@${cucm.address}>`,
+        'Call-ID: raw-phone-1',
+        'CSeq: 1 REGISTER',
+        `Contact: <sip:+14085551002@${host.address}:5060;transport=tcp>;+u.sip!devicename.ccm.cisco.com="SEP00000000B971"`,
+        'Expires: 3600',
+      ]);
+      conn.write(new TextEncoder().encode(register));
+      await lab.driver.complete(new Promise<void>((r) => lab.driver.clock.setTimer(500, r)), 5000, 'the registration');
+      expect(seen).toEqual(['SIP/2.0 200 OK']);
+      const bob = lab.node('pc-bob')?.node as unknown as Oc;
+      await lab.driver.complete(bob.signIn(), 10_000, 'sign-in');
+      await lab.driver.complete(bob.makeCall('+14085551001'), 10_000, 'MakeCall');
+      await lab.driver.complete(new Promise<void>((r) => lab.driver.clock.setTimer(3000, r)), 5000, 'the outcome');
+      expect(seen.some((s) => s.startsWith('REFER '))).toBe(true);
+      expect(bob.observe().events.map((e) => e.type)).toEqual(['ServiceInitiatedEvent', 'ConnectionClearedEvent']);
+      expect(bob.observe().conversation).toBe('idle');
+    } finally {
+      await lab.stop();
     }
   });
 });
