@@ -22,6 +22,15 @@ describe('uc-lab', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('prints its version (--version, -V) as package.json states it', () => {
+    const version = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const flag of ['--version', '-V']) {
+      const r = ucLab([flag]);
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe(version);
+    }
+  });
+
   it('prints help with every command', () => {
     const r = ucLab(['--help']);
     expect(r.status).toBe(0);

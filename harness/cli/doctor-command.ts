@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { colourLevel } from './colour';
 import { diagnoseLab, type Finding, type FindingSeverity } from '../lab/doctor';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +26,7 @@ const SEVERITY_WIDTH = 'warning'.length + 1;
 export async function runDoctorCommand(labId: string, opts: DoctorCommandOptions, out: DoctorOutput = process.stdout): Promise<number> {
   const lab = loadLabById(labId, opts.scenarios);
   const findings = diagnoseLab(lab);
-  const chalk = new Chalk({ level: out.isTTY ? 1 : 0 });
+  const chalk = new Chalk({ level: out === process.stdout ? colourLevel('stdout') : out.isTTY ? 1 : 0 });
   const claimWidth = Math.max(0, ...findings.map((f) => f.claim.length)) + 1;
   const showing = scenariosByClaim(opts.scenarios);
   for (const f of findings) {

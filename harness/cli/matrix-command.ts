@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Chalk } from 'chalk';
+import { chalkFor } from './colour';
 import { SingleBar } from 'cli-progress';
 import { diffResults, renderDiffMarkdown } from '../../reports';
 import type { RuntimeKind } from '../lab/lab-runtime';
@@ -20,7 +20,7 @@ export interface MatrixCommandOptions {
   prefix?: string;
 }
 
-const chalk = new Chalk({ level: process.stdout.isTTY ? 1 : 0 });
+const chalk = chalkFor('stdout');
 
 const COLOUR: Record<Verdict, (s: string) => string> = {
   supported: chalk.green,

@@ -12,6 +12,7 @@ import { runDoctorCommand } from './doctor-command';
 import { runMergeCommand } from './merge-command';
 import { runLoadCommand } from './load-command';
 import { AUTO_WORKERS_FROM_CELLS } from '../run/run-matrix';
+import { readFileSync } from 'node:fs';
 
 const repoRoot = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []));
 
@@ -35,8 +36,11 @@ function shard(value: string): { index: number; count: number } {
   return { index, count };
 }
 
+const version = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
 const program = new Command()
   .name('uc-lab')
+  .version(version, '-V, --version', 'print the version')
   .description('The 2009 Cisco–Microsoft UC interop test bed, simulated: scenarios in, verdicts from the wire out.')
   .showHelpAfterError('(run uc-lab --help for usage)');
 
