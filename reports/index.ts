@@ -28,3 +28,5 @@ export {
 } from './matrix-model';
 export type { Matrix, MatrixRow, ProductAxis, VersionRow, VersionTable } from './matrix-model';
 export { mergeResults } from './merge-results';
+export { gate, renderGate } from './gate';
+export type { Fleet, GateFinding, GateFindingKind, GateOptions, GateOutcome } from './gate';

@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot, scenariosDir } from './support/matrix';
+import { sampleResults } from '../reports/sample-results';
 
 // The CLI as a user meets it: the bundle in dist/ (Jest's global setup builds it, test/support/build-cli.ts).
 function ucLab(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -31,10 +32,28 @@ describe('uc-lab', () => {
     }
   });
 
+  it('gate: exit 0 on an unchanged run, 1 with the reason on an introduced drift, 2 on a baseline that does not exist', () => {
+    const baseline = sampleResults();
+    baseline.cells = baseline.cells.filter((c) => c.verdict !== 'drift' && c.verdict !== 'error');
+    const drifted = structuredClone(baseline);
+    const cell = drifted.cells[0];
+    if (cell) cell.verdict = 'drift';
+    writeFileSync(path.join(dir, 'baseline.json'), JSON.stringify(baseline));
+    writeFileSync(path.join(dir, 'drifted.json'), JSON.stringify(drifted));
+    const same = ucLab(['gate', '--baseline', path.join(dir, 'baseline.json'), '--results', path.join(dir, 'baseline.json')]);
+    expect([same.status, same.stdout]).toEqual([0, 'SHIP: nothing new against the baseline.\n']);
+    const worse = ucLab(['gate', '--baseline', path.join(dir, 'baseline.json'), '--results', path.join(dir, 'drifted.json')]);
+    expect(worse.status).toBe(1);
+    expect(worse.stdout).toMatch(/^DO NOT SHIP: 1 blocking finding\.\n {2}✗ rcc-hold-retrieve-7975-sccp: DRIFT \(was supported\)/);
+    const missing = ucLab(['gate', '--baseline', path.join(dir, 'nowhere.json')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/the baseline .*nowhere\.json does not exist/);
+  });
+
   it('prints help with every command', () => {
     const r = ucLab(['--help']);
     expect(r.status).toBe(0);
-    for (const command of ['matrix', 'repro', 'serve', 'doctor', 'bench', 'load', 'merge']) expect(r.stdout).toContain(command);
+    for (const command of ['matrix', 'repro', 'serve', 'doctor', 'bench', 'load', 'merge', 'gate']) expect(r.stdout).toContain(command);
   });
 
   it('a misspelled step: file:line:column and the allowed words, no stack; the other files run, the reports are written, exit 2', () => {

@@ -11,6 +11,7 @@ import { runBenchCommand, runLabBench } from './bench-command';
 import { runDoctorCommand } from './doctor-command';
 import { runMergeCommand } from './merge-command';
 import { runLoadCommand } from './load-command';
+import { runGateCommand } from './gate-command';
 import { AUTO_WORKERS_FROM_CELLS } from '../run/run-matrix';
 import { readFileSync } from 'node:fs';
 
@@ -109,6 +110,17 @@ program
   .option('--trust <address...>', 'addresses every OCS pool trusts as servers (host authorization), for a tool that plays Communicator without NTLM such as SIPp')
   .action(async (lab: string, opts) => {
     process.exitCode = await runServeCommand(lab, opts);
+  });
+
+program
+  .command('gate')
+  .description('the ship gate: compare a run with a baseline; exit 1 on new drift or error, lost coverage, a cell that did not run, or a known issue on the releases you ship')
+  .requiredOption('--baseline <results.json>', 'the run to compare with (e.g. the last release)')
+  .option('--results <results.json>', 'the run to judge', path.join(repoRoot, 'reports', 'out', 'results.json'))
+  .option('--release <product=release...>', 'the releases you ship, e.g. cucm=7.0(2) cup=7.0(3): their known issues block, other releases are left out')
+  .option('--fleet <fleet.yaml>', 'phones by endpoint and users by release, to weight each finding by the share of the fleet it touches')
+  .action((opts) => {
+    process.exitCode = runGateCommand(opts);
   });
 
 program
