@@ -239,3 +239,39 @@ describe('MakeCall on a SIP-phone line (issue-11 defects 3 and 4)', () => {
     }
   });
 });
+
+describe("CUCM's SIP line side and other hosts (issue-11 defect 11)", () => {
+  it("refuses a de-registration of a registered SIP phone from another host, and the phone's line keeps working", async () => {
+    const lab = await LabRuntime.start(loadLabById('seed-lab', scenariosDir), { runtime: 'memory', seed: 7 });
+    try {
+      const cucm = lab.network.host('cucm');
+      const attacker = lab.network.host('pc-erin');
+      const socket = await attacker.bindUdp(15099);
+      const answers: string[] = [];
+      socket.onDatagram((d) => answers.push(new TextDecoder().decode(d)));
+      const deregister = sipMessage([
+        `REGISTER sip:${cucm.address} SIP/2.0`,
+        `Via: SIP/2.0/UDP ${attacker.address}:15099;branch=z9hG4bKdereg1;rport`,
+        'Max-Forwards: 70',
+        `From: <sip:+14085551002@${cucm.address}>;tag=d1`,
+        `To: <sip:+14085551002@${cucm.address}>`,
+        'Call-ID: dereg-1',
+        'CSeq: 1 REGISTER',
+        `Contact: <sip:+14085551002@${attacker.address}:15099>;+u.sip!devicename.ccm.cisco.com="SEP00000000B971"`,
+        'Expires: 0',
+      ]);
+      socket.send({ address: cucm.address, port: 5060 }, new TextEncoder().encode(deregister));
+      await lab.driver.complete(new Promise<void>((r) => lab.driver.clock.setTimer(1000, r)), 5000, 'the answer');
+      socket.close();
+      expect(answers.map((a) => a.split('\r\n')[0])).toEqual(['SIP/2.0 403 Forbidden']);
+      // Bob's phone is still registered: Communicator's MakeCall from its line rings alice.
+      const bob = lab.node('pc-bob')?.node as unknown as { signIn(): Promise<void>; makeCall(d: string): Promise<void>; observe(): { events: { type: string }[] } };
+      await lab.driver.complete(bob.signIn(), 10_000, 'sign-in');
+      await lab.driver.complete(bob.makeCall('+14085551001'), 10_000, 'MakeCall');
+      await lab.driver.complete(new Promise<void>((r) => lab.driver.clock.setTimer(3000, r)), 5000, 'the events');
+      expect(bob.observe().events.map((e) => e.type)).toContain('DeliveredEvent');
+    } finally {
+      await lab.stop();
+    }
+  });
+});

@@ -231,6 +231,15 @@ export class SipLineServer {
     const contact = parseNameAddr(contactValue);
     const expires = Number((contact.ok ? contact.value.params.expires : undefined) ?? request.headers.get('Expires') ?? REGISTER_EXPIRES);
     const previous = this.devices.get(phone.name);
+    // A device registered over a live connection is bound to it: a REGISTER for it from another address (a refresh,
+    // a second registration or a de-registration) is refused, so no other host can take or drop the phone's lines
+    // (lab's modelling choice for the non-secure phone security profile; docs/decisions/0004).
+    const liveElsewhere = previous !== undefined && previous.via.address !== source.address && (previous.via.connectionId === undefined || this.sip.isOpen(previous.via.connectionId));
+    if (liveElsewhere) {
+      this.log.warn('REGISTER for a device registered from another address refused', { device: phone.name, from: source.address });
+      tx.respond(createResponse(request, 403, 'Forbidden', { toTag }));
+      return;
+    }
     if (lineNo > 1) {
       // A further line of a registered device: the line is registered (or unregistered) with it.
       if (!previous) {
