@@ -10,7 +10,12 @@ const config: Config = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j|mj|cj)sx?$': ['@swc/jest', {}] },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
-  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
+  // jest-junit writes the run as JUnit XML for CI (reports/out/jest-junit.xml; the matrix's own is reports/out/junit.xml).
+  reporters: [
+    'default',
+    '<rootDir>/test/support/summary-reporter.cjs',
+    ['jest-junit', { outputDirectory: '<rootDir>/reports/out', outputName: 'jest-junit.xml', classNameTemplate: '{classname}', titleTemplate: '{title}', addFileAttribute: 'true' }],
+  ],
   // The CLI tests run the built bundle (dist/), built once per run.
   globalSetup: '<rootDir>/test/support/build-cli.ts',
   testTimeout: 60_000,
