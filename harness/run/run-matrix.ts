@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -157,12 +157,12 @@ export function shardOf<T>(items: readonly T[], shard: { index: number; count: n
 export async function runPlannedCell(
   planned: { cell: ScenarioCell; lab: Lab },
   claims: ReadonlyMap<string, Claim>,
-  options: Pick<MatrixOptions, 'outDir' | 'runtime' | 'seed' | 'addressPrefix'>,
+  options: Pick<MatrixOptions, 'outDir' | 'runtime' | 'seed' | 'addressPrefix'> & { evidenceDir?: string },
 ): Promise<{ result: CellResult; written: Promise<void> }> {
   const { cell, lab } = planned;
   const outcome = await runCell(cell, { runtime: options.runtime, seed: options.seed, lab, claims, ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}) });
   const folder = cellFolderName(cell.id);
-  const written = writeEvidence(path.join(options.outDir, 'evidence', folder), cell, outcome);
+  const written = writeEvidence(path.join(options.evidenceDir ?? path.join(options.outDir, 'evidence'), folder), cell, outcome);
   return { result: { ...outcome.result, evidence: `evidence/${folder}/` }, written };
 }
 
@@ -180,19 +180,24 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
   }
   const claims = new Map(plan.claims.map((c) => [c.id, c]));
   mkdirSync(options.outDir, { recursive: true });
-  rmSync(path.join(options.outDir, 'evidence'), { recursive: true, force: true });
+  // Evidence goes to a staging folder and replaces evidence/ only with the reports that link to it: a run that is
+  // killed leaves the previous reports and their evidence as they were.
+  const evidenceDir = path.join(options.outDir, `.evidence-staging-${process.pid}`);
+  // What a killed run left behind.
+  for (const name of readdirSync(options.outDir)) if (/^\.evidence-(staging|old)-\d+$/.test(name)) rmSync(path.join(options.outDir, name), { recursive: true, force: true });
+  mkdirSync(evidenceDir, { recursive: true });
   const total = plan.cells.length;
   const workers = Math.min(options.workers === 'auto' ? autoWorkers(total) : (options.workers ?? 1), total);
   let cells: CellResult[];
   if (workers > 1) {
-    cells = await runOnWorkers(plan, options, workers);
+    cells = await runOnWorkers(plan, { ...options, evidenceDir }, workers);
   } else {
     cells = [];
     const writes: Promise<void>[] = [];
     for (const [index, planned] of plan.cells.entries()) {
       if (options.signal?.aborted) break;
       options.onCellStart?.(planned.cell, index, total);
-      const { result, written } = await runPlannedCell(planned, claims, options);
+      const { result, written } = await runPlannedCell(planned, claims, { ...options, evidenceDir });
       writes.push(written);
       cells.push(result);
       options.onCellDone?.(result, index, total);
@@ -222,8 +227,19 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
     contextClaims: plan.claims.flatMap((c) => (c.context === undefined ? [] : [{ claim: c.id, statement: c.statement, reason: c.context }])),
     errors: plan.errors,
   };
+  swapEvidence(options.outDir, evidenceDir);
   writeReports(options.outDir, results);
   return results;
+}
+
+/** The run's evidence replaces the previous run's: the old folder is moved aside, the new one renamed in, the old removed. */
+function swapEvidence(outDir: string, staging: string): void {
+  const evidence = path.join(outDir, 'evidence');
+  const old = path.join(outDir, `.evidence-old-${process.pid}`);
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(evidence)) renameSync(evidence, old);
+  renameSync(staging, evidence);
+  rmSync(old, { recursive: true, force: true });
 }
 
 /**
@@ -251,13 +267,19 @@ function prefixFor(base: string | undefined, k: number): string {
 }
 
 /** Runs the planned cells on worker threads, handing out the next cell as each one finishes; results in plan order. */
-async function runOnWorkers(plan: PlannedRun, options: MatrixOptions, count: number): Promise<CellResult[]> {
+async function runOnWorkers(plan: PlannedRun, options: MatrixOptions & { evidenceDir?: string }, count: number): Promise<CellResult[]> {
   const { file, execArgv } = workerScript();
   const total = plan.cells.length;
   const results: (CellResult | undefined)[] = new Array<CellResult | undefined>(total);
   let next = 0;
   let finished = 0;
-  const base: WorkerOptions = { plan: { claims: plan.claims, cells: plan.cells }, outDir: options.outDir, runtime: options.runtime, seed: options.seed };
+  const base: WorkerOptions = {
+    plan: { claims: plan.claims, cells: plan.cells },
+    outDir: options.outDir,
+    ...(options.evidenceDir ? { evidenceDir: options.evidenceDir } : {}),
+    runtime: options.runtime,
+    seed: options.seed,
+  };
   await Promise.all(
     Array.from({ length: count }, (_, k) =>
       new Promise<void>((resolve, reject) => {
@@ -304,7 +326,8 @@ export function writeReports(outDir: string, results: Results): void {
 /**
  * A cell's evidence folder: trace.pcap, ladder.md and logs/<node>.log. The contents are made now; the files are
  * written in the background (the next cell runs meanwhile) and the returned promise settles when they are all on
- * disk. The folder is new (the run starts from an empty evidence/), so the files need no atomic rename.
+ * disk. The folder is new (in the run's staging folder, which replaces evidence/ with the reports), so the files need no
+ * atomic rename.
  */
 function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): Promise<void> {
   const header = [

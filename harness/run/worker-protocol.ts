@@ -8,6 +8,8 @@ import type { RuntimeKind } from '../lab/lab-runtime';
 export interface WorkerOptions {
   plan: { claims: Claim[]; cells: { cell: ScenarioCell; lab: Lab }[] };
   outDir: string;
+  /** Where the cells' evidence folders are written (the run's staging folder). */
+  evidenceDir?: string;
   runtime: RuntimeKind;
   seed: number;
   addressPrefix?: string;
