@@ -50,10 +50,23 @@ describe('uc-lab', () => {
     expect(missing.stderr).toMatch(/the baseline .*nowhere\.json does not exist/);
   });
 
+  it('repro packs one archive with a plain name (scenario, labs, claims, seed, evidence, README); replay runs it again byte for byte', () => {
+    const out = path.join(dir, 'repro');
+    const r = ucLab(['repro', 'CSCSY62620-CALL-FORWARD', '--scenarios', path.join(dir, 'scenarios'), '--out', out]);
+    expect(r.status).toBe(0);
+    const bundle = path.join(out, 'cscsy62620-call-forward-repro.tar.gz');
+    expect(r.stdout).toContain(`bundle: ${bundle}`);
+    const replay = ucLab(['replay', bundle]);
+    expect(replay.status).toBe(0);
+    expect(replay.stdout).toMatch(/endpoint=7975-sccp,cucm=7\.0\(2\): known-issue \(bundle: known-issue\); trace\.pcap byte-identical/);
+    expect(replay.stdout).toMatch(/replay: every capture and verdict is identical\n$/);
+    expect(ucLab(['replay', path.join(dir, 'nothing.tar.gz')]).status).toBe(2);
+  });
+
   it('prints help with every command', () => {
     const r = ucLab(['--help']);
     expect(r.status).toBe(0);
-    for (const command of ['matrix', 'repro', 'serve', 'doctor', 'bench', 'load', 'merge', 'gate']) expect(r.stdout).toContain(command);
+    for (const command of ['matrix', 'repro', 'serve', 'doctor', 'bench', 'load', 'merge', 'gate', 'replay']) expect(r.stdout).toContain(command);
   });
 
   it('a misspelled step: file:line:column and the allowed words, no stack; the other files run, the reports are written, exit 2', () => {

@@ -3,6 +3,7 @@ import type { RuntimeKind } from '../lab/lab-runtime';
 import { isFailingVerdict } from '../run/results';
 import { planMatrix, runMatrix } from '../run/run-matrix';
 import { printSummary } from './matrix-command';
+import { writeBundle } from './repro-bundle';
 
 export interface ReproCommandOptions {
   runtime: RuntimeKind;
@@ -13,7 +14,7 @@ export interface ReproCommandOptions {
 
 /**
  * `uc-lab repro <id>`: a vendor's run of one scenario, cell, claim or defect, with its evidence
- * (trace.pcap, ladder.md, logs/) printed for hand-over.
+ * (trace.pcap, ladder.md, logs/) printed for hand-over and packed into one archive (repro-bundle.ts).
  */
 export async function runReproCommand(id: string, opts: ReproCommandOptions): Promise<number> {
   const plan = planMatrix({ scenariosDir: opts.scenarios });
@@ -36,5 +37,8 @@ export async function runReproCommand(id: string, opts: ReproCommandOptions): Pr
     if (cell.failedStep) process.stdout.write(`  step: ${cell.failedStep}\n  expected: ${cell.expected ?? ''}\n  observed: ${cell.observed ?? ''}\n`);
   }
   printSummary(results, opts.out);
+  const scenarioFiles = [...new Set(matching.map(({ cell }) => cell.scenario.file))];
+  const bundle = writeBundle({ id, scenariosDir: opts.scenarios, outDir: opts.out, results, claims, scenarioFiles });
+  process.stdout.write(`bundle: ${bundle} (attach it to the defect; \`uc-lab replay ${path.basename(bundle)}\` runs it again)\n`);
   return results.cells.some((c) => isFailingVerdict(c.verdict)) ? 1 : 0;
 }

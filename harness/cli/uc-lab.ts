@@ -12,6 +12,7 @@ import { runDoctorCommand } from './doctor-command';
 import { runMergeCommand } from './merge-command';
 import { runLoadCommand } from './load-command';
 import { runGateCommand } from './gate-command';
+import { runReplayCommand } from './repro-bundle';
 import { AUTO_WORKERS_FROM_CELLS } from '../run/run-matrix';
 import { readFileSync } from 'node:fs';
 
@@ -110,6 +111,14 @@ program
   .option('--trust <address...>', 'addresses every OCS pool trusts as servers (host authorization), for a tool that plays Communicator without NTLM such as SIPp')
   .action(async (lab: string, opts) => {
     process.exitCode = await runServeCommand(lab, opts);
+  });
+
+program
+  .command('replay')
+  .description('run a repro bundle again (<id>-repro.tar.gz from uc-lab repro) and check its captures are byte-identical')
+  .argument('<bundle>', 'the .tar.gz bundle')
+  .action(async (bundle: string) => {
+    process.exitCode = await runReplayCommand(bundle);
   });
 
 program
