@@ -10,6 +10,8 @@ export interface ReproCommandOptions {
   seed: number;
   scenarios: string;
   out: string;
+  /** Sockets runtime: the loopback block for the hosts. */
+  prefix?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function runReproCommand(id: string, opts: ReproCommandOptions): Pr
     return 2;
   }
   const filter = [...new Set(matching.map(({ cell }) => cell.id))];
-  const results = await runMatrix({ scenariosDir: opts.scenarios, outDir: opts.out, runtime: opts.runtime, seed: opts.seed, filter });
+  const results = await runMatrix({ scenariosDir: opts.scenarios, outDir: opts.out, runtime: opts.runtime, seed: opts.seed, filter, ...(opts.prefix ? { addressPrefix: opts.prefix } : {}) });
   for (const cell of results.cells) {
     const dir = path.join(opts.out, cell.evidence);
     process.stdout.write(`${cell.id}: ${cell.verdict}${cell.defect ? ` (${cell.defect})` : ''}\n  pcap:   ${dir}trace.pcap\n  ladder: ${dir}ladder.md\n  logs:   ${dir}logs/\n`);

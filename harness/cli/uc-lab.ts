@@ -96,6 +96,7 @@ program
   .option('--seed <n>', 'seed of the run', seed, 7)
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .option('--out <dir>', 'output folder', path.join(repoRoot, 'reports', 'out', 'repro'))
+  .option('--prefix <a.b.c>', 'sockets runtime: loopback block for the hosts, so it does not meet another lab on the machine', '127.0.1')
   .action(async (id: string, opts) => {
     process.exitCode = await runReproCommand(id, opts);
   });
