@@ -231,4 +231,25 @@ describe('the OCS 2007 R2 pool signs a client in as the product did', () => {
       expect(cup && (cup.kind.surface?.observations?.rccSession?.read(cup.node, { user: 'alice' }) as string)).toBe('none');
     });
   });
+
+  it("keeps its connection alive as the pool's ms-keep-alive asks: a CRLF ping every 300 s with nothing else sent", async () => {
+    const pings: number[] = [];
+    const lab = await LabRuntime.start(seedLab, {
+      runtime: 'memory',
+      seed: 7,
+      capture: { udp: () => undefined, tcpOpen: () => undefined, tcpClose: () => undefined, tcpData: (t, _c, _f, p) => void (new TextDecoder().decode(p) === '\r\n\r\n' && pings.push(t)) },
+    });
+    try {
+      const client = lab.node('pc-alice')?.node as unknown as { signIn(): Promise<void> };
+      await lab.driver.complete(client.signIn(), 10_000, 'sign-in');
+      const from = lab.driver.clock.now();
+      await lab.driver.complete(new Promise<void>((resolve) => lab.driver.clock.setTimer(1000_000, resolve)), 1100_000, 'a quiet 1000 s');
+      // The first period had sign-in traffic (no ping needed); then one ping per quiet period.
+      expect(pings.length).toBe(2);
+      expect(pings.every((t) => t > from)).toBe(true);
+      expect((pings[1] ?? 0) - (pings[0] ?? 0)).toBe(300_000);
+    } finally {
+      await lab.stop();
+    }
+  });
 });

@@ -158,8 +158,8 @@ const CSTA_DISPOSITION = 'signal;handling=required';
 export class OcClient extends NodeBase {
   readonly hostName: string;
   private ua: UserAgent | undefined;
-  /** The registration: its Call-ID, last CSeq, and the refresh timer. */
-  private registration: { callId: string; cseq: number; refresh: TimerHandle | undefined } | undefined;
+  /** The registration: its Call-ID, last CSeq, the refresh timer and the keep-alive timer. */
+  private registration: { callId: string; cseq: number; refresh: TimerHandle | undefined; keepAlive?: TimerHandle } | undefined;
   private ntlm: NtlmClient | undefined;
   private rccDialog: Core.Session | undefined;
   private monitorCrossRefID: string | undefined;
@@ -406,6 +406,9 @@ export class OcClient extends NodeBase {
         const granted = Number(response.getHeader('expires') ?? expires);
         this.env.clock.clearTimer(reg.refresh);
         reg.refresh = this.env.clock.setTimer(Math.max(granted - 30, 30) * 1000, () => void this.register(ua, expires));
+        // ms-keep-alive (docs/protocols/sign-in.md §5): the pool's timeout; a CRLF ping when nothing else was sent in it.
+        const timeout = Number(/timeout=(\d+)/.exec(response.getHeader('ms-keep-alive') ?? '')?.[1] ?? 0);
+        if (timeout > 0 && reg.keepAlive === undefined) this.keepAlive(ua, timeout);
       }
       return { status };
     }
@@ -470,8 +473,25 @@ export class OcClient extends NodeBase {
     });
   }
 
+  /** Every `timeout` seconds, a keep-alive ping unless a message went to the pool meanwhile. */
+  private keepAlive(ua: UserAgent, timeout: number): void {
+    const reg = this.registration;
+    if (!reg) return;
+    reg.keepAlive = this.env.clock.setTimer(timeout * 1000, () => {
+      const transport = ua.transport as unknown as SeamSipTransport;
+      if (!transport.takeSentSomething()) transport.ping();
+      if (this.registration === reg) {
+        reg.keepAlive = undefined;
+        this.keepAlive(ua, timeout);
+      }
+    });
+  }
+
   private async teardownUa(): Promise<void> {
-    if (this.registration) this.env.clock.clearTimer(this.registration.refresh);
+    if (this.registration) {
+      this.env.clock.clearTimer(this.registration.refresh);
+      this.env.clock.clearTimer(this.registration.keepAlive);
+    }
     this.registration = undefined;
     this.ntlm = undefined;
     if (this.ua) {
@@ -497,6 +517,7 @@ export class OcClient extends NodeBase {
     }
     if (this.registration && this.ua) {
       this.env.clock.clearTimer(this.registration.refresh);
+      this.env.clock.clearTimer(this.registration.keepAlive);
       await this.register(this.ua, 0).catch(() => undefined);
     }
     await this.teardownUa();

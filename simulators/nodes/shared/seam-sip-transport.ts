@@ -37,6 +37,7 @@ export class SeamSipTransport implements Transport {
   private readonly _stateChange = new EmitterImpl<TransportState>();
   private connection: TcpConnection | undefined;
   private readonly options: SeamSipTransportOptions;
+  private sentSomething = false;
 
   constructor(_logger: unknown, options: unknown) {
     this.options = options as SeamSipTransportOptions;
@@ -108,6 +109,20 @@ export class SeamSipTransport implements Transport {
   async send(message: string): Promise<void> {
     if (!this.connection || this.connection.closed) throw new Error('SIP transport is not connected');
     this.connection.write(encoder.encode(this.options.security ? this.options.security.outgoing(message) : message));
+    this.sentSomething = true;
+  }
+
+  /** Whether anything was sent since the last call (the keep-alive timer asks before it pings). */
+  takeSentSomething(): boolean {
+    const sent = this.sentSomething;
+    this.sentSomething = false;
+    return sent;
+  }
+
+  /** A keep-alive on the connection: CRLF CRLF (RFC 5626 §3.5.1; what Communicator and pidgin-sipe send). */
+  ping(): void {
+    if (!this.connection || this.connection.closed) return;
+    this.connection.write(encoder.encode('\r\n\r\n'));
   }
 
   private transition(state: TransportState): void {
