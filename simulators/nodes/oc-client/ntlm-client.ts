@@ -9,11 +9,11 @@ import {
   sessionKeys,
   sipaeResponse,
   sipClientAuthenticateFlags,
-  sipaeSignatureInput,
   verifySignature,
 } from '../../protocols/ntlm';
 import type { SessionKeys } from '../../protocols/ntlm';
-import { encodeSipMessage, getTag, parseCSeq, parseNameAddr, parseSipMessage, uriOf } from '../../protocols/sip';
+import { encodeSipMessage, parseCSeq, parseSipMessage } from '../../protocols/sip';
+import { sipaeInputOf } from '../shared/sipae-input';
 import type { SipMessage } from '../../protocols/sip';
 
 /** Communicator and SIPE sign every message with NTLM sequence number 100 (docs/protocols/sign-in.md §4). */
@@ -171,31 +171,7 @@ export class NtlmClient {
 }
 
 function signatureInput(message: SipMessage, o: { rand: string; num: string; realm: string; targetName: string; version: number }): string {
-  const from = parseNameAddr(message.headers.get('From') ?? '');
-  const to = parseNameAddr(message.headers.get('To') ?? '');
-  const cseq = parseCSeq(message.headers.get('CSeq') ?? '');
-  const pai = message.headers.getAll('P-Asserted-Identity').map((v) => uriOf(v));
-  const paiSip = pai.find((u) => u.startsWith('sip:'));
-  const paiTel = pai.find((u) => u.startsWith('tel:'));
-  const expires = message.headers.get('Expires');
-  return sipaeSignatureInput(o.version >= 3 ? 4 : 2, {
-    protocol: 'NTLM',
-    rand: o.rand,
-    num: o.num,
-    realm: o.realm,
-    targetName: o.targetName,
-    callId: message.headers.get('Call-ID') ?? '',
-    cseq: cseq.ok ? String(cseq.value.seq) : '',
-    method: cseq.ok ? cseq.value.method : '',
-    fromUri: from.ok ? from.value.uri : '',
-    fromTag: getTag(message.headers.get('From')) ?? '',
-    toUri: to.ok ? to.value.uri : '',
-    toTag: getTag(message.headers.get('To')) ?? '',
-    ...(paiSip !== undefined ? { paiSip } : {}),
-    ...(paiTel !== undefined ? { paiTel } : {}),
-    ...(expires !== undefined ? { expires } : {}),
-    ...(message.kind === 'response' ? { responseCode: message.status } : {}),
-  });
+  return sipaeInputOf(message, { ...o, version: o.version >= 3 ? 4 : 2 });
 }
 
 const quoted = (v: string): string => `"${v}"`;

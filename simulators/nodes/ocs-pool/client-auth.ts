@@ -1,6 +1,7 @@
 import type { Clock } from '../../kernel/clock';
 import type { Random } from '../../kernel/random';
-import { getTag, parseCSeq, parseNameAddr, uriOf } from '../../protocols/sip';
+import { parseNameAddr } from '../../protocols/sip';
+import { sipaeInputOf } from '../shared/sipae-input';
 import type { SipMessage, SipRequest } from '../../protocols/sip';
 import {
   decodeAuthenticateMessage,
@@ -11,7 +12,6 @@ import {
   parseAuthParams,
   sessionKeys,
   sipaeResponse,
-  sipaeSignatureInput,
   verifyAuthenticate,
   verifySignature,
 } from '../../protocols/ntlm';
@@ -20,7 +20,7 @@ import type { SessionKeys } from '../../protocols/ntlm';
 /** [MS-SIPAE] §3.3.3: the realm OCS names in every challenge. */
 export const SIP_REALM = 'SIP Communications Service';
 /** The version of [MS-SIPAE] OCS 2007 R2 implements (the recorded R2 exchange uses 4). */
-const SIPAE_VERSION = 4;
+const SIPAE_VERSION = 4 as const;
 /** SIPE and Communicator sign with NTLM sequence number 100 on every message (docs/protocols/sign-in.md §4). */
 const SIGNATURE_SEQUENCE = 100;
 
@@ -234,31 +234,9 @@ export class ClientAuthenticator {
   }
 }
 
-/** The [MS-SIPAE] §3.2.5.1.2 signature input of a message, with the signer's rand and num. */
+/** The [MS-SIPAE] signature input of a message, with the signer's rand and num, as the pool signs (version 4). */
 function signatureInput(message: SipMessage, o: { rand: string; num: string; targetName: string }): string {
-  const from = parseNameAddr(message.headers.get('From') ?? '');
-  const to = parseNameAddr(message.headers.get('To') ?? '');
-  const cseq = parseCSeq(message.headers.get('CSeq') ?? '');
-  const pai = message.headers.getAll('P-Asserted-Identity').map((v) => uriOf(v));
-  const expires = message.headers.get('Expires');
-  return sipaeSignatureInput(SIPAE_VERSION, {
-    protocol: 'NTLM',
-    rand: o.rand,
-    num: o.num,
-    realm: SIP_REALM,
-    targetName: o.targetName,
-    callId: message.headers.get('Call-ID') ?? '',
-    cseq: cseq.ok ? String(cseq.value.seq) : '',
-    method: cseq.ok ? cseq.value.method : '',
-    fromUri: from.ok ? from.value.uri : '',
-    fromTag: getTag(message.headers.get('From')) ?? '',
-    toUri: to.ok ? to.value.uri : '',
-    toTag: getTag(message.headers.get('To')) ?? '',
-    ...(pai.find((u) => u.startsWith('sip:')) !== undefined ? { paiSip: pai.find((u) => u.startsWith('sip:')) } : {}),
-    ...(pai.find((u) => u.startsWith('tel:')) !== undefined ? { paiTel: pai.find((u) => u.startsWith('tel:')) } : {}),
-    ...(expires !== undefined ? { expires } : {}),
-    ...(message.kind === 'response' ? { responseCode: message.status } : {}),
-  });
+  return sipaeInputOf(message, { ...o, realm: SIP_REALM, version: SIPAE_VERSION });
 }
 
 const quoted = (v: string): string => `"${v}"`;

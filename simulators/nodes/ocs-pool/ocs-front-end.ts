@@ -302,17 +302,21 @@ export class OcsFrontEnd extends NodeBase {
         return user ? { password: this.directory.get(normalizeAor(user.sipUri))?.password ?? user.password, aor: user.sipUri } : undefined;
       },
     });
+    // What every notifier of the pool shares: its Contact, its homed users as presentities, its own answers.
+    const notifierBase = {
+      clock: env.clock,
+      random: env.random,
+      contact: `<sip:${config.fqdn}@${env.network.address}:${SIP_PORT};transport=tcp>`,
+      presentity: (requestUri: string) => {
+        const aor = normalizeAor(requestUri);
+        return this.homed.has(aor) ? { key: aor, entity: aor } : { status: 404, reason: 'Not Found' };
+      },
+    };
     for (const pkg of this.selfPackages()) {
       this.selfEvents.set(
         pkg.event.toLowerCase(),
         new PresenceNotifier({
-          clock: env.clock,
-          random: env.random,
-          contact: `<sip:${config.fqdn}@${env.network.address}:${SIP_PORT};transport=tcp>`,
-          presentity: (requestUri) => {
-            const aor = normalizeAor(requestUri);
-            return this.homed.has(aor) ? { key: aor, entity: aor } : { status: 404, reason: 'Not Found' };
-          },
+          ...notifierBase,
           package: pkg,
           limits: () => ({ maxExpiresS: 36000, maxWatchers: 100 }),
           respond: (request, status, reason, opts) => this.own(request, status, reason, opts),
@@ -323,13 +327,7 @@ export class OcsFrontEnd extends NodeBase {
     }
     this.focus = new ConferencingFocus((r, s, reason, o) => this.own(r, s, reason, o), () => randomToken(env.random, 10), env.network.address);
     this.simple = new PresenceNotifier({
-      clock: env.clock,
-      random: env.random,
-      contact: `<sip:${config.fqdn}@${env.network.address}:${SIP_PORT};transport=tcp>`,
-      presentity: (requestUri) => {
-        const aor = normalizeAor(requestUri);
-        return this.homed.has(aor) ? { key: aor, entity: aor } : { status: 404, reason: 'Not Found' };
-      },
+      ...notifierBase,
       stateOf: (aor) => this.simpleState(aor),
       limits: () => ({ maxExpiresS: 3600, maxWatchers: 1000 }),
       respond: (request, status, reason, opts) => this.own(request, status, reason, opts),

@@ -21,7 +21,8 @@ describe('MS-PRES state publication', () => {
   it.each([
     ['not a publish document', '<presence/>', /expected <publish>/],
     ['no publications uri', '<publish><publications/></publish>', /publications uri/],
-    ['availability missing', '<publish><publications uri="sip:a@b"><publication categoryName="state"><state/></publication></publications></publish>', /availability/],
+    ['availability missing', '<publish><publications uri="sip:a@b"><publication categoryName="state" container="2"><state/></publication></publications></publish>', /availability/],
+    ['no container', '<publish><publications uri="sip:a@b"><publication categoryName="state"><state/></publication></publications></publish>', /numeric container/],
     ['not XML', '<publish', /.+/],
   ])('rejects %s', (_what, xml, message) => {
     const parsed = parseCategoryPublish(xml);

@@ -113,24 +113,13 @@ export function parsePublications(xml: string): Result<{ uri: string; publicatio
   return ok({ uri, publications: out });
 }
 
-/** The state publications of a `<publish>` document. */
+/** The state publications of a `<publish>` document (those with an availability). */
 export function parseCategoryPublish(xml: string): Result<StatePublication[]> {
-  const parsed = parseXml(xml);
+  const parsed = parsePublications(xml);
   if (!parsed.ok) return parsed;
-  const root = parsed.value;
-  if (root.name !== 'publish') return fail(new CodecError('ms-pres', `expected <publish>, got <${root.name}>`));
-  const publications = child(root, 'publications');
-  const uri = publications?.attributes.uri;
-  if (!publications || !uri) return fail(new CodecError('ms-pres', 'missing <publications uri=…>'));
-  const out: StatePublication[] = [];
-  for (const p of children(publications, 'publication')) {
-    if (p.attributes.categoryName !== 'state') continue;
-    const text = childText(p, 'state', 'availability');
-    const availability = Number(text);
-    if (text === undefined || !Number.isInteger(availability) || availability < 0) {
-      return fail(new CodecError('ms-pres', `state publication without a valid <availability> (${text ?? 'missing'})`));
-    }
-    out.push({ uri, availability, version: Number(p.attributes.version ?? 0) });
-  }
-  return ok(out);
+  return ok(
+    parsed.value.publications.flatMap((p) =>
+      p.categoryName === 'state' && p.availability !== undefined ? [{ uri: parsed.value.uri, availability: p.availability, version: p.version }] : [],
+    ),
+  );
 }

@@ -84,28 +84,7 @@ export function userPropertiesElement(lines: readonly UserLine[]): XmlElement {
 /** The vnd-microsoft-roaming-self document: the parts the client asked for. */
 export function serializeRoamingSelf(doc: { uri: string; categories?: readonly CategoryInstance[]; containers?: readonly Container[]; subscribers?: readonly Subscriber[] }): string {
   const parts: XmlElement[] = [];
-  if (doc.categories) {
-    parts.push(
-      el(
-        'categories',
-        { xmlns: CATEGORIES_NS, uri: doc.uri },
-        doc.categories.map((c) =>
-          el(
-            'category',
-            {
-              name: c.name,
-              instance: c.instance,
-              publishTime: c.publishTime,
-              container: String(c.container),
-              version: String(c.version),
-              ...(c.expireType !== undefined ? { expireType: c.expireType } : {}),
-            },
-            c.content ? [c.content] : [],
-          ),
-        ),
-      ),
-    );
-  }
+  if (doc.categories) parts.push(...categoriesElements(doc.uri, doc.categories));
   if (doc.containers) {
     parts.push(
       el(
