@@ -4,23 +4,37 @@ import { sampleResults } from './sample-results';
 describe('renderMatrixHtml', () => {
   const html = renderMatrixHtml(sampleResults());
 
-  it('is one self-contained document: inline CSS, no script, no external reference', () => {
+  it('is one self-contained document: inline CSS, no script, no external asset; only CDETS ids link out (to Cisco\'s bug search)', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('<style>');
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/<link/i);
-    expect(html).not.toMatch(/(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
+    expect(html).not.toMatch(/src\s*=\s*["']?\s*(https?:)?\/\//i);
+    const external = [...html.matchAll(/href="(https?:\/\/[^"]+)"/g)].map((m) => m[1]);
+    expect(external.length).toBeGreaterThan(0);
+    expect(external.every((u) => /^https:\/\/bst\.cloudapps\.cisco\.com\/bugsearch\/bug\/CSC[a-z]{2}\d{5}$/.test(u ?? ''))).toBe(true);
     expect(html).not.toMatch(/url\(/i);
     expect(html).not.toMatch(/@import/i);
   });
 
-  it('links each cell to its evidence ladder, with a colour class per verdict', () => {
+  it('opens each cell\'s detail (documents against observation, releases, links to its pcap, ladder and logs), with a colour class per verdict', () => {
     for (const c of sampleResults().cells) {
-      const href = `${c.evidence.replace('(', '%28').replace(')', '%29')}ladder.md`;
-      expect(html).toContain(`<a class="v-${c.verdict}" href="${href}"`);
+      const anchor = `cell-${c.id.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+      expect(html).toContain(`<a class="v-${c.verdict}" href="#${anchor}" data-cell="${c.id}"`);
+      const section = html.slice(html.indexOf(`<section id="${anchor}">`), html.indexOf('</section>', html.indexOf(`<section id="${anchor}">`)));
+      const base = c.evidence.replace('(', '%28').replace(')', '%29');
+      expect(section).toContain(`<a href="${base}trace.pcap">trace.pcap</a><a href="${base}ladder.md">ladder</a><a href="${base}logs/">logs</a>`);
+      expect(section).toContain('<dt>releases</dt>');
     }
     for (const v of ['supported', 'unsupported', 'known-issue', 'fix-verified', 'drift', 'error']) expect(html).toMatch(new RegExp(`\\.v-${v}\\{background:#`));
     expect(html).toContain('<td class="cell v-drift">');
+  });
+
+  it('groups the rows by the seed\'s sections, with the feature column kept in view in a scrolling table', () => {
+    const groups = [...html.matchAll(/<tr class="group"><th colspan="\d+" scope="rowgroup">([^<]+)<\/th><\/tr>/g)].map((m) => m[1]);
+    expect(groups).toEqual(['Features supported', 'Known issues', 'Calendar integration']);
+    expect(html).toContain('<div class="scroll">');
+    expect(html).toMatch(/table\.matrix tbody th\{position:sticky;left:0/);
   });
 
   it('has the same table: endpoint columns, feature rows', () => {
@@ -43,9 +57,9 @@ describe('renderMatrixHtml', () => {
     expect(section).toContain('<p class="transition">CUCM 7.0(2): 1 🐞 known issue → CUCM 7.1(2): 1 ✔️ fix verified</p>');
     expect(section).toContain('<thead><tr><th>endpoint</th><th>CUCM 7.0(2)</th><th>CUCM 7.1(2)</th></tr></thead>');
     expect(section).toContain(
-      '<tr><th scope="row">7975-sccp</th><td class="cell v-known-issue"><a class="v-known-issue" href="evidence/e164-line-7975-sccp-cucm-7.0%282%29/ladder.md"',
+      '<tr><th scope="row">7975-sccp</th><td class="cell v-known-issue"><a class="v-known-issue" href="#cell-e164-line-7975-sccp-cucm-7-0-2-"',
     );
-    expect(section).toContain('<td class="cell v-fix-verified"><a class="v-fix-verified" href="evidence/e164-line-7975-sccp-cucm-7.1%282%29/ladder.md"');
+    expect(section).toContain('<td class="cell v-fix-verified"><a class="v-fix-verified" href="#cell-e164-line-7975-sccp-cucm-7-1-2-"');
     const plain = sampleResults();
     for (const c of plain.cells) c.axes = c.axes['endpoint'] ? { endpoint: c.axes['endpoint'] } : {};
     expect(renderMatrixHtml(plain)).not.toContain('By version');

@@ -43,8 +43,39 @@ dl{margin:4px 0 16px}dt{font-weight:600;float:left;clear:left;width:110px}dd{mar
 .none{color:#666}
 td.na{color:#666;background:#f6f6f8;font-style:italic;cursor:help}
 h3{font-size:15px;margin:18px 0 4px}.feature{margin:2px 0;max-width:70em}.transition{margin:4px 0;font-weight:600}
+.scroll{overflow-x:auto;max-width:100%}
+table.matrix tbody th{position:sticky;left:0;background:#fff;z-index:1}
+table.matrix tr.group th{background:#e9e9f0;font-size:13px;text-transform:uppercase;letter-spacing:.04em;position:static}
+.cells section{border-top:1px solid #ddd;padding:6px 0}.cells section:target{background:#fffbe6;outline:2px solid #e0c050}
+.links a{margin-right:12px}
+h3,dd,.feature,.meta,.summary,li{overflow-wrap:anywhere}
+table.versions,table.legend{display:block;overflow-x:auto;max-width:100%}
+@media (max-width:600px){body{margin:8px}table.matrix tbody th{min-width:9em;max-width:12em;font-size:13px}dt{float:none;width:auto}dd{margin:0 0 4px 8px}}
 ${VERDICT_ORDER.map((v) => `.v-${v}{background:${COLOURS[v].bg};color:${COLOURS[v].fg}}`).join('\n')}
 `.trim();
+
+/** The seed document's sections, by the claim id's first word (scenarios/claims.yaml). */
+const GROUPS: readonly [string, string][] = [
+  ['feature', 'Features supported'],
+  ['unsupported', 'Features not supported'],
+  ['known-issue', 'Known issues'],
+  ['caveat', 'Caveats'],
+  ['calendar', 'Calendar integration'],
+  ['config', 'Configuration steps'],
+  ['prereq', 'Prerequisites'],
+];
+
+function groupOf(claims: readonly string[]): string {
+  const prefix = (claims[0] ?? '').split('.')[0] ?? '';
+  return GROUPS.find(([p]) => p === prefix)?.[1] ?? 'Other';
+}
+
+/** The anchor of a cell's detail section. */
+const cellAnchor = (id: string): string => `cell-${id.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+
+/** A CDETS id links to Cisco's bug search; the lab's own names (LAB-…) link nowhere. */
+const defectHtml = (defect: string): string =>
+  /^CSC[a-z]{2}\d{5}$/.test(defect) ? `<a href="https://bst.cloudapps.cisco.com/bugsearch/bug/${esc(defect)}">${esc(defect)}</a>` : esc(defect);
 
 /** '🐞 known issue CSCsy62620 (cucm 7.0(2))', free to wrap only before the defect and before the product part. */
 const cellLabelHtml = (c: CellResult): string => {
@@ -63,7 +94,7 @@ function verdictTd(cells: readonly CellResult[], label: (c: CellResult) => strin
   if (cells.length === 0) return '<td></td>';
   const worst = cells.reduce((w, c) => (VERDICT_ORDER.indexOf(c.verdict) > VERDICT_ORDER.indexOf(w) ? c.verdict : w), cells[0]!.verdict);
   const links = cells
-    .map((c) => `<a class="v-${c.verdict}" href="${esc(evidenceHref(c))}" title="${esc(`${c.id}: ${VERDICT_MEANING[c.verdict]}`)}">${label(c)}</a>`)
+    .map((c) => `<a class="v-${c.verdict}" href="#${esc(cellAnchor(c.id))}" data-cell="${esc(c.id)}" title="${esc(`${c.id}: ${VERDICT_MEANING[c.verdict]}`)}">${label(c)}</a>`)
     .join('');
   return `<td class="cell v-${worst}">${links}</td>`;
 }
@@ -93,8 +124,10 @@ function versionSectionHtml(results: Results): string[] {
 }
 
 /**
- * matrix.html: ONE self-contained file (inline CSS, no script, no external asset). Each verdict
- * links to the cell's evidence ladder (`evidence/<folder>/ladder.md`, relative to reports/out/).
+ * matrix.html: ONE self-contained file (inline CSS, no script, no external asset). Rows are grouped by the seed's
+ * sections; the first column stays in view while the endpoints scroll (a phone-width screen included); each verdict
+ * opens its cell's detail (documents against observation, releases, the failed step, links to the pcap, ladder and
+ * logs under `evidence/<folder>/`, relative to reports/out/); a CDETS id links to Cisco's bug search.
  */
 export function renderMatrixHtml(results: Results): string {
   const { columns, rows } = buildMatrix(results);
@@ -115,8 +148,18 @@ export function renderMatrixHtml(results: Results): string {
   if (rows.length === 0) {
     h.push('<p class="none">No cells were run.</p>');
   } else {
-    h.push('<table class="matrix">', '<thead><tr><th>feature</th>' + columns.map((c) => `<th>${esc(c)}</th>`).join('') + '</tr></thead>', '<tbody>');
-    for (const row of rows) {
+    h.push('<div class="scroll">', '<table class="matrix">', '<thead><tr><th>feature</th>' + columns.map((c) => `<th>${esc(c)}</th>`).join('') + '</tr></thead>', '<tbody>');
+    const order = (r: (typeof rows)[number]): number => {
+      const i = GROUPS.findIndex(([, name]) => name === groupOf(r.claims));
+      return i < 0 ? GROUPS.length : i;
+    };
+    let group: string | undefined;
+    for (const row of [...rows].sort((a, b) => order(a) - order(b))) {
+      const g = groupOf(row.claims);
+      if (g !== group) {
+        group = g;
+        h.push(`<tr class="group"><th colspan="${columns.length + 1}" scope="rowgroup">${esc(g)}</th></tr>`);
+      }
       const tds = columns.map((col) => {
         const na = row.cells.has(col) ? undefined : row.notApplicable.get(col);
         return na !== undefined ? `<td class="na" title="${esc(na)}">n/a</td>` : verdictTd(row.cells.get(col) ?? [], cellLabelHtml);
@@ -124,7 +167,7 @@ export function renderMatrixHtml(results: Results): string {
       const claims = row.claims.length ? `<div class="claims">${row.claims.map(esc).join(', ')}</div>` : '';
       h.push(`<tr><th scope="row">${esc(row.label)}${claims}</th>${tds.join('')}</tr>`);
     }
-    h.push('</tbody>', '</table>');
+    h.push('</tbody>', '</table>', '</div>');
   }
 
   h.push('<table class="legend"><thead><tr><th>verdict</th><th>meaning</th></tr></thead><tbody>');
@@ -150,6 +193,28 @@ export function renderMatrixHtml(results: Results): string {
     item('observed', c.observed);
     h.push(`<dt>evidence</dt><dd><a href="${esc(evidenceHref(c))}">ladder</a></dd>`, '</dl>');
   }
+
+  h.push('<h2>Cells</h2>', '<div class="cells">');
+  for (const c of results.cells) {
+    const folder = c.evidence;
+    const ladder = evidenceHref(c);
+    const base = ladder.slice(0, ladder.length - 'ladder.md'.length);
+    h.push(`<section id="${esc(cellAnchor(c.id))}">`, `<h3 class="v-${c.verdict}">${esc(verdictLabel({ verdict: c.verdict }))}${c.defect ? ` ${defectHtml(c.defect)}` : ''}: ${esc(c.id)}</h3>`, '<dl>');
+    const item = (term: string, value: string | undefined): void => {
+      if (value !== undefined && value !== '') h.push(`<dt>${esc(term)}</dt><dd>${esc(value)}</dd>`);
+    };
+    for (const v of c.claimVerdicts) item(`${v.claim}`, `documents: ${v.documented} — "${v.statement}"; lab observed: ${v.verdict} (${v.held} expectation${v.held === 1 ? '' : 's'} held)`);
+    item('releases', Object.entries(c.releases).map(([k, r]) => `${k} ${r}`).join(', '));
+    item('failed step', c.failedStep);
+    item('expected', c.expected);
+    item('observed', c.observed);
+    h.push(
+      `<dt>evidence</dt><dd class="links"><a href="${esc(base)}trace.pcap">trace.pcap</a><a href="${esc(ladder)}">ladder</a><a href="${esc(base)}logs/">logs</a><a href="${esc(base)}">${esc(folder)}</a></dd>`,
+      '</dl>',
+      '</section>',
+    );
+  }
+  h.push('</div>');
 
   h.push('<h2>Untested claims</h2>');
   if (results.untestedClaims.length === 0) h.push('<p class="none">None.</p>');
