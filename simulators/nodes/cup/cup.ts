@@ -464,6 +464,16 @@ export class Cup extends NodeBase {
   }
 
   private async onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
+    // RFC 3261 §8.2.2.1: "If the Request-URI uses a scheme not supported by the UAS, it SHOULD reject the request
+    // with a 416 (Unsupported URI Scheme) response" (RFC 4475 §3.3.2 unkscm, §3.3.3 novelsc).
+    if (!/^(sips?|tel):/i.test(request.uri)) return this.reply(request, tx, source, 416, 'Unsupported URI Scheme');
+    // §8.2.2.3: a Require option the UAS does not support gets 420 "and MUST add an Unsupported header field, and
+    // list in it those options it does not understand" (RFC 4475 §3.3.5 bext01). CUP supports none.
+    const unsupported = request.headers.getAll('Require').filter((option) => option.trim() !== '');
+    if (unsupported.length > 0 && request.method !== 'CANCEL') {
+      tx.respond(createResponse(request, 420, 'Bad Extension', { toTag: randomToken(this.env.random, 10), headers: [['Unsupported', unsupported.join(', ')]] }));
+      return;
+    }
     if (request.method === 'OPTIONS') {
       tx.respond(createResponse(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', CUP_METHODS], ['Accept', 'application/csta+xml, application/pidf+xml'], ['Allow-Events', 'presence']] }));
       return;
@@ -529,7 +539,11 @@ export class Cup extends NodeBase {
   }
 
   private async openSession(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
-    if (!/application\/csta\+xml/i.test(request.headers.get('Content-Type') ?? '')) return this.reply(request, tx, source, 415, 'Unsupported Media Type');
+    if (!/application\/csta\+xml/i.test(request.headers.get('Content-Type') ?? '')) {
+      // RFC 3261 §21.4.13: "The server MUST return a list of acceptable formats using the Accept ... header field" (RFC 4475 §3.3.6 invut).
+      tx.respond(createResponse(request, 415, 'Unsupported Media Type', { toTag: randomToken(this.env.random, 10), headers: [['Accept', 'application/csta+xml']] }));
+      return;
+    }
     const parsed = parseCsta(request.body);
     if (!parsed.ok) return this.reply(request, tx, source, 400, 'Bad CSTA Body');
     const from = parseNameAddr(request.headers.get('From') ?? '');

@@ -194,32 +194,49 @@ export class SipEndpoint {
     else this.reject(parsed.error.message, data, source);
   }
 
-  /** Answers an unparseable request 400 (or the status given) when its addressing headers can be read. */
+  /**
+   * Answers an unparseable request 400 (or the status given) when its addressing headers can be read: its top Via
+   * and CSeq (RFC 4475 §3.3.1 insuf: a request without To, From or Call-ID still gets its 400). A request of
+   * another SIP version gets 505 (RFC 3261 §8.2.2, §21.5.7; RFC 4475 §3.1.2.16 badvers). A response, an ACK, or
+   * bytes without a readable Request-Line are dropped (§18.1.2; nothing can be sent back).
+   */
   private reject(error: string, data: Uint8Array | undefined, source: SipTarget, status = 400, reasonPhrase = 'Bad Request'): void {
     this.env.log.warn('malformed SIP message', { from: formatEndpoint(source), error });
     if (!data) return;
-    const request = salvageRequest(new TextDecoder().decode(data));
-    if (!request) return;
-    const response = createResponse(request, status, reasonPhrase);
-    const reason = error.replace(/[\r\n"]/g, ' ').slice(0, 120);
+    const salvaged = salvageRequest(new TextDecoder().decode(data));
+    if (!salvaged) return;
+    const { request, version } = salvaged;
+    const [code, phrase] = version !== '2.0' ? [505, 'Version Not Supported'] : [status, reasonPhrase];
+    const response = createResponse(request, code, phrase);
+    for (const name of ['From', 'To', 'Call-ID']) if (!request.headers.has(name)) response.headers.remove(name);
+    const reason = error.replace(/[\r\n"\\]/g, ' ').slice(0, 300);
     response.headers.set('Warning', `399 ${this.env.network.address} "${reason}"`);
     this.send(response, source);
   }
 }
 
-/** The addressing headers of a request whose parse failed, enough to build a 400 (§8.2.6). */
-function salvageRequest(text: string): SipRequest | undefined {
-  const lines = text.split(/\r?\n/);
-  const start = /^([A-Z]+) (\S+) SIP\/2\.0$/i.exec(lines[0] ?? '');
+/**
+ * The addressing headers of a request whose parse failed, enough to build a 400 (§8.2.6). The Request-Line is read
+ * leniently (extra or trailing whitespace, whitespace inside the Request-URI, another SIP version: RFC 4475
+ * §3.1.2.7-9, 16), and header rows are unfolded (§7.3.1).
+ */
+function salvageRequest(text: string): { request: SipRequest; version: string } | undefined {
+  const lines = text.replace(/^(\r?\n)+/, '').split(/\r?\n/);
+  const start = /^([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+(.*?)[ \t]+SIP\/(\d+\.\d+)[ \t]*$/i.exec(lines[0] ?? '');
   if (!start || start[1]?.toUpperCase() === 'ACK') return undefined;
-  const headers = new SipHeaders();
+  const rows: string[] = [];
   for (const line of lines.slice(1)) {
     if (line === '') break;
-    const m = /^(Via|v|From|f|To|t|Call-ID|i|CSeq):\s*(.*)$/i.exec(line);
-    if (m) headers.append(expandHeaderName(m[1] as string), m[2] as string);
+    if (/^[ \t]/.test(line) && rows.length > 0) rows[rows.length - 1] += ` ${line.trim()}`;
+    else rows.push(line);
   }
-  for (const required of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) if (!headers.has(required)) return undefined;
-  return { kind: 'request', method: (start[1] as string).toUpperCase(), uri: start[2] as string, headers, body: '' };
+  const headers = new SipHeaders();
+  for (const row of rows) {
+    const m = /^(Via|v|From|f|To|t|Call-ID|i|CSeq)[ \t]*:[ \t]*(.*)$/i.exec(row);
+    if (m) headers.append(expandHeaderName(m[1] as string), (m[2] as string).trim());
+  }
+  for (const required of ['Via', 'CSeq']) if (!headers.has(required)) return undefined;
+  return { request: { kind: 'request', method: start[1] as string, uri: (start[2] as string).trim(), headers, body: '' }, version: start[3] as string };
 }
 
 /**

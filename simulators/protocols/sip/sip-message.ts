@@ -13,6 +13,11 @@ export interface SipRequest {
   uri: string;
   headers: SipHeaders;
   body: string;
+  /**
+   * The body's bytes as received, kept only when they are not valid UTF-8 (a binary part of a multipart body,
+   * RFC 4475 §3.1.1.11 mpart01): `body` is then a lossy text view and `encodeSipMessage` sends these bytes.
+   */
+  rawBody?: Uint8Array;
 }
 
 export interface SipResponse {
@@ -21,6 +26,8 @@ export interface SipResponse {
   reason: string;
   headers: SipHeaders;
   body: string;
+  /** As SipRequest.rawBody. */
+  rawBody?: Uint8Array;
 }
 
 export type SipMessage = SipRequest | SipResponse;
@@ -28,6 +35,7 @@ export type SipMessage = SipRequest | SipResponse;
 const PROTOCOL = 'SIP';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /** UTF-8 byte length of a string (Content-Length counts octets, §20.14). */
 export function byteLength(text: string): number {
@@ -91,18 +99,32 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
   if (status) {
     message = { kind: 'response', status: Number(status[1]), reason: status[2] ?? '', headers, body: '' };
   } else {
-    // §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF
-    const req = /^([^ ]+) ([^ ]+) SIP\/2\.0$/i.exec(startLine);
-    if (!req || !TOKEN.test(req[1] as string)) {
-      return fail(new CodecError(PROTOCOL, `bad start line "${startLine}"`, { line: startLineNo }));
-    }
-    message = { kind: 'request', method: req[1] as string, uri: req[2] as string, headers, body: '' };
+    const req = parseRequestLine(startLine);
+    if (typeof req === 'string') return fail(new CodecError(PROTOCOL, req, { line: startLineNo }));
+    message = { kind: 'request', method: req.method, uri: req.uri, headers, body: '' };
+  }
+
+  // §7.3.1 and the §25 grammar of the headers the lab interprets (RFC 4475 §3.1.2: what a parser must refuse).
+  for (const { text, line: lineNo } of logical) {
+    const colon = text.indexOf(':');
+    const problem = checkHeader(expandHeaderName(text.slice(0, colon).trim()), text.slice(colon + 1).trim());
+    if (problem) return fail(new CodecError(PROTOCOL, problem, { line: lineNo }));
+  }
+  // §7.3.1: only a header whose value is a comma-separated list may appear on more than one row; To, From,
+  // Call-ID, CSeq, Max-Forwards, Content-Length and Content-Type take one value (RFC 4475 §3.3.8 multi01, §3.3.9 mcl01).
+  for (const name of SINGLE_VALUED) {
+    const n = headers.getAll(name).length;
+    if (n > 1) return fail(new CodecError(PROTOCOL, `${name} appears ${n} times; it takes a single value`, { line: headerLine.get(name.toLowerCase()) }));
   }
 
   // §8.1.1: "A valid SIP request formulated by a UAC MUST, at a minimum, contain the following header
   // fields: To, From, CSeq, Call-ID, Max-Forwards, and Via". Responses carry all but Max-Forwards (§8.2.6.2).
+  // RFC 4475 §3.4.1 (inv2543): an RFC 2543 request (no magic cookie in its top Via branch, §8.1.1.7) has no
+  // Max-Forwards, and an element that keeps backward compatibility accepts it.
+  const topVia = parseVia(headers.get('Via') ?? '');
+  const rfc2543 = topVia.ok && !(topVia.value.params.branch ?? '').startsWith('z9hG4bK');
   const required = message.kind === 'request'
-    ? ['To', 'From', 'CSeq', 'Call-ID', 'Via', 'Max-Forwards']
+    ? ['To', 'From', 'CSeq', 'Call-ID', 'Via', ...(rfc2543 ? [] : ['Max-Forwards'])]
     : ['To', 'From', 'CSeq', 'Call-ID', 'Via'];
   for (const name of required) {
     // Modelling choice: a missing header is reported at the start line of the message.
@@ -110,7 +132,7 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
   }
   const cseq = parseCSeq(headers.get('CSeq') as string);
   const cseqLine = headerLine.get('cseq');
-  if (!cseq.ok) return fail(new CodecError(PROTOCOL, cseq.error.message, { line: cseqLine }));
+  if (!cseq.ok) return fail(new CodecError(PROTOCOL, cseq.error.message.replace(/^SIP: /, ''), { line: cseqLine }));
   // §8.1.1.5: "The method MUST match that of the request."
   if (message.kind === 'request' && cseq.value.method !== message.method) {
     return fail(new CodecError(PROTOCOL, `CSeq method ${cseq.value.method} does not match ${message.method}`, { line: cseqLine }));
@@ -136,8 +158,161 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
     }
     bodyLength = n;
   }
-  message.body = decoder.decode(bytes.subarray(end.bodyStart, end.bodyStart + bodyLength));
+  const body = bytes.subarray(end.bodyStart, end.bodyStart + bodyLength);
+  try {
+    message.body = strictDecoder.decode(body);
+  } catch {
+    // Not UTF-8 (a binary body part, Content-Transfer-Encoding: binary): keep the octets as they came.
+    message.body = decoder.decode(body);
+    message.rawBody = body.slice();
+  }
   return ok(message);
+}
+
+/** Headers that take one value (§20: none of them is a comma-separated list). */
+const SINGLE_VALUED = ['To', 'From', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Length', 'Content-Type'];
+const TOKEN_CHARS = "A-Za-z0-9\\-.!%*_+`'~";
+const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+\-.]*:/;
+
+/**
+ * §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF: "The elements are separated by single space (SP)
+ * characters. ... No linear whitespace (LWS) is allowed in any of the elements." The problems RFC 4475 §3.1.2 names
+ * (ltgtruri, lwsruri, lwsstart, trws, escruri, badvers) are reported by name.
+ */
+function parseRequestLine(line: string): { method: string; uri: string } | string {
+  const parts = line.split(' ');
+  const version = /^SIP\/(\d+\.\d+)$/i;
+  if (/[ \t]$/.test(line) && version.test(line.trimEnd().split(/[ \t]+/).pop() ?? '')) return `bad start line "${line}": whitespace after the SIP-Version (RFC 3261 §7.1)`;
+  if (/\t| {2}/.test(line)) return `bad start line "${line}": more than one SP between the elements of the Request-Line (RFC 3261 §7.1)`;
+  if (parts.length > 3 && version.test(parts[parts.length - 1] as string)) return `bad start line "${line}": whitespace inside the Request-URI (RFC 3261 §7.1, §25.1)`;
+  const [method = '', uri = '', v = ''] = parts;
+  if (parts.length !== 3 || !TOKEN.test(method)) return `bad start line "${line}"`;
+  const ver = version.exec(v);
+  if (!ver) return `bad start line "${line}"`;
+  if (ver[1] !== '2.0') return `bad start line "${line}": unsupported SIP version SIP/${ver[1]} (RFC 3261 §8.2.2, 505)`;
+  if (uri.startsWith('<')) return `bad start line "${line}": the Request-URI is enclosed in <> (RFC 3261 §7.1)`;
+  if (!URI_SCHEME.test(uri)) return `bad start line "${line}": the Request-URI is not an absolute URI`;
+  if (/^sips?:/i.test(uri)) {
+    const parsed = parseSipUri(uri);
+    if (!parsed.ok) return `bad Request-URI: ${parsed.error.message.replace(/^SIP: /, '')}`;
+    // §19.1.1 table 1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11 escruri).
+    if (Object.keys(parsed.value.headers).length > 0) return `bad Request-URI "${uri}": URI headers are not allowed in a Request-URI (RFC 3261 §19.1.1)`;
+  }
+  return { method, uri };
+}
+
+/** Splits on `sep` outside quoted strings and <...>, keeping empty elements. */
+function splitKeepingEmpty(text: string, sep: string): string[] | string {
+  const out: string[] = [];
+  let start = 0;
+  let q = false;
+  let a = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (q) {
+      if (ch === '\\') i++;
+      else if (ch === '"') q = false;
+    } else if (ch === '"') q = true;
+    else if (ch === '<') a = true;
+    else if (ch === '>') a = false;
+    else if (ch === sep && !a) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (q) return 'an unterminated quoted string';
+  out.push(text.slice(start));
+  return out;
+}
+
+const PARAM = new RegExp(`^[${TOKEN_CHARS}]+(?:\\s*=\\s*(?:"(?:[^"\\\\]|\\\\.)*"|\\[[0-9A-Fa-f:.]+\\]|[${TOKEN_CHARS}]+))?$`);
+
+/** `*( SEMI generic-param )` (§25.1): each parameter a token, with an optional token, host or quoted value. */
+function checkParams(text: string, where: string): string | undefined {
+  const t = text.trim();
+  if (!t) return undefined;
+  if (!t.startsWith(';')) return `unexpected "${t}" after the ${where}`;
+  const parts = splitKeepingEmpty(t.slice(1), ';');
+  if (typeof parts === 'string') return `${parts} in the parameters of the ${where}`;
+  for (const part of parts) {
+    if (!PARAM.test(part.trim())) return part.trim() ? `bad parameter "${part.trim()}" in the ${where}` : `an empty parameter (";;") in the ${where}`;
+  }
+  return undefined;
+}
+
+const DISPLAY_TOKENS = new RegExp(`^[${TOKEN_CHARS}]+(?:\\s+[${TOKEN_CHARS}]+)*$`);
+
+/** §20.10, §25.1: ( name-addr / addr-spec ) *( SEMI param ), as in To, From, Contact, Route, Record-Route. */
+function checkAddress(value: string, header: string): string | undefined {
+  const v = value.trim();
+  if (!v) return `an empty ${header} value`;
+  let rest: string;
+  const lt = indexOutsideQuotes(v, '<');
+  if (v.startsWith('"')) {
+    let i = 1;
+    for (; i < v.length && v[i] !== '"'; i++) if (v[i] === '\\') i++;
+    if (i >= v.length) return `an unterminated quoted display name in ${header} (RFC 3261 §25.1)`;
+    if (!v.slice(i + 1).trimStart().startsWith('<')) return `a quoted display name without a <URI> in ${header}`;
+  } else if (lt > 0) {
+    const display = v.slice(0, lt).trim();
+    if (display && !DISPLAY_TOKENS.test(display)) return `the display name "${display}" of ${header} is neither tokens nor quoted (RFC 3261 §25.1)`;
+  }
+  if (lt >= 0) {
+    const gt = v.indexOf('>', lt);
+    if (gt < 0) return `an unterminated <URI> in ${header}`;
+    const uri = v.slice(lt + 1, gt);
+    if (/\s/.test(uri)) return `whitespace inside the <URI> of ${header} (RFC 3261 §25.1 LAQUOT addr-spec RAQUOT)`;
+    if (!URI_SCHEME.test(uri)) return `"${uri}" in ${header} is not an absolute URI`;
+    rest = v.slice(gt + 1);
+  } else {
+    if (header === 'Contact' && v === '*') return undefined;
+    const semi = v.indexOf(';');
+    const uri = (semi >= 0 ? v.slice(0, semi) : v).trim();
+    if (/\s/.test(uri)) return `whitespace in the URI of ${header} (an unquoted display name needs a <URI>)`;
+    // §20: "If the URI contains a comma, question mark or semicolon, the URI MUST be enclosed in angle brackets".
+    if (uri.includes('?')) return `the URI "${uri}" of ${header} has headers but is not enclosed in <> (RFC 3261 §20)`;
+    if (!URI_SCHEME.test(uri)) return `"${uri}" in ${header} is not an absolute URI`;
+    rest = semi >= 0 ? v.slice(semi) : '';
+  }
+  return checkParams(rest, `${header} value`);
+}
+
+const ADDRESS_HEADERS = new Set(['to', 'from', 'contact', 'route', 'record-route', 'reply-to']);
+const DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/** The grammar of a header the lab interprets; undefined when it is well formed (or unknown: §7.3.1 "must parse it as a header value"). */
+function checkHeader(name: string, value: string): string | undefined {
+  const key = name.toLowerCase();
+  if (ADDRESS_HEADERS.has(key)) {
+    const elements = splitKeepingEmpty(value, ',');
+    if (typeof elements === 'string') return `${elements} in ${name} (RFC 3261 §25.1)`;
+    if ((key === 'to' || key === 'from') && elements.length > 1) {
+      // A comma in an unquoted display name (RFC 4475 §3.1.2.15 baddn), or a second address.
+      if (!(elements[0] as string).includes(':')) return `the display name of ${name} holds a comma but is not quoted (RFC 3261 §25.1)`;
+      return `${name} holds more than one value (RFC 3261 §20)`;
+    }
+    for (const e of elements) {
+      if (!e.trim()) return `an empty element in ${name}`;
+      const problem = checkAddress(e, name);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (key === 'via') {
+    const elements = splitKeepingEmpty(value, ',');
+    if (typeof elements === 'string') return `${elements} in Via`;
+    for (const e of elements) {
+      if (!e.trim()) return 'an empty element (",,") in Via (RFC 3261 §20.42)';
+      const via = /^\s*SIP\s*\/\s*\d+\.\d+\s*\/\s*[A-Za-z0-9\-._]+\s+(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._]+)(?:\s*:\s*\d{1,5})?\s*(;.*)?$/i.exec(e);
+      if (!via) return `bad Via "${e.trim()}"`;
+      const problem = checkParams(via[1] ?? '', 'Via');
+      if (problem) return `${problem} (RFC 3261 §20.42)`;
+    }
+    return undefined;
+  }
+  // §20.17: "SIP restricts the time zone in SIP-date to GMT" (RFC 4475 §3.1.2.12 baddate).
+  if (key === 'date' && !DATE.test(value)) return `bad Date "${value}": an rfc1123-date in GMT is required (RFC 3261 §25.1)`;
+  return undefined;
 }
 
 function findHeaderEnd(bytes: Uint8Array, from: number): { headerEnd: number; bodyStart: number } | undefined {
@@ -161,8 +336,15 @@ export function serializeSipMessage(m: SipMessage): string {
   return `${out}\r\n${m.body}`;
 }
 
+/** The message on the wire; a body kept as bytes (`rawBody`, when `body` was not changed since) goes out octet for octet. */
 export function encodeSipMessage(m: SipMessage): Uint8Array {
-  return encoder.encode(serializeSipMessage(m));
+  const raw = m.rawBody;
+  if (!raw || decoder.decode(raw) !== m.body) return encoder.encode(serializeSipMessage(m));
+  const head = encoder.encode(serializeSipMessage({ ...m, body: '', headers: m.headers.clone() }).replace(/\r\nContent-Length: 0\r\n/i, `\r\nContent-Length: ${raw.length}\r\n`));
+  const out = new Uint8Array(head.length + raw.length);
+  out.set(head);
+  out.set(raw, head.length);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,9 +419,10 @@ export function parseSipUri(text: string): Result<SipUri> {
     return ok({ scheme, user: num, host: '', params: parseParams(params.join(';')), headers: {} });
   }
   const uri: SipUri = { scheme, host: '', params: {}, headers: {} };
-  const q = rest.indexOf('?');
-  const at = rest.indexOf('@');
-  if (at >= 0 && (q < 0 || at < q)) {
+  // The userinfo ends at the last "@": user may hold "?" and ";" (§25.1 user-unreserved), hosts, params and
+  // headers never hold a raw "@" (RFC 4475 §3.1.1.2 intmeth).
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
     const userinfo = rest.slice(0, at);
     rest = rest.slice(at + 1);
     const colon = userinfo.indexOf(':');
