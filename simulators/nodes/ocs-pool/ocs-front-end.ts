@@ -68,9 +68,17 @@ export interface OcsStaticRoute {
   transport: 'TCP' | 'TLS';
 }
 
-/** Front End properties > Host Authorization: a server the pool trusts (as authenticated, in both directions). */
+/**
+ * Front End properties > Host Authorization: a server the pool trusts. Only an entry "treated as authenticated"
+ * and not "outbound only" lets the server's own requests in without a challenge ([MS-SIPAE]: a server cannot do
+ * NTLM); an outbound-only one is a host the pool only sends to.
+ */
 export interface OcsHostAuthorization {
   fqdn: string;
+  /** Default true. */
+  treatAsAuthenticated?: boolean;
+  /** Default false. */
+  outboundOnly?: boolean;
 }
 
 /**
@@ -647,6 +655,7 @@ export class OcsFrontEnd extends NodeBase {
   private async refreshHostAuthorizations(): Promise<void> {
     const addresses = new Set<string>();
     for (const h of this.config.hostAuthorizations) {
+      if (h.treatAsAuthenticated === false || h.outboundOnly === true) continue;
       try {
         // Host Authorization takes an FQDN or an IP address.
         addresses.add(/^\d+\.\d+\.\d+\.\d+$/.test(h.fqdn) ? h.fqdn : await this.resolver.resolveA(h.fqdn));

@@ -37,7 +37,7 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
           .filter((u) => u.pool === p.name)
           .map((u) => ({ userId: u.id, sipUri: u.sipUri, displayName: u.displayName, password: u.password, rcc: { enabled: u.rcc.enabled, serverUri: u.rcc.serverUri, lineUri: u.rcc.lineUri } })),
         staticRoutes: p.staticRoutes.map((r) => ({ matchUri: r.matchUri, nextHop: r.nextHop, port: r.port, transport: r.transport })),
-        hostAuthorizations: p.hostAuthorizations.map((h) => ({ fqdn: h.fqdn })),
+        hostAuthorizations: p.hostAuthorizations.map((h) => ({ fqdn: h.fqdn, treatAsAuthenticated: h.treatAsAuthenticated, outboundOnly: h.outboundOnly })),
         // The pool's certificate from the lab's certificate server; servers it calls must present one from it too.
         tls: { port: 5061, server: ctx.pki.server(p.fqdn, 'lab-ca'), client: ctx.pki.client(() => true) },
       },
@@ -113,9 +113,10 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
       run: (nodes, a) => pools(nodes, a.pool).forEach((fe) => fe.pool.addStaticRoute({ matchUri: a.matchUri, nextHop: a.nextHop, port: a.port, transport: a.transport })),
     }),
     'pool.addHostAuthorization': op({
-      summary: 'Front End properties > Host Authorization: add a host (trusted as authenticated)',
-      args: z.strictObject({ pool, fqdn: z.string().min(1) }),
-      run: (nodes, a) => Promise.all(pools(nodes, a.pool).map((fe) => fe.pool.addHostAuthorization({ fqdn: a.fqdn }))),
+      summary: 'Front End properties > Host Authorization: add a host (by default treated as authenticated, inbound and outbound)',
+      args: z.strictObject({ pool, fqdn: z.string().min(1), treatAsAuthenticated: z.boolean().default(true), outboundOnly: z.boolean().default(false) }),
+      run: (nodes, a) =>
+        Promise.all(pools(nodes, a.pool).map((fe) => fe.pool.addHostAuthorization({ fqdn: a.fqdn, treatAsAuthenticated: a.treatAsAuthenticated, outboundOnly: a.outboundOnly }))),
     }),
     'pool.removeHostAuthorization': op({
       summary: 'Front End properties > Host Authorization: remove a host',
