@@ -52,9 +52,9 @@ describe('uc-lab', () => {
 
   it('repro packs one archive with a plain name (scenario, labs, claims, seed, evidence, README); replay runs it again byte for byte', () => {
     const out = path.join(dir, 'repro');
-    const r = ucLab(['repro', 'CSCSY62620-CALL-FORWARD', '--scenarios', path.join(dir, 'scenarios'), '--out', out]);
+    const r = ucLab(['repro', 'CSCSY62620-CALL-FORWARD/ENDPOINT=7975-SCCP,CUCM=7.0(2)', '--scenarios', path.join(dir, 'scenarios'), '--out', out]);
     expect(r.status).toBe(0);
-    const bundle = path.join(out, 'cscsy62620-call-forward-repro.tar.gz');
+    const bundle = path.join(out, 'cscsy62620-call-forward-endpoint-7975-sccp-cucm-7-0-2-repro.tar.gz');
     expect(r.stdout).toContain(`bundle: ${bundle}`);
     const replay = ucLab(['replay', bundle]);
     expect(replay.status).toBe(0);
