@@ -201,28 +201,10 @@ function parseRequestLine(line: string): { method: string; uri: string } | strin
   return { method, uri };
 }
 
-/** Splits on `sep` outside quoted strings and <...>, keeping empty elements. */
+/** Splits on `sep` outside quoted strings and <...>, keeping empty elements; an error when a quote is left open. */
 function splitKeepingEmpty(text: string, sep: string): string[] | string {
-  const out: string[] = [];
-  let start = 0;
-  let q = false;
-  let a = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (q) {
-      if (ch === '\\') i++;
-      else if (ch === '"') q = false;
-    } else if (ch === '"') q = true;
-    else if (ch === '<') a = true;
-    else if (ch === '>') a = false;
-    else if (ch === sep && !a) {
-      out.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  if (q) return 'an unterminated quoted string';
-  out.push(text.slice(start));
-  return out;
+  const { parts, unterminated } = splitQuoted(text, sep);
+  return unterminated ? 'an unterminated quoted string' : parts;
 }
 
 const PARAM = new RegExp(`^[${TOKEN_CHARS}]+(?:\\s*=\\s*(?:"(?:[^"\\\\]|\\\\.)*"|\\[[0-9A-Fa-f:.]+\\]|[${TOKEN_CHARS}]+))?$`);
@@ -367,9 +349,14 @@ export function formatParams(params: Record<string, string | null>): string {
   return Object.entries(params).map(([k, v]) => (v === null ? `;${k}` : `;${k}=${v}`)).join('');
 }
 
-/** Splits on `sep` outside quoted strings and angle brackets. */
+/** Splits on `sep` outside quoted strings and angle brackets (a quote left open runs to the end). */
 function splitOutside(text: string, sep: string): string[] {
-  const out: string[] = [];
+  return splitQuoted(text, sep).parts;
+}
+
+/** The one splitter: on `sep` outside quoted strings (with `\\` escapes) and <...>, empty elements kept. */
+function splitQuoted(text: string, sep: string): { parts: string[]; unterminated: boolean } {
+  const parts: string[] = [];
   let start = 0;
   let q = false;
   let a = false;
@@ -382,12 +369,12 @@ function splitOutside(text: string, sep: string): string[] {
     else if (ch === '<') a = true;
     else if (ch === '>') a = false;
     else if (ch === sep && !a) {
-      out.push(text.slice(start, i));
+      parts.push(text.slice(start, i));
       start = i + 1;
     }
   }
-  out.push(text.slice(start));
-  return out;
+  parts.push(text.slice(start));
+  return { parts, unterminated: q };
 }
 
 // ---------------------------------------------------------------------------------------------
