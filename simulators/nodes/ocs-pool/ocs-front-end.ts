@@ -16,8 +16,6 @@ import { randomToken } from '../../kernel/random';
 import { CATEGORY_PUBLISH_CONTENT_TYPE, parsePublications, stateOfAvailability } from '../../protocols/presence/ms-category-publish';
 import type { PresenceState } from '../../protocols/presence/ms-category-publish';
 import {
-  parseProvisioningGroupList,
-  parseRoamingList,
   parseSetContainerMembers,
   parseSetSubscribers,
   PRESENCE_WPENDING_EVENT,

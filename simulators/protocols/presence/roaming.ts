@@ -127,28 +127,6 @@ export function parseRoamingSelf(xml: string): Result<{ categories: { name: stri
   });
 }
 
-/** Which parts a roaming-self SUBSCRIBE asks for (`<roamingList><roaming type="categories"/>…`); all when no body. */
-export function parseRoamingList(body: string): Set<'categories' | 'containers' | 'subscribers'> {
-  const all = new Set<'categories' | 'containers' | 'subscribers'>(['categories', 'containers', 'subscribers']);
-  if (body.trim() === '') return all;
-  const parsed = parseXml(body);
-  if (!parsed.ok || parsed.value.name !== 'roamingList') return all;
-  const asked = new Set<'categories' | 'containers' | 'subscribers'>();
-  for (const r of children(parsed.value, 'roaming')) {
-    const t = r.attributes.type;
-    if (t === 'categories' || t === 'containers' || t === 'subscribers') asked.add(t);
-  }
-  return asked.size > 0 ? asked : all;
-}
-
-/** The provisioning groups a provisioning-v2 SUBSCRIBE asks for (`<provisioningGroupList><provisioningGroup name=…/>`). */
-export function parseProvisioningGroupList(body: string): string[] | undefined {
-  if (body.trim() === '') return undefined;
-  const parsed = parseXml(body);
-  if (!parsed.ok || parsed.value.name !== 'provisioningGroupList') return undefined;
-  return children(parsed.value, 'provisioningGroup').map((g) => g.attributes.name ?? '').filter((n) => n !== '');
-}
-
 export interface ServerConfiguration {
   /** The user's conferencing focus factory. */
   focusFactoryUri: string;
@@ -158,7 +136,7 @@ export interface ServerConfiguration {
   serverFqdn: string;
 }
 
-/** The provisioning-v2 NOTIFY body: `<provisionGroupList>` with the groups asked for (ServerConfiguration filled). */
+/** The provisioning-v2 NOTIFY body: `<provisionGroupList>` with these groups (ServerConfiguration filled; the pool serves its groups whatever the request lists). */
 export function serializeProvisioningV2(groups: readonly string[], config: ServerConfiguration): string {
   const content = (name: string): XmlElement[] => {
     if (name === 'ServerConfiguration') {
@@ -172,16 +150,6 @@ export function serializeProvisioningV2(groups: readonly string[], config: Serve
     return [];
   };
   return serializeXml(el('provisionGroupList', { xmlns: PROVISION_GROUPS_NS }, groups.map((g) => el('provisionGroup', { name: g }, content(g)))), { declaration: true });
-}
-
-/** What a provisioning-v2 document says, group by group (child element name → text). */
-export function parseProvisioningV2(xml: string): Result<Map<string, Record<string, string>>> {
-  const parsed = parseXml(xml);
-  if (!parsed.ok) return parsed;
-  if (parsed.value.name !== 'provisionGroupList') return fail(new CodecError('ms-pres', `expected <provisionGroupList>, got <${parsed.value.name}>`));
-  const out = new Map<string, Record<string, string>>();
-  for (const g of children(parsed.value, 'provisionGroup')) out.set(g.attributes.name ?? '', Object.fromEntries(g.children.map((c) => [c.name, c.text])));
-  return ok(out);
 }
 
 /** The roaming-ACL document (OCS 2005-era clients): no access-control entries. */
