@@ -18,6 +18,7 @@ const config: Config = {
   ],
   // The CLI tests run the built bundle (dist/), built once per run.
   globalSetup: '<rootDir>/test/support/build-cli.ts',
+  setupFiles: ['<rootDir>/test/support/fast-check-seed.ts'],
   testTimeout: 60_000,
   // Every core (Jest's default leaves one idle, which on a two-core machine halves the run).
   maxWorkers: '100%',

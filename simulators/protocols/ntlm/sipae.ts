@@ -98,7 +98,7 @@ export function decodeAuthParams(value: string): Result<AuthParams> {
   const text = value.trim();
   const schemeMatch = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:\s+|$)/.exec(text);
   if (!schemeMatch || schemeMatch[1]!.includes('=')) return ntlmError(`auth header value '${value}' does not start with a scheme`);
-  const params: Record<string, string> = {};
+  const params = Object.create(null) as Record<string, string>; // a wire name `__proto__` stays a parameter
   let i = schemeMatch[0].length;
   const skipSpace = (): void => {
     while (i < text.length && /\s/.test(text[i]!)) i++;

@@ -178,7 +178,8 @@ export function parseEventHeader(value: string): Result<EventHeader> {
   if (!type.split('.').every((part) => TOKEN_NODOT.test(part))) return err(`event type '${type}' is malformed`);
   const params = parseParams(rest);
   if (!params.ok) return params;
-  const out: EventHeader = { package: type, params: {} };
+  // A prototype-free record: a parameter named `__proto__` is a parameter like any other.
+  const out: EventHeader = { package: type, params: Object.create(null) as Record<string, string> };
   for (const p of params.value) {
     if (p.name === 'id') {
       // event-param = generic-param / ( "id" EQUAL token )

@@ -334,7 +334,8 @@ export function encodeSipMessage(m: SipMessage): Uint8Array {
 
 /** Parses `;a=b;c` (leading `;` optional) into a record; values keep their quotes. */
 export function parseParams(text: string): Record<string, string | null> {
-  const params: Record<string, string | null> = {};
+  // Prototype-free: a parameter named `__proto__` from the wire is a parameter, not the object's prototype.
+  const params = Object.create(null) as Record<string, string | null>;
   for (const part of splitOutside(text, ';')) {
     const p = part.trim();
     if (!p) continue;

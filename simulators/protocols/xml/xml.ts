@@ -124,7 +124,7 @@ function convertElement(node: Record<string, unknown>, scope: Scope, source: str
   const qname = Object.keys(node).find((k) => k !== ':@');
   if (qname === undefined || qname === '#text' || qname === '#cdata') return ok(undefined);
   const rawAttributes = isRecord(node[':@']) ? node[':@'] : {};
-  const attributes: Record<string, string> = {};
+  const attributes = Object.create(null) as Record<string, string>; // an attribute named `__proto__` stays an attribute
   const declared = new Map(scope);
   for (const [key, value] of Object.entries(rawAttributes)) {
     const decoded = decodeReferences(normalizeAttribute(typeof value === 'string' ? value : String(value)));
