@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 import type { TcpConnection } from '../network';
+import { nativeRsaPrivateKey } from './native-rsa';
 
 /**
  * TLS over the transport seam (docs/decisions/0016), run by node-forge's pure-JavaScript engine: TLS 1.0 (our
@@ -62,7 +63,8 @@ export function secureServerConnection(conn: TcpConnection, opts: TlsServerOptio
   const tls = new ForgeTlsConnection(conn, opts.random, opts.onKeylog, (self) => ({
     server: true,
     getCertificate: () => opts.cert,
-    getPrivateKey: () => opts.key,
+    // The premaster secret is decrypted by OpenSSL, with forge's draws kept (native-rsa.ts).
+    getPrivateKey: () => nativeRsaPrivateKey(opts.key) as unknown as string,
     ...self.callbacks,
   }));
   tls.listen();
