@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { communicatorCycleUsers } from '../harness/cli/bench-sockets-command';
 import { withTrustedAddresses } from '../harness/cli/serve-command';
@@ -18,12 +18,24 @@ const sipsak = spawnSync('sipsak', ['-V'], { encoding: 'utf8' }).status === 0;
 const sipp = /SIPp v/.test(spawnSync('sipp', ['-v'], { encoding: 'utf8' }).stdout ?? '');
 const curl = spawnSync('curl', ['--version'], { encoding: 'utf8' }).status === 0;
 
+/**
+ * SIPp answers the call's CSTA events with -aa as they come (bench/sipp/communicator-rcc-cycle.xml says why), so
+ * they are checked in its message trace: each cycle's call was initiated, originated, delivered and cleared.
+ */
+function expectEveryCallEvent(trace: string, cycles: number): void {
+  const received = (event: string): number => trace.split(`<${event} xmlns=`).length - 1;
+  for (const event of ['ServiceInitiatedEvent', 'OriginatedEvent', 'DeliveredEvent', 'ConnectionClearedEvent']) expect([event, received(event)]).toEqual([event, cycles]);
+}
+
 describe('the lab on real sockets', () => {
   let lab: LabRuntime;
   const seedLab = loadLabById('seed-lab', scenariosDir);
   beforeAll(async () => {
     // SIPp plays Communicator from 127.0.3.250 without NTLM: the pools trust that address, as `uc-lab serve --trust` does.
-    lab = await LabRuntime.start(withTrustedAddresses(seedLab, ['127.0.3.250']), { runtime: 'sockets', seed: 7, addressPrefix: '127.0.3' });
+    // SIPp also plays a host that CUP's ACLs list (127.0.3.251), sending the RCC session straight to CUP.
+    const lab0 = withTrustedAddresses(seedLab, ['127.0.3.250']);
+    const acl = { incoming: [...lab0.cup.acl.incoming, '127.0.3.251'], destination: [...lab0.cup.acl.destination, '127.0.3.251'] };
+    lab = await LabRuntime.start({ ...lab0, cup: { ...lab0.cup, acl } }, { runtime: 'sockets', seed: 7, addressPrefix: '127.0.3' });
   });
   afterAll(async () => {
     await lab.stop();
@@ -71,16 +83,40 @@ describe('the lab on real sockets', () => {
       const calls = cycle.rows.length * 3;
       const { stdout } = await execFileAsync(
         'sipp',
-        [`${frontEnd}:5060`, '-sf', scenario, '-inf', csv, '-t', 't1', '-aa', '-i', '127.0.3.250', '-p', '5060', '-m', String(calls), '-l', '1', '-nostdin', '-timeout', '20s', '-timeout_error'],
+        [`${frontEnd}:5060`, '-sf', scenario, '-inf', csv, '-t', 't1', '-aa', '-i', '127.0.3.250', '-p', '5060', '-m', String(calls), '-l', '1', '-nostdin', '-timeout', '20s', '-timeout_error', '-trace_msg', '-message_file', path.join(dir, 'messages.log')],
         { cwd: dir, timeout: 30_000 },
       );
       expect(stdout).toMatch(new RegExp(`Successful call\\s*\\|\\s*\\d+\\s*\\|\\s*${calls}\\b`));
+      expectEveryCallEvent(readFileSync(path.join(dir, 'messages.log'), 'utf8'), calls);
       // Every phone is idle again: the cycles cleared what they made (waiting on the lab's own driver until
       // nothing is left in progress, as a sockets cell does).
       await lab.driver.runUntil(() => lab.leaks().length === 0, 5_000);
       expect(lab.leaks()).toEqual([]);
       const phones = [...lab.nodes.values()].filter((n) => n.kind.kind === 'phone');
       expect(phones.map((n) => observationsOf(n.kind).callState?.read(n.node, { line: 1 }))).toEqual(phones.map(() => 'idle'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  (sipp ? it : it.skip)('serves SIPp playing a host of CUP\'s ACL: the RCC cycle sent straight to CUP, every event of the call', async () => {
+    const cycle = communicatorCycleUsers(seedLab);
+    if (!cycle) throw new Error('the seed lab has no RCC users');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-sipp-'));
+    try {
+      const csv = path.join(dir, 'users.csv');
+      writeFileSync(csv, `SEQUENTIAL\n${cycle.rows.join('\n')}\n`);
+      const scenario = path.join(__dirname, 'fixtures', 'sipp-rcc-direct.xml');
+      const calls = cycle.rows.length;
+      const { stdout } = await execFileAsync(
+        'sipp',
+        [`${lab.network.host('cup').address}:5060`, '-sf', scenario, '-inf', csv, '-t', 't1', '-aa', '-i', '127.0.3.251', '-p', '5060', '-m', String(calls), '-l', '1', '-nostdin', '-timeout', '20s', '-timeout_error', '-trace_msg', '-message_file', path.join(dir, 'messages.log')],
+        { cwd: dir, timeout: 30_000 },
+      );
+      expect(stdout).toMatch(new RegExp(`Successful call\\s*\\|\\s*\\d+\\s*\\|\\s*${calls}\\b`));
+      expectEveryCallEvent(readFileSync(path.join(dir, 'messages.log'), 'utf8'), calls);
+      await lab.driver.runUntil(() => lab.leaks().length === 0, 5_000);
+      expect(lab.leaks()).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
