@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { hmacMd5, md5 } from './md5';
 import { md4 } from './md4';
 import { Rc4, rc4 } from './rc4';
 import { crc32 } from './session-security';
@@ -63,5 +65,37 @@ describe('CRC32', () => {
   it('gives the standard check value and the [MS-NLMP] 4.2.2.4 checksum of "Plaintext" in UTF-16LE', () => {
     expect(crc32(ascii('123456789')).toString(16)).toBe('cbf43926');
     expect(crc32(new Uint8Array(Buffer.from('Plaintext', 'utf16le'))).toString(16)).toBe('93aa847d');
+  });
+});
+
+describe('MD5 (RFC 1321) and HMAC-MD5 (RFC 2104)', () => {
+  it('gives the digests of the RFC 1321 appendix A.5 test suite', () => {
+    const suite: Array<[string, string]> = [
+      ['', 'd41d8cd98f00b204e9800998ecf8427e'],
+      ['a', '0cc175b9c0f1b6a831c399e269772661'],
+      ['abc', '900150983cd24fb0d6963f7d28e17f72'],
+      ['message digest', 'f96b697d7cb7938d525a2f31aaf161d0'],
+      ['abcdefghijklmnopqrstuvwxyz', 'c3fcd3d76192e4007dfb496cca67e13b'],
+      ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'd174ab98d277d9f5a5611c2c9f419d9f'],
+      ['1234567890'.repeat(8), '57edf4a22be3c955ac49da2e2107b67a'],
+    ];
+    for (const [input, digest] of suite) expect([input, hex(md5(ascii(input)))]).toEqual([input, digest]);
+  });
+
+  it('gives the HMAC-MD5 values of RFC 2202 §2', () => {
+    expect(hex(hmacMd5(new Uint8Array(16).fill(0x0b), ascii('Hi There')))).toBe('9294727a3638bb1c13f48ef8158bfc9d');
+    expect(hex(hmacMd5(ascii('Jefe'), ascii('what do ya want for nothing?')))).toBe('750c783e6ab0b503eaa86e310a5db738');
+    expect(hex(hmacMd5(new Uint8Array(80).fill(0xaa), ascii('Test Using Larger Than Block-Size Key - Hash Key First')))).toBe('6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd');
+  });
+
+  it('agrees with OpenSSL on any key and any split of any message', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 4 }), (key, parts) => {
+        const joined = Buffer.concat(parts);
+        expect(hex(md5(...parts))).toBe(createHash('md5').update(joined).digest('hex'));
+        expect(hex(hmacMd5(key, ...parts))).toBe(createHmac('md5', key).update(joined).digest('hex'));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

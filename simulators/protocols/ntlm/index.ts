@@ -1,7 +1,7 @@
 /**
  * NTLM as OCS 2007 R2 and Office Communicator 2007 R2 used it over SIP: connectionless NTLMv2 with extended
- * session security ([MS-NLMP]) and [MS-SIPAE] message signatures. node-forge supplies MD5 and HMAC-MD5 (md5.ts);
- * MD4 and RC4 are local (Node 20's OpenSSL 3 offers neither by default).
+ * session security ([MS-NLMP]) and [MS-SIPAE] message signatures. MD4, MD5, HMAC-MD5 and RC4 are local: Node 20's
+ * OpenSSL 3 offers neither MD4 nor RC4 by default, and MD5 signs every message of a signed-in client (md5.ts).
  */
 export * from './flags';
 export { md4 } from './md4';
