@@ -1,7 +1,8 @@
 import type { TimerHandle } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
 import { randomToken } from '../../kernel/random';
-import { createCancel, createResponse, DialogStore, parseNameAddr, parseSipUri, SipDialog, SipHeaders } from '../../protocols/sip';
+import { CFWDALL_SERVICE_URI, cfwdAllUpdateBody, createCancel, createResponse, DialogStore, dialogKey, dndUpdateBody, MEETME_SERVICE_URI, parseNameAddr, parseSipUri, REMOTECC_REQUEST_TYPE, SipDialog, SipHeaders, softKeyEventBody } from '../../protocols/sip';
+import { child, childText, parseXml } from '../../protocols/xml';
 import type { ClientTransaction, ServerTransaction, SipRequest, SipResponse, SipTarget } from '../../protocols/sip';
 import type { NodeEnv } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
@@ -81,7 +82,7 @@ class SipDevice implements LegDriver {
  * `Answer` soft-key event for the ringing dialog; clearing = CUCM's own BYE or CANCEL.
  */
 /** The methods CUCM's SIP line side answers (its 405's Allow header, RFC 3261 §8.2.1). */
-const LINE_SIDE_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY';
+const LINE_SIDE_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, PUBLISH';
 
 export class SipLineServer {
   private sip!: SipEndpoint;
@@ -95,7 +96,11 @@ export class SipLineServer {
   private readonly byConnection = new Map<string, SipDevice>();
   private readonly dialogs = new DialogStore<SipDialog>();
   private readonly byDialog = new Map<string, SipLeg>();
+  /** Service-URI calls CUCM answered only to end them: BYE once the phone's ACK comes (RFC 3261 §15). */
+  private readonly byeOnAck = new Map<string, SipDevice>();
   private readonly log: Logger;
+  /** Observers of Forward All set or cleared from a SIP phone (CTIManager tells its monitors). */
+  onForwardingChanged: ((deviceName: string, line: number) => void) | undefined;
 
   constructor(
     private readonly env: NodeEnv,
@@ -147,10 +152,10 @@ export class SipLineServer {
       answer: (leg) => {
         const sipLeg = device.legs.get(leg);
         if (!sipLeg || leg.state !== 'ringIn' || !sipLeg.remoteTag) return false;
-        this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', 'application/x-cisco-remotecc-request+xml']], remoteccBody('Answer', sipLeg));
+        this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', REMOTECC_REQUEST_TYPE]], remoteccBody('Answer', sipLeg));
         return true;
       },
-      forwardingChanged: () => undefined,
+      forwardingChanged: (_name, line) => this.cfwdAllUpdate(device, line),
     };
   }
 
@@ -203,6 +208,12 @@ export class SipLineServer {
       }
       case 'NOTIFY':
         tx.respond(createResponse(request, 200, 'OK', { toTag }));
+        return;
+      case 'REFER':
+        this.onRefer(request, tx, source);
+        return;
+      case 'PUBLISH':
+        this.onPublish(request, tx, source);
         return;
       default:
         // RFC 3261 §8.2.1: a 405 MUST carry an Allow header field listing the methods the UAS supports.
@@ -309,10 +320,22 @@ export class SipLineServer {
       return;
     }
     const target = parseSipUri(request.uri);
-    const digits = target.ok ? (target.value.user ?? '') : '';
+    let digits = target.ok ? (target.value.user ?? '') : '';
+    // The line the phone calls from: the one whose DN its From names.
+    const from = parseNameAddr(request.headers.get('From') ?? '');
+    const fromUser = from.ok ? parseSipUri(from.value.uri) : undefined;
+    const line = device.lineOf(fromUser?.ok ? fromUser.value.user : undefined);
+    if (digits === CFWDALL_SERVICE_URI || digits.startsWith(`${CFWDALL_SERVICE_URI}-`)) {
+      this.forwardAllService(device, line, request, tx, toTag, digits.slice(CFWDALL_SERVICE_URI.length + 1));
+      return;
+    }
     const pending = device.pendingMakeCall;
     let leg: CallLeg | undefined;
-    if (pending && pending.destination === digits) {
+    if (digits.startsWith(`${MEETME_SERVICE_URI}-`)) {
+      // The MeetMe key (docs/protocols/sip-phone-features.md §5): a new call that must name a Meet-Me number.
+      digits = digits.slice(MEETME_SERVICE_URI.length + 1);
+      leg = this.callControl.meetMeKey(device.deviceName, line);
+    } else if (pending && pending.destination === digits) {
       this.forgetMakeCall(device);
       if (!this.callControl.callOf(pending.leg) || pending.leg.state !== 'offHook') {
         // The application cleared the call before the phone's INVITE (the REFER's answer) came in.
@@ -321,10 +344,7 @@ export class SipLineServer {
       }
       leg = pending.leg;
     } else {
-      // The line the phone calls from: the one whose DN its From names.
-      const from = parseNameAddr(request.headers.get('From') ?? '');
-      const fromUser = from.ok ? parseSipUri(from.value.uri) : undefined;
-      leg = this.callControl.offHook(device.deviceName, device.lineOf(fromUser?.ok ? fromUser.value.user : undefined), 'user');
+      leg = this.callControl.offHook(device.deviceName, line, 'user');
     }
     if (!leg) {
       tx.respond(createResponse(request, 486, 'Busy Here', { toTag }));
@@ -338,7 +358,14 @@ export class SipLineServer {
 
   private onAck(ack: SipRequest): void {
     const dialog = this.dialogs.match(ack);
-    if (dialog) dialog.confirm();
+    if (!dialog) return;
+    dialog.confirm();
+    const serviceDevice = this.byeOnAck.get(dialog.id);
+    if (!serviceDevice) return;
+    this.byeOnAck.delete(dialog.id);
+    this.dialogs.remove(dialog);
+    this.sip.layer.sendRequest(dialog.createRequest('BYE'), serviceDevice.via, { onFinal: () => undefined });
+    dialog.terminate();
   }
 
   private onCancel(invite: ServerTransaction): void {
@@ -381,7 +408,7 @@ export class SipLineServer {
       sipLeg.phoneDriven = false;
       return;
     }
-    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', 'application/x-cisco-remotecc-request+xml']], remoteccBody(kind === 'held' ? 'Hold' : 'Resume', sipLeg));
+    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', REMOTECC_REQUEST_TYPE]], remoteccBody(kind === 'held' ? 'Hold' : 'Resume', sipLeg));
   }
 
   /** Originating leg (the phone called out): answer its INVITE as the call progresses. */
@@ -548,6 +575,121 @@ export class SipLineServer {
     delete sipLeg.dialog;
   }
 
+  // ------------------------------------------------------------------ the SIP loads' feature keys
+
+  /**
+   * CFwdAll (docs/protocols/sip-phone-features.md §2): an INVITE to the SIP Profile's Call Forward URI with the
+   * target appended sets the line's Call Forward All, the bare URI clears it. CUCM answers, ends the call once
+   * the ACK comes, and tells the phone the line's forward in a remotecc `cfwdallupdate`. A target that is no
+   * directory number is refused 404 and changes nothing (modelling choice).
+   */
+  private forwardAllService(device: SipDevice, line: number, request: SipRequest, tx: ServerTransaction, toTag: string, target: string): void {
+    if (target !== '' && !this.config.hasDirectoryNumber(target)) {
+      this.log.info('CFwdAll to an unknown number refused', { device: device.deviceName, target });
+      tx.respond(createResponse(request, 404, 'Not Found', { toTag }));
+      return;
+    }
+    this.config.lines.setForwardAll(device.deviceName, line, target === '' ? undefined : target);
+    this.log.info(target === '' ? 'Call Forward All cleared from the phone' : 'Call Forward All set from the phone', { device: device.deviceName, line, target });
+    const dialog = SipDialog.fromUasRequest(request, toTag, { localContact: this.contact });
+    this.dialogs.add(dialog);
+    this.byeOnAck.set(dialog.id, device);
+    tx.respond(this.withSdp(createResponse(request, 200, 'OK', { toTag, headers: [['Contact', this.contact]] })));
+    this.cfwdAllUpdate(device, line);
+    this.onForwardingChanged?.(device.deviceName, line);
+  }
+
+  /** The line's Call Forward All, as CUCM tells a SIP phone (remotecc `cfwdallupdate`). */
+  private cfwdAllUpdate(device: SipDevice, line: number): void {
+    const record = this.config.phone(device.deviceName)?.lines[line - 1];
+    if (!record) return;
+    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', REMOTECC_REQUEST_TYPE]], cfwdAllUpdateBody(line, record.forwardAll ?? ''));
+  }
+
+  /**
+   * DND from the phone (§1): a PUBLISH (RFC 3903) of a PIDF whose person activity is `dnd` (on) or `available`
+   * (off). CUCM sets the device's Do Not Disturb and confirms it with a remotecc `dndupdate` carrying the DND
+   * option, which is what the phone then shows.
+   */
+  private onPublish(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
+    const toTag = randomToken(this.env.random, 10);
+    const device = this.deviceOf(source);
+    if (!device) {
+      tx.respond(createResponse(request, 403, 'Forbidden', { toTag }));
+      return;
+    }
+    // RFC 3903 §6 step 2: an event package the ESC does not support is answered 489 Bad Event.
+    if ((request.headers.get('Event') ?? '').split(';')[0]?.trim().toLowerCase() !== 'presence') {
+      tx.respond(createResponse(request, 489, 'Bad Event', { toTag, headers: [['Allow-Events', 'presence']] }));
+      return;
+    }
+    const parsed = parseXml(request.body);
+    const activities = parsed.ok ? child(child(parsed.value, 'person'), 'activities') : undefined;
+    const dnd = child(activities, 'dnd') ? true : child(activities, 'available') ? false : undefined;
+    if (dnd === undefined) {
+      // §6 step 4: a body the ESC cannot process is answered 400 (here: no DND state in it).
+      tx.respond(createResponse(request, 400, 'Bad Request', { toTag }));
+      return;
+    }
+    this.config.phones.setDnd(device.deviceName, { active: dnd });
+    const phone = this.config.phone(device.deviceName);
+    this.log.info('Do Not Disturb', { device: device.deviceName, active: dnd, option: phone?.dndOption });
+    const expires = request.headers.get('Expires') ?? '3600';
+    tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['SIP-ETag', randomToken(this.env.random, 12)], ['Expires', expires]] }));
+    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', REMOTECC_REQUEST_TYPE]], dndUpdateBody(dnd, phone?.dndOption ?? 'ringerOff'));
+  }
+
+  /**
+   * A REFER from a phone: in a call's dialog with Refer-To carrying RFC 3891 Replaces, the Transfer key's
+   * completion (§3); out of dialog with a remotecc `Conference` soft-key event, the Confrn key's (§4). CUCM
+   * answers 202 with `Refer-Sub: false` (RFC 4488: no NOTIFY follows) before it acts.
+   */
+  private onRefer(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
+    const dialog = this.dialogs.match(request);
+    // In a dialog the To header already carries CUCM's tag.
+    const toTag = dialog ? undefined : randomToken(this.env.random, 10);
+    const refuse = (status: number, reason: string): void => {
+      tx.respond(createResponse(request, status, reason, { toTag }));
+    };
+    const accept = (): void => {
+      tx.respond(createResponse(request, 202, 'Accepted', { toTag, headers: [['Refer-Sub', 'false'], ['Contact', this.contact]] }));
+    };
+    if (dialog) {
+      const held = this.byDialog.get(dialog.id);
+      const replaces = /[?&]Replaces=([^>&]*)/i.exec(request.headers.get('Refer-To') ?? '')?.[1];
+      const m = replaces ? /^([^;]+);(.*)$/.exec(decodeURIComponent(replaces)) : null;
+      const params = new Map((m?.[2] ?? '').split(';').map((p) => p.split('=') as [string, string]));
+      const active = m ? this.legByDialog(m[1] ?? '', params.get('to-tag') ?? '', params.get('from-tag') ?? '') : undefined;
+      // Modelling choice: a blind (Replaces-less) REFER from a phone is not modelled.
+      if (!held || !active) return refuse(!held ? 481 : 400, !held ? 'Call/Transaction Does Not Exist' : 'Bad Request');
+      accept();
+      if (!this.callControl.joinTransfer(held.leg, active.leg)) this.log.warn('transfer REFER: not a held and a connected call on one line', { callId: dialog.callId });
+      return;
+    }
+    const device = this.deviceOf(source);
+    if (!device) return refuse(403, 'Forbidden');
+    if ((request.headers.get('Content-Type') ?? '').split(';')[0]?.trim().toLowerCase() !== REMOTECC_REQUEST_TYPE) return refuse(400, 'Bad Request');
+    const parsed = parseXml(request.body);
+    const event = parsed.ok ? child(parsed.value, 'softkeyeventmsg') : undefined;
+    if (!event) return refuse(400, 'Bad Request');
+    const key = childText(event, 'softkeyevent');
+    const legOf = (name: string): SipLeg | undefined =>
+      this.legByDialog(childText(event, name, 'callid') ?? '', childText(event, name, 'remotetag') ?? '', childText(event, name, 'localtag') ?? '');
+    const held = legOf('dialogid');
+    const consult = legOf('consultdialogid');
+    if (key !== 'Conference' || !held || !consult) {
+      this.log.info('remotecc request from the phone not acted on', { device: device.deviceName, softkey: key });
+      return refuse(key === 'Conference' ? 481 : 501, key === 'Conference' ? 'Call/Transaction Does Not Exist' : 'Not Implemented');
+    }
+    accept();
+    if (!this.callControl.adHocConference(held.leg, consult.leg)) this.log.warn('Conference: not a held and a connected call on one line', { device: device.deviceName });
+  }
+
+  /** The leg of a confirmed dialog, by Call-ID and CUCM's and the phone's tags. */
+  private legByDialog(callId: string, cucmTag: string, phoneTag: string): SipLeg | undefined {
+    return this.byDialog.get(dialogKey(callId, cucmTag, phoneTag));
+  }
+
   /** RFC 3515 REFER, out of dialog, over the phone's registration connection. */
   private forgetMakeCall(device: SipDevice): void {
     if (device.pendingMakeCall) this.env.clock.clearTimer(device.pendingMakeCall.timer);
@@ -606,18 +748,5 @@ function toTagOf(response: SipResponse): string | undefined {
 }
 
 function remoteccBody(softKey: 'Answer' | 'EndCall' | 'Hold' | 'Resume', leg: SipLeg): string {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<x-cisco-remotecc-request>',
-    '<softkeyeventmsg>',
-    `<softkeyevent>${softKey}</softkeyevent>`,
-    '<dialogid>',
-    `<callid>${leg.callId}</callid>`,
-    `<localtag>${leg.remoteTag ?? ''}</localtag>`,
-    `<remotetag>${leg.localTag}</remotetag>`,
-    '</dialogid>',
-    '</softkeyeventmsg>',
-    '</x-cisco-remotecc-request>',
-    '',
-  ].join('\n');
+  return softKeyEventBody(softKey, { callId: leg.callId, localTag: leg.remoteTag ?? '', remoteTag: leg.localTag });
 }
