@@ -503,3 +503,125 @@ describe('CUCM CTIManager', () => {
     await cucm.stop();
   });
 });
+
+describe("CUCM and the SIP loads' feature keys (docs/protocols/sip-phone-features.md)", () => {
+  /** withSipPhone() plus Carol (SCCP, 1003). */
+  async function withCarol() {
+    const setup = await withSipPhone();
+    const carol = await setup.lab.startPhone(CAROL, '7931', ['1003']);
+    await setup.lab.until(() => carol.observe().registered);
+    return { ...setup, carol };
+  }
+
+  const state = (p: { observe(): { lines: readonly { callState: string }[] } }) => p.observe().lines[0]?.callState;
+
+  it('DND: the phone PUBLISHes, CUCM sets it and confirms with dndupdate; Ringer Off offers calls unrung, Call Reject refuses them busy', async () => {
+    const { lab, cucm, alice, dave, uninstall } = await withSipPhone();
+    await dave.dndKey();
+    // The phone shows what CUCM confirmed, not what it asked for.
+    expect(dave.observe().dnd).toBe(false);
+    await lab.until(() => dave.observe().dnd);
+    expect(cucm.config.phone(DAVE)?.dnd).toBe(true);
+    await alice.dial('1004');
+    await lab.until(() => state(dave) === 'ringIn');
+    expect(dave.observe().lines[0]?.ringer).toBe('off');
+    await alice.hangUp();
+    await lab.until(() => state(dave) === 'idle' && state(alice) === 'idle');
+    cucm.config.phones.setDnd(DAVE, { option: 'callReject' });
+    await alice.dial('1004');
+    await lab.until(() => alice.received.some((m) => m.name === 'CallState' && m.callState === 3));
+    expect(state(dave)).toBe('idle');
+    await alice.hangUp();
+    await dave.dndKey();
+    await lab.until(() => !dave.observe().dnd);
+    expect(cucm.config.phone(DAVE)?.dnd).toBe(false);
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
+  });
+
+  it('CFwdAll: INVITE to the cfwdall service URI sets and clears Forward All; CUCM answers, hangs up and sends cfwdallupdate; an unknown target changes nothing', async () => {
+    const { lab, cucm, alice, dave, carol, uninstall } = await withCarol();
+    await dave.forwardAll('1003');
+    await lab.until(() => dave.observe().lines[0]?.forwardAll === '1003');
+    expect(cucm.config.phone(DAVE)?.lines[0]?.forwardAll).toBe('1003');
+    await lab.until(() => dave.leaks().length === 0 && cucm.leaks().length === 0);
+    expect(state(dave)).toBe('idle');
+    await alice.dial('1004');
+    await lab.until(() => state(carol) === 'ringIn');
+    expect(state(dave)).toBe('idle');
+    await alice.hangUp();
+    await lab.until(() => state(carol) === 'idle');
+    await dave.forwardAll('5555');
+    await lab.until(() => dave.leaks().length === 0);
+    expect(lab.log.records.some((r) => r.msg === 'CFwdAll to an unknown number refused')).toBe(true);
+    expect(cucm.config.phone(DAVE)?.lines[0]?.forwardAll).toBe('1003');
+    await dave.forwardAll(undefined);
+    await lab.until(() => dave.observe().lines[0]?.forwardAll === '');
+    expect(cucm.config.phone(DAVE)?.lines[0]?.forwardAll).toBeUndefined();
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
+  });
+
+  it('Transfer: hold re-INVITE, consultation INVITE, then REFER with Replaces joins the two far parties and ends both of the phone\'s calls', async () => {
+    const { lab, cucm, alice, dave, carol, uninstall } = await withCarol();
+    await alice.dial('1004');
+    await lab.until(() => state(dave) === 'ringIn');
+    await dave.answer();
+    await lab.until(() => state(alice) === 'connected' && state(dave) === 'connected');
+    await lab.drive(dave.transferKey());
+    expect(state(dave)).toBe('offHook');
+    expect(cucm.observe().calls[0]?.terminating).toMatchObject({ deviceName: DAVE, state: 'held' });
+    await dave.dial('1003');
+    await lab.until(() => state(carol) === 'ringIn');
+    await carol.answer();
+    await lab.until(() => state(dave) === 'connected');
+    await lab.drive(dave.transferKey());
+    await lab.until(() => state(dave) === 'idle' && dave.leaks().length === 0);
+    expect(cucm.observe().calls).toEqual([expect.objectContaining({ origin: expect.objectContaining({ deviceName: ALICE }), terminating: expect.objectContaining({ deviceName: CAROL, state: 'connected' }) })]);
+    expect(state(alice)).toBe('connected');
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
+  });
+
+  it('Confrn: hold, consultation INVITE, then a remotecc Conference REFER takes the three parties to the bridge', async () => {
+    const { lab, cucm, alice, dave, carol, uninstall } = await withCarol();
+    await alice.dial('1004');
+    await lab.until(() => state(dave) === 'ringIn');
+    await dave.answer();
+    await lab.until(() => state(alice) === 'connected' && state(dave) === 'connected');
+    await lab.drive(dave.conferenceKey());
+    await dave.dial('1003');
+    await lab.until(() => state(carol) === 'ringIn');
+    await carol.answer();
+    await lab.until(() => state(dave) === 'connected');
+    await lab.drive(dave.conferenceKey());
+    await lab.until(() => cucm.observe().conferences[0]?.parties.length === 3);
+    expect([...(cucm.observe().conferences[0]?.parties ?? [])].sort()).toEqual([ALICE, CAROL, DAVE].sort());
+    // The held dialog ended with CUCM's BYE; the phone stays in the consultation dialog, now to the bridge.
+    await lab.until(() => dave.leaks().length === 1);
+    expect(state(dave)).toBe('connected');
+    await carol.hangUp();
+    await lab.until(() => cucm.observe().conferences[0]?.parties.length === 2);
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
+  });
+
+  it('MeetMe: the next number goes to the meetme service URI and opens that Meet-Me conference; a non-Meet-Me number is refused', async () => {
+    const lab = new CucmTestLab();
+    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+    const cucm = await lab.startCucm({ ...config(), meetMeNumbers: ['5000'] });
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const dave = await lab.startSipPhone(DAVE, '1004');
+    await lab.until(() => alice.observe().registered && dave.observe().registered);
+    await dave.meetMeKey();
+    await dave.dial('+14085551001');
+    await lab.until(() => state(dave) === 'idle' && dave.leaks().length === 0);
+    expect(state(alice)).toBe('idle');
+    await dave.meetMeKey();
+    await dave.dial('5000');
+    await lab.until(() => state(dave) === 'connected');
+    expect(cucm.observe().conferences).toEqual([expect.objectContaining({ kind: 'meetMe', number: '5000', parties: [DAVE] })]);
+    await alice.dial('5000');
+    await lab.until(() => cucm.observe().conferences[0]?.parties.length === 2);
+    // A Meet-Me conference closes with its last party.
+    await dave.hangUp();
+    await lab.until(() => cucm.observe().conferences[0]?.parties.length === 1);
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
+  });
+});
