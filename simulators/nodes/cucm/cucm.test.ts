@@ -624,4 +624,34 @@ describe("CUCM and the SIP loads' feature keys (docs/protocols/sip-phone-feature
     await lab.until(() => cucm.observe().conferences[0]?.parties.length === 1);
     await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
   });
+
+  it('Extension Mobility on a SIP phone: login over HTTP, CUCM restarts it with NOTIFY service-control, the phone reads its configuration file and registers the profile\'s line; logout brings its own back', async () => {
+    const lab = new CucmTestLab();
+    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+    const cfg = config();
+    const cucm = await lab.startCucm({
+      ...cfg,
+      phones: cfg.phones.map((p) => (p.name === DAVE ? { ...p, extensionMobility: { enabled: true, subscribed: true } } : p)),
+      endUsers: [{ userId: 'erin', groups: ['Standard CCM End Users'], controlledDevices: [], pin: '12345', controlledProfiles: ['EM-erin'] }],
+      extensionMobility: { serviceActivated: true, serviceName: 'Extension Mobility', deviceProfiles: [{ name: 'EM-erin', userId: 'erin', model: '7971', subscribed: true, lines: [{ dn: '1005' }] }] },
+    });
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const dave = await lab.startSipPhone(DAVE, '1004');
+    await lab.until(() => alice.observe().registered && dave.observe().registered);
+    await dave.emLogin('erin', '12345');
+    await lab.until(() => dave.observe().screen.includes('Login successful'));
+    await lab.until(() => dave.observe().registered && dave.observe().lines[0]?.dn === '1005');
+    expect(lab.log.records.some((r) => r.msg === 'restart requested by CUCM')).toBe(true);
+    await alice.dial('1005');
+    await lab.until(() => dave.observe().lines[0]?.callState === 'ringIn');
+    await alice.hangUp();
+    await lab.until(() => dave.observe().lines[0]?.callState === 'idle');
+    await dave.emLogout();
+    await lab.until(() => dave.observe().screen.includes('Logout successful'));
+    await lab.until(() => dave.observe().registered && dave.observe().lines[0]?.dn === '1004');
+    await lab.until(() => cucm.leaks().length === 0);
+    await lab.drive(dave.stop());
+    await cucm.stop();
+    uninstall();
+  });
 });

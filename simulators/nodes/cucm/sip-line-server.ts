@@ -55,6 +55,8 @@ class SipDevice implements LegDriver {
     readonly contact: string,
     /** Where the device's requests come from; a refresh over a new connection moves it. */
     public via: SipTarget,
+    /** The Call-ID of the device's REGISTER (a restart NOTIFY names it). */
+    readonly registerCallId: string,
   ) {
     this.lines.set(1, dn);
   }
@@ -290,7 +292,7 @@ export class SipLineServer {
       tx.respond(createResponse(request, 400, 'Bad Contact', { toTag }));
       return;
     }
-    const device = new SipDevice(this, phone.name, dn, contact.value.uri, source);
+    const device = new SipDevice(this, phone.name, dn, contact.value.uri, source, request.headers.get('Call-ID') ?? '');
     this.devices.set(phone.name, device);
     this.index(device);
     this.callControl.attach(phone.name, device);
@@ -683,6 +685,34 @@ export class SipLineServer {
     }
     accept();
     if (!this.callControl.adHocConference(held.leg, consult.leg)) this.log.warn('Conference: not a held and a connected call on one line', { device: device.deviceName });
+  }
+
+  /**
+   * Restart a SIP phone (Extension Mobility login and logout, docs/protocols/sip-phone-features.md §6): an
+   * out-of-dialog NOTIFY `Event: service-control`, body `action=restart` with the Call-ID of the phone's
+   * REGISTER, after which the phone reads its configuration file and registers its lines again.
+   */
+  restartDevice(deviceName: string): void {
+    const device = this.devices.get(deviceName);
+    if (!device) return;
+    const headers = new SipHeaders([
+      ['Max-Forwards', '70'],
+      ['From', `<sip:cucm@${this.address}>;tag=${randomToken(this.env.random, 10)}`],
+      ['To', `<${device.contact}>`],
+      ['Call-ID', `${randomToken(this.env.random, 16)}@${this.address}`],
+      ['CSeq', '101 NOTIFY'],
+      ['Contact', this.contact],
+      ['Event', 'service-control'],
+      ['Subscription-State', 'active'],
+      ['Content-Type', 'text/plain'],
+    ]);
+    const body = `action=restart\r\nRegisterCallId={${device.registerCallId}}\r\n`;
+    this.log.info('SIP device restart', { device: deviceName });
+    this.sip.layer.sendRequest({ kind: 'request', method: 'NOTIFY', uri: device.contact, headers, body }, device.via, {
+      onFinal: (r) => {
+        if (r.status >= 300) this.log.warn('phone refused restart NOTIFY', { device: deviceName, status: r.status });
+      },
+    });
   }
 
   /** The leg of a confirmed dialog, by Call-ID and CUCM's and the phone's tags. */

@@ -37,9 +37,6 @@ async function startPhone(env: NodeEnv, c: PhoneNodeConfig): Promise<Phone> {
   return SipPhone.start(env, { deviceName: p.name, model: p.model, endpoint: p.endpoint, cucm, lines });
 }
 
-const sipEmMissing = (c: PhoneNodeConfig): string | undefined =>
-  c.phone.protocol === 'sip' ? `the Services menu and Extension Mobility of the ${c.phone.model}'s SIP load are not modelled` : undefined;
-
 /** The line a matcher looks at: the one carrying `dn` when it names one, else line (button) `line`. */
 function lineOf(phone: Phone, s: Readonly<Record<string, unknown>>): PhoneLineObservation | undefined {
   const lines = phone.observe().lines;
@@ -95,7 +92,6 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
       cancelForwardAll: { summary: 'the CFwdAll soft key alone: cancel Call Forward All', run: (p) => p.forwardAll(undefined) },
       servicesKey: {
         summary: 'the Services (globe) button: the phone fetches its IP phone services menu from CUCM over HTTP',
-        notModelled: sipEmMissing,
         run: (p) => p.servicesKey(),
       },
       emLogin: {
@@ -108,13 +104,12 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
             pin: { kind: 'text', pattern: /^[0-9]+$/, patternName: 'digits', description: 'the PIN' },
           },
         },
-        notModelled: sipEmMissing,
         run: (p, a) => {
           const f = a as Readonly<Record<string, unknown>>;
           return p.emLogin(String(f.user), String(f.pin));
         },
       },
-      emLogout: { summary: 'Services → Extension Mobility → Logout', notModelled: sipEmMissing, run: (p) => p.emLogout() },
+      emLogout: { summary: 'Services → Extension Mobility → Logout', run: (p) => p.emLogout() },
       conferenceKey: {
         summary: 'the Confrn soft key: holds the call and opens a new one; pressed again, the three parties go to a conference bridge',
         run: (p) => p.conferenceKey(),

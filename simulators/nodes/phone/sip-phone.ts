@@ -1,8 +1,9 @@
 import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
-import type { Core, Session, URI } from 'sip.js';
+import type { Core, Notification, Session, URI } from 'sip.js';
 import { LabError } from '../../kernel/errors';
 import { CFWDALL_SERVICE_URI, MEETME_SERVICE_URI, REMOTECC_REQUEST_TYPE, softKeyEventBody } from '../../protocols/sip';
-import { child, childText, parseXml } from '../../protocols/xml';
+import { child, childText, children, parseXml } from '../../protocols/xml';
+import { PHONE_SERVICES_PORT, PhoneServicesClient } from './phone-services-client';
 import type { XmlElement } from '../../protocols/xml';
 import type { RemoteccDialog } from '../../protocols/sip';
 import type { Endpoint } from '../../transport/network';
@@ -40,6 +41,8 @@ const MODEL_CODE: Readonly<Record<SipPhoneModel, string>> = { '7971': '119', '79
 /** Where the phone's transport keeps a `Refer-To: cid:…` value that sip.js cannot parse (see below). */
 const CID_REFER_TO_HEADER = 'X-Lab-Refer-To-Cid';
 const CID_REFER_TO_PLACEHOLDER = '<sip:refer-to-cid.invalid>';
+/** How long a restart takes before the phone registers again (lab's modelling choice, as for the SCCP loads). */
+const RESTART_MS = 250;
 
 /**
  * CUCM's remotecc REFERs point Refer-To at the body part (`Refer-To: cid:1234@10.1.1.1`, RFC 2392
@@ -138,7 +141,12 @@ export class SipPhone extends NodeBase implements Phone {
   private ua: UserAgent | undefined;
   private registerer: Registerer | undefined;
   private registered = false;
-  private readonly lineStates: Line[];
+  private lineStates: Line[];
+  /** The line buttons' DNs: the lab's at boot, the configuration file's after a restart. */
+  private lines: readonly { readonly dn: string }[];
+  /** The Services button and Extension Mobility over HTTP (docs/protocols/phone-services.md §3). */
+  private readonly services: PhoneServicesClient;
+  private stopping = false;
   /** Every session not yet Terminated (what `leaks()` reports). */
   private readonly live = new Set<Session>();
   /** Do Not Disturb as CUCM last confirmed it (remotecc `dndupdate`), not as the phone asked for it. */
@@ -152,7 +160,9 @@ export class SipPhone extends NodeBase implements Phone {
     this.hostName = env.network.hostName;
     this.deviceName = config.deviceName;
     this.endpoint = config.endpoint;
-    this.lineStates = config.lines.map((l, i) => ({ number: i + 1, dn: l.dn, callState: 'idle', display: '', call: undefined, background: [], digits: '', forwardAll: '' }));
+    this.lines = config.lines;
+    this.lineStates = lineStatesOf(config.lines);
+    this.services = new PhoneServicesClient(env, config.cucm.address, config.deviceName, config.model);
   }
 
   /** Starts the user agent, connects to CUCM and registers line 1; resolves once registered. */
@@ -175,7 +185,7 @@ export class SipPhone extends NodeBase implements Phone {
       registered: this.registered,
       speaker: this.lineStates.some((l) => l.callState !== 'idle' && l.callState !== 'ringIn') ? 'on' : 'off',
       dnd: this.dnd,
-      screen: '',
+      screen: this.services.screen,
       lines: this.lineStates.map(
         (l): PhoneLineObservation => ({
           line: l.number,
@@ -218,15 +228,15 @@ export class SipPhone extends NodeBase implements Phone {
   }
 
   async servicesKey(): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: the SIP phone's Services menu is not modelled`);
+    this.services.servicesKey();
   }
 
-  async emLogin(): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Extension Mobility on the SIP load is not modelled`);
+  async emLogin(userId: string, pin: string): Promise<void> {
+    this.services.emLogin(userId, pin);
   }
 
   async emLogout(): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Extension Mobility on the SIP load is not modelled`);
+    this.services.emLogout();
   }
 
   /** The Confrn soft key: first press holds the call and gives dial tone; the second asks CUCM to conference (§4). */
@@ -286,6 +296,7 @@ export class SipPhone extends NodeBase implements Phone {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.shutdown();
   }
 
@@ -293,7 +304,7 @@ export class SipPhone extends NodeBase implements Phone {
 
   private async register(): Promise<void> {
     const { env, config } = this;
-    const line1 = config.lines[0];
+    const line1 = this.lines[0];
     if (!line1) throw new LabError('UC_CONFIG', `${config.deviceName}: a SIP phone needs at least one line`);
     const uri = UserAgent.makeURI(`sip:${line1.dn}@${config.cucm.address}`);
     if (!uri) throw new LabError('UC_CONFIG', `${config.deviceName}: bad line DN ${line1.dn}`);
@@ -319,12 +330,15 @@ export class SipPhone extends NodeBase implements Phone {
       },
       delegate: {
         onDisconnect: () => {
+          // A restart's old user agent going away is not news.
+          if (this.ua !== ua) return;
           // TODO: the real phone re-registers (and fails over to its backup CUCM); this one stays unregistered.
           if (this.registered) log.warn('connection to CUCM lost; line unregistered');
           this.registered = false;
         },
         onInvite: (invitation) => this.onInvite(invitation),
         onReferRequest: (request) => this.onReferRequest(request),
+        onNotify: (notification) => this.onServiceControl(notification),
       },
     });
     this.ua = ua;
@@ -368,7 +382,7 @@ export class SipPhone extends NodeBase implements Phone {
     });
     env.log.info('registered', { dn: line1.dn, cucm: `${config.cucm.address}:${config.cucm.port}` });
     // Every further line button registers its own DN (same Contact, To = the line's AOR), as the phones do.
-    for (const line of config.lines.slice(1)) {
+    for (const line of this.lines.slice(1)) {
       const aor = UserAgent.makeURI(`sip:${line.dn}@${config.cucm.address}`);
       if (!aor) continue;
       const extra = new Registerer(ua, {
@@ -383,8 +397,54 @@ export class SipPhone extends NodeBase implements Phone {
         });
         extra.register().catch(() => resolve());
       });
-      env.log.info('registered', { dn: line.dn, line: config.lines.indexOf(line) + 1 });
+      env.log.info('registered', { dn: line.dn, line: this.lines.indexOf(line) + 1 });
     }
+  }
+
+  /**
+   * CUCM's restart (Extension Mobility login or logout; docs/protocols/sip-phone-features.md §6): an out-of-dialog
+   * NOTIFY `Event: service-control` whose body says `action=restart` (or `reset`). The phone answers 200, drops
+   * its calls and registrations, reads its configuration file again and registers the lines it now lists.
+   */
+  private onServiceControl(notification: Notification): void {
+    const message = notification.request;
+    const event = (message.getHeader('event') ?? '').split(';')[0]?.trim().toLowerCase();
+    const action = /^action=(\w+)/m.exec(message.body)?.[1]?.toLowerCase();
+    if (event !== 'service-control' || (action !== 'restart' && action !== 'reset')) {
+      // RFC 6665 §4.1.3: a NOTIFY for no subscription the phone knows gets 481.
+      void notification.reject({ statusCode: 481 });
+      return;
+    }
+    void notification.accept();
+    this.env.log.info('restart requested by CUCM', { action });
+    this.restart().catch((error: unknown) => this.env.log.warn('re-registration after restart failed', { error: String(error) }));
+  }
+
+  private async restart(): Promise<void> {
+    await this.shutdown();
+    await new Promise<void>((resolve) => this.env.clock.setTimer(RESTART_MS, resolve));
+    if (this.stopping) return;
+    const lines = await this.configurationLines();
+    if (this.stopping) return;
+    if (lines.length > 0) {
+      this.lines = lines;
+      this.lineStates = lineStatesOf(lines);
+    }
+    await this.register();
+  }
+
+  /**
+   * The line buttons of the phone's configuration file `SEP<MAC>.cnf.xml` (`device/sipProfile/sipLines/line/name`),
+   * fetched from CUCM over HTTP (the real phone reads it by TFTP; modelling choice, §6). None when it cannot.
+   */
+  private async configurationLines(): Promise<{ dn: string }[]> {
+    const response = await this.services.get(`http://${this.config.cucm.address}:${PHONE_SERVICES_PORT}/${this.deviceName}.cnf.xml`);
+    const parsed = response?.status === 200 ? parseXml(response.body) : undefined;
+    if (!parsed?.ok) {
+      this.env.log.warn('configuration file not read; keeping the lines it had', { status: response?.status });
+      return [];
+    }
+    return children(child(child(parsed.value, 'sipProfile'), 'sipLines'), 'line').map((l) => ({ dn: childText(l, 'name') ?? '' })).filter((l) => l.dn !== '');
   }
 
   /** The registrations of line buttons 2 and up. */
@@ -840,6 +900,10 @@ export class SipPhone extends NodeBase implements Phone {
     });
     await done.finally(() => session.stateChange.removeListener(ended));
   }
+}
+
+function lineStatesOf(lines: readonly { readonly dn: string }[]): Line[] {
+  return lines.map((l, i) => ({ number: i + 1, dn: l.dn, callState: 'idle', display: '', call: undefined, background: [], digits: '', forwardAll: '' }));
 }
 
 /**
