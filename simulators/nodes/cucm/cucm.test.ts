@@ -4,7 +4,9 @@ import { installVirtualGlobals } from '../../kernel/virtual-globals';
 import type { CtiMessage, CtiMessageOf } from '../../protocols/cti';
 import type { Cucm } from './cucm';
 import type { CucmConfig } from './cucm-config';
-import { CucmTestLab } from '../../../test/support/cucm-test-lab';
+import { CUCM_ADDRESS, CucmTestLab } from '../../../test/support/cucm-test-lab';
+import { SipHeaders, SipStreamFramer, encodeSipMessage, softKeyEventBody } from '../../protocols/sip';
+import type { SipResponse } from '../../protocols/sip';
 import type { CtiTestClient } from '../../../test/support/cucm-test-lab';
 
 const ALICE = 'SEP001122334455';
@@ -653,5 +655,55 @@ describe("CUCM and the SIP loads' feature keys (docs/protocols/sip-phone-feature
     await lab.drive(dave.stop());
     await cucm.stop();
     uninstall();
+  });
+
+  it('answers bad feature-key requests with the protocol\'s error and keeps serving: 489 Bad Event, 400 for a PUBLISH without DND, 501 for another soft key, 481 for unknown dialogs, 400 for a REFER that is not remotecc', async () => {
+    const lab = new CucmTestLab();
+    const cucm = await lab.startCucm(config());
+    const host = lab.net.addHost('raw-sip', '10.1.2.99');
+    const connection = await lab.drive(host.connectTcp({ address: CUCM_ADDRESS, port: 5060 }));
+    const framer = new SipStreamFramer();
+    const responses: SipResponse[] = [];
+    connection.onData((bytes) => {
+      for (const r of framer.push(bytes)) if (r.ok && r.value.kind === 'response') responses.push(r.value);
+    });
+    let seq = 0;
+    const send = (method: string, extra: [string, string][], body = '', uri = `sip:1004@${CUCM_ADDRESS}`): void => {
+      seq++;
+      const headers = new SipHeaders([
+        ['Via', `SIP/2.0/TCP 10.1.2.99:5060;branch=z9hG4bK-raw-${seq}`],
+        ['From', `<sip:1004@${CUCM_ADDRESS}>;tag=raw-${seq}`],
+        ['To', `<sip:1004@${CUCM_ADDRESS}>`],
+        ['Call-ID', `raw-${seq}@10.1.2.99`],
+        ['CSeq', `1 ${method}`],
+        ['Max-Forwards', '70'],
+        ...extra,
+      ]);
+      connection.write(encodeSipMessage({ kind: 'request', method, uri, headers, body }));
+    };
+    const answer = async (n: number): Promise<number | undefined> => {
+      await lab.until(() => responses.length >= n);
+      return responses[n - 1]?.status;
+    };
+    send('REGISTER', [['Contact', `<sip:1004@10.1.2.99;transport=tcp>;+u.sip!devicename.ccm.cisco.com="${DAVE}"`], ['Expires', '3600']]);
+    expect(await answer(1)).toBe(200);
+    send('PUBLISH', [['Event', 'dialog'], ['Content-Type', 'application/pidf+xml']], '<presence/>');
+    expect(await answer(2)).toBe(489);
+    send('PUBLISH', [['Event', 'presence'], ['Content-Type', 'application/pidf+xml']], '<presence><person><activities><away/></activities></person></presence>');
+    expect(await answer(3)).toBe(400);
+    const remotecc: [string, string][] = [['Refer-To', '<cid:x@10.1.2.99>'], ['Content-Type', 'application/x-cisco-remotecc-request+xml']];
+    send('REFER', remotecc, softKeyEventBody('Park', { callId: 'nothing', localTag: 'a', remoteTag: 'b' }));
+    expect(await answer(4)).toBe(501);
+    send('REFER', remotecc, softKeyEventBody('Conference', { callId: 'nothing', localTag: 'a', remoteTag: 'b' }, { line: 1, consult: { callId: 'none', localTag: 'c', remoteTag: 'd' } }));
+    expect(await answer(5)).toBe(481);
+    send('REFER', [['Refer-To', `<sip:1003@${CUCM_ADDRESS}>`]]);
+    expect(await answer(6)).toBe(400);
+    expect(cucm.config.phone(DAVE)?.dnd).toBe(false);
+    // Still serving: a CFwdAll to a number that is no DN is refused, and nothing changed.
+    send('INVITE', [['Contact', '<sip:1004@10.1.2.99;transport=tcp>'], ['Content-Type', 'application/sdp']], 'v=0\r\n', `sip:x-cisco-serviceuri-cfwdall-5555@${CUCM_ADDRESS}`);
+    expect(await answer(7)).toBe(404);
+    expect(cucm.config.phone(DAVE)?.lines[0]?.forwardAll).toBeUndefined();
+    connection.end();
+    await cucm.stop();
   });
 });

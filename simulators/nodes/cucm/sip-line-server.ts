@@ -664,8 +664,10 @@ export class SipLineServer {
       const active = m ? this.legByDialog(m[1] ?? '', params.get('to-tag') ?? '', params.get('from-tag') ?? '') : undefined;
       // Modelling choice: a blind (Replaces-less) REFER from a phone is not modelled.
       if (!held || !active) return refuse(!held ? 481 : 400, !held ? 'Call/Transaction Does Not Exist' : 'Bad Request');
+      const pair = heldAndConnected(held, active);
+      if (!pair) return refuse(603, 'Decline');
       accept();
-      if (!this.callControl.joinTransfer(held.leg, active.leg)) this.log.warn('transfer REFER: not a held and a connected call on one line', { callId: dialog.callId });
+      if (!this.callControl.joinTransfer(...pair)) this.log.warn('transfer REFER: the two calls are not on one line', { callId: dialog.callId });
       return;
     }
     const device = this.deviceOf(source);
@@ -683,8 +685,10 @@ export class SipLineServer {
       this.log.info('remotecc request from the phone not acted on', { device: device.deviceName, softkey: key });
       return refuse(key === 'Conference' ? 481 : 501, key === 'Conference' ? 'Call/Transaction Does Not Exist' : 'Not Implemented');
     }
+    const pair = heldAndConnected(held, consult);
+    if (!pair) return refuse(603, 'Decline');
     accept();
-    if (!this.callControl.adHocConference(held.leg, consult.leg)) this.log.warn('Conference: not a held and a connected call on one line', { device: device.deviceName });
+    if (!this.callControl.adHocConference(...pair)) this.log.warn('Conference: the two calls are not on one line', { device: device.deviceName });
   }
 
   /**
@@ -769,6 +773,16 @@ export class SipLineServer {
     response.headers.set('Content-Type', 'application/sdp');
     return { ...response, body: this.sdp() };
   }
+}
+
+/**
+ * The legs of a transfer's or a conference's two calls, the held one first; undefined unless one is held and the
+ * other connected (CUCM then declines the REFER with 603: modelling choice, docs/protocols/sip-phone-features.md §3).
+ */
+function heldAndConnected(a: SipLeg, b: SipLeg): [CallLeg, CallLeg] | undefined {
+  if (a.leg.state === 'held' && b.leg.state === 'connected') return [a.leg, b.leg];
+  if (b.leg.state === 'held' && a.leg.state === 'connected') return [b.leg, a.leg];
+  return undefined;
 }
 
 function toTagOf(response: SipResponse): string | undefined {
