@@ -629,7 +629,7 @@ export class SipLineServer {
     const activities = parsed.ok ? child(child(parsed.value, 'person'), 'activities') : undefined;
     const dnd = child(activities, 'dnd') ? true : child(activities, 'available') ? false : undefined;
     if (dnd === undefined) {
-      // §6 step 4: a body the ESC cannot process is answered 400 (here: no DND state in it).
+      // RFC 3903 §6 step 4: a body the ESC cannot process is answered 400 (here: no DND state in it).
       tx.respond(createResponse(request, 400, 'Bad Request', { toTag }));
       return;
     }
@@ -643,7 +643,8 @@ export class SipLineServer {
 
   /**
    * A REFER from a phone: in a call's dialog with Refer-To carrying RFC 3891 Replaces, the Transfer key's
-   * completion (§3); out of dialog with a remotecc `Conference` soft-key event, the Confrn key's (§4). CUCM
+   * completion (docs/protocols/sip-phone-features.md §3); out of dialog with a remotecc `Conference` soft-key
+   * event, the Confrn key's (§4). CUCM
    * answers 202 with `Refer-Sub: false` (RFC 4488: no NOTIFY follows) before it acts.
    */
   private onRefer(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {

@@ -133,6 +133,9 @@ function dtmfRelaySignal(body: string): string | undefined {
  * Body shape from public Cisco interop code (the chan_sip "cisco-usecallmanager" patch and the
  * res_pjsip_cisco_* modules); the phone answers 202 and does not send NOTIFYs (remotecc REFERs
  * carry `Require: norefersub`, RFC 4488).
+ *
+ * The phone's own feature keys (DND, CFwdAll, Transfer, Confrn, MeetMe, Extension Mobility) are requests to
+ * CUCM, and the phone shows what CUCM confirms (docs/protocols/sip-phone-features.md, docs/decisions/0019).
  */
 export class SipPhone extends NodeBase implements Phone {
   readonly hostName: string;
@@ -239,12 +242,12 @@ export class SipPhone extends NodeBase implements Phone {
     this.services.emLogout();
   }
 
-  /** The Confrn soft key: first press holds the call and gives dial tone; the second asks CUCM to conference (§4). */
+  /** The Confrn soft key: first press holds the call and gives dial tone; the second asks CUCM to conference (docs/protocols/sip-phone-features.md §4). */
   async conferenceKey(line = 1): Promise<void> {
     await this.secondCallKey('conference', this.line(line));
   }
 
-  /** The MeetMe soft key: the next number dialled on the line opens (or joins) that Meet-Me conference (§5). */
+  /** The MeetMe soft key: the next number dialled on the line opens (or joins) that Meet-Me conference (docs/protocols/sip-phone-features.md §5). */
   async meetMeKey(line = 1): Promise<void> {
     const l = this.line(line);
     if (l.call) throw new LabError('UC_NODE', `${this.deviceName}: line ${line} is in a call, MeetMe needs an idle line`);
@@ -252,14 +255,14 @@ export class SipPhone extends NodeBase implements Phone {
     this.set(l, 'offHook', '');
   }
 
-  /** The Transfer soft key: first press holds the call and gives dial tone; the second REFERs the held party (§3). */
+  /** The Transfer soft key: first press holds the call and gives dial tone; the second REFERs the held party (docs/protocols/sip-phone-features.md §3). */
   async transferKey(line = 1): Promise<void> {
     await this.secondCallKey('transfer', this.line(line));
   }
 
   /**
    * The DND soft key: the phone PUBLISHes the DND state it asks for to CUCM (a PIDF person activity `dnd`, or
-   * `available` to turn it off); what it shows changes only when CUCM's remotecc `dndupdate` comes (§1).
+   * `available` to turn it off); what it shows changes only when CUCM's remotecc `dndupdate` comes (docs/protocols/sip-phone-features.md §1).
    */
   async dndKey(): Promise<void> {
     const aor = this.lineUri(this.line(1));
@@ -435,7 +438,8 @@ export class SipPhone extends NodeBase implements Phone {
 
   /**
    * The line buttons of the phone's configuration file `SEP<MAC>.cnf.xml` (`device/sipProfile/sipLines/line/name`),
-   * fetched from CUCM over HTTP (the real phone reads it by TFTP; modelling choice, §6). None when it cannot.
+   * fetched from CUCM over HTTP (the real phone reads it by TFTP; modelling choice, docs/protocols/sip-phone-features.md §6). None when
+   * it cannot.
    */
   private async configurationLines(): Promise<{ dn: string }[]> {
     const response = await this.services.get(`http://${this.config.cucm.address}:${PHONE_SERVICES_PORT}/${this.deviceName}.cnf.xml`);
@@ -607,7 +611,7 @@ export class SipPhone extends NodeBase implements Phone {
   /**
    * Completes an ad hoc conference: an out-of-dialog REFER to CUCM with a remotecc `Conference` soft-key event
    * naming the held call (`dialogid`) and the consultation call (`consultdialogid`); CUCM takes the three
-   * parties to its conference bridge (modelling after the remotecc bodies of public Cisco interop code, §4).
+   * parties to its conference bridge (modelling after the remotecc bodies of public Cisco interop code, docs/protocols/sip-phone-features.md §4).
    */
   private remoteccConference(l: Line, held: Call, active: Call): void {
     const dialogOf = (c: Call): RemoteccDialog => ({ callId: c.callId, localTag: c.session.dialog?.localTag ?? '', remoteTag: c.session.dialog?.remoteTag ?? '' });
