@@ -562,6 +562,19 @@ describe("CUCM and the SIP loads' feature keys (docs/protocols/sip-phone-feature
     await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
   });
 
+  it('a SIP phone that registers learns the DND and Forward All CUCM holds for it (dndupdate, cfwdallupdate)', async () => {
+    const lab = new CucmTestLab();
+    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+    const cucm = await lab.startCucm(config());
+    cucm.config.phones.setDnd(DAVE, { active: true });
+    cucm.config.lines.setForwardAll(DAVE, 1, '+14085551001');
+    const dave = await lab.startSipPhone(DAVE, '1004');
+    await lab.until(() => dave.observe().dnd && dave.observe().lines[0]?.forwardAll === '+14085551001');
+    await lab.drive(dave.stop());
+    await cucm.stop();
+    uninstall();
+  });
+
   it('Transfer: hold re-INVITE, consultation INVITE, then REFER with Replaces joins the two far parties and ends both of the phone\'s calls', async () => {
     const { lab, cucm, alice, dave, carol, uninstall } = await withCarol();
     await alice.dial('1004');

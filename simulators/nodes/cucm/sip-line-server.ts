@@ -263,6 +263,7 @@ export class SipLineServer {
       else previous.lines.set(lineNo, dn);
       this.log.info(expires === 0 ? 'SIP line unregistered' : 'SIP line registered', { device: phone.name, line: lineNo, dn });
       tx.respond(createResponse(request, 200, 'OK', { toTag, headers: expires === 0 ? [] : [['Contact', `${contactValue.split(';expires')[0]};expires=${expires}`]] }));
+      if (expires !== 0 && phone.lines[lineNo - 1]?.forwardAll !== undefined) this.cfwdAllUpdate(previous, lineNo);
       return;
     }
     const refresh = previous !== undefined && expires !== 0 && contact.ok && contact.value.uri === previous.contact;
@@ -298,6 +299,10 @@ export class SipLineServer {
     this.callControl.attach(phone.name, device);
     this.log.info('SIP device registered', { device: phone.name, dn });
     tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Contact', `${contactValue.split(';expires')[0]};expires=${expires}`]] }));
+    // A phone that registers (after a restart, say) learns the feature state CUCM holds for it, as an SCCP phone
+    // gets ForwardStat when it registers (docs/protocols/sip-phone-features.md §1, §2).
+    if (phone.dnd) this.dndUpdate(device);
+    if (phone.lines[0]?.forwardAll !== undefined) this.cfwdAllUpdate(device, 1);
   }
 
   private index(device: SipDevice): void {
@@ -634,11 +639,17 @@ export class SipLineServer {
       return;
     }
     this.config.phones.setDnd(device.deviceName, { active: dnd });
-    const phone = this.config.phone(device.deviceName);
-    this.log.info('Do Not Disturb', { device: device.deviceName, active: dnd, option: phone?.dndOption });
+    this.log.info('Do Not Disturb', { device: device.deviceName, active: dnd, option: this.config.phone(device.deviceName)?.dndOption });
     const expires = request.headers.get('Expires') ?? '3600';
     tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['SIP-ETag', randomToken(this.env.random, 12)], ['Expires', expires]] }));
-    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', REMOTECC_REQUEST_TYPE]], dndUpdateBody(dnd, phone?.dndOption ?? 'ringerOff'));
+    this.dndUpdate(device);
+  }
+
+  /** The device's Do Not Disturb and DND option, as CUCM tells a SIP phone (remotecc `dndupdate`). */
+  private dndUpdate(device: SipDevice): void {
+    const phone = this.config.phone(device.deviceName);
+    if (!phone) return;
+    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', REMOTECC_REQUEST_TYPE]], dndUpdateBody(phone.dnd, phone.dndOption));
   }
 
   /**
