@@ -105,13 +105,29 @@ describe('call waiting', () => {
   });
 });
 
+describe('Do Not Disturb from the phone', () => {
+  it('drifts on SCCP and SIP loads alike when the device\'s DND Option is Call Reject from the start: the Ringer Off call is never offered', async () => {
+    const dir = variant('features/phone-dnd.yaml', (t) =>
+      t.replace('steps:\n', 'steps:\n  - configure: { cucm.phones.setDnd: { device: "${alice.device}", option: callReject } }\n'),
+    );
+    const cells = ['phone-dnd/endpoint=7975-sccp', 'phone-dnd/endpoint=7971-sip'];
+    expect(Object.values(await verdicts(scenariosDir, cells)).map((c) => c.verdict)).toEqual(['supported', 'supported']);
+    for (const c of Object.values(await verdicts(dir, cells))) {
+      expect(c.verdict).toBe('drift');
+      // steps[0] is the configure step: the drift is where Alice's phone should show the call without ringing.
+      expect(c.failedStep).toMatch(/steps\[7\]/);
+    }
+  });
+});
+
 describe('endpoints a scenario leaves out', () => {
   it('are reported not applicable, with the reason the lab gives when the scenario is expanded for them', () => {
-    const planned = planMatrix({ scenariosDir, filter: ['phone-dnd/'] });
-    const na = planned.notApplicable.filter((n) => n.scenario === 'phone-dnd');
-    expect(na.map((n) => n.endpoint)).toEqual(['7971-sip', '7970-sip']);
-    expect(na[0]?.reason).toBe("not modelled: dndKey (the DND soft key of the 7971's SIP load is not modelled)");
+    const planned = planMatrix({ scenariosDir, filter: ['extension-mobility/'] });
+    const na = planned.notApplicable.filter((n) => n.scenario === 'extension-mobility');
+    // One entry per claim the scenario grades; the 7970 SIP load is Erin's own phone there.
+    expect(new Set(na.map((n) => n.endpoint))).toEqual(new Set(['7970-sip']));
+    expect(new Set(na.map((n) => n.reason))).toEqual(new Set(["the lab's 7970-sip phone is another actor's in this scenario"]));
     // A scenario that lists every endpoint leaves none out.
-    expect(planMatrix({ scenariosDir, filter: ['rcc-dtmf/'] }).notApplicable.filter((n) => n.scenario === 'rcc-dtmf')).toEqual([]);
+    expect(planMatrix({ scenariosDir, filter: ['phone-dnd/'] }).notApplicable.filter((n) => n.scenario === 'phone-dnd')).toEqual([]);
   });
 });

@@ -66,7 +66,7 @@ describe('SIP conformance of the simulated products', () => {
   it("CUCM's 405 carries an Allow header (RFC 3261 §8.2.1)", async () => {
     const answer = await ask('phone-7971-sip', 'cucm', (from) => request('MESSAGE', 'sip:cucm.uc.lab', from, { callId: 'cucm-405' }));
     expect(answer.split('\r\n')[0]).toBe('SIP/2.0 405 Method Not Allowed');
-    expect(answer).toMatch(/\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY\r\n/);
+    expect(answer).toMatch(/\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, PUBLISH\r\n/);
   });
 
   it("CUP sends in-dialog requests to the remote target (the INVITE's Contact), not to the From URI (RFC 3261 §12.1.1)", async () => {

@@ -111,7 +111,7 @@ function leftOutEndpoints(scenario: Scenario, lab: Lab, claims: readonly Claim[]
       expandScenario({ ...scenario, axes: { ...scenario.axes, endpoint: [endpoint] } }, lab, claims);
     } catch (e) {
       if (!(e instanceof ScenarioError)) throw e;
-      // "not modelled: cell …: dndKey (the DND soft key of the 7971's SIP load is not modelled); restrict …"
+      // "not modelled: cell …: <action> (<the instance's own reason>); restrict …"
       const notModelled = /^not modelled: cell [^:]+: (\S+) \((.*)\); restrict/.exec(e.problem);
       const taken = /has no free phone for endpoint "([^"]+)"/.exec(e.problem);
       reason = notModelled

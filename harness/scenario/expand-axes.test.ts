@@ -130,11 +130,11 @@ describe('expandScenario', () => {
     expect((error as ScenarioError).message).toContain('has no free phone for endpoint "7931-sccp"');
   });
 
-  it('refuses, as not modelled, an action the bound instance lacks (the SIP load\'s CFwdAll soft key)', () => {
+  it('expands an action on every instance that models it (the SIP load\'s CFwdAll soft key, docs/protocols/sip-phone-features.md §2)', () => {
     const s = scenarioFrom(
       ['id: probe-sip-fwd', 'title: SIP forward', 'claims: [feature.call-forwarding-basic]', 'lab: seed-lab', 'axes:', '  endpoint: [7975-sccp, 7970-sip]', 'actors:', '  a: { endpoint: "${endpoint}" }', '  b: { endpoint: any }', 'steps:', '  - a.phone: { forwardAll: b }', '  - expect: { a.phone: { forwardAll: "${b.dn}" } }'].join('\n'),
     );
-    expect(() => expandScenario(s, lab, claims)).toThrow(/:11:5: .*not modelled: cell probe-sip-fwd\/endpoint=7970-sip: forwardAll \(the CFwdAll soft key of the 7970's SIP load is not modelled\)/);
+    expect(expandScenario(s, lab, claims).map((c) => c.id)).toEqual(['probe-sip-fwd/endpoint=7975-sccp', 'probe-sip-fwd/endpoint=7970-sip']);
   });
 
   it('refuses a cell in which every expectation is left out by when', () => {

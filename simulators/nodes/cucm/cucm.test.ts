@@ -4,7 +4,9 @@ import { installVirtualGlobals } from '../../kernel/virtual-globals';
 import type { CtiMessage, CtiMessageOf } from '../../protocols/cti';
 import type { Cucm } from './cucm';
 import type { CucmConfig } from './cucm-config';
-import { CucmTestLab } from '../../../test/support/cucm-test-lab';
+import { CUCM_ADDRESS, CucmTestLab } from '../../../test/support/cucm-test-lab';
+import { SipHeaders, SipStreamFramer, encodeSipMessage, softKeyEventBody } from '../../protocols/sip';
+import type { SipResponse } from '../../protocols/sip';
 import type { CtiTestClient } from '../../../test/support/cucm-test-lab';
 
 const ALICE = 'SEP001122334455';
@@ -500,6 +502,221 @@ describe('CUCM CTIManager', () => {
     await request(cti, lab, { type: 'SetForwardingRequest', monitorId: ma.monitorId, forwardAll: true, destination: '+14085551002' });
     await lab.until(() => cti.events.some((e) => e.type === 'ForwardingEvent'));
     await lab.until(() => alice.received.some((m) => m.name === 'ForwardStat' && m.forwardAllActive === 1));
+    await cucm.stop();
+  });
+});
+
+describe("CUCM and the SIP loads' feature keys (docs/protocols/sip-phone-features.md)", () => {
+  /** withSipPhone() plus Carol (SCCP, 1003). */
+  async function withCarol() {
+    const setup = await withSipPhone();
+    const carol = await setup.lab.startPhone(CAROL, '7931', ['1003']);
+    await setup.lab.until(() => carol.observe().registered);
+    return { ...setup, carol };
+  }
+
+  const state = (p: { observe(): { lines: readonly { callState: string }[] } }) => p.observe().lines[0]?.callState;
+
+  it('DND: the phone PUBLISHes, CUCM sets it and confirms with dndupdate; Ringer Off offers calls unrung, Call Reject refuses them busy', async () => {
+    const { lab, cucm, alice, dave, uninstall } = await withSipPhone();
+    await dave.dndKey();
+    // The phone shows what CUCM confirmed, not what it asked for.
+    expect(dave.observe().dnd).toBe(false);
+    await lab.until(() => dave.observe().dnd);
+    expect(cucm.config.phone(DAVE)?.dnd).toBe(true);
+    await alice.dial('1004');
+    await lab.until(() => state(dave) === 'ringIn');
+    expect(dave.observe().lines[0]?.ringer).toBe('off');
+    await alice.hangUp();
+    await lab.until(() => state(dave) === 'idle' && state(alice) === 'idle');
+    cucm.config.phones.setDnd(DAVE, { option: 'callReject' });
+    await alice.dial('1004');
+    await lab.until(() => alice.received.some((m) => m.name === 'CallState' && m.callState === 3));
+    expect(state(dave)).toBe('idle');
+    await alice.hangUp();
+    await dave.dndKey();
+    await lab.until(() => !dave.observe().dnd);
+    expect(cucm.config.phone(DAVE)?.dnd).toBe(false);
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
+  });
+
+  it('CFwdAll: INVITE to the cfwdall service URI sets and clears Forward All; CUCM answers, hangs up and sends cfwdallupdate; an unknown target changes nothing', async () => {
+    const { lab, cucm, alice, dave, carol, uninstall } = await withCarol();
+    await dave.forwardAll('1003');
+    await lab.until(() => dave.observe().lines[0]?.forwardAll === '1003');
+    expect(cucm.config.phone(DAVE)?.lines[0]?.forwardAll).toBe('1003');
+    await lab.until(() => dave.leaks().length === 0 && cucm.leaks().length === 0);
+    expect(state(dave)).toBe('idle');
+    await alice.dial('1004');
+    await lab.until(() => state(carol) === 'ringIn');
+    expect(state(dave)).toBe('idle');
+    await alice.hangUp();
+    await lab.until(() => state(carol) === 'idle');
+    await dave.forwardAll('5555');
+    await lab.until(() => dave.leaks().length === 0);
+    expect(lab.log.records.some((r) => r.msg === 'CFwdAll to an unknown number refused')).toBe(true);
+    expect(cucm.config.phone(DAVE)?.lines[0]?.forwardAll).toBe('1003');
+    await dave.forwardAll(undefined);
+    await lab.until(() => dave.observe().lines[0]?.forwardAll === '');
+    expect(cucm.config.phone(DAVE)?.lines[0]?.forwardAll).toBeUndefined();
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
+  });
+
+  it('a SIP phone that registers learns the DND and Forward All CUCM holds for it (dndupdate, cfwdallupdate)', async () => {
+    const lab = new CucmTestLab();
+    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+    const cucm = await lab.startCucm(config());
+    cucm.config.phones.setDnd(DAVE, { active: true });
+    cucm.config.lines.setForwardAll(DAVE, 1, '+14085551001');
+    const dave = await lab.startSipPhone(DAVE, '1004');
+    await lab.until(() => dave.observe().dnd && dave.observe().lines[0]?.forwardAll === '+14085551001');
+    await lab.drive(dave.stop());
+    await cucm.stop();
+    uninstall();
+  });
+
+  it('Transfer: hold re-INVITE, consultation INVITE, then REFER with Replaces joins the two far parties and ends both of the phone\'s calls', async () => {
+    const { lab, cucm, alice, dave, carol, uninstall } = await withCarol();
+    await alice.dial('1004');
+    await lab.until(() => state(dave) === 'ringIn');
+    await dave.answer();
+    await lab.until(() => state(alice) === 'connected' && state(dave) === 'connected');
+    await lab.drive(dave.transferKey());
+    expect(state(dave)).toBe('offHook');
+    expect(cucm.observe().calls[0]?.terminating).toMatchObject({ deviceName: DAVE, state: 'held' });
+    await dave.dial('1003');
+    await lab.until(() => state(carol) === 'ringIn');
+    await carol.answer();
+    await lab.until(() => state(dave) === 'connected');
+    await lab.drive(dave.transferKey());
+    await lab.until(() => state(dave) === 'idle' && dave.leaks().length === 0);
+    expect(cucm.observe().calls).toEqual([expect.objectContaining({ origin: expect.objectContaining({ deviceName: ALICE }), terminating: expect.objectContaining({ deviceName: CAROL, state: 'connected' }) })]);
+    expect(state(alice)).toBe('connected');
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
+  });
+
+  it('Confrn: hold, consultation INVITE, then a remotecc Conference REFER takes the three parties to the bridge', async () => {
+    const { lab, cucm, alice, dave, carol, uninstall } = await withCarol();
+    await alice.dial('1004');
+    await lab.until(() => state(dave) === 'ringIn');
+    await dave.answer();
+    await lab.until(() => state(alice) === 'connected' && state(dave) === 'connected');
+    await lab.drive(dave.conferenceKey());
+    await dave.dial('1003');
+    await lab.until(() => state(carol) === 'ringIn');
+    await carol.answer();
+    await lab.until(() => state(dave) === 'connected');
+    await lab.drive(dave.conferenceKey());
+    await lab.until(() => cucm.observe().conferences[0]?.parties.length === 3);
+    expect([...(cucm.observe().conferences[0]?.parties ?? [])].sort()).toEqual([ALICE, CAROL, DAVE].sort());
+    // The held dialog ended with CUCM's BYE; the phone stays in the consultation dialog, now to the bridge.
+    await lab.until(() => dave.leaks().length === 1);
+    expect(state(dave)).toBe('connected');
+    await carol.hangUp();
+    await lab.until(() => cucm.observe().conferences[0]?.parties.length === 2);
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
+  });
+
+  it('MeetMe: the next number goes to the meetme service URI and opens that Meet-Me conference; a non-Meet-Me number is refused', async () => {
+    const lab = new CucmTestLab();
+    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+    const cucm = await lab.startCucm({ ...config(), meetMeNumbers: ['5000'] });
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const dave = await lab.startSipPhone(DAVE, '1004');
+    await lab.until(() => alice.observe().registered && dave.observe().registered);
+    await dave.meetMeKey();
+    await dave.dial('+14085551001');
+    await lab.until(() => state(dave) === 'idle' && dave.leaks().length === 0);
+    expect(state(alice)).toBe('idle');
+    await dave.meetMeKey();
+    await dave.dial('5000');
+    await lab.until(() => state(dave) === 'connected');
+    expect(cucm.observe().conferences).toEqual([expect.objectContaining({ kind: 'meetMe', number: '5000', parties: [DAVE] })]);
+    await alice.dial('5000');
+    await lab.until(() => cucm.observe().conferences[0]?.parties.length === 2);
+    // A Meet-Me conference closes with its last party.
+    await dave.hangUp();
+    await lab.until(() => cucm.observe().conferences[0]?.parties.length === 1);
+    await hangUpAndStop({ lab, cucm, alice, dave, uninstall });
+  });
+
+  it('Extension Mobility on a SIP phone: login over HTTP, CUCM restarts it with NOTIFY service-control, the phone reads its configuration file and registers the profile\'s line; logout brings its own back', async () => {
+    const lab = new CucmTestLab();
+    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+    const cfg = config();
+    const cucm = await lab.startCucm({
+      ...cfg,
+      phones: cfg.phones.map((p) => (p.name === DAVE ? { ...p, extensionMobility: { enabled: true, subscribed: true } } : p)),
+      endUsers: [{ userId: 'erin', groups: ['Standard CCM End Users'], controlledDevices: [], pin: '12345', controlledProfiles: ['EM-erin'] }],
+      extensionMobility: { serviceActivated: true, serviceName: 'Extension Mobility', deviceProfiles: [{ name: 'EM-erin', userId: 'erin', model: '7971', subscribed: true, lines: [{ dn: '1005' }] }] },
+    });
+    const alice = await lab.startPhone(ALICE, '7975', ['+14085551001']);
+    const dave = await lab.startSipPhone(DAVE, '1004');
+    await lab.until(() => alice.observe().registered && dave.observe().registered);
+    await dave.emLogin('erin', '12345');
+    await lab.until(() => dave.observe().screen.includes('Login successful'));
+    await lab.until(() => dave.observe().registered && dave.observe().lines[0]?.dn === '1005');
+    expect(lab.log.records.some((r) => r.msg === 'restart requested by CUCM')).toBe(true);
+    await alice.dial('1005');
+    await lab.until(() => dave.observe().lines[0]?.callState === 'ringIn');
+    await alice.hangUp();
+    await lab.until(() => dave.observe().lines[0]?.callState === 'idle');
+    await dave.emLogout();
+    await lab.until(() => dave.observe().screen.includes('Logout successful'));
+    await lab.until(() => dave.observe().registered && dave.observe().lines[0]?.dn === '1004');
+    await lab.until(() => cucm.leaks().length === 0);
+    await lab.drive(dave.stop());
+    await cucm.stop();
+    uninstall();
+  });
+
+  it('answers bad feature-key requests with the protocol\'s error and keeps serving: 489 Bad Event, 400 for a PUBLISH without DND, 501 for another soft key, 481 for unknown dialogs, 400 for a REFER that is not remotecc', async () => {
+    const lab = new CucmTestLab();
+    const cucm = await lab.startCucm(config());
+    const host = lab.net.addHost('raw-sip', '10.1.2.99');
+    const connection = await lab.drive(host.connectTcp({ address: CUCM_ADDRESS, port: 5060 }));
+    const framer = new SipStreamFramer();
+    const responses: SipResponse[] = [];
+    connection.onData((bytes) => {
+      for (const r of framer.push(bytes)) if (r.ok && r.value.kind === 'response') responses.push(r.value);
+    });
+    let seq = 0;
+    const send = (method: string, extra: [string, string][], body = '', uri = `sip:1004@${CUCM_ADDRESS}`): void => {
+      seq++;
+      const headers = new SipHeaders([
+        ['Via', `SIP/2.0/TCP 10.1.2.99:5060;branch=z9hG4bK-raw-${seq}`],
+        ['From', `<sip:1004@${CUCM_ADDRESS}>;tag=raw-${seq}`],
+        ['To', `<sip:1004@${CUCM_ADDRESS}>`],
+        ['Call-ID', `raw-${seq}@10.1.2.99`],
+        ['CSeq', `1 ${method}`],
+        ['Max-Forwards', '70'],
+        ...extra,
+      ]);
+      connection.write(encodeSipMessage({ kind: 'request', method, uri, headers, body }));
+    };
+    const answer = async (n: number): Promise<number | undefined> => {
+      await lab.until(() => responses.length >= n);
+      return responses[n - 1]?.status;
+    };
+    send('REGISTER', [['Contact', `<sip:1004@10.1.2.99;transport=tcp>;+u.sip!devicename.ccm.cisco.com="${DAVE}"`], ['Expires', '3600']]);
+    expect(await answer(1)).toBe(200);
+    send('PUBLISH', [['Event', 'dialog'], ['Content-Type', 'application/pidf+xml']], '<presence/>');
+    expect(await answer(2)).toBe(489);
+    send('PUBLISH', [['Event', 'presence'], ['Content-Type', 'application/pidf+xml']], '<presence><person><activities><away/></activities></person></presence>');
+    expect(await answer(3)).toBe(400);
+    const remotecc: [string, string][] = [['Refer-To', '<cid:x@10.1.2.99>'], ['Content-Type', 'application/x-cisco-remotecc-request+xml']];
+    send('REFER', remotecc, softKeyEventBody('Park', { callId: 'nothing', localTag: 'a', remoteTag: 'b' }));
+    expect(await answer(4)).toBe(501);
+    send('REFER', remotecc, softKeyEventBody('Conference', { callId: 'nothing', localTag: 'a', remoteTag: 'b' }, { line: 1, consult: { callId: 'none', localTag: 'c', remoteTag: 'd' } }));
+    expect(await answer(5)).toBe(481);
+    send('REFER', [['Refer-To', `<sip:1003@${CUCM_ADDRESS}>`]]);
+    expect(await answer(6)).toBe(400);
+    expect(cucm.config.phone(DAVE)?.dnd).toBe(false);
+    // Still serving: a CFwdAll to a number that is no DN is refused, and nothing changed.
+    send('INVITE', [['Contact', '<sip:1004@10.1.2.99;transport=tcp>'], ['Content-Type', 'application/sdp']], 'v=0\r\n', `sip:x-cisco-serviceuri-cfwdall-5555@${CUCM_ADDRESS}`);
+    expect(await answer(7)).toBe(404);
+    expect(cucm.config.phone(DAVE)?.lines[0]?.forwardAll).toBeUndefined();
+    connection.end();
     await cucm.stop();
   });
 });

@@ -84,11 +84,13 @@ export class Cucm extends NodeBase {
     });
     this.callControl.addDelegate({ onLegState: (leg) => this.presence.onLegState(leg) });
     this.stations.onForwardingChanged = (device, line) => this.cti.forwardingChanged(device, line);
-    // Extension Mobility restarts an SCCP phone to give it its new lines (a SIP load's EM is not modelled).
+    this.sipLines.onForwardingChanged = (device, line) => this.cti.forwardingChanged(device, line);
+    // Extension Mobility restarts the phone to give it its new lines (SCCP Reset; SIP NOTIFY service-control).
     this.em = new ExtensionMobilityService(this.config, env.network.address, env.log.child('em'), (name) => {
       // The phone's lines change: monitors on it end, as when it unregisters.
       this.cti.endMonitors((m) => m.deviceName === name, 'deviceUnregistered');
       this.stations.resetDevice(name);
+      this.sipLines.restartDevice(name);
     });
     this.config.delegate = {
       onPhoneRemoved: (name) => {

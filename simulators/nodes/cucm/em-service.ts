@@ -56,6 +56,8 @@ export class ExtensionMobilityService {
   private handle(request: HttpRequest): { response: HttpResponse; after?: () => void } {
     if (pathOf(request.target) === AXL_PATH) return { response: this.axl(request) };
     if (request.method !== 'GET') return { response: text(405, 'Method Not Allowed', 'GET only') };
+    const cnf = /^\/(SEP[0-9A-F]{12})\.cnf\.xml$/i.exec(pathOf(request.target));
+    if (cnf) return { response: this.configurationFile(cnf[1] ?? '') };
     const query = queryOf(request.target);
     switch (pathOf(request.target)) {
       case SERVICES_MENU_PATH:
@@ -85,6 +87,21 @@ export class ExtensionMobilityService {
       .join('');
     const body = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><axl:listUserResponse xmlns:axl="http://www.cisco.com/AXL/API/7.0"><return>${users}</return></axl:listUserResponse></soapenv:Body></soapenv:Envelope>`;
     return { kind: 'response', status: 200, reason: 'OK', headers: [['Content-Type', 'text/xml; charset=utf-8']], body };
+  }
+
+  /**
+   * A SIP phone's configuration file, read again after a restart: its line buttons as they now are (the device's
+   * own, or the logged-in profile's). The lab serves it over HTTP; CUCM 7's phones read it by TFTP (modelling
+   * choice, docs/protocols/sip-phone-features.md §6). Only the lines are modelled.
+   */
+  private configurationFile(deviceName: string): HttpResponse {
+    const phone = this.config.phone(deviceName);
+    if (!phone || phone.protocol !== 'sip') return text(404, 'Not Found', 'Not Found');
+    const lines = phone.lines
+      .map((l, i) => `<line button="${i + 1}"><featureID>9</featureID><name>${escapeXmlText(l.dn)}</name><contact>${escapeXmlText(l.dn)}</contact><proxy>USECALLMANAGER</proxy></line>`)
+      .join('');
+    const body = `<?xml version="1.0" encoding="UTF-8"?><device><deviceProtocol>SIP</deviceProtocol><sipProfile><sipLines>${lines}</sipLines></sipProfile></device>`;
+    return { kind: 'response', status: 200, reason: 'OK', headers: [['Content-Type', 'text/xml']], body };
   }
 
   /** The phone's Services button: the IP phone services the phone (or the logged-in profile) subscribes to. */

@@ -1,7 +1,8 @@
 import type { TimerHandle } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
 import { randomToken } from '../../kernel/random';
-import { createCancel, createResponse, DialogStore, parseNameAddr, parseSipUri, SipDialog, SipHeaders } from '../../protocols/sip';
+import { CFWDALL_SERVICE_URI, cfwdAllUpdateBody, createCancel, createResponse, DialogStore, dialogKey, dndUpdateBody, MEETME_SERVICE_URI, parseNameAddr, parseSipUri, REMOTECC_REQUEST_TYPE, SipDialog, SipHeaders, softKeyEventBody } from '../../protocols/sip';
+import { child, childText, parseXml } from '../../protocols/xml';
 import type { ClientTransaction, ServerTransaction, SipRequest, SipResponse, SipTarget } from '../../protocols/sip';
 import type { NodeEnv } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
@@ -54,6 +55,8 @@ class SipDevice implements LegDriver {
     readonly contact: string,
     /** Where the device's requests come from; a refresh over a new connection moves it. */
     public via: SipTarget,
+    /** The Call-ID of the device's REGISTER (a restart NOTIFY names it). */
+    readonly registerCallId: string,
   ) {
     this.lines.set(1, dn);
   }
@@ -81,7 +84,7 @@ class SipDevice implements LegDriver {
  * `Answer` soft-key event for the ringing dialog; clearing = CUCM's own BYE or CANCEL.
  */
 /** The methods CUCM's SIP line side answers (its 405's Allow header, RFC 3261 §8.2.1). */
-const LINE_SIDE_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY';
+const LINE_SIDE_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, PUBLISH';
 
 export class SipLineServer {
   private sip!: SipEndpoint;
@@ -95,7 +98,11 @@ export class SipLineServer {
   private readonly byConnection = new Map<string, SipDevice>();
   private readonly dialogs = new DialogStore<SipDialog>();
   private readonly byDialog = new Map<string, SipLeg>();
+  /** Service-URI calls CUCM answered only to end them: BYE once the phone's ACK comes (RFC 3261 §15). */
+  private readonly byeOnAck = new Map<string, SipDevice>();
   private readonly log: Logger;
+  /** Observers of Forward All set or cleared from a SIP phone (CTIManager tells its monitors). */
+  onForwardingChanged: ((deviceName: string, line: number) => void) | undefined;
 
   constructor(
     private readonly env: NodeEnv,
@@ -147,10 +154,10 @@ export class SipLineServer {
       answer: (leg) => {
         const sipLeg = device.legs.get(leg);
         if (!sipLeg || leg.state !== 'ringIn' || !sipLeg.remoteTag) return false;
-        this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', 'application/x-cisco-remotecc-request+xml']], remoteccBody('Answer', sipLeg));
+        this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', REMOTECC_REQUEST_TYPE]], remoteccBody('Answer', sipLeg));
         return true;
       },
-      forwardingChanged: () => undefined,
+      forwardingChanged: (_name, line) => this.cfwdAllUpdate(device, line),
     };
   }
 
@@ -204,6 +211,12 @@ export class SipLineServer {
       case 'NOTIFY':
         tx.respond(createResponse(request, 200, 'OK', { toTag }));
         return;
+      case 'REFER':
+        this.onRefer(request, tx, source);
+        return;
+      case 'PUBLISH':
+        this.onPublish(request, tx, source);
+        return;
       default:
         // RFC 3261 §8.2.1: a 405 MUST carry an Allow header field listing the methods the UAS supports.
         tx.respond(createResponse(request, 405, 'Method Not Allowed', { toTag, headers: [['Allow', LINE_SIDE_METHODS]] }));
@@ -250,6 +263,7 @@ export class SipLineServer {
       else previous.lines.set(lineNo, dn);
       this.log.info(expires === 0 ? 'SIP line unregistered' : 'SIP line registered', { device: phone.name, line: lineNo, dn });
       tx.respond(createResponse(request, 200, 'OK', { toTag, headers: expires === 0 ? [] : [['Contact', `${contactValue.split(';expires')[0]};expires=${expires}`]] }));
+      if (expires !== 0 && phone.lines[lineNo - 1]?.forwardAll !== undefined) this.cfwdAllUpdate(previous, lineNo);
       return;
     }
     const refresh = previous !== undefined && expires !== 0 && contact.ok && contact.value.uri === previous.contact;
@@ -279,12 +293,16 @@ export class SipLineServer {
       tx.respond(createResponse(request, 400, 'Bad Contact', { toTag }));
       return;
     }
-    const device = new SipDevice(this, phone.name, dn, contact.value.uri, source);
+    const device = new SipDevice(this, phone.name, dn, contact.value.uri, source, request.headers.get('Call-ID') ?? '');
     this.devices.set(phone.name, device);
     this.index(device);
     this.callControl.attach(phone.name, device);
     this.log.info('SIP device registered', { device: phone.name, dn });
     tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Contact', `${contactValue.split(';expires')[0]};expires=${expires}`]] }));
+    // A phone that registers (after a restart, say) learns the feature state CUCM holds for it, as an SCCP phone
+    // gets ForwardStat when it registers (docs/protocols/sip-phone-features.md §1, §2).
+    if (phone.dnd) this.dndUpdate(device);
+    if (phone.lines[0]?.forwardAll !== undefined) this.cfwdAllUpdate(device, 1);
   }
 
   private index(device: SipDevice): void {
@@ -309,10 +327,22 @@ export class SipLineServer {
       return;
     }
     const target = parseSipUri(request.uri);
-    const digits = target.ok ? (target.value.user ?? '') : '';
+    let digits = target.ok ? (target.value.user ?? '') : '';
+    // The line the phone calls from: the one whose DN its From names.
+    const from = parseNameAddr(request.headers.get('From') ?? '');
+    const fromUser = from.ok ? parseSipUri(from.value.uri) : undefined;
+    const line = device.lineOf(fromUser?.ok ? fromUser.value.user : undefined);
+    if (digits === CFWDALL_SERVICE_URI || digits.startsWith(`${CFWDALL_SERVICE_URI}-`)) {
+      this.forwardAllService(device, line, request, tx, toTag, digits.slice(CFWDALL_SERVICE_URI.length + 1));
+      return;
+    }
     const pending = device.pendingMakeCall;
     let leg: CallLeg | undefined;
-    if (pending && pending.destination === digits) {
+    if (digits.startsWith(`${MEETME_SERVICE_URI}-`)) {
+      // The MeetMe key (docs/protocols/sip-phone-features.md §5): a new call that must name a Meet-Me number.
+      digits = digits.slice(MEETME_SERVICE_URI.length + 1);
+      leg = this.callControl.meetMeKey(device.deviceName, line);
+    } else if (pending && pending.destination === digits) {
       this.forgetMakeCall(device);
       if (!this.callControl.callOf(pending.leg) || pending.leg.state !== 'offHook') {
         // The application cleared the call before the phone's INVITE (the REFER's answer) came in.
@@ -321,10 +351,7 @@ export class SipLineServer {
       }
       leg = pending.leg;
     } else {
-      // The line the phone calls from: the one whose DN its From names.
-      const from = parseNameAddr(request.headers.get('From') ?? '');
-      const fromUser = from.ok ? parseSipUri(from.value.uri) : undefined;
-      leg = this.callControl.offHook(device.deviceName, device.lineOf(fromUser?.ok ? fromUser.value.user : undefined), 'user');
+      leg = this.callControl.offHook(device.deviceName, line, 'user');
     }
     if (!leg) {
       tx.respond(createResponse(request, 486, 'Busy Here', { toTag }));
@@ -338,7 +365,14 @@ export class SipLineServer {
 
   private onAck(ack: SipRequest): void {
     const dialog = this.dialogs.match(ack);
-    if (dialog) dialog.confirm();
+    if (!dialog) return;
+    dialog.confirm();
+    const serviceDevice = this.byeOnAck.get(dialog.id);
+    if (!serviceDevice) return;
+    this.byeOnAck.delete(dialog.id);
+    this.dialogs.remove(dialog);
+    this.sip.layer.sendRequest(dialog.createRequest('BYE'), serviceDevice.via, { onFinal: () => undefined });
+    dialog.terminate();
   }
 
   private onCancel(invite: ServerTransaction): void {
@@ -381,7 +415,7 @@ export class SipLineServer {
       sipLeg.phoneDriven = false;
       return;
     }
-    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', 'application/x-cisco-remotecc-request+xml']], remoteccBody(kind === 'held' ? 'Hold' : 'Resume', sipLeg));
+    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', REMOTECC_REQUEST_TYPE]], remoteccBody(kind === 'held' ? 'Hold' : 'Resume', sipLeg));
   }
 
   /** Originating leg (the phone called out): answer its INVITE as the call progresses. */
@@ -548,6 +582,160 @@ export class SipLineServer {
     delete sipLeg.dialog;
   }
 
+  // ------------------------------------------------------------------ the SIP loads' feature keys
+
+  /**
+   * CFwdAll (docs/protocols/sip-phone-features.md §2): an INVITE to the SIP Profile's Call Forward URI with the
+   * target appended sets the line's Call Forward All, the bare URI clears it. CUCM answers, ends the call once
+   * the ACK comes, and tells the phone the line's forward in a remotecc `cfwdallupdate`. A target that is no
+   * directory number is refused 404 and changes nothing (modelling choice).
+   */
+  private forwardAllService(device: SipDevice, line: number, request: SipRequest, tx: ServerTransaction, toTag: string, target: string): void {
+    if (target !== '' && !this.config.hasDirectoryNumber(target)) {
+      this.log.info('CFwdAll to an unknown number refused', { device: device.deviceName, target });
+      tx.respond(createResponse(request, 404, 'Not Found', { toTag }));
+      return;
+    }
+    this.config.lines.setForwardAll(device.deviceName, line, target === '' ? undefined : target);
+    this.log.info(target === '' ? 'Call Forward All cleared from the phone' : 'Call Forward All set from the phone', { device: device.deviceName, line, target });
+    const dialog = SipDialog.fromUasRequest(request, toTag, { localContact: this.contact });
+    this.dialogs.add(dialog);
+    this.byeOnAck.set(dialog.id, device);
+    tx.respond(this.withSdp(createResponse(request, 200, 'OK', { toTag, headers: [['Contact', this.contact]] })));
+    this.cfwdAllUpdate(device, line);
+    this.onForwardingChanged?.(device.deviceName, line);
+  }
+
+  /** The line's Call Forward All, as CUCM tells a SIP phone (remotecc `cfwdallupdate`). */
+  private cfwdAllUpdate(device: SipDevice, line: number): void {
+    const record = this.config.phone(device.deviceName)?.lines[line - 1];
+    if (!record) return;
+    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', REMOTECC_REQUEST_TYPE]], cfwdAllUpdateBody(line, record.forwardAll ?? ''));
+  }
+
+  /**
+   * DND from the phone (§1): a PUBLISH (RFC 3903) of a PIDF whose person activity is `dnd` (on) or `available`
+   * (off). CUCM sets the device's Do Not Disturb and confirms it with a remotecc `dndupdate` carrying the DND
+   * option, which is what the phone then shows.
+   */
+  private onPublish(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
+    const toTag = randomToken(this.env.random, 10);
+    const device = this.deviceOf(source);
+    if (!device) {
+      tx.respond(createResponse(request, 403, 'Forbidden', { toTag }));
+      return;
+    }
+    // RFC 3903 §6 step 2: an event package the ESC does not support is answered 489 Bad Event.
+    if ((request.headers.get('Event') ?? '').split(';')[0]?.trim().toLowerCase() !== 'presence') {
+      tx.respond(createResponse(request, 489, 'Bad Event', { toTag, headers: [['Allow-Events', 'presence']] }));
+      return;
+    }
+    const parsed = parseXml(request.body);
+    const activities = parsed.ok ? child(child(parsed.value, 'person'), 'activities') : undefined;
+    const dnd = child(activities, 'dnd') ? true : child(activities, 'available') ? false : undefined;
+    if (dnd === undefined) {
+      // RFC 3903 §6 step 4: a body the ESC cannot process is answered 400 (here: no DND state in it).
+      tx.respond(createResponse(request, 400, 'Bad Request', { toTag }));
+      return;
+    }
+    this.config.phones.setDnd(device.deviceName, { active: dnd });
+    this.log.info('Do Not Disturb', { device: device.deviceName, active: dnd, option: this.config.phone(device.deviceName)?.dndOption });
+    const expires = request.headers.get('Expires') ?? '3600';
+    tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['SIP-ETag', randomToken(this.env.random, 12)], ['Expires', expires]] }));
+    this.dndUpdate(device);
+  }
+
+  /** The device's Do Not Disturb and DND option, as CUCM tells a SIP phone (remotecc `dndupdate`). */
+  private dndUpdate(device: SipDevice): void {
+    const phone = this.config.phone(device.deviceName);
+    if (!phone) return;
+    this.refer(device, [['Refer-To', 'cid:remotecc@cucm'], ['Content-Type', REMOTECC_REQUEST_TYPE]], dndUpdateBody(phone.dnd, phone.dndOption));
+  }
+
+  /**
+   * A REFER from a phone: in a call's dialog with Refer-To carrying RFC 3891 Replaces, the Transfer key's
+   * completion (docs/protocols/sip-phone-features.md §3); out of dialog with a remotecc `Conference` soft-key
+   * event, the Confrn key's (§4). CUCM
+   * answers 202 with `Refer-Sub: false` (RFC 4488: no NOTIFY follows) before it acts.
+   */
+  private onRefer(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
+    const dialog = this.dialogs.match(request);
+    // In a dialog the To header already carries CUCM's tag.
+    const toTag = dialog ? undefined : randomToken(this.env.random, 10);
+    const refuse = (status: number, reason: string): void => {
+      tx.respond(createResponse(request, status, reason, { toTag }));
+    };
+    const accept = (): void => {
+      tx.respond(createResponse(request, 202, 'Accepted', { toTag, headers: [['Refer-Sub', 'false'], ['Contact', this.contact]] }));
+    };
+    if (dialog) {
+      const held = this.byDialog.get(dialog.id);
+      const replaces = /[?&]Replaces=([^>&]*)/i.exec(request.headers.get('Refer-To') ?? '')?.[1];
+      const m = replaces ? /^([^;]+);(.*)$/.exec(decodeURIComponent(replaces)) : null;
+      const params = new Map((m?.[2] ?? '').split(';').map((p) => p.split('=') as [string, string]));
+      const active = m ? this.legByDialog(m[1] ?? '', params.get('to-tag') ?? '', params.get('from-tag') ?? '') : undefined;
+      // Modelling choice: a blind (Replaces-less) REFER from a phone is not modelled.
+      if (!held || !active) return refuse(!held ? 481 : 400, !held ? 'Call/Transaction Does Not Exist' : 'Bad Request');
+      const pair = heldAndConnected(held, active);
+      if (!pair) return refuse(603, 'Decline');
+      accept();
+      if (!this.callControl.joinTransfer(...pair)) this.log.warn('transfer REFER: the two calls are not on one line', { callId: dialog.callId });
+      return;
+    }
+    const device = this.deviceOf(source);
+    if (!device) return refuse(403, 'Forbidden');
+    if ((request.headers.get('Content-Type') ?? '').split(';')[0]?.trim().toLowerCase() !== REMOTECC_REQUEST_TYPE) return refuse(400, 'Bad Request');
+    const parsed = parseXml(request.body);
+    const event = parsed.ok ? child(parsed.value, 'softkeyeventmsg') : undefined;
+    if (!event) return refuse(400, 'Bad Request');
+    const key = childText(event, 'softkeyevent');
+    const legOf = (name: string): SipLeg | undefined =>
+      this.legByDialog(childText(event, name, 'callid') ?? '', childText(event, name, 'remotetag') ?? '', childText(event, name, 'localtag') ?? '');
+    const held = legOf('dialogid');
+    const consult = legOf('consultdialogid');
+    if (key !== 'Conference' || !held || !consult) {
+      this.log.info('remotecc request from the phone not acted on', { device: device.deviceName, softkey: key });
+      return refuse(key === 'Conference' ? 481 : 501, key === 'Conference' ? 'Call/Transaction Does Not Exist' : 'Not Implemented');
+    }
+    const pair = heldAndConnected(held, consult);
+    if (!pair) return refuse(603, 'Decline');
+    accept();
+    if (!this.callControl.adHocConference(...pair)) this.log.warn('Conference: the two calls are not on one line', { device: device.deviceName });
+  }
+
+  /**
+   * Restart a SIP phone (Extension Mobility login and logout, docs/protocols/sip-phone-features.md §6): an
+   * out-of-dialog NOTIFY `Event: service-control`, body `action=restart` with the Call-ID of the phone's
+   * REGISTER, after which the phone reads its configuration file and registers its lines again.
+   */
+  restartDevice(deviceName: string): void {
+    const device = this.devices.get(deviceName);
+    if (!device) return;
+    const headers = new SipHeaders([
+      ['Max-Forwards', '70'],
+      ['From', `<sip:cucm@${this.address}>;tag=${randomToken(this.env.random, 10)}`],
+      ['To', `<${device.contact}>`],
+      ['Call-ID', `${randomToken(this.env.random, 16)}@${this.address}`],
+      ['CSeq', '101 NOTIFY'],
+      ['Contact', this.contact],
+      ['Event', 'service-control'],
+      ['Subscription-State', 'active'],
+      ['Content-Type', 'text/plain'],
+    ]);
+    const body = `action=restart\r\nRegisterCallId={${device.registerCallId}}\r\n`;
+    this.log.info('SIP device restart', { device: deviceName });
+    this.sip.layer.sendRequest({ kind: 'request', method: 'NOTIFY', uri: device.contact, headers, body }, device.via, {
+      onFinal: (r) => {
+        if (r.status >= 300) this.log.warn('phone refused restart NOTIFY', { device: deviceName, status: r.status });
+      },
+    });
+  }
+
+  /** The leg of a confirmed dialog, by Call-ID and CUCM's and the phone's tags. */
+  private legByDialog(callId: string, cucmTag: string, phoneTag: string): SipLeg | undefined {
+    return this.byDialog.get(dialogKey(callId, cucmTag, phoneTag));
+  }
+
   /** RFC 3515 REFER, out of dialog, over the phone's registration connection. */
   private forgetMakeCall(device: SipDevice): void {
     if (device.pendingMakeCall) this.env.clock.clearTimer(device.pendingMakeCall.timer);
@@ -599,6 +787,16 @@ export class SipLineServer {
   }
 }
 
+/**
+ * The legs of a transfer's or a conference's two calls, the held one first; undefined unless one is held and the
+ * other connected (CUCM then declines the REFER with 603: modelling choice, docs/protocols/sip-phone-features.md §3).
+ */
+function heldAndConnected(a: SipLeg, b: SipLeg): [CallLeg, CallLeg] | undefined {
+  if (a.leg.state === 'held' && b.leg.state === 'connected') return [a.leg, b.leg];
+  if (b.leg.state === 'held' && a.leg.state === 'connected') return [b.leg, a.leg];
+  return undefined;
+}
+
 function toTagOf(response: SipResponse): string | undefined {
   const to = parseNameAddr(response.headers.get('To') ?? '');
   const tag = to.ok ? to.value.params.tag : undefined;
@@ -606,18 +804,5 @@ function toTagOf(response: SipResponse): string | undefined {
 }
 
 function remoteccBody(softKey: 'Answer' | 'EndCall' | 'Hold' | 'Resume', leg: SipLeg): string {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<x-cisco-remotecc-request>',
-    '<softkeyeventmsg>',
-    `<softkeyevent>${softKey}</softkeyevent>`,
-    '<dialogid>',
-    `<callid>${leg.callId}</callid>`,
-    `<localtag>${leg.remoteTag ?? ''}</localtag>`,
-    `<remotetag>${leg.localTag}</remotetag>`,
-    '</dialogid>',
-    '</softkeyeventmsg>',
-    '</x-cisco-remotecc-request>',
-    '',
-  ].join('\n');
+  return softKeyEventBody(softKey, { callId: leg.callId, localTag: leg.remoteTag ?? '', remoteTag: leg.localTag });
 }

@@ -37,16 +37,6 @@ async function startPhone(env: NodeEnv, c: PhoneNodeConfig): Promise<Phone> {
   return SipPhone.start(env, { deviceName: p.name, model: p.model, endpoint: p.endpoint, cucm, lines });
 }
 
-/** A soft key the SIP load has but the lab does not model on it. */
-const sipKeyMissing = (key: string) => (c: PhoneNodeConfig): string | undefined =>
-  c.phone.protocol === 'sip' ? `the ${key} soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined;
-
-const sipEmMissing = (c: PhoneNodeConfig): string | undefined =>
-  c.phone.protocol === 'sip' ? `the Services menu and Extension Mobility of the ${c.phone.model}'s SIP load are not modelled` : undefined;
-
-const sipSoftKeyMissing = (c: PhoneNodeConfig): string | undefined =>
-  c.phone.protocol === 'sip' ? `the CFwdAll soft key of the ${c.phone.model}'s SIP load is not modelled` : undefined;
-
 /** The line a matcher looks at: the one carrying `dn` when it names one, else line (button) `line`. */
 function lineOf(phone: Phone, s: Readonly<Record<string, unknown>>): PhoneLineObservation | undefined {
   const lines = phone.observe().lines;
@@ -97,13 +87,11 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
       forwardAll: {
         summary: 'the CFwdAll soft key and a destination: Call Forward All on line 1',
         arg: destination,
-        notModelled: sipSoftKeyMissing,
         run: (p, a) => p.forwardAll(text(a)),
       },
-      cancelForwardAll: { summary: 'the CFwdAll soft key alone: cancel Call Forward All', notModelled: sipSoftKeyMissing, run: (p) => p.forwardAll(undefined) },
+      cancelForwardAll: { summary: 'the CFwdAll soft key alone: cancel Call Forward All', run: (p) => p.forwardAll(undefined) },
       servicesKey: {
         summary: 'the Services (globe) button: the phone fetches its IP phone services menu from CUCM over HTTP',
-        notModelled: sipEmMissing,
         run: (p) => p.servicesKey(),
       },
       emLogin: {
@@ -116,31 +104,26 @@ export const phoneKind = defineNodeKind<PhoneNodeConfig, Phone>({
             pin: { kind: 'text', pattern: /^[0-9]+$/, patternName: 'digits', description: 'the PIN' },
           },
         },
-        notModelled: sipEmMissing,
         run: (p, a) => {
           const f = a as Readonly<Record<string, unknown>>;
           return p.emLogin(String(f.user), String(f.pin));
         },
       },
-      emLogout: { summary: 'Services → Extension Mobility → Logout', notModelled: sipEmMissing, run: (p) => p.emLogout() },
+      emLogout: { summary: 'Services → Extension Mobility → Logout', run: (p) => p.emLogout() },
       conferenceKey: {
         summary: 'the Confrn soft key: holds the call and opens a new one; pressed again, the three parties go to a conference bridge',
-        notModelled: sipKeyMissing('Confrn'),
         run: (p) => p.conferenceKey(),
       },
       meetMeKey: {
         summary: 'the MeetMe soft key: a new call whose number must be a Meet-Me number; dialling it opens that conference',
-        notModelled: sipKeyMissing('MeetMe'),
         run: (p) => p.meetMeKey(),
       },
       transferKey: {
         summary: 'the Transfer soft key: holds the call and opens a consultation call; pressed again, joins the two',
-        notModelled: sipKeyMissing('Transfer'),
         run: (p) => p.transferKey(),
       },
       dndKey: {
         summary: 'the DND soft key: Do Not Disturb on, or off again',
-        notModelled: sipKeyMissing('DND'),
         run: (p) => p.dndKey(),
       },
     },

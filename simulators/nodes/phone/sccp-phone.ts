@@ -17,9 +17,8 @@ import {
   encodeSccp,
 } from '../../protocols/sccp';
 import type { SccpMessage } from '../../protocols/sccp';
-import { HttpStreamFramer, serializeHttp } from '../../protocols/http';
-import { parsePhoneService, type PhoneServiceObject } from '../../protocols/phone-services';
 import type { Endpoint, TcpConnection } from '../../transport/network';
+import { PhoneServicesClient } from './phone-services-client';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import type { EndpointName, LampState, Phone, PhoneCallState, PhoneLineObservation, PhoneObservation } from './phone';
@@ -105,9 +104,6 @@ interface LineState {
   calls: Map<number, PhoneCallState>;
 }
 
-/** CUCM's phone services port (Cisco Tomcat). */
-const PHONE_SERVICES_PORT = 8080;
-
 /** How long a restart takes before the phone registers again (lab's modelling choice). */
 const RESTART_MS = 250;
 
@@ -139,8 +135,8 @@ export class SccpPhone extends NodeBase implements Phone {
   private keepAlive: TimerHandle | undefined;
   private keepAliveMs = 30_000;
   private stopped = false;
-  /** The Services screen (docs/protocols/phone-services.md §3). */
-  private screen = '';
+  /** The Services button and Extension Mobility over HTTP (docs/protocols/phone-services.md §3). */
+  private readonly services: PhoneServicesClient;
   private nextRtpPort = 16384;
   /** What CUCM sent, in order (for tests and evidence). */
   readonly received: SccpMessage[] = [];
@@ -151,6 +147,7 @@ export class SccpPhone extends NodeBase implements Phone {
     this.deviceName = options.deviceName;
     this.endpoint = options.endpoint;
     this.model = options.model;
+    this.services = new PhoneServicesClient(env, options.cucm.address, options.deviceName, options.model);
     this.lines = options.lines.slice(0, MODELS[options.model].lineButtons).map((l, i) => ({
       line: i + 1,
       dn: l.dn,
@@ -179,7 +176,7 @@ export class SccpPhone extends NodeBase implements Phone {
       registered: this.registered,
       speaker: this.speaker,
       dnd: this.dnd,
-      screen: this.screen,
+      screen: this.services.screen,
       lines: this.lines.map((l): PhoneLineObservation => ({ line: l.line, dn: l.dn, callState: l.callState, ringer: l.ringer, lamp: l.lamp, display: l.display, forwardAll: l.forwardAll, digits: l.digits })),
     };
   }
@@ -241,26 +238,15 @@ export class SccpPhone extends NodeBase implements Phone {
   }
 
   async servicesKey(): Promise<void> {
-    this.screen = '';
-    void this.services().then((menu) => this.show(menu));
+    this.services.servicesKey();
   }
 
   async emLogin(userId: string, pin: string): Promise<void> {
-    this.screen = '';
-    void this.emFlow(async (app) => {
-      if (app.type !== 'CiscoIPPhoneInput') return app;
-      const sep = app.url.includes('?') ? '&' : '?';
-      const query = app.inputs.map((i) => `${i.queryStringParam}=${encodeURIComponent(i.queryStringParam === 'pin' ? pin : userId)}`).join('&');
-      return this.fetchService(`${app.url}${sep}${query}`);
-    });
+    this.services.emLogin(userId, pin);
   }
 
   async emLogout(): Promise<void> {
-    this.screen = '';
-    void this.emFlow(async (app) => {
-      const logout = app.type === 'CiscoIPPhoneMenu' ? app.items.find((i) => /logout/i.test(i.name)) : undefined;
-      return logout ? this.fetchService(logout.url) : app;
-    });
+    this.services.emLogout();
   }
 
   async meetMeKey(line = 1): Promise<void> {
@@ -293,65 +279,6 @@ export class SccpPhone extends NodeBase implements Phone {
       this.connection.end();
     }
     this.registered = false;
-  }
-
-  // ------------------------------------------------------------------ phone services (HTTP)
-
-  /** Services → the Extension Mobility item → `next` with what the EM application answered. */
-  private async emFlow(next: (app: PhoneServiceObject) => Promise<PhoneServiceObject | string>): Promise<void> {
-    const menu = await this.services();
-    if (typeof menu === 'string' || menu.type !== 'CiscoIPPhoneMenu') return this.show(menu);
-    const em = menu.items.find((i) => i.url.includes('/emapp/'));
-    if (!em) return this.show(menu);
-    const app = await this.fetchService(em.url);
-    this.show(typeof app === 'string' ? app : await next(app));
-  }
-
-  private services(): Promise<PhoneServiceObject | string> {
-    return this.fetchService(`http://${this.options.cucm.address}:${PHONE_SERVICES_PORT}/ccmcip/getservicesmenu.jsp?name=${this.deviceName}`);
-  }
-
-  /** What the screen shows for a service's answer: its title and text, or a menu's items. */
-  private show(o: PhoneServiceObject | string): void {
-    if (typeof o === 'string') this.screen = o;
-    else if (o.type === 'CiscoIPPhoneText') this.screen = `${o.title}: ${o.text}`;
-    else if (o.type === 'CiscoIPPhoneMenu') this.screen = `${o.title}: ${o.items.map((i) => i.name).join(', ')}`;
-    else this.screen = `${o.title}: ${o.inputs.map((i) => i.displayName).join(', ')}`;
-    this.env.log.info('services screen', { device: this.deviceName, screen: this.screen });
-  }
-
-  /** HTTP GET of a service URL on its own connection; the phone shows "Host Not Found" when nothing answers it. */
-  private async fetchService(url: string): Promise<PhoneServiceObject | string> {
-    const m = /^http:\/\/([^/:]+)(?::(\d+))?(\/.*)$/.exec(url);
-    if (!m) return 'Invalid URL';
-    const [, host = '', port = '80', target = '/'] = m;
-    let connection: TcpConnection;
-    try {
-      connection = await this.env.network.connectTcp({ address: host, port: Number(port) });
-    } catch {
-      return 'Host Not Found';
-    }
-    return new Promise<PhoneServiceObject | string>((resolve) => {
-      const framer = new HttpStreamFramer();
-      let answered = false;
-      connection.onClose(() => {
-        if (!answered) resolve('Host Not Found');
-      });
-      connection.onData((data) => {
-        const [r] = framer.push(data);
-        if (!r || answered) return;
-        answered = true;
-        if (!r.ok || r.value.kind !== 'response') resolve('Host Not Found');
-        // A service that does not answer 200 is, to the phone, a host it cannot reach (modelled).
-        else if (r.value.status !== 200) resolve('Host Not Found');
-        else {
-          const parsed = parsePhoneService(r.value.body);
-          resolve(parsed.ok ? parsed.value : 'XML Parse Error');
-        }
-        connection.end();
-      });
-      connection.write(serializeHttp({ kind: 'request', method: 'GET', target, headers: [['Host', `${host}:${port}`], ['User-Agent', `Cisco-CP${this.model}`]], body: '' }));
-    });
   }
 
   // ------------------------------------------------------------------ wire

@@ -2,7 +2,7 @@ import { VirtualClock } from '../../kernel/clock';
 import { MemoryLog } from '../../kernel/logger';
 import { seededRandom } from '../../kernel/random';
 import { installVirtualGlobals } from '../../kernel/virtual-globals';
-import { SipHeaders, SipStreamFramer, createResponse, encodeSipMessage, getTag } from '../../protocols/sip';
+import { SipHeaders, SipStreamFramer, cfwdAllUpdateBody, createResponse, dndUpdateBody, encodeSipMessage, getTag } from '../../protocols/sip';
 import type { SipMessage, SipRequest, SipResponse } from '../../protocols/sip';
 import { MemoryNetwork } from '../../transport/memory-network';
 import type { HostNetwork, TcpConnection } from '../../transport/network';
@@ -389,6 +389,43 @@ describe('SipPhone', () => {
     expect(cucm.responses('REFER', 202)).toHaveLength(1);
     expect(line1(p).callState).toBe('idle');
     expect(log.records.some((r) => r.msg === 'remotecc soft key ignored' && r.fields?.['softkey'] === 'Park')).toBe(true);
+  });
+
+  it('DND key: PUBLISHes a PIDF dnd activity and shows DND only once CUCM\'s dndupdate says so', async () => {
+    const p = await start();
+    await run(p.dndKey());
+    await until(() => cucm.requests('PUBLISH').length === 1);
+    const publish = cucm.requests('PUBLISH')[0];
+    expect(publish?.uri).toBe(`sip:1001@${CUCM}`);
+    expect(publish?.headers.get('Event')).toBe('presence');
+    expect(publish?.headers.get('Content-Type')).toBe('application/pidf+xml');
+    expect(publish?.body).toMatch(/<dm:person [^>]*><e:activities><e:dnd\/><\/e:activities><\/dm:person>/);
+    expect(p.observe().dnd).toBe(false);
+    const remoteccHeaders: [string, string][] = [['Refer-To', `cid:x@${CUCM}`], ['Content-Type', 'application/x-cisco-remotecc-request+xml']];
+    cucm.send(cucm.request('REFER', remoteccHeaders, dndUpdateBody(true, 'ringerOff')));
+    await until(() => p.observe().dnd && cucm.responses('REFER').length === 1);
+    expect(cucm.responses('REFER', 202)).toHaveLength(1);
+    // Turned off again: the PUBLISH asks for `available`.
+    await run(p.dndKey());
+    await until(() => cucm.requests('PUBLISH').length === 2);
+    expect(cucm.requests('PUBLISH')[1]?.body).toContain('<e:available/>');
+  });
+
+  it('CFwdAll key: INVITE to the cfwdall service URI (target appended, bare to cancel); the line shows what cfwdallupdate says', async () => {
+    const p = await start();
+    await run(p.forwardAll('1003'));
+    await until(() => cucm.requests('INVITE').length === 1);
+    expect(cucm.requests('INVITE')[0]?.uri).toBe(`sip:x-cisco-serviceuri-cfwdall-1003@${CUCM}`);
+    expect(line1(p)).toMatchObject({ callState: 'idle', forwardAll: '' });
+    const remoteccHeaders: [string, string][] = [['Refer-To', `cid:x@${CUCM}`], ['Content-Type', 'application/x-cisco-remotecc-request+xml']];
+    cucm.send(cucm.request('REFER', remoteccHeaders, cfwdAllUpdateBody(1, '1003')));
+    await until(() => line1(p).forwardAll === '1003');
+    await run(p.forwardAll(undefined));
+    await until(() => cucm.requests('INVITE').length === 2);
+    expect(cucm.requests('INVITE')[1]?.uri).toBe(`sip:x-cisco-serviceuri-cfwdall@${CUCM}`);
+    cucm.send(cucm.request('REFER', remoteccHeaders, cfwdAllUpdateBody(1, '')));
+    await until(() => line1(p).forwardAll === '');
+    // The service calls are not the line's; the test CUCM never answers them, so the phone cancels them on stop.
   });
 
   it('answers 400 to a remotecc REFER whose XML is malformed', async () => {

@@ -1,7 +1,11 @@
 import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
-import type { Core, Session } from 'sip.js';
+import type { Core, Notification, Session, URI } from 'sip.js';
 import { LabError } from '../../kernel/errors';
-import { child, childText, parseXml } from '../../protocols/xml';
+import { CFWDALL_SERVICE_URI, MEETME_SERVICE_URI, REMOTECC_REQUEST_TYPE, softKeyEventBody } from '../../protocols/sip';
+import { child, childText, children, parseXml } from '../../protocols/xml';
+import { PHONE_SERVICES_PORT, PhoneServicesClient } from './phone-services-client';
+import type { XmlElement } from '../../protocols/xml';
+import type { RemoteccDialog } from '../../protocols/sip';
 import type { Endpoint } from '../../transport/network';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
@@ -34,10 +38,11 @@ const USER_AGENT: Readonly<Record<SipPhoneModel, string>> = {
 /** Device type codes CUCM knows the models by (docs/protocols/sccp.md §11: 7970 = 30006, 7971 = 119). */
 const MODEL_CODE: Readonly<Record<SipPhoneModel, string>> = { '7971': '119', '7970': '30006' };
 
-const REMOTECC_REQUEST = 'application/x-cisco-remotecc-request+xml';
 /** Where the phone's transport keeps a `Refer-To: cid:…` value that sip.js cannot parse (see below). */
 const CID_REFER_TO_HEADER = 'X-Lab-Refer-To-Cid';
 const CID_REFER_TO_PLACEHOLDER = '<sip:refer-to-cid.invalid>';
+/** How long a restart takes before the phone registers again (lab's modelling choice, as for the SCCP loads). */
+const RESTART_MS = 250;
 
 /**
  * CUCM's remotecc REFERs point Refer-To at the body part (`Refer-To: cid:1234@10.1.1.1`, RFC 2392
@@ -99,6 +104,12 @@ interface Line {
   holding?: Promise<void>;
   /** DTMF received in the current call (INFO application/dtmf-relay from CUCM). */
   digits: string;
+  /** Where CUCM last said Forward All sends the line (remotecc `cfwdallupdate`), '' when not forwarded. */
+  forwardAll: string;
+  /** Transfer or Confrn pressed once: the call it held, waiting for the second press. */
+  secondCall?: { kind: 'transfer' | 'conference'; held: Call };
+  /** MeetMe pressed: the next number dialled goes to CUCM's Meet-Me service URI. */
+  meetMe?: boolean;
 }
 
 /** `Signal=<digit>` of an application/dtmf-relay body (docs/protocols/cucm-features.md §13). */
@@ -122,6 +133,9 @@ function dtmfRelaySignal(body: string): string | undefined {
  * Body shape from public Cisco interop code (the chan_sip "cisco-usecallmanager" patch and the
  * res_pjsip_cisco_* modules); the phone answers 202 and does not send NOTIFYs (remotecc REFERs
  * carry `Require: norefersub`, RFC 4488).
+ *
+ * The phone's own feature keys (DND, CFwdAll, Transfer, Confrn, MeetMe, Extension Mobility) are requests to
+ * CUCM, and the phone shows what CUCM confirms (docs/protocols/sip-phone-features.md, docs/decisions/0019).
  */
 export class SipPhone extends NodeBase implements Phone {
   readonly hostName: string;
@@ -130,9 +144,16 @@ export class SipPhone extends NodeBase implements Phone {
   private ua: UserAgent | undefined;
   private registerer: Registerer | undefined;
   private registered = false;
-  private readonly lineStates: Line[];
+  private lineStates: Line[];
+  /** The line buttons' DNs: the lab's at boot, the configuration file's after a restart. */
+  private lines: readonly { readonly dn: string }[];
+  /** The Services button and Extension Mobility over HTTP (docs/protocols/phone-services.md §3). */
+  private readonly services: PhoneServicesClient;
+  private stopping = false;
   /** Every session not yet Terminated (what `leaks()` reports). */
   private readonly live = new Set<Session>();
+  /** Do Not Disturb as CUCM last confirmed it (remotecc `dndupdate`), not as the phone asked for it. */
+  private dnd = false;
 
   private constructor(
     private readonly env: NodeEnv,
@@ -142,7 +163,9 @@ export class SipPhone extends NodeBase implements Phone {
     this.hostName = env.network.hostName;
     this.deviceName = config.deviceName;
     this.endpoint = config.endpoint;
-    this.lineStates = config.lines.map((l, i) => ({ number: i + 1, dn: l.dn, callState: 'idle', display: '', call: undefined, background: [], digits: '' }));
+    this.lines = config.lines;
+    this.lineStates = lineStatesOf(config.lines);
+    this.services = new PhoneServicesClient(env, config.cucm.address, config.deviceName, config.model);
   }
 
   /** Starts the user agent, connects to CUCM and registers line 1; resolves once registered. */
@@ -164,17 +187,18 @@ export class SipPhone extends NodeBase implements Phone {
       protocol: 'sip',
       registered: this.registered,
       speaker: this.lineStates.some((l) => l.callState !== 'idle' && l.callState !== 'ringIn') ? 'on' : 'off',
-      dnd: false,
-      screen: '',
+      dnd: this.dnd,
+      screen: this.services.screen,
       lines: this.lineStates.map(
         (l): PhoneLineObservation => ({
           line: l.number,
           dn: l.dn,
           callState: l.callState,
-          ringer: l.callState === 'ringIn' ? 'on' : 'off',
+          // With DND on (Ringer Off) CUCM still offers the call; the phone shows it without ringing.
+          ringer: l.callState === 'ringIn' && !this.dnd ? 'on' : 'off',
           lamp: lampOf(l.callState),
           display: l.display,
-          forwardAll: '',
+          forwardAll: l.forwardAll,
           digits: l.digits,
         }),
       ),
@@ -196,43 +220,69 @@ export class SipPhone extends NodeBase implements Phone {
     await this.endCall(this.line(line));
   }
 
-  /** The SIP load's CFwdAll soft key is not modelled in the lab. */
-  async forwardAll(_destination: string | undefined, _line = 1): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Call Forward All from the SIP phone's soft key is not modelled`);
+  /**
+   * The CFwdAll soft key and a destination (none: cancel): the SIP load calls CUCM's service URI with the
+   * target appended, CUCM answers and hangs up, and tells the phone the line's forward with a remotecc
+   * `cfwdallupdate` (docs/protocols/sip-phone-features.md §2). Resolves once the INVITE is sent.
+   */
+  async forwardAll(destination: string | undefined, line = 1): Promise<void> {
+    const l = this.line(line);
+    await this.serviceCall(l, destination === undefined ? CFWDALL_SERVICE_URI : `${CFWDALL_SERVICE_URI}-${destination}`);
   }
 
   async servicesKey(): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: the SIP phone's Services menu is not modelled`);
+    this.services.servicesKey();
   }
 
-  async emLogin(): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Extension Mobility on the SIP load is not modelled`);
+  async emLogin(userId: string, pin: string): Promise<void> {
+    this.services.emLogin(userId, pin);
   }
 
   async emLogout(): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Extension Mobility on the SIP load is not modelled`);
+    this.services.emLogout();
   }
 
-  async conferenceKey(): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: the Confrn soft key of the SIP phone is not modelled`);
+  /** The Confrn soft key: first press holds the call and gives dial tone; the second asks CUCM to conference (docs/protocols/sip-phone-features.md §4). */
+  async conferenceKey(line = 1): Promise<void> {
+    await this.secondCallKey('conference', this.line(line));
   }
 
-  async meetMeKey(): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: the MeetMe soft key of the SIP phone is not modelled`);
+  /** The MeetMe soft key: the next number dialled on the line opens (or joins) that Meet-Me conference (docs/protocols/sip-phone-features.md §5). */
+  async meetMeKey(line = 1): Promise<void> {
+    const l = this.line(line);
+    if (l.call) throw new LabError('UC_NODE', `${this.deviceName}: line ${line} is in a call, MeetMe needs an idle line`);
+    l.meetMe = true;
+    this.set(l, 'offHook', '');
   }
 
-  async transferKey(): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: the Transfer soft key of the SIP phone is not modelled`);
+  /** The Transfer soft key: first press holds the call and gives dial tone; the second REFERs the held party (docs/protocols/sip-phone-features.md §3). */
+  async transferKey(line = 1): Promise<void> {
+    await this.secondCallKey('transfer', this.line(line));
   }
 
+  /**
+   * The DND soft key: the phone PUBLISHes the DND state it asks for to CUCM (a PIDF person activity `dnd`, or
+   * `available` to turn it off); what it shows changes only when CUCM's remotecc `dndupdate` comes (docs/protocols/sip-phone-features.md §1).
+   */
   async dndKey(): Promise<void> {
-    throw new LabError('UC_NOT_MODELLED', `${this.deviceName}: Do Not Disturb from the SIP phone's soft key is not modelled`);
+    const aor = this.lineUri(this.line(1));
+    const activity = this.dnd ? 'available' : 'dnd';
+    const body = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:e="urn:ietf:params:xml:ns:pidf:status:rpid" entity="${aor.toString()}">`,
+      `<dm:person id="${this.deviceName}"><e:activities><e:${activity}/></e:activities></dm:person>`,
+      '</presence>',
+      '',
+    ].join('\n');
+    this.requestCucm('PUBLISH', ['Event: presence', 'Expires: 3600'], 'application/pidf+xml', body);
   }
 
   async dial(digits: string, line = 1): Promise<void> {
     const l = this.line(line);
     if (l.call) throw new LabError('UC_NODE', `${this.deviceName}: line ${line} is in a call, cannot dial ${digits}`);
-    await this.placeCall(l, digits);
+    const meetMe = l.meetMe === true;
+    l.meetMe = undefined;
+    await this.placeCall(l, digits, meetMe ? `${MEETME_SERVICE_URI}-${digits}` : digits);
   }
 
   async answer(line = 1): Promise<void> {
@@ -249,6 +299,7 @@ export class SipPhone extends NodeBase implements Phone {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.shutdown();
   }
 
@@ -256,7 +307,7 @@ export class SipPhone extends NodeBase implements Phone {
 
   private async register(): Promise<void> {
     const { env, config } = this;
-    const line1 = config.lines[0];
+    const line1 = this.lines[0];
     if (!line1) throw new LabError('UC_CONFIG', `${config.deviceName}: a SIP phone needs at least one line`);
     const uri = UserAgent.makeURI(`sip:${line1.dn}@${config.cucm.address}`);
     if (!uri) throw new LabError('UC_CONFIG', `${config.deviceName}: bad line DN ${line1.dn}`);
@@ -282,12 +333,15 @@ export class SipPhone extends NodeBase implements Phone {
       },
       delegate: {
         onDisconnect: () => {
+          // A restart's old user agent going away is not news.
+          if (this.ua !== ua) return;
           // TODO: the real phone re-registers (and fails over to its backup CUCM); this one stays unregistered.
           if (this.registered) log.warn('connection to CUCM lost; line unregistered');
           this.registered = false;
         },
         onInvite: (invitation) => this.onInvite(invitation),
         onReferRequest: (request) => this.onReferRequest(request),
+        onNotify: (notification) => this.onServiceControl(notification),
       },
     });
     this.ua = ua;
@@ -331,7 +385,7 @@ export class SipPhone extends NodeBase implements Phone {
     });
     env.log.info('registered', { dn: line1.dn, cucm: `${config.cucm.address}:${config.cucm.port}` });
     // Every further line button registers its own DN (same Contact, To = the line's AOR), as the phones do.
-    for (const line of config.lines.slice(1)) {
+    for (const line of this.lines.slice(1)) {
       const aor = UserAgent.makeURI(`sip:${line.dn}@${config.cucm.address}`);
       if (!aor) continue;
       const extra = new Registerer(ua, {
@@ -346,8 +400,55 @@ export class SipPhone extends NodeBase implements Phone {
         });
         extra.register().catch(() => resolve());
       });
-      env.log.info('registered', { dn: line.dn, line: config.lines.indexOf(line) + 1 });
+      env.log.info('registered', { dn: line.dn, line: this.lines.indexOf(line) + 1 });
     }
+  }
+
+  /**
+   * CUCM's restart (Extension Mobility login or logout; docs/protocols/sip-phone-features.md §6): an out-of-dialog
+   * NOTIFY `Event: service-control` whose body says `action=restart` (or `reset`). The phone answers 200, drops
+   * its calls and registrations, reads its configuration file again and registers the lines it now lists.
+   */
+  private onServiceControl(notification: Notification): void {
+    const message = notification.request;
+    const event = (message.getHeader('event') ?? '').split(';')[0]?.trim().toLowerCase();
+    const action = /^action=(\w+)/m.exec(message.body)?.[1]?.toLowerCase();
+    if (event !== 'service-control' || (action !== 'restart' && action !== 'reset')) {
+      // RFC 6665 §4.1.3: a NOTIFY for no subscription the phone knows gets 481.
+      void notification.reject({ statusCode: 481 });
+      return;
+    }
+    void notification.accept();
+    this.env.log.info('restart requested by CUCM', { action });
+    this.restart().catch((error: unknown) => this.env.log.warn('re-registration after restart failed', { error: String(error) }));
+  }
+
+  private async restart(): Promise<void> {
+    await this.shutdown();
+    await new Promise<void>((resolve) => this.env.clock.setTimer(RESTART_MS, resolve));
+    if (this.stopping) return;
+    const lines = await this.configurationLines();
+    if (this.stopping) return;
+    if (lines.length > 0) {
+      this.lines = lines;
+      this.lineStates = lineStatesOf(lines);
+    }
+    await this.register();
+  }
+
+  /**
+   * The line buttons of the phone's configuration file `SEP<MAC>.cnf.xml` (`device/sipProfile/sipLines/line/name`),
+   * fetched from CUCM over HTTP (the real phone reads it by TFTP; modelling choice, docs/protocols/sip-phone-features.md §6). None when
+   * it cannot.
+   */
+  private async configurationLines(): Promise<{ dn: string }[]> {
+    const response = await this.services.get(`http://${this.config.cucm.address}:${PHONE_SERVICES_PORT}/${this.deviceName}.cnf.xml`);
+    const parsed = response?.status === 200 ? parseXml(response.body) : undefined;
+    if (!parsed?.ok) {
+      this.env.log.warn('configuration file not read; keeping the lines it had', { status: response?.status });
+      return [];
+    }
+    return children(child(child(parsed.value, 'sipProfile'), 'sipLines'), 'line').map((l) => ({ dn: childText(l, 'name') ?? '' })).filter((l) => l.dn !== '');
   }
 
   /** The registrations of line buttons 2 and up. */
@@ -433,11 +534,97 @@ export class SipPhone extends NodeBase implements Phone {
     this.set(l, next.held ? 'hold' : 'connected', next.held ? 'Hold' : 'Connected');
   }
 
-  /** Goes off-hook on the speaker and sends the INVITE (to sip:DIGITS@cucm). */
-  private async placeCall(l: Line, digits: string): Promise<void> {
+  private requireUa(): UserAgent {
+    if (!this.ua) throw new LabError('UC_NODE', `${this.deviceName}: not started`);
+    return this.ua;
+  }
+
+  /** The line's address of record at CUCM (sip:DN@cucm). */
+  private lineUri(l: Line): URI {
+    const uri = UserAgent.makeURI(`sip:${l.dn}@${this.config.cucm.address}`);
+    if (!uri) throw new LabError('UC_NODE', `${this.deviceName}: bad line DN ${l.dn}`);
+    return uri;
+  }
+
+  /**
+   * An out-of-dialog request to CUCM (PUBLISH to the line's AOR, a remotecc REFER to CUCM), sent at once over the
+   * registration connection; CUCM's answer is only logged.
+   */
+  private requestCucm(method: 'PUBLISH' | 'REFER', extraHeaders: string[], contentType: string, content: string): void {
+    const ua = this.requireUa();
+    const aor = this.lineUri(this.line(1));
+    const cucm = UserAgent.makeURI(`sip:${this.config.cucm.address}`);
+    if (!cucm) throw new LabError('UC_NODE', `${this.deviceName}: bad CUCM address`);
+    const target = method === 'PUBLISH' ? aor : cucm;
+    const core = ua.userAgentCore;
+    const message = core.makeOutgoingRequestMessage(method, target, aor, target, {}, extraHeaders, { contentDisposition: 'render', contentType, content });
+    const log = (response: Core.IncomingResponse): void => this.env.log.info(`${method} answered`, { status: response.message.statusCode });
+    core.request(message, { onAccept: log, onReject: log });
+  }
+
+  /** A call to one of CUCM's service URIs (CFwdAll): not a call of the line; CUCM answers and ends it. */
+  private async serviceCall(l: Line, user: string): Promise<void> {
+    const target = UserAgent.makeURI(`sip:${user}@${this.config.cucm.address}`);
+    if (!target) throw new LabError('UC_NODE', `${this.deviceName}: cannot dial ${JSON.stringify(user)}`);
+    const inviter = new Inviter(this.requireUa(), target, { params: { fromUri: this.lineUri(l) } });
+    this.live.add(inviter);
+    inviter.stateChange.addListener((state) => {
+      if (state === SessionState.Terminated) this.live.delete(inviter);
+    });
+    await inviter.invite();
+  }
+
+  /**
+   * Transfer and Confrn (docs/protocols/sip-phone-features.md §3, §4): the first press holds the connected call
+   * (re-INVITE a=sendonly) and gives dial tone for the consultation call, which `dial` places as a new INVITE;
+   * the second, once that call is connected, completes the feature.
+   */
+  private async secondCallKey(kind: 'transfer' | 'conference', l: Line): Promise<void> {
+    const pending = l.secondCall;
+    const active = l.call;
+    if (pending?.kind === kind && l.background.includes(pending.held) && active && l.callState === 'connected') {
+      l.secondCall = undefined;
+      if (kind === 'transfer') await this.referTransfer(pending.held, active);
+      else this.remoteccConference(l, pending.held, active);
+      return;
+    }
+    if (!active || l.callState !== 'connected') {
+      throw new LabError('UC_NODE', `${this.deviceName}: no connected call on line ${l.number} for ${kind === 'transfer' ? 'Transfer' : 'Confrn'}`);
+    }
+    await this.reinvite(l, active.session, true);
+    // CUCM refused the hold (or the call ended meanwhile): the key does nothing more.
+    if (l.call !== active || !active.held) return;
+    l.secondCall = { kind, held: active };
+    this.park(l);
+    this.set(l, 'offHook', '');
+  }
+
+  /**
+   * Completes an announced transfer: RFC 3515 REFER in the held call's dialog whose Refer-To names the
+   * consultation dialog with RFC 3891 Replaces, so CUCM joins the two far parties and ends both of the phone's
+   * calls. `Refer-Sub: false` (RFC 4488): the phone wants no NOTIFY about it (the loads advertise `norefersub`).
+   */
+  private async referTransfer(held: Call, active: Call): Promise<void> {
+    await held.session.refer(active.session, { requestOptions: { extraHeaders: ['Refer-Sub: false'] } });
+  }
+
+  /**
+   * Completes an ad hoc conference: an out-of-dialog REFER to CUCM with a remotecc `Conference` soft-key event
+   * naming the held call (`dialogid`) and the consultation call (`consultdialogid`); CUCM takes the three
+   * parties to its conference bridge (modelling after the remotecc bodies of public Cisco interop code, docs/protocols/sip-phone-features.md §4).
+   */
+  private remoteccConference(l: Line, held: Call, active: Call): void {
+    const dialogOf = (c: Call): RemoteccDialog => ({ callId: c.callId, localTag: c.session.dialog?.localTag ?? '', remoteTag: c.session.dialog?.remoteTag ?? '' });
+    const body = softKeyEventBody('Conference', dialogOf(held), { line: l.number, consult: dialogOf(active) });
+    const cid = `${held.callId.replace(/@.*/, '')}@${this.env.network.address}`;
+    this.requestCucm('REFER', [`Refer-To: <cid:${cid}>`, `Content-ID: <${cid}>`, 'Refer-Sub: false', 'Require: norefersub'], REMOTECC_REQUEST_TYPE, body);
+  }
+
+  /** Goes off-hook on the speaker and sends the INVITE (to sip:DIGITS@cucm, or to a service URI `user`). */
+  private async placeCall(l: Line, digits: string, user = digits): Promise<void> {
     const ua = this.ua;
     if (!ua) throw new LabError('UC_NODE', `${this.deviceName}: not started`);
-    const target = UserAgent.makeURI(`sip:${digits}@${this.config.cucm.address}`);
+    const target = UserAgent.makeURI(`sip:${user}@${this.config.cucm.address}`);
     if (!target) throw new LabError('UC_NODE', `${this.deviceName}: cannot dial ${JSON.stringify(digits)}`);
     this.set(l, 'offHook', '');
     this.set(l, 'dialing', digits);
@@ -539,7 +726,7 @@ export class SipPhone extends NodeBase implements Phone {
   private onReferRequest(request: Core.IncomingReferRequest): void {
     const message = request.message;
     const contentType = (message.getHeader('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    if (contentType === REMOTECC_REQUEST) {
+    if (contentType === REMOTECC_REQUEST_TYPE) {
       this.onRemotecc(request, message.body);
       return;
     }
@@ -598,6 +785,10 @@ export class SipPhone extends NodeBase implements Phone {
       return;
     }
     const root = parsed.value;
+    if (root.name === 'x-cisco-remotecc-request' && this.onRemoteccUpdate(root)) {
+      request.accept({ statusCode: 202 });
+      return;
+    }
     const softkey = child(root, 'softkeyeventmsg');
     if (root.name !== 'x-cisco-remotecc-request' || !softkey) {
       request.accept({ statusCode: 202 });
@@ -625,6 +816,28 @@ export class SipPhone extends NodeBase implements Phone {
     this.pressSoftKey(l, call, key as RemoteccSoftKey).catch((error: unknown) => {
       this.env.log.warn('remotecc soft key failed', { softkey: key, callId, error: String(error) });
     });
+  }
+
+  /**
+   * CUCM's state updates for the feature keys (docs/protocols/sip-phone-features.md §1, §2): `dndupdate` (the DND
+   * state and option the phone now shows) and `cfwdallupdate` (a line's Forward All target, empty when cleared).
+   * False for any other request.
+   */
+  private onRemoteccUpdate(root: XmlElement): boolean {
+    const dnd = child(root, 'dndupdate');
+    if (dnd) {
+      this.dnd = childText(dnd, 'state') === 'enable';
+      this.env.log.info('DND update from CUCM', { dnd: this.dnd, option: childText(dnd, 'option') });
+      return true;
+    }
+    const cfwd = child(root, 'cfwdallupdate');
+    if (cfwd) {
+      const l = this.lineStates[Number(childText(cfwd, 'linenumber') ?? '1') - 1];
+      if (l) l.forwardAll = childText(cfwd, 'fwdaddress') ?? '';
+      this.env.log.info('Forward All update from CUCM', { line: l?.number, forwardAll: l?.forwardAll });
+      return true;
+    }
+    return false;
   }
 
   private async pressSoftKey(l: Line, call: Call, key: RemoteccSoftKey): Promise<void> {
@@ -691,6 +904,10 @@ export class SipPhone extends NodeBase implements Phone {
     });
     await done.finally(() => session.stateChange.removeListener(ended));
   }
+}
+
+function lineStatesOf(lines: readonly { readonly dn: string }[]): Line[] {
+  return lines.map((l, i) => ({ number: i + 1, dn: l.dn, callState: 'idle', display: '', call: undefined, background: [], digits: '', forwardAll: '' }));
 }
 
 /**

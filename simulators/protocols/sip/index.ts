@@ -45,3 +45,5 @@ export { SipDialog, DialogStore, dialogKey } from './dialog';
 export type { DialogState, DialogRequestOptions, SipDialogInit } from './dialog';
 export { prepareForwardedRequest, stripTopVia, nextHopUri } from './stateful-proxy';
 export type { ForwardOptions, ProxyRejection } from './stateful-proxy';
+export { REMOTECC_REQUEST_TYPE, CFWDALL_SERVICE_URI, MEETME_SERVICE_URI, softKeyEventBody, dndUpdateBody, cfwdAllUpdateBody } from './cisco-remotecc';
+export type { RemoteccDialog } from './cisco-remotecc';
