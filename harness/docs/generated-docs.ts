@@ -11,7 +11,7 @@ import { labFieldTable, measuredLab, renderLabFieldsDoc } from '../lab/lab-field
 import { loadLabById } from '../lab/load-lab';
 import { plannedInstances } from '../lab/lab-runtime';
 import { labJsonSchema, scenarioJsonSchema, schemaFileText } from '../scenario/json-schema';
-import { ACTOR_SURFACES, CONFIG_OPERATIONS, OPERATION_ALIASES, SHOWS, STEP_KINDS, WIRE_KEYS, actionsOf, observationsOf, selectorsOf } from '../scenario/vocabulary';
+import { ACTOR_PROPERTIES, ACTOR_SURFACES, CONFIG_OPERATIONS, OPERATION_ALIASES, SHOWS, STEP_KINDS, WIRE_KEYS, actionsOf, observationsOf, selectorsOf } from '../scenario/vocabulary';
 
 const code = (s: string): string => `\`${s}\``;
 const cellText = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -90,7 +90,7 @@ export function renderScenarioReference(scenariosDir: string): string {
     '',
     '## Actor surfaces',
     '',
-    "An actor is bound to a lab phone and its person (device, DN, end user, OCS user); `${<actor>.<property>}` reads one of: device, dn, userId, sipUri, lineUri, endpoint.",
+    `An actor is bound to a lab phone and its person (device, DN, end user, OCS user); \`\${<actor>.<property>}\` reads one of: ${ACTOR_PROPERTIES.join(', ')} (\`displayName\` is the OCS user's display name, \`nationalNumber\` the DN without the +1 of a North American number).`,
     '',
   ];
   for (const word of ACTOR_SURFACES.values()) {

@@ -21,6 +21,8 @@ export interface ResolvedActor {
   userId?: string;
   sipUri?: string;
   lineUri?: string;
+  displayName?: string;
+  nationalNumber?: string;
 }
 
 export type CellVersions = Record<VersionKey, string>;

@@ -10,7 +10,11 @@ import type { NodeEnv, StartedNode } from './node';
 import type { LabPki } from '../transport/tls/lab-pki';
 
 /** What identifies a person of the lab once a scenario's actor is bound to one: their phone, line and user. */
-export const ACTOR_PROPERTIES = ['device', 'dn', 'userId', 'sipUri', 'lineUri', 'endpoint'] as const;
+/**
+ * `displayName` is the OCS user's display name (what Communicator shows for the person); `nationalNumber` is the
+ * DN without the `+1` of a North American E.164 number (what a user types before the application dial rules add it).
+ */
+export const ACTOR_PROPERTIES = ['device', 'dn', 'userId', 'sipUri', 'lineUri', 'endpoint', 'displayName', 'nationalNumber'] as const;
 export type ActorProperty = (typeof ACTOR_PROPERTIES)[number];
 export type ActorIdentity = Readonly<Partial<Record<ActorProperty, string>>>;
 
