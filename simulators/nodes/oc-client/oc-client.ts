@@ -145,6 +145,11 @@ const OC_RCC_FUNCTIONS: ReadonlySet<string> = new Set([
 ]);
 
 const CSTA_CONTENT_TYPE = 'application/csta+xml';
+/**
+ * How long Communicator waits, after the pool closed its connection, before it signs in again through the pool's
+ * name, and between attempts after that (lab's modelling choice, docs/protocols/load-balancing.md §1).
+ */
+const RECONNECT_DELAY_MS = 30_000;
 /** TR/87 §8.1: CSTA bodies are sent with `Content-Disposition: signal;handling=required`. */
 const CSTA_DISPOSITION = 'signal;handling=required';
 
@@ -188,6 +193,8 @@ export class OcClient extends NodeBase {
   /** Why the last sign-in could not reach a server (the message Communicator shows), if it could not. */
   private signInError: string | undefined;
   private connection: 'manual' | 'automatic';
+  /** The next sign-in after the pool closed the connection. */
+  private reconnect: TimerHandle | undefined;
   /** Contacts whose presence the user watches (SUBSCRIBE presence), by contact user id. */
   private readonly watches = new Map<string, Watch>();
   private readonly errors: OcObservedError[] = [];
@@ -351,6 +358,12 @@ export class OcClient extends NodeBase {
     this.ua = ua;
     this.interceptConferenceInvites(ua);
     await ua.start();
+    const transport = ua.transport as unknown as SeamSipTransport;
+    const disconnected = transport.onDisconnect;
+    transport.onDisconnect = (error) => {
+      disconnected?.(error);
+      this.connectionLost(ua);
+    };
     this.registration = { callId: randomToken(this.env.random, 32), cseq: 0, refresh: undefined };
     const registered = await this.register(ua, 3600);
     if (registered.status !== 200) {
@@ -507,7 +520,37 @@ export class OcClient extends NodeBase {
     return this.line;
   }
 
+  /**
+   * The pool closed the connection while the user was signed in (its front end stopped): the session is gone —
+   * registration, self-subscriptions, RCC session, watched contacts — and Communicator signs in again through the
+   * pool's name after a while, as often as it takes; the contacts it watched are watched again once it is back.
+   * A conference it was in is not resumed (not modelled).
+   */
+  private connectionLost(ua: UserAgent): void {
+    if (this.ua !== ua || !this.state.signedIn) return;
+    this.env.log.info('connection to the pool lost: signing in again', { inMs: RECONNECT_DELAY_MS });
+    const watched = [...this.watches.keys()];
+    this.watches.clear();
+    this.selfSubscriptions.splice(0);
+    this.rccDialog = undefined;
+    this.calls.clear();
+    this.state = { signedIn: false, rccSession: 'idle' };
+    this.presence = 'offline';
+    const again = (): void => {
+      this.reconnect = this.env.clock.setTimer(RECONNECT_DELAY_MS, () => {
+        this.reconnect = undefined;
+        void this.signIn().then(async () => {
+          if (!this.state.signedIn) return again();
+          for (const userId of watched) await this.watch(userId).catch(() => undefined);
+        });
+      });
+    };
+    void this.teardownUa().then(again);
+  }
+
   async signOut(): Promise<void> {
+    this.env.clock.clearTimer(this.reconnect);
+    this.reconnect = undefined;
     for (const userId of [...this.watches.keys()]) await this.unwatch(userId);
     await this.leaveConference();
     await this.closeRccSession();
