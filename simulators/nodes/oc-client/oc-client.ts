@@ -357,7 +357,15 @@ export class OcClient extends NodeBase {
     });
     this.ua = ua;
     this.interceptConferenceInvites(ua);
-    await ua.start();
+    try {
+      await ua.start();
+    } catch {
+      // The server's address answers, but nothing accepts the connection there.
+      this.signInError = 'Cannot sign in because the server is temporarily unavailable';
+      this.env.log.info('sign-in: the server refused the connection', { server: `${server.address}:${server.port}` });
+      await this.teardownUa();
+      return;
+    }
     const transport = ua.transport as unknown as SeamSipTransport;
     const disconnected = transport.onDisconnect;
     transport.onDisconnect = (error) => {
@@ -501,17 +509,20 @@ export class OcClient extends NodeBase {
   }
 
   private async teardownUa(): Promise<void> {
+    await this.releaseUa()?.stop();
+  }
+
+  /** Forgets the user agent and its registration's timers; the caller stops it. */
+  private releaseUa(): UserAgent | undefined {
     if (this.registration) {
       this.env.clock.clearTimer(this.registration.refresh);
       this.env.clock.clearTimer(this.registration.keepAlive);
     }
     this.registration = undefined;
     this.ntlm = undefined;
-    if (this.ua) {
-      const ua = this.ua;
-      this.ua = undefined;
-      await ua.stop();
-    }
+    const ua = this.ua;
+    this.ua = undefined;
+    return ua;
   }
 
   /** The RCC line, or a client error when the roaming data gave none (Communicator offers no phone control). */
@@ -539,13 +550,20 @@ export class OcClient extends NodeBase {
     const again = (): void => {
       this.reconnect = this.env.clock.setTimer(RECONNECT_DELAY_MS, () => {
         this.reconnect = undefined;
-        void this.signIn().then(async () => {
-          if (!this.state.signedIn) return again();
-          for (const userId of watched) await this.watch(userId).catch(() => undefined);
-        });
+        void this.signIn()
+          .then(async () => {
+            if (!this.state.signedIn) return again();
+            for (const userId of watched) await this.watch(userId).catch(() => undefined);
+          })
+          .catch((e: unknown) => {
+            this.env.log.warn('signing in again failed', { error: e instanceof Error ? e.message : String(e) });
+            again();
+          });
       });
     };
-    void this.teardownUa().then(again);
+    // Not awaited: sip.js's stop waits for the subscriptions to end, which a closed connection never brings.
+    void this.releaseUa()?.stop().catch(() => undefined);
+    again();
   }
 
   async signOut(): Promise<void> {

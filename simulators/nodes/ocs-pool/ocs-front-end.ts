@@ -469,6 +469,15 @@ export class OcsFrontEnd extends NodeBase {
 
   static async start(env: NodeEnv, config: OcsPoolConfig): Promise<OcsFrontEnd> {
     const fe = new OcsFrontEnd(env, config);
+    await fe.listen();
+    await fe.refreshHostAuthorizations();
+    config.store.attach(fe.attachment);
+    return fe;
+  }
+
+  private async listen(): Promise<void> {
+    const fe = this;
+    const { env, config } = this;
     fe.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
       ...(config.tls ? { tls: config.tls } : {}),
@@ -483,9 +492,6 @@ export class OcsFrontEnd extends NodeBase {
         onCancel: (invite) => invite.respond(fe.own(invite.request, 487)),
       },
     });
-    await fe.refreshHostAuthorizations();
-    config.store.attach(fe.attachment);
-    return fe;
   }
 
   /**
@@ -558,6 +564,14 @@ export class OcsFrontEnd extends NodeBase {
       if (b.connectionId !== undefined) this.dropEndpointCategories(b.aor, b.connectionId);
     }
     for (const aor of new Set(gone.map((b) => b.aor))) this.registrationChanged(aor);
+  }
+
+  /** Services > Office Communications Server Front-End > Start: a stopped front end listens again and serves the pool. */
+  async startFrontEnd(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    await this.listen();
+    this.store.attach(this.attachment);
   }
 
   async stop(): Promise<void> {

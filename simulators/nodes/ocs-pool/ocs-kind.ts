@@ -19,6 +19,14 @@ function pools(nodes: readonly OcsFrontEnd[], name: string | undefined): OcsFron
 
 const lower = (uri: string): string => uri.toLowerCase();
 
+const frontEndHost = z.string().min(1).describe('the front end server, by lab host');
+
+function frontEnd(nodes: readonly OcsFrontEnd[], host: string): OcsFrontEnd {
+  const fe = nodes.find((n) => n.hostName === host);
+  if (!fe) throw new LabError('UC_CONFIG', `no OCS front end on host ${host}; front ends: ${nodes.map((n) => n.hostName).join(', ')}`);
+  return fe;
+}
+
 /** An OCS 2007 (R2) Enterprise pool's front end (seed 004 A1–A4): registrar and proxy. */
 export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
   kind: 'ocs',
@@ -131,12 +139,13 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
     'frontEnd.stop': op({
       summary:
         'Services > Office Communications Server Front-End > Stop, on one front end server: its connections close and its endpoints sign in again through the pool (docs/protocols/load-balancing.md §1)',
-      args: z.strictObject({ host: z.string().min(1).describe('the front end server, by lab host') }),
-      run: (nodes, { host }) => {
-        const fe = nodes.find((n) => n.hostName === host);
-        if (!fe) throw new LabError('UC_CONFIG', `no OCS front end on host ${host}; front ends: ${nodes.map((n) => n.hostName).join(', ')}`);
-        return fe.stopFrontEnd();
-      },
+      args: z.strictObject({ host: frontEndHost }),
+      run: (nodes, { host }) => frontEnd(nodes, host).stopFrontEnd(),
+    }),
+    'frontEnd.start': op({
+      summary: 'Services > Office Communications Server Front-End > Start, on a stopped front end server: it listens again and serves the pool',
+      args: z.strictObject({ host: frontEndHost }),
+      run: (nodes, { host }) => frontEnd(nodes, host).startFrontEnd(),
     }),
     'pool.removeHostAuthorization': op({
       summary: 'Front End properties > Host Authorization: remove a host',
