@@ -1,4 +1,4 @@
-import { Subscriber, SubscriptionState, UserAgent } from 'sip.js';
+import { Subscriber, SubscriptionState, TransportState, UserAgent } from 'sip.js';
 import type { TimerHandle } from '../../kernel/clock';
 import type { Core } from 'sip.js';
 import { LabError } from '../../kernel/errors';
@@ -149,7 +149,7 @@ const CSTA_CONTENT_TYPE = 'application/csta+xml';
  * How long Communicator waits, after the pool closed its connection, before it signs in again through the pool's
  * name, and between attempts after that (lab's modelling choice, docs/protocols/load-balancing.md §1).
  */
-const RECONNECT_DELAY_MS = 30_000;
+const RECONNECT_DELAY_MS = 10_000;
 /** TR/87 §8.1: CSTA bodies are sent with `Content-Disposition: signal;handling=required`. */
 const CSTA_DISPOSITION = 'signal;handling=required';
 
@@ -377,7 +377,11 @@ export class OcClient extends NodeBase {
     if (registered.status !== 200) {
       // What Communicator shows when the pool refused its credentials (lab's wording), or refused it otherwise.
       this.signInError =
-        registered.status === 401 ? 'Cannot sign in. Verify that you are using the correct sign-in address and password' : `Cannot sign in: the server answered ${registered.status}`;
+        registered.status === 401
+          ? 'Cannot sign in. Verify that you are using the correct sign-in address and password'
+          : registered.status === 0
+            ? 'Cannot sign in because the server is temporarily unavailable'
+            : `Cannot sign in: the server answered ${registered.status}`;
       this.env.log.info('sign-in refused', { status: registered.status });
       await this.teardownUa();
       return;
@@ -413,10 +417,18 @@ export class OcClient extends NodeBase {
         'Event: registration',
         ...(credentials !== undefined ? [`Authorization: ${credentials}`] : []),
       ]);
+      // A connection that closes before the answer (a balancer whose front end refused it) ends the attempt.
+      const transport = ua.transport;
+      let dropped: ((state: TransportState) => void) | undefined;
       const response = await new Promise<Core.IncomingResponseMessage | undefined>((resolve) => {
+        dropped = (state) => {
+          if (state === TransportState.Disconnected) resolve(undefined);
+        };
+        transport.stateChange.addListener(dropped);
         core.request(message, { onAccept: (r) => resolve(r.message), onReject: (r) => resolve(r.message) });
       });
-      if (!response) return { status: 503 };
+      if (dropped) transport.stateChange.removeListener(dropped);
+      if (!response) return { status: 0 };
       const status = response.statusCode ?? 0;
       if (status === 401) {
         credentials = ntlm.nextRegisterCredentials({ wwwAuthenticate: response.getHeaders('www-authenticate') });
