@@ -30,7 +30,8 @@ describe('lab fields', () => {
     expect(by('cucm.phones[].lines[].maxCalls')).toEqual(['cucm']);
     expect(by('cup.deskphoneControl.password')).toEqual(['cup', 'doctor']);
     expect(by('versions.oc')).toEqual(['oc']);
-    expect(rows.find((r) => r.field === 'ocs.pools[].loadBalancer')?.lintOnly?.claims).toContain('caveat.load-balancer-multiple-front-ends');
+    expect(by('ocs.pools[].loadBalancer')).toContain('load-balancer');
+    expect(by('ocs.pools[].frontEndHosts')).toContain('ocs');
     expect(by('ocs.pools[].normalizationRules[].pattern')).toEqual(['oc', 'doctor']);
     expect(by('cucm.endUsers[].licenseCapabilities')).toEqual(['cucm', 'cup', 'doctor']);
     expect(by('cucm.meetMeNumbers[].number')).toContain('cucm');

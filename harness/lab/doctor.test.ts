@@ -221,6 +221,15 @@ describe('each rule fires on a lab with exactly that item broken', () => {
     if (says) expect(found.map((f) => f.message).join('\n')).toContain(says);
   });
 
+  it("CUP's ACLs must list every front end of a pool: a missing one names the front end whose users lose RCC", () => {
+    const lab = loadLabById('lb-pool-lab', scenariosDir);
+    expect(problems(diagnoseLab(lab))).toEqual([]);
+    const incoming = lab.cup.acl.incoming.filter((h) => h !== 'fe2.pool1.uc.lab');
+    const found = diagnoseLab({ ...lab, cup: { ...lab.cup, acl: { ...lab.cup.acl, incoming } } }).filter((f) => f.severity !== 'info');
+    expect(found.map((f) => [f.severity, f.claim, f.path])).toEqual([['error', 'config.cup.acl-incoming-ocs-front-ends', 'cup.acl.incoming']]);
+    expect(found[0]?.message).toContain("fe2.pool1.uc.lab is missing, so CUP refuses the requests of pool pool1's front end ocs-pool1-fe2");
+  });
+
   it('a load balancer makes two front ends fine', () => {
     expect(problems(diagnoseLab(broken((lab) => Object.assign(at(lab.ocs.pools, 0), { frontEnds: 2, loadBalancer: true }))))).toEqual([]);
   });

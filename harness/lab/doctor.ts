@@ -1,6 +1,7 @@
 import { CTI_CONTROL_ALL, CTI_ENABLED, normalizeNumber } from '../../simulators';
 import type { Lab, LabEndUser, LabOcsPool, LabPhone, LabPhoneLine, LabUser } from '../../simulators';
 import { LINT_ONLY, valuesAt } from './lint-only';
+import { fqdnOf } from './lab-runtime';
 
 /**
  * `uc-lab doctor`: a static check of a lab against the configuration rules the seeds state (seeds/004
@@ -212,7 +213,7 @@ function dnsSrvRecords(lab: Lab): Finding[] {
 function loadBalancerForMultipleFrontEnds(lab: Lab): Finding[] {
   return lab.ocs.pools.flatMap((pool, i) =>
     pool.frontEnds > 1 && !pool.loadBalancer
-      ? [finding('error', 'caveat.load-balancer-multiple-front-ends', poolPath(i, 'loadBalancer'), `pool ${pool.name} has ${pool.frontEnds} front ends and no load balancer; set loadBalancer: true or frontEnds: 1`)]
+      ? [finding('error', 'caveat.load-balancer-multiple-front-ends', poolPath(i, 'loadBalancer'), `pool ${pool.name} has ${pool.frontEnds} front ends and no load balancer: its FQDN reaches one of them, and the others serve nobody; set loadBalancer: true on a host of its own, or frontEnds: 1`)]
       : [],
   );
 }
@@ -432,14 +433,20 @@ function e164Numbering(lab: Lab): Finding[] {
 
 // ---- C3–C6: CUP -------------------------------------------------------------------------------------------------
 
-function missingPools(lab: Lab, entries: readonly string[]): LabOcsPool[] {
-  return lab.ocs.pools.filter((p) => !entries.some((e) => same(e, p.fqdn)));
+/** The FQDNs a pool's front ends talk to CUP from: the pool's own with one front end, else each front end's. */
+function frontEndFqdns(lab: Lab, pool: LabOcsPool): { fqdn: string; what: string }[] {
+  if (pool.frontEndHosts.length === 0) return [{ fqdn: pool.fqdn, what: `pool ${pool.name}'s requests` }];
+  return pool.frontEndHosts.map((h) => ({ fqdn: fqdnOf(lab, h), what: `the requests of pool ${pool.name}'s front end ${h}, so the users signed in behind it get no RCC session` }));
 }
 
-/** seed 004 line 407: incoming ACL, "Add entries for the OCS Front End servers." (CUP answers 403 otherwise). */
+function missingFrontEnds(lab: Lab, entries: readonly string[]): { fqdn: string; what: string }[] {
+  return lab.ocs.pools.flatMap((p) => frontEndFqdns(lab, p)).filter((fe) => !entries.some((e) => same(e, fe.fqdn)));
+}
+
+/** seed 004 line 407: incoming ACL, "Add entries for the OCS Front End servers." (CUP answers 403 otherwise): every front end. */
 function cupAclIncoming(lab: Lab): Finding[] {
-  return missingPools(lab, lab.cup.acl.incoming).map((p) =>
-    finding('error', 'config.cup.acl-incoming-ocs-front-ends', 'cup.acl.incoming', `${p.fqdn} is missing, so CUP refuses pool ${p.name}'s requests; add ${p.fqdn}`),
+  return missingFrontEnds(lab, lab.cup.acl.incoming).map((fe) =>
+    finding('error', 'config.cup.acl-incoming-ocs-front-ends', 'cup.acl.incoming', `${fe.fqdn} is missing, so CUP refuses ${fe.what}; add ${fe.fqdn}`),
   );
 }
 
@@ -448,8 +455,8 @@ function cupAclIncoming(lab: Lab): Finding[] {
  * enforces only the incoming ACL (simulators/nodes/cup/cup.ts), so RCC still works in the lab without it.
  */
 function cupAclDestination(lab: Lab): Finding[] {
-  return missingPools(lab, lab.cup.acl.destination).map((p) =>
-    finding('warning', 'config.cup.acl-destination-ocs-front-ends', 'cup.acl.destination', `${p.fqdn} is missing; add ${p.fqdn}`),
+  return missingFrontEnds(lab, lab.cup.acl.destination).map((fe) =>
+    finding('warning', 'config.cup.acl-destination-ocs-front-ends', 'cup.acl.destination', `${fe.fqdn} is missing; add ${fe.fqdn}`),
   );
 }
 

@@ -107,11 +107,18 @@ describe('lab errors name file:line:column', () => {
     expect(e.suggestion).toBe('publisher');
   });
 
-  it('two front ends without a load balancer', () => {
+  it('two front ends whose hosts are not listed', () => {
     const { file } = mutated('      host: ocs-pool2\n      frontEnds: 1', '      host: ocs-pool2\n      frontEnds: 2');
     const e = labError(file);
-    expect(e.yamlPath).toBe('ocs.pools[1].loadBalancer');
-    expect(e.message).toContain('needs loadBalancer: true');
+    expect(e.yamlPath).toBe('ocs.pools[1].frontEndHosts');
+    expect(e.message).toContain('list their hosts in frontEndHosts');
+  });
+
+  it('a load balancer needs front ends of other hosts', () => {
+    const { file } = mutated('      host: ocs-pool2\n      frontEnds: 1\n      loadBalancer: false', '      host: ocs-pool2\n      frontEnds: 1\n      loadBalancer: true');
+    const e = labError(file);
+    expect(e.yamlPath).toBe('ocs.pools[1].frontEndHosts');
+    expect(e.message).toContain('has a load balancer on ocs-pool2');
   });
 
   it('a password mismatch is a product misconfiguration, not a lab error', () => {

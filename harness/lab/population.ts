@@ -67,7 +67,7 @@ export function expandPopulation(lab: Lab): Lab {
     const fqdn = `${name}.${lab.domain}`;
     hosts[host] = addressIn(PHONE_BLOCK + PHONE_BLOCK_SIZE - 256 * 2, k);
     a[fqdn] = host;
-    pools.push({ ...template, name, fqdn, host });
+    pools.push({ ...template, name, fqdn, host, frontEnds: 1, frontEndHosts: [], loadBalancer: false });
     newPools.push(fqdn);
   }
 

@@ -97,9 +97,13 @@ export const normalizationRuleSchema = z.strictObject({
 export const ocsPoolSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/),
   fqdn,
+  /** The host the pool's FQDN points at: its one front end, or the load balancer's virtual IP. */
   host: hostName,
   /** Front End Servers in the pool; more than one requires a load balancer (seed 004, lines 16–18). */
   frontEnds: z.number().int().min(1).default(1),
+  /** The front end servers' hosts, each with an FQDN of its own, when they are not the pool's `host` (several, or behind a balancer). */
+  frontEndHosts: z.array(hostName).default([]),
+  /** A load balancer (the seed's CSS 11501) on `host`, in front of `frontEndHosts` (docs/protocols/load-balancing.md §1). */
   loadBalancer: z.boolean().default(false),
   staticRoutes: z.array(staticRouteSchema).default([]),
   hostAuthorizations: z.array(hostAuthorizationSchema).default([]),
@@ -389,13 +393,13 @@ function checkReferences(lab: LabShape, ctx: Ctx): void {
   duplicates(ctx, pools, (i) => ['ocs', 'pools', i, 'name'], 'pool');
   lab.ocs.pools.forEach((pool, i) => {
     checkHost(['ocs', 'pools', i, 'host'], pool.host);
-    if (pool.frontEnds > 1 && !pool.loadBalancer) {
-      // seed 004 lines 17–18: "Multiple Front End Servers ... per pool, will still require a load balancer."
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ocs', 'pools', i, 'loadBalancer'],
-        message: `pool "${pool.name}" has ${pool.frontEnds} front ends and needs loadBalancer: true`,
-      });
+    pool.frontEndHosts.forEach((h, j) => checkHost(['ocs', 'pools', i, 'frontEndHosts', j], h));
+    const listed = pool.frontEndHosts.length > 0 ? pool.frontEndHosts.length : 1;
+    if (pool.frontEnds !== listed) {
+      ctx.addIssue({ code: 'custom', path: ['ocs', 'pools', i, 'frontEndHosts'], message: `pool "${pool.name}" has ${pool.frontEnds} front ends: list their hosts in frontEndHosts` });
+    }
+    if (pool.loadBalancer && (pool.frontEndHosts.length === 0 || pool.frontEndHosts.includes(pool.host))) {
+      ctx.addIssue({ code: 'custom', path: ['ocs', 'pools', i, 'frontEndHosts'], message: `pool "${pool.name}" has a load balancer on ${pool.host}: list its front ends, other hosts, in frontEndHosts` });
     }
   });
   duplicates(ctx, lab.ocs.users.map((u) => u.id), (i) => ['ocs', 'users', i, 'id'], 'OCS user');

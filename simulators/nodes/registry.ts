@@ -2,6 +2,7 @@ import { cucmKind } from './cucm/cucm-kind';
 import { cupKind } from './cup/cup-kind';
 import { dnsKind } from './dns/dns-kind';
 import { exchangeKind } from './exchange/exchange-kind';
+import { loadBalancerKind } from './load-balancer/load-balancer-kind';
 import { ocKind } from './oc-client/oc-kind';
 import { ocsKind } from './ocs-pool/ocs-kind';
 import { phoneKind } from './phone/phone-kind';
@@ -11,10 +12,10 @@ import type { RegisteredKind } from './surface';
  * Every kind of simulated product, the composition root's only input. Kinds start in an order that
  * respects `dependsOn`, ties broken by their place in this list.
  */
-export const NODE_KINDS: readonly RegisteredKind[] = [dnsKind, cucmKind, exchangeKind, cupKind, ocsKind, phoneKind, ocKind];
+export const NODE_KINDS: readonly RegisteredKind[] = [dnsKind, cucmKind, exchangeKind, cupKind, ocsKind, loadBalancerKind, phoneKind, ocKind];
 
 /** The kinds along the remote-call-control path, from the user's PC to the phone: the ladder's columns, left to right. */
-export const LADDER_ORDER: readonly string[] = [ocKind.kind, ocsKind.kind, cupKind.kind, cucmKind.kind, phoneKind.kind, exchangeKind.kind, dnsKind.kind];
+export const LADDER_ORDER: readonly string[] = [ocKind.kind, loadBalancerKind.kind, ocsKind.kind, cupKind.kind, cucmKind.kind, phoneKind.kind, exchangeKind.kind, dnsKind.kind];
 
 /** The kinds in start order: each after every kind it depends on. */
 export function startOrder(kinds: readonly RegisteredKind[] = NODE_KINDS): RegisteredKind[] {

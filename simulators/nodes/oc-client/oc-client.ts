@@ -1,4 +1,4 @@
-import { Subscriber, SubscriptionState, UserAgent } from 'sip.js';
+import { Subscriber, SubscriptionState, TransportState, UserAgent } from 'sip.js';
 import type { TimerHandle } from '../../kernel/clock';
 import type { Core } from 'sip.js';
 import { LabError } from '../../kernel/errors';
@@ -145,6 +145,11 @@ const OC_RCC_FUNCTIONS: ReadonlySet<string> = new Set([
 ]);
 
 const CSTA_CONTENT_TYPE = 'application/csta+xml';
+/**
+ * How long Communicator waits, after the pool closed its connection, before it signs in again through the pool's
+ * name, and between attempts after that (lab's modelling choice, docs/protocols/load-balancing.md §1).
+ */
+const RECONNECT_DELAY_MS = 10_000;
 /** TR/87 §8.1: CSTA bodies are sent with `Content-Disposition: signal;handling=required`. */
 const CSTA_DISPOSITION = 'signal;handling=required';
 
@@ -188,6 +193,8 @@ export class OcClient extends NodeBase {
   /** Why the last sign-in could not reach a server (the message Communicator shows), if it could not. */
   private signInError: string | undefined;
   private connection: 'manual' | 'automatic';
+  /** The next sign-in after the pool closed the connection. */
+  private reconnect: TimerHandle | undefined;
   /** Contacts whose presence the user watches (SUBSCRIBE presence), by contact user id. */
   private readonly watches = new Map<string, Watch>();
   private readonly errors: OcObservedError[] = [];
@@ -350,13 +357,31 @@ export class OcClient extends NodeBase {
     });
     this.ua = ua;
     this.interceptConferenceInvites(ua);
-    await ua.start();
+    try {
+      await ua.start();
+    } catch {
+      // The server's address answers, but nothing accepts the connection there.
+      this.signInError = 'Cannot sign in because the server is temporarily unavailable';
+      this.env.log.info('sign-in: the server refused the connection', { server: `${server.address}:${server.port}` });
+      await this.teardownUa();
+      return;
+    }
+    const transport = ua.transport as unknown as SeamSipTransport;
+    const disconnected = transport.onDisconnect;
+    transport.onDisconnect = (error) => {
+      disconnected?.(error);
+      this.connectionLost(ua);
+    };
     this.registration = { callId: randomToken(this.env.random, 32), cseq: 0, refresh: undefined };
     const registered = await this.register(ua, 3600);
     if (registered.status !== 200) {
       // What Communicator shows when the pool refused its credentials (lab's wording), or refused it otherwise.
       this.signInError =
-        registered.status === 401 ? 'Cannot sign in. Verify that you are using the correct sign-in address and password' : `Cannot sign in: the server answered ${registered.status}`;
+        registered.status === 401
+          ? 'Cannot sign in. Verify that you are using the correct sign-in address and password'
+          : registered.status === 0
+            ? 'Cannot sign in because the server is temporarily unavailable'
+            : `Cannot sign in: the server answered ${registered.status}`;
       this.env.log.info('sign-in refused', { status: registered.status });
       await this.teardownUa();
       return;
@@ -392,10 +417,18 @@ export class OcClient extends NodeBase {
         'Event: registration',
         ...(credentials !== undefined ? [`Authorization: ${credentials}`] : []),
       ]);
+      // A connection that closes before the answer (a balancer whose front end refused it) ends the attempt.
+      const transport = ua.transport;
+      let dropped: ((state: TransportState) => void) | undefined;
       const response = await new Promise<Core.IncomingResponseMessage | undefined>((resolve) => {
+        dropped = (state) => {
+          if (state === TransportState.Disconnected) resolve(undefined);
+        };
+        transport.stateChange.addListener(dropped);
         core.request(message, { onAccept: (r) => resolve(r.message), onReject: (r) => resolve(r.message) });
       });
-      if (!response) return { status: 503 };
+      if (dropped) transport.stateChange.removeListener(dropped);
+      if (!response) return { status: 0 };
       const status = response.statusCode ?? 0;
       if (status === 401) {
         credentials = ntlm.nextRegisterCredentials({ wwwAuthenticate: response.getHeaders('www-authenticate') });
@@ -488,17 +521,20 @@ export class OcClient extends NodeBase {
   }
 
   private async teardownUa(): Promise<void> {
+    await this.releaseUa()?.stop();
+  }
+
+  /** Forgets the user agent and its registration's timers; the caller stops it. */
+  private releaseUa(): UserAgent | undefined {
     if (this.registration) {
       this.env.clock.clearTimer(this.registration.refresh);
       this.env.clock.clearTimer(this.registration.keepAlive);
     }
     this.registration = undefined;
     this.ntlm = undefined;
-    if (this.ua) {
-      const ua = this.ua;
-      this.ua = undefined;
-      await ua.stop();
-    }
+    const ua = this.ua;
+    this.ua = undefined;
+    return ua;
   }
 
   /** The RCC line, or a client error when the roaming data gave none (Communicator offers no phone control). */
@@ -507,7 +543,44 @@ export class OcClient extends NodeBase {
     return this.line;
   }
 
+  /**
+   * The pool closed the connection while the user was signed in (its front end stopped): the session is gone —
+   * registration, self-subscriptions, RCC session, watched contacts — and Communicator signs in again through the
+   * pool's name after a while, as often as it takes; the contacts it watched are watched again once it is back.
+   * A conference it was in is not resumed (not modelled).
+   */
+  private connectionLost(ua: UserAgent): void {
+    if (this.ua !== ua || !this.state.signedIn) return;
+    this.env.log.info('connection to the pool lost: signing in again', { inMs: RECONNECT_DELAY_MS });
+    const watched = [...this.watches.keys()];
+    this.watches.clear();
+    this.selfSubscriptions.splice(0);
+    this.rccDialog = undefined;
+    this.calls.clear();
+    this.state = { signedIn: false, rccSession: 'idle' };
+    this.presence = 'offline';
+    const again = (): void => {
+      this.reconnect = this.env.clock.setTimer(RECONNECT_DELAY_MS, () => {
+        this.reconnect = undefined;
+        void this.signIn()
+          .then(async () => {
+            if (!this.state.signedIn) return again();
+            for (const userId of watched) await this.watch(userId).catch(() => undefined);
+          })
+          .catch((e: unknown) => {
+            this.env.log.warn('signing in again failed', { error: e instanceof Error ? e.message : String(e) });
+            again();
+          });
+      });
+    };
+    // Not awaited: sip.js's stop waits for the subscriptions to end, which a closed connection never brings.
+    void this.releaseUa()?.stop().catch(() => undefined);
+    again();
+  }
+
   async signOut(): Promise<void> {
+    this.env.clock.clearTimer(this.reconnect);
+    this.reconnect = undefined;
     for (const userId of [...this.watches.keys()]) await this.unwatch(userId);
     await this.leaveConference();
     await this.closeRccSession();

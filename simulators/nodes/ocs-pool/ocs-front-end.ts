@@ -53,6 +53,7 @@ import { ConferencingFocus, conferencingTarget } from './ocs-focus';
 import { ClientAuthenticator } from './client-auth';
 import { EnhancedPresence } from './enhanced-presence';
 import { PresenceNotifier } from '../shared/presence-notifier';
+import type { Binding, LocationService, OcsDirectoryUser, PoolChange, PoolStore } from './pool-store';
 import type { NotifierPackage } from '../shared/presence-notifier';
 import { availabilityOf, cupStateOfAvailability, PIDF_CONTENT_TYPE } from '../../protocols/presence';
 import type { CupPresenceState } from '../../protocols/presence';
@@ -79,23 +80,14 @@ export interface OcsHostAuthorization {
   outboundOnly?: boolean;
 }
 
-/**
- * A user homed on the pool, with the Active Directory attributes the pool serves in-band (seed 004 A3: "Enable
- * Remote Call Control", the server URI and the line URI; docs/protocols/sign-in.md §8).
- */
-export interface OcsDirectoryUser {
-  userId: string;
-  sipUri: string;
-  displayName: string;
-  /** The AD account's password: the logon name is `userId`, in the pool's NetBIOS domain. */
-  password: string;
-  rcc: { enabled: boolean; serverUri: string; lineUri: string };
-}
-
 export interface OcsPoolConfig {
   release: OcsRelease;
   poolName: string;
   fqdn: string;
+  /** This front end's own FQDN (the pool's when the pool has one front end): it Record-Routes with it. */
+  frontEndFqdn: string;
+  /** The pool's back end, shared by its front ends. */
+  store: PoolStore;
   /** SIP domain of the pool's users. */
   domain: string;
   /** The AD domain's NetBIOS name (the NTLM logon domain). */
@@ -106,86 +98,6 @@ export interface OcsPoolConfig {
   hostAuthorizations: OcsHostAuthorization[];
   /** SIP over TLS on 5061 with the pool's certificate (seed 004's TLS bullet; docs/protocols/cup-rcc.md §5). */
   tls?: SipTlsOptions;
-}
-
-interface Binding {
-  readonly key: string;
-  readonly aor: string;
-  readonly contact: SipUri;
-  readonly connectionId: string | undefined;
-  readonly source: SipTarget;
-  expiresAt: number;
-}
-
-/**
- * The registrar's location service (RFC 3261 §10.3): bindings keyed `<aor> <contact>`, indexed by address of
- * record, by contact (user@host) and by the connection they came over, so each lookup costs the same whether
- * the pool holds five users or a hundred thousand. Insertion order is kept in every index.
- */
-class LocationService {
-  private readonly byKey = new Map<string, Binding>();
-  private readonly byAor = new Map<string, Map<string, Binding>>();
-  private readonly byContact = new Map<string, Map<string, Binding>>();
-  private readonly byConnection = new Map<string, Map<string, Binding>>();
-
-  static contactKey(uri: SipUri): string {
-    return `${uri.user ?? ''}@${uri.host}`;
-  }
-
-  all(): IterableIterator<Binding> {
-    return this.byKey.values();
-  }
-
-  ofAor(aor: string): Binding[] {
-    return [...(this.byAor.get(aor)?.values() ?? [])];
-  }
-
-  /** The first binding whose contact has this user and host. */
-  ofContact(uri: SipUri): Binding | undefined {
-    return this.byContact.get(LocationService.contactKey(uri))?.values().next().value;
-  }
-
-  /** The bindings registered over a connection. */
-  ofConnection(connectionId: string): Binding[] {
-    return [...(this.byConnection.get(connectionId)?.values() ?? [])];
-  }
-
-  hasConnection(connectionId: string | undefined): boolean {
-    return connectionId !== undefined && (this.byConnection.get(connectionId)?.size ?? 0) > 0;
-  }
-
-  set(binding: Binding): void {
-    this.delete(binding.key);
-    this.byKey.set(binding.key, binding);
-    index(this.byAor, binding.aor, binding);
-    index(this.byContact, LocationService.contactKey(binding.contact), binding);
-    if (binding.connectionId !== undefined) index(this.byConnection, binding.connectionId, binding);
-  }
-
-  delete(key: string): void {
-    const b = this.byKey.get(key);
-    if (!b) return;
-    this.byKey.delete(key);
-    unindex(this.byAor, b.aor, key);
-    unindex(this.byContact, LocationService.contactKey(b.contact), key);
-    if (b.connectionId !== undefined) unindex(this.byConnection, b.connectionId, key);
-  }
-}
-
-function index(map: Map<string, Map<string, Binding>>, k: string, b: Binding): void {
-  let inner = map.get(k);
-  if (!inner) {
-    inner = new Map();
-    map.set(k, inner);
-  }
-  inner.set(b.key, b);
-}
-
-function unindex(map: Map<string, Map<string, Binding>>, k: string, key: string): void {
-  const inner = map.get(k);
-  if (!inner) return;
-  inner.delete(key);
-  if (inner.size === 0) map.delete(k);
 }
 
 const SIP_PORT = 5060;
@@ -223,31 +135,27 @@ export class OcsFrontEnd extends NodeBase {
   readonly hostName: string;
   private sip!: SipEndpoint;
   private readonly resolver: DnsResolver;
-  /** Registrations, one per endpoint (a user may sign in from several PCs). */
-  private readonly bindings = new LocationService();
+  /** The pool's back end: registrations, AD attributes, enhanced presence and contact lists of every front end. */
+  private readonly store: PoolStore;
+  /** Registrations, one per endpoint (a user may sign in from several PCs), of the whole pool. */
+  private readonly bindings: LocationService;
   /** The address of record of every user homed on this pool ("Pool Users"). */
   private readonly homed: Set<string>;
-  /** The aggregate state per user AOR, from the state categories published (the presence store of the pool's back end). */
-  private readonly presence = new Map<string, PresenceState>();
+  /** The aggregate state per user AOR, from the state categories published. */
+  private readonly presence: Map<string, PresenceState>;
   /** The homed users' AD attributes, by AOR. */
-  private readonly directory = new Map<string, OcsDirectoryUser>();
-  /** Enhanced presence ([MS-PRES]): each user's category instances by `name/instance/container`, and containers. */
-  private readonly categories = new Map<string, Map<string, CategoryInstance & { connectionId?: string }>>();
-  private readonly containers = new Map<string, Container[]>();
-  /** Each user's contact list (roaming contacts, kept by the pool's back end). */
-  private readonly contactLists = new Map<string, ContactListState>();
-  /** Who subscribed to each user's presence, and whether the user acknowledged them ([MS-PRES] subscribers). */
-  private readonly subscribers = new Map<string, Map<string, { acknowledged: boolean; displayName: string | undefined }>>();
-  /** A change counter per user of what watchers may see (categories, containers). */
-  private readonly presenceRevision = new Map<string, number>();
-  /** A change counter per user: roaming-self subscribers are notified when it moves. */
-  private readonly roamingRevision = new Map<string, number>();
+  private readonly directory: Map<string, OcsDirectoryUser>;
+  private readonly categories: PoolStore['categories'];
+  private readonly containers: PoolStore['containers'];
+  private readonly contactLists: PoolStore['contactLists'];
+  private readonly subscribers: PoolStore['subscribers'];
   /** Enhanced presence of the pool's users for other signed-in users ([MS-PRES]; docs/protocols/sign-in.md §9). */
   private readonly enhanced: EnhancedPresence;
-  /** The timer that ends each binding when its registration expires unrefreshed (RFC 3261 §10.3), by binding key. */
+  /** The timer that ends each binding registered here when it expires unrefreshed (RFC 3261 §10.3), by binding key. */
   private readonly bindingTimers = new Map<string, TimerHandle>();
-  /** A counter per user that moves when an endpoint of the user signs in or out. */
-  private readonly bindingRevision = new Map<string, number>();
+  /** How this front end hears of changes made at the pool's other front ends. */
+  private readonly attachment: { readonly address: string; changed(what: PoolChange, aor: string): void };
+  private stopped = false;
   /** NTLM sign-in and message signing of the pool's clients ([MS-SIPAE]; docs/protocols/sign-in.md §1–§4). */
   private readonly auth: ClientAuthenticator;
   /** The self-subscriptions of in-band provisioning and roaming data (docs/protocols/sign-in.md §8), by event. */
@@ -267,10 +175,14 @@ export class OcsFrontEnd extends NodeBase {
     this.hostName = env.network.hostName;
     this.config = config;
     this.resolver = new DnsResolver(env.network, env.dnsServer, env.clock, env.random);
-    this.recordRoute = `<sip:${config.fqdn}:${SIP_PORT};transport=tcp;lr>`;
-    this.tlsRecordRoute = `<sip:${config.fqdn}:${config.tls?.port ?? 5061};transport=tls;lr>`;
+    // The front end's own FQDN: in-dialog requests come back to the front end the endpoint is connected to, not
+    // through the pool's load balancer (docs/decisions/0019).
+    this.recordRoute = `<sip:${config.frontEndFqdn}:${SIP_PORT};transport=tcp;lr>`;
+    this.tlsRecordRoute = `<sip:${config.frontEndFqdn}:${config.tls?.port ?? 5061};transport=tls;lr>`;
     this.homed = new Set(config.users.map((u) => normalizeAor(u.sipUri)));
-    for (const u of config.users) this.directory.set(normalizeAor(u.sipUri), { ...u, rcc: { ...u.rcc } });
+    this.store = config.store;
+    ({ bindings: this.bindings, presence: this.presence, directory: this.directory, categories: this.categories, containers: this.containers, contactLists: this.contactLists, subscribers: this.subscribers } = config.store);
+    this.attachment = { address: env.network.address, changed: (what, aor) => this.poolChanged(what, aor) };
     this.enhanced = new EnhancedPresence({
       clock: env.clock,
       random: env.random,
@@ -280,7 +192,7 @@ export class OcsFrontEnd extends NodeBase {
       categoriesOf: (aor) => [...(this.categories.get(aor)?.values() ?? [])].map(({ connectionId: _c, ...c }) => c),
       containersOf: (aor) => this.containersOf(aor),
       aggregateOf: (aor) => (this.bindings.ofAor(aor).length === 0 ? 'offline' : (this.presence.get(aor) ?? 'available')),
-      revisionOf: (aor) => (this.presenceRevision.get(aor) ?? 0) + (this.bindingRevision.get(aor) ?? 0),
+      revisionOf: (aor) => (this.store.presenceRevision.get(aor) ?? 0) + (this.store.bindingRevision.get(aor) ?? 0),
       respond: (request, status, reason, opts) => this.own(request, status, reason, opts),
       send: (request, onRefused) => void this.sendToEndpoint(request, onRefused),
       onWatcher: (presentity, watcher) => {
@@ -360,7 +272,7 @@ export class OcsFrontEnd extends NodeBase {
         event: ROAMING_SELF_EVENT,
         contentType: ROAMING_SELF_CONTENT_TYPE,
         body: (aor) => this.roamingSelf(aor),
-        token: (aor) => String(this.roamingRevision.get(aor) ?? 0),
+        token: (aor) => String(this.store.roamingRevision.get(aor) ?? 0),
         defaultExpiresS: 36000,
         piggyback: true,
       },
@@ -453,7 +365,7 @@ export class OcsFrontEnd extends NodeBase {
     }
     list.deltaNum++;
     tx.respond(this.own(request, 200, 'OK', { toTag, body: serializeContactSoapResponse(method, answer), contentType: SOAP_CONTENT_TYPE }));
-    this.selfEvents.get(ROAMING_CONTACTS_EVENT.toLowerCase())?.changed(aor);
+    this.store.changed('contacts', aor);
   }
 
   private containersOf(aor: string): Container[] {
@@ -467,15 +379,35 @@ export class OcsFrontEnd extends NodeBase {
 
   /** The user's categories or containers changed: roaming-self subscribers and the user's watchers hear of it. */
   private roamingChanged(aor: string): void {
-    this.presenceRevision.set(aor, (this.presenceRevision.get(aor) ?? 0) + 1);
-    this.roamingSelfChanged(aor);
-    this.enhanced.changed(aor);
+    this.store.changed('roaming', aor);
   }
 
   /** Something only the user's own roaming data shows changed (its subscribers): roaming-self subscribers hear of it. */
   private roamingSelfChanged(aor: string): void {
-    this.roamingRevision.set(aor, (this.roamingRevision.get(aor) ?? 0) + 1);
-    this.selfEvents.get(ROAMING_SELF_EVENT.toLowerCase())?.changed(aor);
+    this.store.changed('roaming-self', aor);
+  }
+
+  /** A change at any front end of the pool: the watchers this front end holds hear of it. */
+  private poolChanged(what: PoolChange, aor: string): void {
+    switch (what) {
+      case 'registration':
+        this.simple.changed(aor);
+        this.enhanced.changed(aor);
+        break;
+      case 'roaming':
+        this.selfEvents.get(ROAMING_SELF_EVENT.toLowerCase())?.changed(aor);
+        this.enhanced.changed(aor);
+        break;
+      case 'roaming-self':
+        this.selfEvents.get(ROAMING_SELF_EVENT.toLowerCase())?.changed(aor);
+        break;
+      case 'contacts':
+        this.selfEvents.get(ROAMING_CONTACTS_EVENT.toLowerCase())?.changed(aor);
+        break;
+      case 'presence':
+        this.simple.changed(aor);
+        break;
+    }
   }
 
   /** The aggregate state shown to others: the user's manual state if set, else the busiest published state. */
@@ -519,9 +451,7 @@ export class OcsFrontEnd extends NodeBase {
 
   /** An endpoint of the user signed in or out: SIMPLE and enhanced-presence watchers hear of it. */
   private registrationChanged(aor: string): void {
-    this.bindingRevision.set(aor, (this.bindingRevision.get(aor) ?? 0) + 1);
-    this.simple.changed(aor);
-    this.enhanced.changed(aor);
+    this.store.changed('registration', aor);
   }
 
   /** A request of the pool's own to a registered endpoint (its remote target is one of the bindings' contacts). */
@@ -539,6 +469,15 @@ export class OcsFrontEnd extends NodeBase {
 
   static async start(env: NodeEnv, config: OcsPoolConfig): Promise<OcsFrontEnd> {
     const fe = new OcsFrontEnd(env, config);
+    await fe.listen();
+    await fe.refreshHostAuthorizations();
+    config.store.attach(fe.attachment);
+    return fe;
+  }
+
+  private async listen(): Promise<void> {
+    const fe = this;
+    const { env, config } = this;
     fe.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
       ...(config.tls ? { tls: config.tls } : {}),
@@ -553,8 +492,6 @@ export class OcsFrontEnd extends NodeBase {
         onCancel: (invite) => invite.respond(fe.own(invite.request, 487)),
       },
     });
-    await fe.refreshHostAuthorizations();
-    return fe;
   }
 
   /**
@@ -597,7 +534,7 @@ export class OcsFrontEnd extends NodeBase {
   observe(): { registrations: string[]; presence: Record<string, PresenceState>; staticRoutes: string[]; liveTransactions: number; conferenceAudio: number } {
     return {
       conferenceAudio: this.focus.audioParticipants(),
-      registrations: [...this.bindings.all()].map((b) => b.aor),
+      registrations: [...this.bindings.all()].filter((b) => b.frontEnd === this.address).map((b) => b.aor),
       presence: Object.fromEntries(this.presence),
       staticRoutes: this.config.staticRoutes.map((r) => `${r.matchUri} -> ${r.nextHop}:${r.port}`),
       liveTransactions: this.sip.layer.liveTransactions(),
@@ -613,7 +550,34 @@ export class OcsFrontEnd extends NodeBase {
     return this.sip.pendingTransactions().map((t) => `${this.hostName}: transaction never finished: ${t}`);
   }
 
+  /**
+   * Services > Office Communications Server Front-End > Stop (docs/protocols/load-balancing.md §1): the front end's
+   * connections close, and the registrations of the endpoints connected to it end; the pool's other front ends
+   * tell the watchers they hold. The endpoints find a surviving front end when they sign in again.
+   */
+  async stopFrontEnd(): Promise<void> {
+    if (this.stopped) return;
+    const gone = this.bindings.ofFrontEnd(this.address);
+    await this.stop();
+    for (const b of gone) {
+      this.bindings.delete(b.key);
+      if (b.connectionId !== undefined) this.dropEndpointCategories(b.aor, b.connectionId);
+    }
+    for (const aor of new Set(gone.map((b) => b.aor))) this.registrationChanged(aor);
+  }
+
+  /** Services > Office Communications Server Front-End > Start: a stopped front end listens again and serves the pool. */
+  async startFrontEnd(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    await this.listen();
+    this.store.attach(this.attachment);
+  }
+
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.store.detach(this.attachment);
     for (const t of this.bindingTimers.values()) this.env.clock.clearTimer(t);
     this.bindingTimers.clear();
     this.simple.stop();
@@ -624,7 +588,7 @@ export class OcsFrontEnd extends NodeBase {
 
   private connectionClosed(connectionId: string): void {
     this.auth.closed(connectionId);
-    const gone = this.bindings.ofConnection(connectionId);
+    const gone = this.bindings.ofConnection(this.address, connectionId);
     for (const b of gone) this.dropBinding(b.key);
     for (const aor of new Set(gone.map((b) => b.aor))) {
       this.dropEndpointCategories(aor, connectionId);
@@ -683,7 +647,7 @@ export class OcsFrontEnd extends NodeBase {
     if (conferencing && this.homed.has(conferencing.organizer)) {
       // The pool's focus (docs/protocols/conferencing.md §5): only the pool's own signed-in clients take part;
       // a call over the CUP/CUCM trunk (an authorized host, not a client) is refused.
-      const client = this.bindings.hasConnection(source.connectionId);
+      const client = this.bindings.hasConnection(this.address, source.connectionId);
       if (!client) {
         tx.respond(this.own(request, 403, 'Forbidden', { toTag: randomToken(this.env.random, 10) }));
         return;
@@ -715,7 +679,7 @@ export class OcsFrontEnd extends NodeBase {
       return;
     }
     // SIMPLE from an authorized server (CUP) for a homed user, or in one of those subscriptions.
-    if (request.method === 'SUBSCRIBE' && this.authorizedAddresses.has(source.address) && (this.simple.owns(request) || this.isSimpleSubscribe(request))) {
+    if (request.method === 'SUBSCRIBE' && this.isServer(source.address) && (this.simple.owns(request) || this.isSimpleSubscribe(request))) {
       this.simple.onSubscribe(request, tx);
       return;
     }
@@ -788,7 +752,7 @@ export class OcsFrontEnd extends NodeBase {
       else this.presence.set(aor, state);
       tx.respond(this.own(request, 200, 'OK', { toTag }));
       this.roamingChanged(aor);
-      this.simple.changed(aor);
+      this.store.changed('presence', aor);
       return;
     }
     if (type === SET_CONTAINER_MEMBERS_CONTENT_TYPE) {
@@ -832,7 +796,7 @@ export class OcsFrontEnd extends NodeBase {
 
   private isLocal(uri: SipUri): boolean {
     const host = uri.host.toLowerCase();
-    return host === this.config.fqdn.toLowerCase() || host === this.env.network.address;
+    return host === this.config.fqdn.toLowerCase() || host === this.config.frontEndFqdn.toLowerCase() || host === this.address;
   }
 
   /**
@@ -840,10 +804,10 @@ export class OcsFrontEnd extends NodeBase {
    * connection and signed by that connection's security association for the user in From ([MS-SIPAE] §3.3.5.2).
    */
   private isTrusted(request: SipRequest, source: SipTarget): boolean {
-    if (this.authorizedAddresses.has(source.address)) return true;
+    if (this.isServer(source.address)) return true;
     const from = parseNameAddr(request.headers.get('From') ?? '');
     const aor = from.ok ? normalizeAor(from.value.uri) : '';
-    const registered = this.bindings.ofAor(aor).some((b) => b.connectionId !== undefined && b.connectionId === source.connectionId);
+    const registered = this.bindings.ofAor(aor).some((b) => b.frontEnd === this.address && b.connectionId !== undefined && b.connectionId === source.connectionId);
     return registered && this.auth.authenticatedAor(source.connectionId) === aor && this.auth.verify(request, source.connectionId);
   }
 
@@ -856,7 +820,7 @@ export class OcsFrontEnd extends NodeBase {
     const to = parseNameAddr(request.headers.get('To') ?? '');
     const aor = to.ok ? normalizeAor(to.value.uri) : '';
     const toTag = randomToken(this.env.random, 10);
-    if (!this.authorizedAddresses.has(source.address)) {
+    if (!this.isServer(source.address)) {
       // A client signs in with NTLM first (servers trusted by host authorization do not), before anything else is
       // said about the address: an unknown user gets the same challenge as a known one (no enumeration of users).
       const authenticated = this.auth.register(request, source.connectionId);
@@ -906,6 +870,8 @@ export class OcsFrontEnd extends NodeBase {
       key,
       this.env.clock.setTimer(expires * 1000, () => {
         // Not refreshed in time: the binding is gone, and the user is signed out there.
+        this.bindingTimers.delete(key);
+        if (this.bindings.get(key)?.frontEnd !== this.address) return;
         this.dropBinding(key);
         this.registrationChanged(aor);
       }),
@@ -916,6 +882,7 @@ export class OcsFrontEnd extends NodeBase {
       contact: contactUri.value,
       connectionId: source.connectionId,
       source,
+      frontEnd: this.address,
       expiresAt: this.env.clock.now() + expires * 1000,
     });
     // The binding as granted (RFC 3261 §10.3 step 8): the Contact with its expires parameter set once.
@@ -944,12 +911,12 @@ export class OcsFrontEnd extends NodeBase {
     const uri = next.value;
     // A Request-URI that is one of our registered contacts: over the client's own connection.
     const contact = this.bindings.ofContact(uri);
-    if (contact) return { ...contact.source, transport: 'TCP' };
+    if (contact) return this.towardEndpoint(contact);
     // A user of our domain: to the user's registration.
     // (Several endpoints: the most recent registration; forking is not modelled.)
     const aor = normalizeAor(`sip:${uri.user ?? ''}@${uri.host}`);
     const binding = this.bindings.ofAor(aor).at(-1);
-    if (binding) return { ...binding.source, transport: 'TCP' };
+    if (binding) return this.towardEndpoint(binding);
     const route = this.config.staticRoutes.find((r) => r.matchUri.toLowerCase() === uri.host.toLowerCase());
     if (route) {
       const address = await this.resolver.resolveA(route.nextHop);
@@ -957,6 +924,23 @@ export class OcsFrontEnd extends NodeBase {
     }
     if (/^\d+\.\d+\.\d+\.\d+$/.test(uri.host) && !this.isLocal(uri)) return { address: uri.host, port: uri.port ?? SIP_PORT, transport: 'TCP' };
     return undefined;
+  }
+
+  /**
+   * An endpoint's own connection when it is connected here; else the front end of the pool it is connected to, which
+   * routes the request on over that connection (the pool's front ends share the registrations, not the connections).
+   */
+  private towardEndpoint(binding: Binding): SipTarget {
+    return binding.frontEnd === this.address ? { ...binding.source, transport: 'TCP' } : { address: binding.frontEnd, port: SIP_PORT, transport: 'TCP' };
+  }
+
+  /** A server the pool trusts: by host authorization, or another front end of the pool. */
+  private isServer(address: string): boolean {
+    return this.authorizedAddresses.has(address) || (address !== this.address && this.store.isFrontEnd(address));
+  }
+
+  private get address(): string {
+    return this.env.network.address;
   }
 
   private async proxy(request: SipRequest, tx: ServerTransaction): Promise<void> {
@@ -1002,7 +986,7 @@ export class OcsFrontEnd extends NodeBase {
   private async forwardAck(ack: SipRequest, source: SipTarget): Promise<void> {
     // The focus and the MCU answer their INVITEs themselves: their ACKs end here.
     if (conferencingTarget(ack.uri)) return;
-    if (!this.authorizedAddresses.has(source.address) && !this.bindings.hasConnection(source.connectionId)) return;
+    if (!this.isServer(source.address) && !this.bindings.hasConnection(this.address, source.connectionId)) return;
     const popped = this.popOwnRoute(ack);
     const target = await this.route(popped).catch(() => undefined);
     if (!target) return;
@@ -1023,7 +1007,7 @@ export class OcsFrontEnd extends NodeBase {
   }
 }
 
-function normalizeAor(uri: string): string {
+export function normalizeAor(uri: string): string {
   const parsed = parseSipUri(uri);
   if (!parsed.ok) return uri.toLowerCase();
   return `sip:${(parsed.value.user ?? '').toLowerCase()}@${parsed.value.host.toLowerCase()}`;

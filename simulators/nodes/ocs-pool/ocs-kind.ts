@@ -3,7 +3,8 @@ import { LabError } from '../../kernel/errors';
 import { PRESENCE_STATES } from '../../protocols/presence/ms-category-publish';
 import { configOperations, defineNodeKind } from '../surface';
 import { netbiosDomain } from '../shared/ad-domain';
-import { OcsFrontEnd } from './ocs-front-end';
+import { normalizeAor, OcsFrontEnd } from './ocs-front-end';
+import { PoolStore } from './pool-store';
 import type { OcsPoolConfig } from './ocs-front-end';
 
 const op = configOperations<OcsFrontEnd>();
@@ -18,6 +19,14 @@ function pools(nodes: readonly OcsFrontEnd[], name: string | undefined): OcsFron
 
 const lower = (uri: string): string => uri.toLowerCase();
 
+const frontEndHost = z.string().min(1).describe('the front end server, by lab host');
+
+function frontEnd(nodes: readonly OcsFrontEnd[], host: string): OcsFrontEnd {
+  const fe = nodes.find((n) => n.hostName === host);
+  if (!fe) throw new LabError('UC_CONFIG', `no OCS front end on host ${host}; front ends: ${nodes.map((n) => n.hostName).join(', ')}`);
+  return fe;
+}
+
 /** An OCS 2007 (R2) Enterprise pool's front end (seed 004 A1–A4): registrar and proxy. */
 export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
   kind: 'ocs',
@@ -25,23 +34,32 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
   dependsOn: ['cup'],
   ports: () => 'udp+tcp/5060 SIP, tcp/5061 SIP over TLS (OCS front end: registrar, proxy)',
   instances: (lab, ctx) =>
-    lab.ocs.pools.map((p) => ({
-      host: p.host,
-      config: {
-        release: lab.versions.ocs,
-        poolName: p.name,
-        fqdn: p.fqdn,
-        domain: lab.domain,
-        netbiosDomain: netbiosDomain(lab.domain),
-        users: lab.ocs.users
-          .filter((u) => u.pool === p.name)
-          .map((u) => ({ userId: u.id, sipUri: u.sipUri, displayName: u.displayName, password: u.password, rcc: { enabled: u.rcc.enabled, serverUri: u.rcc.serverUri, lineUri: u.rcc.lineUri } })),
-        staticRoutes: p.staticRoutes.map((r) => ({ matchUri: r.matchUri, nextHop: r.nextHop, port: r.port, transport: r.transport })),
-        hostAuthorizations: p.hostAuthorizations.map((h) => ({ fqdn: h.fqdn, treatAsAuthenticated: h.treatAsAuthenticated, outboundOnly: h.outboundOnly })),
-        // The pool's certificate from the lab's certificate server; servers it calls must present one from it too.
-        tls: { port: 5061, server: ctx.pki.server(p.fqdn, 'lab-ca'), client: ctx.pki.client(() => true) },
-      },
-    })),
+    lab.ocs.pools.flatMap((p) => {
+      const users = lab.ocs.users
+        .filter((u) => u.pool === p.name)
+        .map((u) => ({ userId: u.id, sipUri: u.sipUri, displayName: u.displayName, password: u.password, rcc: { enabled: u.rcc.enabled, serverUri: u.rcc.serverUri, lineUri: u.rcc.lineUri } }));
+      // One back end per pool, shared by its front ends (docs/protocols/load-balancing.md §2).
+      const store = new PoolStore(users, normalizeAor);
+      // A pool of one front end is that host under the pool's FQDN; several are listed, each under its own FQDN.
+      const frontEnds = p.frontEndHosts.length > 0 ? p.frontEndHosts.map((h) => ({ host: h, fqdn: ctx.fqdnOf(h) })) : [{ host: p.host, fqdn: p.fqdn }];
+      return frontEnds.map((fe) => ({
+        host: fe.host,
+        config: {
+          release: lab.versions.ocs,
+          poolName: p.name,
+          fqdn: p.fqdn,
+          frontEndFqdn: fe.fqdn,
+          store,
+          domain: lab.domain,
+          netbiosDomain: netbiosDomain(lab.domain),
+          users,
+          staticRoutes: p.staticRoutes.map((r) => ({ matchUri: r.matchUri, nextHop: r.nextHop, port: r.port, transport: r.transport })),
+          hostAuthorizations: p.hostAuthorizations.map((h) => ({ fqdn: h.fqdn, treatAsAuthenticated: h.treatAsAuthenticated, outboundOnly: h.outboundOnly })),
+          // The pool's certificate from the lab's certificate server; servers it calls must present one from it too.
+          tls: { port: 5061, server: ctx.pki.server(p.fqdn, 'lab-ca'), client: ctx.pki.client(() => true) },
+        },
+      }));
+    }),
   start: (env, config) => OcsFrontEnd.start(env, config),
   surface: {
     actions: {},
@@ -117,6 +135,17 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
       args: z.strictObject({ pool, fqdn: z.string().min(1), treatAsAuthenticated: z.boolean().default(true), outboundOnly: z.boolean().default(false) }),
       run: (nodes, a) =>
         Promise.all(pools(nodes, a.pool).map((fe) => fe.pool.addHostAuthorization({ fqdn: a.fqdn, treatAsAuthenticated: a.treatAsAuthenticated, outboundOnly: a.outboundOnly }))),
+    }),
+    'frontEnd.stop': op({
+      summary:
+        'Services > Office Communications Server Front-End > Stop, on one front end server: its connections close and its endpoints sign in again through the pool (docs/protocols/load-balancing.md §1)',
+      args: z.strictObject({ host: frontEndHost }),
+      run: (nodes, { host }) => frontEnd(nodes, host).stopFrontEnd(),
+    }),
+    'frontEnd.start': op({
+      summary: 'Services > Office Communications Server Front-End > Start, on a stopped front end server: it listens again and serves the pool',
+      args: z.strictObject({ host: frontEndHost }),
+      run: (nodes, { host }) => frontEnd(nodes, host).startFrontEnd(),
     }),
     'pool.removeHostAuthorization': op({
       summary: 'Front End properties > Host Authorization: remove a host',

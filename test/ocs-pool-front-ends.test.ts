@@ -1,0 +1,86 @@
+import { LabRuntime } from '../harness/lab/lab-runtime';
+import { loadLabById } from '../harness/lab/load-lab';
+import type { OcsFrontEnd } from '../simulators/nodes/ocs-pool/ocs-front-end';
+import { parseEventCategories } from '../simulators/protocols/presence';
+import { scenariosDir } from './support/matrix';
+import { connectRaw, ntlmSignIn, sipMessage } from './support/raw-sip-client';
+import type { RawSipClient } from './support/raw-sip-client';
+
+// A pool of three front ends behind a load balancer (lb-pool-lab; docs/protocols/load-balancing.md §1–§2), spoken raw
+// by two clients through the virtual IP: alice lands on fe1, bob on fe2. The front ends share the pool's back end
+// (what bob publishes at fe2 is what fe1 serves alice, and fe1 hears when it changes), and a request for a user
+// connected to another front end is routed there.
+
+const lbLab = loadLabById('lb-pool-lab', scenariosDir);
+
+function request(c: RawSipClient, user: string, method: string, uri: string, callId: string, headers: string[], body = ''): string {
+  return sipMessage(
+    [
+      `${method} ${uri} SIP/2.0`,
+      `Via: SIP/2.0/TCP ${c.address}:15080;branch=z9hG4bK${callId};rport`,
+      'Max-Forwards: 70',
+      `From: <sip:${user}@uc.lab>;tag=${callId}t;epid=0202`,
+      `To: <${uri}>`,
+      `Call-ID: ${callId}`,
+      `CSeq: 1 ${method}`,
+      `Contact: <sip:${user}@${c.address}:15080;transport=tcp>`,
+      ...headers,
+    ],
+    body,
+  );
+}
+
+const publish = (uri: string, availability: number): string =>
+  `<publish xmlns="http://schemas.microsoft.com/2006/09/sip/rich-presence"><publications uri="${uri}"><publication categoryName="state" instance="1" container="2" version="0" expireType="static"><state xmlns="http://schemas.microsoft.com/2006/09/sip/state" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" manual="true" xsi:type="userState"><availability>${availability}</availability></state></publication></publications></publish>`;
+
+const bodyOf = (message: string): string => message.slice(message.indexOf('\r\n\r\n') + 4);
+const availabilityIn = (message: string): string | undefined => /<availability>(\d+)<\/availability>/.exec(bodyOf(message))?.[1];
+
+describe('the front ends of a load-balanced pool', () => {
+  let lab: LabRuntime;
+  let alice: RawSipClient;
+  let bob: RawSipClient;
+  const frontEnd = (host: string): OcsFrontEnd => lab.node(host)?.node as OcsFrontEnd;
+  const address = (host: string): string => lab.network.host(host).address;
+  beforeAll(async () => {
+    lab = await LabRuntime.start(lbLab, { runtime: 'memory', seed: 7 });
+    alice = await connectRaw(lab, 'pc-alice', 'ocs-pool1');
+    bob = await connectRaw(lab, 'pc-bob', 'ocs-pool1', { logon: 'bob', domain: 'UC', password: 'Pass@word1' });
+    expect((await ntlmSignIn(alice)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    expect((await ntlmSignIn(bob, [], 'bob')).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+  });
+  afterAll(async () => {
+    await lab.stop();
+  });
+
+  it('each hold the registrations of the endpoints connected to them', () => {
+    expect(frontEnd('ocs-pool1-fe1').observe().registrations).toEqual(['sip:alice@uc.lab']);
+    expect(frontEnd('ocs-pool1-fe2').observe().registrations).toEqual(['sip:bob@uc.lab']);
+    expect(frontEnd('ocs-pool1-fe3').observe().registrations).toEqual([]);
+  });
+
+  it("serve a user's presence published at another front end, and tell their watchers when it changes", async () => {
+    bob.send(request(bob, 'bob', 'SERVICE', 'sip:bob@uc.lab', 'pub1', ['Content-Type: application/msrtc-category-publish+xml'], publish('sip:bob@uc.lab', 6500)), { signed: true });
+    expect((await bob.next(/^SIP\/2.0 /)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    alice.send(request(alice, 'alice', 'SUBSCRIBE', 'sip:bob@uc.lab', 'sub1', ['Event: presence', 'Accept: application/msrtc-event-categories+xml', 'Supported: ms-piggyback-first-notify']), { signed: true });
+    const ok = await alice.next(/^SIP\/2.0 /);
+    expect(ok.split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    expect(parseEventCategories(bodyOf(ok)).ok).toBe(true);
+    expect(availabilityIn(ok)).toBe('6500');
+    // fe1 answered it (its Contact), from the store fe2 wrote.
+    expect(ok).toMatch(new RegExp(`\\r\\nContact: <sip:pool1\\.uc\\.lab@${address('ocs-pool1-fe1').replace(/\./g, '\\.')}:5060;transport=tcp>`));
+    bob.send(request(bob, 'bob', 'SERVICE', 'sip:bob@uc.lab', 'pub2', ['Content-Type: application/msrtc-category-publish+xml'], publish('sip:bob@uc.lab', 3500)), { signed: true });
+    expect((await bob.next(/^SIP\/2.0 /)).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    const notify = await alice.next(/^(BENOTIFY|NOTIFY) /);
+    expect(availabilityIn(notify)).toBe('3500');
+  });
+
+  it('route a request for a user connected to another front end through that front end (FE→FE)', async () => {
+    bob.send(request(bob, 'bob', 'MESSAGE', 'sip:alice@uc.lab', 'im1', ['Content-Type: text/plain'], 'hello'), { signed: true });
+    const message = await alice.next(/^MESSAGE /);
+    const vias = message.split('\r\n').filter((l) => /^Via:/i.test(l));
+    // fe1 delivers it (top Via), after fe2, bob's front end, forwarded it; then bob's own Via.
+    expect(vias.map((v) => /SIP\/2\.0\/TCP ([0-9.]+)/.exec(v)?.[1])).toEqual([address('ocs-pool1-fe1'), address('ocs-pool1-fe2'), bob.address]);
+    expect(bodyOf(message)).toBe('hello');
+  });
+});
