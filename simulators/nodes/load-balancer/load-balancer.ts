@@ -35,7 +35,7 @@ interface Service {
 /**
  * A layer-4 load balancer in front of an OCS pool, as the seed's CSS 11501 would be (docs/protocols/load-balancing.md
  * §1, §3): the virtual IP accepts TCP on each of its ports and relays the stream to one server, opening the server
- * side from its own address (source NAT, as Microsoft recommends for OCS 2007 R2; docs/decisions/0019). Stickiness
+ * side from its own address (source NAT, as Microsoft recommends for OCS 2007 R2; docs/decisions/0020). Stickiness
  * is by source IP: a client address keeps the server it first got while that server is in service (a TCP flow stays
  * on its server for its whole life); a new client address gets the next server in service, in turn. A server that
  * misses its keepalives is taken out of service and its sticky entries forgotten; the flows it had end when the

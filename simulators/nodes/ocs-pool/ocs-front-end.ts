@@ -176,7 +176,7 @@ export class OcsFrontEnd extends NodeBase {
     this.config = config;
     this.resolver = new DnsResolver(env.network, env.dnsServer, env.clock, env.random);
     // The front end's own FQDN: in-dialog requests come back to the front end the endpoint is connected to, not
-    // through the pool's load balancer (docs/decisions/0019).
+    // through the pool's load balancer (docs/decisions/0020).
     this.recordRoute = `<sip:${config.frontEndFqdn}:${SIP_PORT};transport=tcp;lr>`;
     this.tlsRecordRoute = `<sip:${config.frontEndFqdn}:${config.tls?.port ?? 5061};transport=tls;lr>`;
     this.homed = new Set(config.users.map((u) => normalizeAor(u.sipUri)));

@@ -122,7 +122,7 @@ export interface PoolFrontEnd {
  * registrations with the front end each endpoint is connected to, the users' AD attributes, enhanced presence
  * (categories, containers, subscribers), contact lists — and the change counters watchers are notified by. A
  * change made at one front end is announced to every front end, each of which notifies the watchers it holds.
- * Modelled as memory shared by the pool's front ends, not as a SQL server on the network (docs/decisions/0019).
+ * Modelled as memory shared by the pool's front ends, not as a SQL server on the network (docs/decisions/0020).
  */
 export class PoolStore {
   readonly bindings = new LocationService();
