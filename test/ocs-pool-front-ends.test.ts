@@ -84,3 +84,30 @@ describe('the front ends of a load-balanced pool', () => {
     expect(bodyOf(message)).toBe('hello');
   });
 });
+
+describe('CUP and a front end that is gone (docs/protocols/cup-rcc.md §6a)', () => {
+  it("ends an RCC session whose front end cannot be reached: the next event's INFO fails, CUP stops the monitor", async () => {
+    const lab = await LabRuntime.start(lbLab, { runtime: 'memory', seed: 7 });
+    try {
+      type Oc = { signIn(): Promise<void>; observe(): { rccSession: string } };
+      const alice = lab.node('pc-alice')?.node as unknown as Oc;
+      const bob = lab.node('pc-bob')?.node as unknown as Oc;
+      const cup = lab.node('cup')?.node as unknown as { observe(): { sessions: { userId: string; state: string; monitored: boolean }[] } };
+      const bobsSession = (): string => cup.observe().sessions.filter((s) => s.userId === 'bob').map((s) => `${s.state}${s.monitored ? ' monitored' : ''}`).join(', ') || 'none';
+      // The balancer spreads sign-ins over its front ends: alice's lands on fe1, bob's on fe2.
+      await lab.driver.complete(alice.signIn(), 10_000, 'alice signs in');
+      await lab.driver.complete(bob.signIn(), 10_000, 'bob signs in');
+      await lab.driver.runUntil(() => bob.observe().rccSession === 'active', 10_000);
+      expect(bobsSession()).toBe('active monitored');
+      // Bob's front end stops; before his Communicator is back, a call rings his phone and CUP's DeliveredEvent
+      // cannot reach him (the front end that Record-Routed his session no longer listens).
+      await lab.driver.complete((lab.node('ocs-pool1-fe2')?.node as unknown as OcsFrontEnd).stopFrontEnd(), 5_000, 'stop fe2');
+      const alicePhone = lab.node('phone-7975-sccp')?.node as unknown as { dial(n: string): Promise<void> };
+      await lab.driver.complete(alicePhone.dial('+14085551002'), 5_000, 'alice dials bob');
+      await lab.driver.runUntil(() => bobsSession() === 'none', 5_000);
+      expect(bobsSession()).toBe('none');
+    } finally {
+      await lab.stop();
+    }
+  });
+});

@@ -769,7 +769,14 @@ export class Cup extends NodeBase {
   }
 
   private async sendInDialog(session: RccSession, request: SipRequest, what: string = request.method): Promise<void> {
-    await this.sendToward(session.nextHop, request, what);
+    await this.sendToward(session.nextHop, request, what, (status) => {
+      // RFC 3261 §12.2.1.2: a 481 or a 408 to a request within the dialog ends the dialog. A next hop that cannot
+      // be reached at all (503 from the transport, §8.1.3.1: a front end gone) ends it too, a modelling choice
+      // (docs/protocols/cup-rcc.md §6a): otherwise the session and its monitor would outlive every client.
+      if (![408, 481, 503].includes(status) || session.state === 'terminated') return;
+      this.env.log.info('RCC session ended: its dialog cannot reach the client', { user: session.userId, status, what });
+      void this.endSession(session);
+    });
   }
 
   private async sendToward(nextHop: string, request: SipRequest, what: string, onRefused?: (status: number) => void): Promise<void> {
@@ -788,6 +795,7 @@ export class Cup extends NodeBase {
         }
       },
       onTimeout: () => onRefused?.(408),
+      onTransportError: () => onRefused?.(503),
     });
   }
 }
