@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tar from 'tar';
 import { repoRoot, scenariosDir } from './support/matrix';
 import { sampleResults } from '../reports/sample-results';
 
@@ -58,9 +59,26 @@ describe('uc-lab', () => {
     expect(r.stdout).toContain(`bundle: ${bundle}`);
     const replay = ucLab(['replay', bundle]);
     expect(replay.status).toBe(0);
-    expect(replay.stdout).toMatch(/endpoint=7975-sccp,cucm=7\.0\(2\): known-issue \(bundle: known-issue\); trace\.pcap byte-identical/);
+    expect(replay.stdout).toMatch(/endpoint=7975-sccp,cucm=7\.0\(2\): known-issue \(bundle: known-issue\); trace\.pcap byte-identical, trace\.pcapng byte-identical/);
     expect(replay.stdout).toMatch(/replay: every capture and verdict is identical\n$/);
     expect(ucLab(['replay', path.join(dir, 'nothing.tar.gz')]).status).toBe(2);
+    // The bundle's evidence: the ladder as text, Mermaid and HTML (actors named with their devices), and the pcapng.
+    const unpacked = path.join(dir, 'unpacked');
+    mkdirSync(unpacked);
+    tar.x({ file: bundle, cwd: unpacked, sync: true });
+    const evidence = path.join(unpacked, 'cscsy62620-call-forward-endpoint-7975-sccp-cucm-7-0-2-repro', 'evidence', 'cscsy62620-call-forward__endpoint-7975-sccp__cucm-7.0-2');
+    const ladder = readFileSync(path.join(evidence, 'ladder.md'), 'utf8');
+    expect(ladder).toContain('```text');
+    expect(ladder).toContain('```mermaid');
+    expect(ladder).toMatch(/participant h\d+ as alice \(7975-sccp\)/);
+    expect(readFileSync(path.join(evidence, 'ladder.html'), 'utf8')).toContain('<th colspan="2">alice (7975-sccp)</th>');
+    if (spawnSync('tshark', ['-v']).status !== 0) {
+      console.warn('tshark not on PATH: the pcapng comments are not read back');
+      return;
+    }
+    const comments = spawnSync('tshark', ['-r', path.join(evidence, 'trace.pcapng'), '-Y', 'frame.comment', '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout.split('\n');
+    expect(comments).toContain('steps[0]: alice.oc signIn');
+    expect(comments.some((c) => /^steps\[5\]: await alice\.phone .*\(shows symptom\)$/.test(c))).toBe(true);
   });
 
   it('prints help with every command', () => {

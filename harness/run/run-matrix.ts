@@ -14,7 +14,7 @@ import type { LoadError } from '../scenario/load-scenario';
 import type { Claim } from '../scenario/claim-schema';
 import { ScenarioError } from '../scenario/scenario-error';
 import type { Scenario } from '../scenario/scenario-schema';
-import { renderLadderMarkdown, renderLadderText } from '../trace/ladder';
+import { actorLegend, nameActors, renderLadderHtml, renderLadderMarkdown, renderLadderText } from '../trace/ladder';
 import { isGradedVerdict } from './results';
 import type { CellResult, NotApplicable, Results } from './results';
 import { runCell } from './run-cell';
@@ -324,7 +324,8 @@ export function writeReports(outDir: string, results: Results): void {
 }
 
 /**
- * A cell's evidence folder: trace.pcap, ladder.md and logs/<node>.log. The contents are made now; the files are
+ * A cell's evidence folder: trace.pcap, trace.pcapng (packets commented with their step), ladder.md, ladder.html and
+ * logs/<node>.log. The contents are made now; the files are
  * written in the background (the next cell runs meanwhile) and the returned promise settles when they are all on
  * disk. The folder is new (in the run's staging folder, which replaces evidence/ with the reports), so the files need no
  * atomic rename.
@@ -341,10 +342,16 @@ function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): P
     ...(outcome.result.observed ? [`Observed: ${outcome.result.observed}`] : []),
     ...(outcome.crash ? [`Error: ${outcome.crash}`] : []),
   ];
-  const steps = renderLadderMarkdown(cell.id, outcome.events.slice(outcome.setupEvents), outcome.hosts);
+  const legend = actorLegend(outcome.actorNames);
+  if (legend) header.push(`Actors: ${legend}`);
+  const named = nameActors(outcome.events.slice(outcome.setupEvents), outcome.hosts, outcome.actorNames);
+  const steps = renderLadderMarkdown(cell.id, named.events, named.hosts);
   const setup = renderLadderText(outcome.events.slice(0, outcome.setupEvents), []);
   const files: [string, string | Uint8Array][] = [
     ['trace.pcap', outcome.pcap],
+    // Each packet commented with its scenario step: `tshark -r trace.pcapng -Y frame.comment -T fields -e frame.comment`.
+    ['trace.pcapng', outcome.pcapng],
+    ['ladder.html', renderLadderHtml(cell.id, named.events, named.hosts, [...header, `Lab start-up: ${outcome.setupEvents} messages before the first step (in ladder.md and the captures).`])],
     // Beside the pcap, so `tshark -o tls.keylog_file:tls-keys.log -r trace.pcap` (or Wireshark) decrypts HTTPS.
     ...(outcome.keylog !== '' ? ([['tls-keys.log', outcome.keylog]] as [string, string][]) : []),
     ['ladder.md', `${header.map((l) => `${l}  `).join('\n')}\n\n${steps}\n<details><summary>Lab start-up (${outcome.setupEvents} messages)</summary>\n\n\`\`\`text\n${setup}\`\`\`\n\n</details>\n`],
