@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
@@ -145,7 +145,45 @@ describe('uc-lab', () => {
     expect(r.stdout).toMatch(/1 changed, 0 added, 0 removed/);
     expect(r.stdout).toMatch(/\| rcc-dtmf\/endpoint=7975-sccp \|.*\| changed \|/);
     // The baseline's other cell was outside this run's filter: not "removed".
-    expect(r.stdout).toMatch(/1 cell of the earlier run is outside --filter and was not compared/);
+    expect(r.stdout).toMatch(/1 cell of the earlier run is outside this run \(--filter, --shard or a stop\) and was not compared/);
+  });
+
+  it('matrix --list prints the cells it would run and runs nothing; --json prints them as JSON', () => {
+    const out = path.join(dir, 'out-list');
+    const r = ucLab(['matrix', '--list', '--scenarios', path.join(dir, 'scenarios'), '--out', out, '--filter', 'RCC-DTMF/']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['7975-sccp', '7971-sip', '7931-sccp', '7970-sccp', '7970-sip'].map((e) => `rcc-dtmf/endpoint=${e}`));
+    expect(r.stderr).toContain('5 cells would run (nothing ran)');
+    expect(existsSync(out)).toBe(false);
+    const json = ucLab(['matrix', '--list', '--json', '--scenarios', path.join(dir, 'scenarios'), '--filter', 'rcc-dtmf/endpoint=7931']);
+    expect(JSON.parse(json.stdout)).toEqual([{ id: 'rcc-dtmf/endpoint=7931-sccp', scenario: 'rcc-dtmf', claims: ['feature.dtmf'], axes: { endpoint: '7931-sccp' } }]);
+    expect(ucLab(['matrix', '--list', '--scenarios', path.join(dir, 'scenarios'), '--filter', 'no-such-cell']).status).toBe(2);
+  });
+
+  it('--bail stops at the first DRIFT, marks the reports and the cells not run; --json says so; the closing line names every report', () => {
+    const lab = path.join(dir, 'scenarios', 'labs', 'seed-lab.yaml');
+    writeFileSync(lab, readFileSync(lab, 'utf8').replace('lineUri: tel:+14085551001 }', 'lineUri: tel:+14085559999 }'));
+    const out = path.join(dir, 'out-bail');
+    const args = ['matrix', '--bail', '--scenarios', path.join(dir, 'scenarios'), '--out', out, '--filter', 'rcc-basic-call/'];
+    const r = ucLab(args);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--bail: stopped at the first DRIFT or ERROR \(rcc-basic-call\/endpoint=7975-sccp\) after 1 of 5 cells/);
+    const closing = r.stdout.trim().split('\n').pop() ?? '';
+    expect(closing).toBe(`reports: ${['matrix.html', 'matrix.md', 'results.json', 'junit.xml'].map((f) => path.join(out, f)).join(', ')}, ${path.join(out, 'evidence')}/`);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { run: { interrupted: unknown }; notRun: { cell: string }[] };
+    expect(results.run.interrupted).toEqual({ ran: 1, planned: 5, cause: 'bail' });
+    expect(new Set(results.notRun.map((n) => n.cell)).size).toBe(4);
+    const html = readFileSync(path.join(out, 'matrix.html'), 'utf8');
+    expect(html).toContain('This run was stopped at the first DRIFT or ERROR (--bail): 1 of 5 planned cells ran');
+    expect(html.match(/<td class="notrun" data-col="[^"]+"><span class="notrun"/g)).toHaveLength(4);
+    const json = ucLab([...args, '--json']);
+    expect(json.status).toBe(1);
+    const summary = JSON.parse(json.stdout) as { exitCode: number; verdicts: unknown; problems: { id: string }[]; notRun: string[]; reports: string[] };
+    expect(summary.exitCode).toBe(1);
+    expect(summary.verdicts).toEqual({ drift: 1 });
+    expect(summary.problems.map((p) => p.id)).toEqual(['rcc-basic-call/endpoint=7975-sccp']);
+    expect(summary.notRun).toHaveLength(4);
+    expect(summary.reports).toContain(path.join(out, 'results.previous.json'));
   });
 
   it('exits 1 on a DRIFT cell, writes the reports and says which step failed', () => {

@@ -60,6 +60,9 @@ program
   .option('--workers <n>', `cells run side by side on this many threads (default: one per core from ${AUTO_WORKERS_FROM_CELLS} cells on, else one)`, positive)
   .option('--shard <i/n>', 'run only part i of n (a deterministic split of the cells, for CI machines); merge the parts with uc-lab merge', shard)
   .option('--prefix <a.b.c>', 'sockets runtime: loopback block for the hosts (each worker takes the next block)', '127.0.1')
+  .option('--list', 'print the cells the options select (one id a line) and run nothing')
+  .option('--bail', 'stop at the first DRIFT or ERROR: the reports cover the cells that ran and mark the others "not run"')
+  .option('--json', 'machine output: one JSON document on stdout (verdict counts, problems, changes, the reports written); with --list, the cells')
   .action(async (opts) => {
     process.exitCode = await runMatrixCommand(opts);
   });

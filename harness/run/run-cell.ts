@@ -146,6 +146,7 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     durationMs: Date.now() - started,
   };
   const events = capture.events;
+  const hosts = orderHosts(events.slice(setupEvents), runtime);
   return {
     result,
     ...(failure ? { failure } : {}),
@@ -153,8 +154,8 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     leaks,
     events,
     setupEvents,
-    hosts: orderHosts(events.slice(setupEvents), runtime),
-    actorNames: actorNames(cell, labAt(options.lab, cell.releases)),
+    hosts,
+    actorNames: new Map([...actorNames(cell, labAt(options.lab, cell.releases))].filter(([host]) => hosts.includes(host))),
     pcap: capture.pcap.toBytes(),
     pcapng: capture.pcap.toPcapng(),
     keylog: keylog.join(''),
@@ -194,14 +195,18 @@ function describeCrash(e: unknown): string {
   return String(e);
 }
 
-/** Each actor's hosts by the surface that reaches them: the phone as its endpoint ('alice (7975-sccp)'), others by surface name. */
+/**
+ * Each actor's hosts, named for the ladder: the surface every actor has (no opt-in: the device of its endpoint) as
+ * 'alice (7975-sccp)', a surface the actor opted in to by its name ('alice (oc)').
+ */
 function actorNames(cell: ScenarioCell, lab: Lab): Map<string, string> {
   const names = new Map<string, string>();
   for (const actor of Object.values(cell.actors)) {
     for (const [surface, word] of ACTOR_SURFACES) {
-      if (word.surface.optIn === 'oc' && !actor.oc) continue;
+      const optIn = word.surface.optIn;
+      if (optIn !== undefined && !actor[optIn]) continue;
       const host = word.surface.host(lab, actor);
-      if (host !== undefined && !names.has(host)) names.set(host, `${actor.name} (${surface === 'phone' ? actor.endpoint : surface})`);
+      if (host !== undefined && !names.has(host)) names.set(host, `${actor.name} (${optIn === undefined ? actor.endpoint : surface})`);
     }
   }
   return names;
