@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
@@ -165,11 +165,19 @@ describe('uc-lab', () => {
     writeFileSync(lab, readFileSync(lab, 'utf8').replace('lineUri: tel:+14085551001 }', 'lineUri: tel:+14085559999 }'));
     const out = path.join(dir, 'out-bail');
     const args = ['matrix', '--bail', '--scenarios', path.join(dir, 'scenarios'), '--out', out, '--filter', 'rcc-basic-call/'];
-    const r = ucLab(args);
+    const allure = path.join(dir, 'allure-results');
+    const r = ucLab([...args, '--allure', allure]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--bail: stopped at the first DRIFT or ERROR \(rcc-basic-call\/endpoint=7975-sccp\) after 1 of 5 cells/);
     const closing = r.stdout.trim().split('\n').pop() ?? '';
-    expect(closing).toBe(`reports: ${['matrix.html', 'matrix.md', 'results.json', 'junit.xml'].map((f) => path.join(out, f)).join(', ')}, ${path.join(out, 'evidence')}/`);
+    expect(closing).toBe(`reports: ${['matrix.html', 'matrix.md', 'results.json', 'junit.xml'].map((f) => path.join(out, f)).join(', ')}, ${path.join(out, 'evidence')}/, ${allure}/ (Allure results)`);
+    // The Allure folder: the one cell that ran, failed; its attachments copied from the evidence.
+    const names = readdirSync(allure);
+    expect(names.filter((n) => n.endsWith('-result.json'))).toHaveLength(1);
+    expect(names).toEqual(expect.arrayContaining(['categories.json', 'environment.properties']));
+    expect(names.filter((n) => /-attachment\.(html|md|pcapng)$/.test(n))).toHaveLength(3);
+    const allureResult = JSON.parse(readFileSync(path.join(allure, names.find((n) => n.endsWith('-result.json')) ?? ''), 'utf8')) as { status: string };
+    expect(allureResult.status).toBe('failed');
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { run: { interrupted: unknown }; notRun: { cell: string }[] };
     expect(results.run.interrupted).toEqual({ ran: 1, planned: 5, cause: 'bail' });
     expect(new Set(results.notRun.map((n) => n.cell)).size).toBe(4);

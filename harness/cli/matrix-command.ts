@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeAllure } from './allure-writer';
 import { chalkFor } from './colour';
 import { SingleBar } from 'cli-progress';
 import { diffResults, renderDiffMarkdown } from '../../reports';
@@ -25,6 +26,8 @@ export interface MatrixCommandOptions {
   bail?: boolean;
   /** Machine output: one JSON document on stdout instead of the text. */
   json?: boolean;
+  /** Also write an Allure results folder here. */
+  allure?: string;
 }
 
 const chalk = chalkFor('stdout');
@@ -98,6 +101,7 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
   const changes = compared ? diffResults(compared, results) : undefined;
   const stopped = results.run.interrupted;
   const code = stopped?.cause === 'signal' ? 130 : results.errors.length > 0 ? 2 : problems.length > 0 ? 1 : 0;
+  if (opts.allure) writeAllure(opts.allure, results, opts.out);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(machineSummary(results, opts, code, changes), null, 2)}\n`);
     return code;
@@ -113,7 +117,7 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
     process.stderr.write(`uc-lab: ${why} after ${stopped.ran} of ${stopped.planned} cells; the reports in ${opts.out} cover those and list the others as not run\n`);
   }
   // The closing lines: what the run was, and every report it wrote.
-  printSummary(results, opts.out);
+  printSummary(results, opts.out, reportsOf(opts));
   return code;
 }
 
@@ -122,6 +126,9 @@ export function reportsWritten(outDir: string): string[] {
   const previous = path.join(outDir, PREVIOUS_RESULTS);
   return [...REPORT_FILES.map((f) => path.join(outDir, f)), ...(existsSync(previous) ? [previous] : []), `${path.join(outDir, 'evidence')}${path.sep}`];
 }
+
+/** The reports of this invocation: those of `reportsWritten`, and the Allure folder when asked for. */
+const reportsOf = (opts: MatrixCommandOptions): string[] => [...reportsWritten(opts.out), ...(opts.allure ? [`${path.resolve(opts.allure)}${path.sep} (Allure results)`] : [])];
 
 /** `--json`: the run in one document for programs (the full detail is results.json, named under `reports`). */
 function machineSummary(results: Results, opts: MatrixCommandOptions, exitCode: number, changes: CellChange[] | undefined): unknown {
@@ -139,7 +146,7 @@ function machineSummary(results: Results, opts: MatrixCommandOptions, exitCode: 
     errors: results.errors,
     ...(changes ? { changes } : {}),
     run: results.run,
-    reports: reportsWritten(opts.out),
+    reports: reportsOf(opts),
   };
 }
 
@@ -161,7 +168,7 @@ function listCells(opts: MatrixCommandOptions): number {
   return 0;
 }
 
-export function printSummary(results: Results, outDir: string): void {
+export function printSummary(results: Results, outDir: string, reports: readonly string[] = reportsWritten(outDir)): void {
   const counts = new Map<Verdict, number>();
   for (const c of results.cells) counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
   const parts = [...counts.entries()].map(([v, n]) => COLOUR[v](`${n} ${v}`));
@@ -173,7 +180,7 @@ export function printSummary(results: Results, outDir: string): void {
     `${results.cells.length} cells (${parts.join(', ') || 'none'}) in ${seconds.toFixed(2)} s, ${rate} cells/s, runtime ${results.run.runtime}\n` +
       `claims graded on evidence: ${graded.size} of ${total}; ${results.untestedClaims.length} untested (results.json "untestedClaims")` +
       `${results.contextClaims?.length ? `; ${results.contextClaims.length} context claims the lab cannot execute, listed apart ("contextClaims")` : ''}\n` +
-      `reports: ${reportsWritten(outDir).join(', ')}\n`,
+      `reports: ${reports.join(', ')}\n`,
   );
 }
 

@@ -62,6 +62,7 @@ program
   .option('--prefix <a.b.c>', 'sockets runtime: loopback block for the hosts (each worker takes the next block)', '127.0.1')
   .option('--list', 'print the cells the options select (one id a line) and run nothing')
   .option('--bail', 'stop at the first DRIFT or ERROR: the reports cover the cells that ran and mark the others "not run"')
+  .option('--allure <dir>', 'also write an Allure results folder (a result per cell, categories for known issues and drift, environment, ladder and pcapng attached)')
   .option('--json', 'machine output: one JSON document on stdout (verdict counts, problems, changes, the reports written); with --list, the cells')
   .action(async (opts) => {
     process.exitCode = await runMatrixCommand(opts);
