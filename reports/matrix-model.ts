@@ -306,7 +306,8 @@ export function summaryLine(results: Results, symbols = true): string {
   const counts = countVerdicts(results.cells);
   const parts = VERDICT_ORDER.filter((v) => counts[v] > 0).map((v) => `${counts[v]} ${symbols ? `${VERDICT_SYMBOL[v]} ` : ''}${VERDICT_WORD[v]}`);
   const n = results.cells.length;
-  const interrupted = results.run.interrupted ? ` (interrupted: ${results.run.interrupted.ran} of ${results.run.interrupted.planned} planned cells ran)` : '';
+  const stop = results.run.interrupted;
+  const interrupted = stop ? ` (${stop.cause === 'bail' ? 'stopped at the first DRIFT or ERROR (--bail)' : 'interrupted'}: ${stop.ran} of ${stop.planned} planned cells ran)` : '';
   return `${n} cell${n === 1 ? '' : 's'}${interrupted}${parts.length ? `: ${parts.join(' · ')}` : ''}; ${results.untestedClaims.length} untested claim${results.untestedClaims.length === 1 ? '' : 's'}`;
 }
 
