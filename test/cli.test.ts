@@ -71,7 +71,7 @@ describe('uc-lab', () => {
     expect(ladder).toContain('```text');
     expect(ladder).toContain('```mermaid');
     expect(ladder).toMatch(/participant h\d+ as alice \(7975-sccp\)/);
-    expect(readFileSync(path.join(evidence, 'ladder.html'), 'utf8')).toContain('<th colspan="2">alice (7975-sccp)</th>');
+    expect(readFileSync(path.join(evidence, 'ladder.html'), 'utf8')).toContain('<th class="odd"><span class="who">alice (7975-sccp)</span></th>');
     if (spawnSync('tshark', ['-v']).status !== 0) {
       console.warn('tshark not on PATH: the pcapng comments are not read back');
       return;

@@ -118,7 +118,7 @@ describe('renderLadderHtml', () => {
   it('names each actor\'s host by the actor and device, and says which host it is', () => {
     expect(named.hosts).toEqual(['alice (oc)', 'ocs-pool1', 'cup', 'cucm', 'alice (7975-sccp)']);
     expect(actorLegend(names)).toBe('alice (7975-sccp) is phone-7975; alice (oc) is oc-alice');
-    expect(html).toContain('<th colspan="2">alice (7975-sccp)</th>');
+    expect(html).toContain('<th class="odd"><span class="who">alice (7975-sccp)</span></th>');
   });
 
   it('draws one row per message, spanning from the sender\'s lifeline to the receiver\'s, and each step across', () => {

@@ -206,12 +206,13 @@ const LADDER_CSS = `
 body{font:14px/1.4 system-ui,sans-serif;margin:16px;color:#1d1d22}h1{font-size:18px;margin:0 0 6px}.meta{color:#555;margin:2px 0 10px}
 .scroll{overflow-x:auto;max-width:100%}
 table.ladder{border-collapse:collapse;font:12px/1.3 ui-monospace,Menlo,Consolas,monospace}
-table.ladder th{position:sticky;top:0;background:#f3f3f6;padding:4px 6px;font-weight:600;white-space:nowrap;border-bottom:1px solid #c8c8d0}
+table.ladder th{position:sticky;top:0;background:#f3f3f6;padding:4px 0;font-weight:600;white-space:nowrap;border-bottom:1px solid #c8c8d0;text-align:left;z-index:1}
+table.ladder th .who{display:inline-block;transform:translateX(-50%);background:#f3f3f6;padding:0 4px}
 table.ladder td{padding:1px 0;min-width:3em;vertical-align:bottom}
 table.ladder td.t{color:#666;padding-right:8px;white-space:nowrap;text-align:right}
 table.ladder td.odd{border-left:1px solid #b0b0bc}
 table.ladder td.msg{border-left:1px solid #b0b0bc;border-right:1px solid #b0b0bc}
-.arrow{position:relative;margin:0 6px;padding:0 4px 1px;border-bottom:2px solid currentColor;overflow-wrap:anywhere}
+.arrow{position:relative;margin:0 6px;padding:0 4px 1px;border-bottom:2px solid currentColor;min-width:26ch;overflow-wrap:anywhere}
 .arrow.r::after,.arrow.l::after{content:"";position:absolute;bottom:-6px;border:5px solid transparent}
 .arrow.r::after{right:-6px;border-left:7px solid currentColor}.arrow.l::after{left:-6px;border-right:7px solid currentColor}
 .arrow.self{border-bottom:none;padding-left:2px}
@@ -254,7 +255,8 @@ export function renderLadderHtml(title: string, events: readonly WireEvent[], ho
     const arrow = `<td class="msg p-${e.protocol}" colspan="${2 * (hi - lo)}" title="${hover}"><div class="arrow ${a < b ? 'r' : 'l'}">${text}</div></td>`;
     rows.push(`<tr>${time}${lifelines(0, 2 * lo + 1)}${arrow}${lifelines(2 * hi + 1, 2 * n)}</tr>`);
   }
-  const head = `<tr><th>time</th>${columns.map((h) => `<th colspan="2">${escapeHtml(h)}</th>`).join('')}</tr>`;
+  // Each name is centred on its lifeline (the left border of the participant's second half-column).
+  const head = `<tr><th>time</th>${columns.map((h) => `<th></th><th class="odd"><span class="who">${escapeHtml(h)}</span></th>`).join('')}</tr>`;
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
