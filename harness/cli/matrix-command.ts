@@ -45,8 +45,9 @@ const COLOUR: Record<Verdict, (s: string) => string> = {
 
 /**
  * `uc-lab matrix`: the release manager's run. Exit 0 when every file loaded and no cell drifted or errored;
- * 1 on a DRIFT or ERROR cell; 2 when a lab or scenario file did not load (its cells did not run; every
- * other cell did, and the reports were written).
+ * 1 on a DRIFT or ERROR cell (with `--bail`, the first one stops the run); 2 when a lab or scenario file did not
+ * load (its cells did not run; every other cell did, and the reports were written) or `--filter` matched nothing;
+ * 130 after Ctrl-C. `--list` runs nothing.
  */
 export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<number> {
   if (opts.list) return listCells(opts);
