@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -192,6 +192,25 @@ describe('uc-lab', () => {
     expect(summary.problems.map((p) => p.id)).toEqual(['rcc-basic-call/endpoint=7975-sccp']);
     expect(summary.notRun).toHaveLength(4);
     expect(summary.reports).toContain(path.join(out, 'results.previous.json'));
+  });
+
+  it('SIGTERM during a run: the running cell finishes, the reports cover the cells that ran, every evidence link exists, exit 143', async () => {
+    const out = path.join(dir, 'out-term');
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.js'), 'matrix', '--scenarios', path.join(dir, 'scenarios'), '--out', out, '--filter', 'rcc-dtmf/', '--workers', '1'], {
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('[1/5]') && child.exitCode === null && !child.killed) child.kill('SIGTERM');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(143);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { run: { interrupted: { ran: number; planned: number; cause: string } }; cells: { evidence: string }[] };
+    expect(results.run.interrupted).toMatchObject({ planned: 5, cause: 'signal' });
+    expect(results.run.interrupted.ran).toBeLessThan(5);
+    for (const c of results.cells) for (const f of ['trace.pcap', 'trace.pcapng', 'ladder.md', 'ladder.html']) expect(existsSync(path.join(out, c.evidence, f))).toBe(true);
+    expect(stderr).toMatch(/uc-lab: interrupted after \d of 5 cells/);
   });
 
   it('exits 1 on a DRIFT cell, writes the reports and says which step failed', () => {

@@ -47,7 +47,7 @@ const COLOUR: Record<Verdict, (s: string) => string> = {
  * `uc-lab matrix`: the release manager's run. Exit 0 when every file loaded and no cell drifted or errored;
  * 1 on a DRIFT or ERROR cell (with `--bail`, the first one stops the run); 2 when a lab or scenario file did not
  * load (its cells did not run; every other cell did, and the reports were written) or `--filter` matched nothing;
- * 130 after Ctrl-C. `--list` runs nothing.
+ * 130 after Ctrl-C, 143 after SIGTERM. `--list` runs nothing.
  */
 export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<number> {
   if (opts.list) return listCells(opts);
@@ -56,14 +56,19 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
   const problems: CellResult[] = [];
   const baseline = opts.diff ? readBaseline(opts.diff) : undefined;
   let results: Results;
-  // Ctrl-C stops starting cells; the ones running finish and the reports describe what ran (exit 130).
+  // Ctrl-C or SIGTERM stops starting cells; the ones running finish and the reports describe what ran (exit 128 + the
+  // signal's number: 130, 143).
   const interrupt = new AbortController();
-  const onSigint = (): void => {
-    if (interrupt.signal.aborted) process.exit(130);
+  let signalExit = 130;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const code = signal === 'SIGTERM' ? 143 : 130;
+    if (interrupt.signal.aborted) process.exit(code);
+    signalExit = code;
     interrupt.abort();
-    process.stderr.write('\nuc-lab: interrupted: finishing the cells that are running, then writing the reports (Ctrl-C again to quit at once)\n');
+    process.stderr.write(`\nuc-lab: ${signal}: finishing the cells that are running, then writing the reports (again to quit at once)\n`);
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     results = await runMatrix({
     signal: interrupt.signal,
@@ -95,13 +100,14 @@ export async function runMatrixCommand(opts: MatrixCommandOptions): Promise<numb
     process.stderr.write(`uc-lab: ${e.message}\n`);
     return 2;
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   bar?.stop();
   const compared = baseline ? comparable(baseline, results, opts) : undefined;
   const changes = compared ? diffResults(compared, results) : undefined;
   const stopped = results.run.interrupted;
-  const code = stopped?.cause === 'signal' ? 130 : results.errors.length > 0 ? 2 : problems.length > 0 ? 1 : 0;
+  const code = stopped?.cause === 'signal' ? signalExit : results.errors.length > 0 ? 2 : problems.length > 0 ? 1 : 0;
   if (opts.allure) writeAllure(opts.allure, results, opts.out);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(machineSummary(results, opts, code, changes), null, 2)}\n`);
