@@ -1,3 +1,5 @@
+export { renderAllure } from './allure';
+export type { AllureAttachment, AllureOutput, AllureStatus } from './allure';
 export { diffResults, renderDiffMarkdown } from './diff-results';
 export type { CellChange, CellChangeKind } from './diff-results';
 export { renderJunit } from './junit';

@@ -57,4 +57,18 @@ describe('renderJunit', () => {
   it('drops characters XML cannot carry', () => {
     expect(xml).not.toContain('\u0001');
   });
+
+  it('lists the cells a stopped run did not reach as skipped, in a suite of their own', () => {
+    const r = sampleResults();
+    r.run.interrupted = { ran: 6, planned: 7, cause: 'bail' };
+    r.notRun = [
+      { cell: 'rcc-dtmf/endpoint=7970-sip', claim: 'feature.dtmf', statement: 'DTMF', axes: { endpoint: '7970-sip' } },
+      { cell: 'rcc-dtmf/endpoint=7970-sip', claim: 'feature.other', statement: 'Other', axes: { endpoint: '7970-sip' } },
+    ];
+    const out = renderJunit(r);
+    expect(XMLValidator.validate(out)).toBe(true);
+    expect(out).toContain('<testsuites name="uc-interop-lab" tests="7" failures="1" errors="1" skipped="2"');
+    expect(out).toContain('<testsuite name="(not run)" tests="1" failures="0" errors="0" skipped="1"');
+    expect(out).toContain('<testcase name="rcc-dtmf/endpoint=7970-sip" classname="rcc-dtmf" time="0.000">\n      <skipped message="not run: the run stopped at the first DRIFT or ERROR (--bail)"/>');
+  });
 });

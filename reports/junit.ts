@@ -34,7 +34,8 @@ function properties(c: CellResult): string[] {
  * junit.xml in the common Ant/Surefire dialect read by CI servers: a <testsuite> per scenario (with the
  * run's seed, runtime and releases as properties), a <testcase> per cell with its verdict, claims and defect
  * as properties; <failure> for drift, <error> for error, <skipped> for a reproduced known issue (so CI does
- * not show a documented defect green). Every other verdict passes (unsupported-as-documented included).
+ * not show a documented defect green). Every other verdict passes (unsupported-as-documented included). The cells
+ * a stopped run (Ctrl-C, --bail) did not reach are skipped test cases of a "(not run)" suite.
  */
 export function renderJunit(results: Results): string {
   const byScenario = new Map<string, CellResult[]>();
@@ -44,8 +45,9 @@ export function renderJunit(results: Results): string {
 
   const x: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const all = results.cells;
+  const notRunCount = new Set((results.notRun ?? []).map((n) => n.cell)).size;
   x.push(
-    `<testsuites name="uc-interop-lab" tests="${all.length}" failures="${count(all, 'drift')}" errors="${count(all, 'error')}" skipped="${count(all, 'known-issue')}" time="${seconds(results.run.durationMs)}">`,
+    `<testsuites name="uc-interop-lab" tests="${all.length + notRunCount}" failures="${count(all, 'drift')}" errors="${count(all, 'error')}" skipped="${count(all, 'known-issue') + notRunCount}" time="${seconds(results.run.durationMs)}">`,
   );
   const runProperties: [string, string][] = [
     ['seed', String(results.run.seed)],
@@ -74,6 +76,14 @@ export function renderJunit(results: Results): string {
         x.push(`${open}>`, ...properties(c), `      <system-out>${esc(details(c))}</system-out>`, '    </testcase>');
       }
     }
+    x.push('  </testsuite>');
+  }
+  // Planned cells the run did not reach (Ctrl-C, --bail): skipped, so CI lists them rather than forgetting them.
+  const notRun = [...new Set((results.notRun ?? []).map((n) => n.cell))];
+  if (notRun.length > 0) {
+    const why = results.run.interrupted?.cause === 'bail' ? 'the run stopped at the first DRIFT or ERROR (--bail)' : 'the run was interrupted';
+    x.push(`  <testsuite name="(not run)" tests="${notRun.length}" failures="0" errors="0" skipped="${notRun.length}" time="0.000" timestamp="${esc(results.run.startedAt)}">`);
+    for (const id of notRun) x.push(`    <testcase name="${esc(id)}" classname="${esc(id.split('/')[0] ?? id)}" time="0.000">`, `      <skipped message="${esc(`not run: ${why}`)}"/>`, '    </testcase>');
     x.push('  </testsuite>');
   }
   x.push('</testsuites>', '');

@@ -1,5 +1,6 @@
 import type { Results } from '../harness/run/results';
 import {
+  isNotModelled,
   buildMatrix,
   buildVersionTables,
   cellLabel,
@@ -77,7 +78,7 @@ export function renderMatrixMarkdown(results: Results): string {
     out.push(`|---|---|${columns.map(() => '---').join('|')}|`);
     for (const row of rows) {
       const cells = columns.map((col) =>
-        (row.cells.get(col) ?? []).map((c) => link(escapeMarkdown(cellLabel(c)), evidenceHref(c))).join('<br>') || (row.notApplicable.has(col) ? 'n/a' : ' '),
+        (row.cells.get(col) ?? []).map((c) => link(escapeMarkdown(cellLabel(c)), evidenceHref(c))).join('<br>') || (row.notApplicable.has(col) ? (isNotModelled(row.notApplicable.get(col) ?? '') ? 'not modelled' : 'n/a') : row.notRun.has(col) ? 'not run' : ' '),
       );
       out.push(`| ${escapeMarkdown(row.label)} | ${row.claims.map(escapeMarkdown).join(', ')} | ${cells.join(' | ')} |`);
     }

@@ -121,7 +121,12 @@ export interface MatrixRow {
   cells: Map<string, CellResult[]>;
   /** Columns the row's scenarios leave out, with why (results.json `notApplicable`): shown as "n/a", not blank. */
   notApplicable: Map<string, string>;
+  /** Cells of the row the run did not reach (results.json `notRun`), by column. */
+  notRun: Map<string, string[]>;
 }
+
+/** An endpoint left out because the lab lacks what the scenario needs there (not the author's choice). */
+export const isNotModelled = (reason: string): boolean => /^([^:]+: )?not modelled/.test(reason);
 
 export interface Matrix {
   columns: string[];
@@ -158,21 +163,35 @@ export function buildMatrix(results: Results): Matrix {
     if (e === undefined) anyWithout = true;
     else seen.add(e);
   }
+  for (const n of results.notRun ?? []) {
+    const e = n.axes['endpoint'];
+    if (e === undefined) anyWithout = true;
+    else seen.add(e);
+  }
   const columns = [...ENDPOINT_ORDER.filter((e) => seen.has(e)), ...[...seen].filter((e) => !(ENDPOINT_ORDER as readonly string[]).includes(e))];
   if (anyWithout) columns.push(NO_ENDPOINT);
 
   const rows = new Map<string, MatrixRow>();
-  for (const c of claimEntries(results)) {
-    const otherAxes = formatAxes(c.axes, ['endpoint', ...PRODUCT_AXES]);
-    const key = `${c.feature}\u0000${otherAxes}`;
+  const rowOf = (feature: string, axes: Record<string, string>, claim: string): MatrixRow => {
+    const otherAxes = formatAxes(axes, ['endpoint', ...PRODUCT_AXES]);
+    const key = `${feature}\u0000${otherAxes}`;
     let row = rows.get(key);
     if (!row) {
-      row = { label: otherAxes ? `${c.feature} (${otherAxes})` : c.feature, feature: c.feature, otherAxes, claims: [], cells: new Map(), notApplicable: new Map() };
+      row = { label: otherAxes ? `${feature} (${otherAxes})` : feature, feature, otherAxes, claims: [], cells: new Map(), notApplicable: new Map(), notRun: new Map() };
       rows.set(key, row);
     }
-    for (const claim of c.claims) if (!row.claims.includes(claim)) row.claims.push(claim);
+    if (!row.claims.includes(claim)) row.claims.push(claim);
+    return row;
+  };
+  for (const c of claimEntries(results)) {
+    const row = rowOf(c.feature, c.axes, c.claims[0] ?? '');
     const column = c.axes['endpoint'] ?? NO_ENDPOINT;
     row.cells.set(column, [...(row.cells.get(column) ?? []), c]);
+  }
+  for (const n of results.notRun ?? []) {
+    const row = rowOf(n.statement, n.axes, n.claim);
+    const column = n.axes['endpoint'] ?? NO_ENDPOINT;
+    row.notRun.set(column, [...(row.notRun.get(column) ?? []), n.cell]);
   }
   // An endpoint a scenario leaves out is "n/a" in its claim's row, unless another scenario of the claim ran there.
   for (const na of results.notApplicable ?? []) {
@@ -287,7 +306,8 @@ export function summaryLine(results: Results, symbols = true): string {
   const counts = countVerdicts(results.cells);
   const parts = VERDICT_ORDER.filter((v) => counts[v] > 0).map((v) => `${counts[v]} ${symbols ? `${VERDICT_SYMBOL[v]} ` : ''}${VERDICT_WORD[v]}`);
   const n = results.cells.length;
-  const interrupted = results.run.interrupted ? ` (interrupted: ${results.run.interrupted.ran} of ${results.run.interrupted.planned} planned cells ran)` : '';
+  const stop = results.run.interrupted;
+  const interrupted = stop ? ` (${stop.cause === 'bail' ? 'stopped at the first DRIFT or ERROR (--bail)' : 'interrupted'}: ${stop.ran} of ${stop.planned} planned cells ran)` : '';
   return `${n} cell${n === 1 ? '' : 's'}${interrupted}${parts.length ? `: ${parts.join(' · ')}` : ''}; ${results.untestedClaims.length} untested claim${results.untestedClaims.length === 1 ? '' : 's'}`;
 }
 

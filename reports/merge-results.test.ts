@@ -38,4 +38,16 @@ describe('mergeResults', () => {
     expect(mergeResults([all])).toEqual(all);
     expect(() => mergeResults([])).toThrow(RangeError);
   });
+
+  it('keeps a shard that stopped early stopped early, listing the cells no shard ran', () => {
+    const first = shard([0, 1, 2], [], 10, all.run.startedAt);
+    const stopped = shard([3], [], 10, all.run.startedAt);
+    stopped.run = { ...stopped.run, interrupted: { ran: 1, planned: 3, cause: 'bail' } };
+    stopped.notRun = [all.cells[4]!, all.cells[5]!].map((c) => ({ cell: c.id, claim: c.claims[0] ?? '', statement: c.feature, axes: c.axes }));
+    const merged = mergeResults([first, stopped]);
+    expect(merged.run.interrupted).toEqual({ ran: 4, planned: 6, cause: 'bail' });
+    expect(merged.notRun?.map((n) => n.cell)).toEqual([all.cells[4]!.id, all.cells[5]!.id]);
+    expect(validateResults(merged).ok).toBe(true);
+    expect(mergeResults([first]).run.interrupted).toBeUndefined();
+  });
 });

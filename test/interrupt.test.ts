@@ -24,7 +24,8 @@ describe('an interrupted matrix', () => {
         if (index === 1) interrupt.abort();
       },
     });
-    expect(results.run.interrupted).toEqual({ ran: 2, planned: 5 });
+    expect(results.run.interrupted).toEqual({ ran: 2, planned: 5, cause: 'signal' });
+    expect(results.notRun?.map((n) => n.cell)).toEqual(['rcc-dtmf/endpoint=7931-sccp', 'rcc-dtmf/endpoint=7970-sccp', 'rcc-dtmf/endpoint=7970-sip']);
     const written = parseResults(readFileSync(path.join(out, 'results.json'), 'utf8'));
     if (!written.ok) throw written.error;
     expect(written.value.cells.map((c) => c.id)).toEqual(['rcc-dtmf/endpoint=7975-sccp', 'rcc-dtmf/endpoint=7971-sip']);

@@ -15,7 +15,7 @@ export interface BundleManifest {
   runtime: 'memory' | 'sockets';
   tool: string;
   commit?: string;
-  cells: { id: string; verdict: string; releases: Record<string, string>; evidence: string; pcapSha256: string }[];
+  cells: { id: string; verdict: string; releases: Record<string, string>; evidence: string; pcapSha256: string; pcapngSha256: string }[];
 }
 
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -27,7 +27,8 @@ export function plainName(id: string): string {
 
 /**
  * One archive a vendor can attach to a defect (`<id>-repro.tar.gz`): the scenarios that ran, the labs and the
- * claims, the seed and releases (manifest.json), every cell's evidence (trace.pcap, tls-keys.log, ladder.md, logs/)
+ * claims, the seed and releases (manifest.json), every cell's evidence (trace.pcap, trace.pcapng with each packet's step as a comment, tls-keys.log, ladder.md
+ * with the text and Mermaid ladders, ladder.html, logs/)
  * and a README saying what the documents claim and what the lab observed. `uc-lab replay` runs it again.
  */
 export function writeBundle(o: { id: string; scenariosDir: string; outDir: string; results: Results; claims: ReadonlyMap<string, Claim>; scenarioFiles: string[] }): string {
@@ -52,7 +53,7 @@ export function writeBundle(o: { id: string; scenariosDir: string; outDir: strin
       runtime: o.results.run.runtime,
       tool: o.results.run.tool,
       ...(o.results.run.commit ? { commit: o.results.run.commit } : {}),
-      cells: o.results.cells.map((c) => ({ id: c.id, verdict: c.verdict, releases: c.releases, evidence: c.evidence, pcapSha256: sha256(path.join(o.outDir, c.evidence, 'trace.pcap')) })),
+      cells: o.results.cells.map((c) => ({ id: c.id, verdict: c.verdict, releases: c.releases, evidence: c.evidence, pcapSha256: sha256(path.join(o.outDir, c.evidence, 'trace.pcap')), pcapngSha256: sha256(path.join(o.outDir, c.evidence, 'trace.pcapng')) })),
     };
     writeFileSync(path.join(root, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     writeFileSync(path.join(root, 'README.md'), bundleReadme(o.id, o.results, o.claims, name));
@@ -76,7 +77,13 @@ function bundleReadme(id: string, results: Results, claims: ReadonlyMap<string, 
       out.push(`- **The documents say** (${v.claim}, documented ${v.documented}${claim?.defect ? `, ${claim.defect}` : ''}): "${v.statement}"${source}`);
       out.push(`- **The lab observed:** ${v.verdict} — ${v.held} expectation${v.held === 1 ? '' : 's'} held${v.failedStep ? `; failed at ${v.failedStep}: expected ${v.expected ?? ''}, observed ${v.observed ?? ''}` : ''}`);
     }
-    out.push('', `Evidence: \`${cell.evidence}trace.pcap\` (Wireshark or tshark; the CTI link decodes with the lab's tools/wireshark/uc-lab-cti.lua), \`${cell.evidence}ladder.md\`, \`${cell.evidence}logs/\`.`, '');
+    out.push(
+      '',
+      `Evidence: \`${cell.evidence}trace.pcap\` (Wireshark or tshark; the CTI link decodes with the lab's tools/wireshark/uc-lab-cti.lua), ` +
+        `\`${cell.evidence}trace.pcapng\` (the same packets, each with its scenario step as a comment: \`tshark -r trace.pcapng -Y frame.comment -T fields -e frame.comment\`), ` +
+        `\`${cell.evidence}ladder.md\` (text and Mermaid), \`${cell.evidence}ladder.html\`, \`${cell.evidence}logs/\`.`,
+      '',
+    );
   }
   return `${out.join('\n')}\n`;
 }
@@ -105,11 +112,15 @@ export async function runReplayCommand(bundle: string): Promise<number> {
     let same = true;
     for (const cell of manifest.cells) {
       const now = results.cells.find((c) => c.id === cell.id);
-      const pcap = now ? path.join(out, now.evidence, 'trace.pcap') : undefined;
-      const digest = pcap && existsSync(pcap) ? sha256(pcap) : undefined;
-      const identical = digest === cell.pcapSha256 && sha256(path.join(dir, root, cell.evidence, 'trace.pcap')) === cell.pcapSha256;
-      same &&= identical && now?.verdict === cell.verdict;
-      process.stdout.write(`${cell.id}: ${now ? now.verdict : 'did not run'} (bundle: ${cell.verdict}); trace.pcap ${identical ? 'byte-identical' : 'DIFFERS'}\n`);
+      const identical = (file: string, digest: string): boolean => {
+        const replayed = now ? path.join(out, now.evidence, file) : '';
+        const bundled = path.join(dir, root, cell.evidence, file);
+        return existsSync(replayed) && existsSync(bundled) && sha256(replayed) === digest && sha256(bundled) === digest;
+      };
+      const captures = [identical('trace.pcap', cell.pcapSha256), identical('trace.pcapng', cell.pcapngSha256)];
+      same &&= captures.every(Boolean) && now?.verdict === cell.verdict;
+      const word = (ok: boolean): string => (ok ? 'byte-identical' : 'DIFFERS');
+      process.stdout.write(`${cell.id}: ${now ? now.verdict : 'did not run'} (bundle: ${cell.verdict}); trace.pcap ${word(captures[0] as boolean)}, trace.pcapng ${word(captures[1] as boolean)}\n`);
     }
     process.stdout.write(same ? 'replay: every capture and verdict is identical\n' : 'replay: the run differs from the bundle\n');
     return same ? 0 : 1;

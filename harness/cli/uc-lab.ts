@@ -56,10 +56,14 @@ program
   .option('--filter <text...>', 'only cells whose id or claim contains one of these (case-insensitive; matching nothing exits 2 and keeps the last reports)')
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .option('--out <dir>', 'output folder', path.join(repoRoot, 'reports', 'out'))
-  .option('--diff <results.json>', 'compare with an earlier results.json and print what changed')
+  .option('--diff <results.json>', 'compare with an earlier results.json and print what changed (matrix.html shows the changes either way: by default against the run it replaces, kept as results.previous.json)')
   .option('--workers <n>', `cells run side by side on this many threads (default: one per core from ${AUTO_WORKERS_FROM_CELLS} cells on, else one)`, positive)
   .option('--shard <i/n>', 'run only part i of n (a deterministic split of the cells, for CI machines); merge the parts with uc-lab merge', shard)
   .option('--prefix <a.b.c>', 'sockets runtime: loopback block for the hosts (each worker takes the next block)', '127.0.1')
+  .option('--list', 'print the cells the options select (one id a line) and run nothing')
+  .option('--bail', 'stop at the first DRIFT or ERROR: the reports cover the cells that ran and mark the others "not run"')
+  .option('--allure <dir>', 'also write an Allure results folder (a result per cell, categories for known issues and drift, environment, ladder and pcapng attached)')
+  .option('--json', 'machine output: one JSON document on stdout (verdict counts, problems, changes, the reports written); with --list, the cells')
   .action(async (opts) => {
     process.exitCode = await runMatrixCommand(opts);
   });

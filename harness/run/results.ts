@@ -65,6 +65,13 @@ export interface NotApplicable {
   reason: string;
 }
 
+export interface NotRun {
+  cell: string;
+  claim: string;
+  statement: string;
+  axes: Record<string, string>;
+}
+
 export interface Results {
   schemaVersion: 2;
   run: {
@@ -78,8 +85,11 @@ export interface Results {
     node: string;
     tool: string;
     commit?: string;
-    /** The run was interrupted (Ctrl-C): only `ran` of the `planned` cells ran, and the reports cover those. */
-    interrupted?: { ran: number; planned: number };
+    /**
+     * The run stopped early: only `ran` of the `planned` cells ran, and the reports cover those (`notRun` lists the
+     * others). `cause`: Ctrl-C or SIGTERM ('signal'), or `--bail` at the first DRIFT or ERROR ('bail').
+     */
+    interrupted?: { ran: number; planned: number; cause?: 'signal' | 'bail' };
   };
   cells: CellResult[];
   /**
@@ -88,6 +98,8 @@ export interface Results {
    * shows them as "n/a", never as a blank.
    */
   notApplicable?: NotApplicable[];
+  /** Planned cells the run did not reach (it was interrupted), one entry per claim each would have graded. */
+  notRun?: NotRun[];
   /** Claims no cell graded supported, unsupported, known-issue, fix-verified or observed (works / fails). */
   untestedClaims: string[];
   /** Claims the lab cannot execute (claims.yaml `context`), with why: context for a reader, not coverage. */
@@ -215,12 +227,13 @@ export const resultsSchema = z.strictObject({
     node: z.string(),
     tool: z.string(),
     commit: z.string().optional(),
-    interrupted: z.strictObject({ ran: z.number().int().nonnegative(), planned: z.number().int().nonnegative() }).optional(),
+    interrupted: z.strictObject({ ran: z.number().int().nonnegative(), planned: z.number().int().nonnegative(), cause: z.enum(['signal', 'bail']).optional() }).optional(),
   }),
   cells: z.array(cellSchema),
   notApplicable: z
     .array(z.strictObject({ scenario: z.string().min(1), claim: z.string().min(1), statement: z.string(), endpoint: z.string().min(1), reason: z.string().min(1) }))
     .optional(),
+  notRun: z.array(z.strictObject({ cell: z.string().min(1), claim: z.string().min(1), statement: z.string(), axes: record })).optional(),
   untestedClaims: z.array(z.string()),
   contextClaims: z.array(z.strictObject({ claim: z.string().min(1), statement: z.string(), reason: z.string().min(1) })).optional(),
   errors: z.array(z.strictObject({ file: z.string(), line: z.number().int(), column: z.number().int(), message: z.string() })),

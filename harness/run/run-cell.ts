@@ -38,7 +38,11 @@ export interface CellOutcome {
   /** How many of `events` belong to the lab's start-up, before the first step. */
   setupEvents: number;
   hosts: string[];
+  /** Who each actor's host is, for the ladder: host → 'alice (7975-sccp)', 'alice (oc)'. */
+  actorNames: Map<string, string>;
   pcap: Uint8Array;
+  /** The same capture as pcapng, each packet commented with the scenario step it belongs to. */
+  pcapng: Uint8Array;
   /** The TLS key log of the cell's handshakes (NSS SSLKEYLOGFILE format): Wireshark decrypts the pcap with it. */
   keylog: string;
   logs: LogRecord[];
@@ -142,6 +146,7 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     durationMs: Date.now() - started,
   };
   const events = capture.events;
+  const hosts = orderHosts(events.slice(setupEvents), runtime);
   return {
     result,
     ...(failure ? { failure } : {}),
@@ -149,8 +154,10 @@ export async function runCell(cell: ScenarioCell, options: CellRunOptions): Prom
     leaks,
     events,
     setupEvents,
-    hosts: orderHosts(events.slice(setupEvents), runtime),
+    hosts,
+    actorNames: new Map([...actorNames(cell, labAt(options.lab, cell.releases))].filter(([host]) => hosts.includes(host))),
     pcap: capture.pcap.toBytes(),
+    pcapng: capture.pcap.toPcapng(),
     keylog: keylog.join(''),
     logs: runtime ? [...runtime.log.records] : [],
   };
@@ -186,6 +193,23 @@ function describeCrash(e: unknown): string {
   if (e instanceof LabError) return `${e.code}: ${e.message}`;
   if (e instanceof Error) return `${e.name}: ${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 6).join('\n')}` : ''}`;
   return String(e);
+}
+
+/**
+ * Each actor's hosts, named for the ladder: the surface every actor has (no opt-in: the device of its endpoint) as
+ * 'alice (7975-sccp)', a surface the actor opted in to by its name ('alice (oc)').
+ */
+function actorNames(cell: ScenarioCell, lab: Lab): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const actor of Object.values(cell.actors)) {
+    for (const [surface, word] of ACTOR_SURFACES) {
+      const optIn = word.surface.optIn;
+      if (optIn !== undefined && !actor[optIn]) continue;
+      const host = word.surface.host(lab, actor);
+      if (host !== undefined && !names.has(host)) names.set(host, `${actor.name} (${optIn === undefined ? actor.endpoint : surface})`);
+    }
+  }
+  return names;
 }
 
 /** The ladder's columns: the hosts the scenario's messages touch, along the RCC path (LADDER_ORDER), anything else last. */

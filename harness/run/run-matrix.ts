@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -14,9 +14,9 @@ import type { LoadError } from '../scenario/load-scenario';
 import type { Claim } from '../scenario/claim-schema';
 import { ScenarioError } from '../scenario/scenario-error';
 import type { Scenario } from '../scenario/scenario-schema';
-import { renderLadderMarkdown, renderLadderText } from '../trace/ladder';
-import { isGradedVerdict } from './results';
-import type { CellResult, NotApplicable, Results } from './results';
+import { actorLegend, nameActors, renderLadderHtml, renderLadderMarkdown, renderLadderText } from '../trace/ladder';
+import { isFailingVerdict, isGradedVerdict, parseResults } from './results';
+import type { CellResult, NotApplicable, NotRun, Results } from './results';
 import { runCell } from './run-cell';
 import type { CellOutcome } from './run-cell';
 import { gitCommit, toolVersion } from './run-metadata';
@@ -42,6 +42,13 @@ export interface MatrixOptions {
   addressPrefix?: string;
   onCellStart?: (cell: ScenarioCell, index: number, total: number) => void;
   onCellDone?: (cell: CellResult, index: number, total: number) => void;
+  /** Stop starting cells at the first DRIFT or ERROR; the reports cover the cells that ran and list the rest as not run. */
+  bail?: boolean;
+  /**
+   * What matrix.html compares with (`--diff`): by default the results.json the run replaces, which is kept as
+   * results.previous.json.
+   */
+  baseline?: { results: Results; source: string };
   /**
    * Ctrl-C: no further cell starts; the cells already running finish, and the reports are written for the
    * cells that ran (results.json `run.interrupted` says how many of how many), so every link in them resolves.
@@ -188,22 +195,40 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
   mkdirSync(evidenceDir, { recursive: true });
   const total = plan.cells.length;
   const workers = Math.min(options.workers === 'auto' ? autoWorkers(total) : (options.workers ?? 1), total);
+  // Ctrl-C (options.signal) or --bail at the first DRIFT or ERROR: no further cell starts.
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort('signal');
+  if (options.signal?.aborted) onSignal();
+  options.signal?.addEventListener('abort', onSignal);
+  const onCellDone = (result: CellResult, index: number, count: number): void => {
+    if (options.bail && isFailingVerdict(result.verdict) && !stop.signal.aborted) stop.abort('bail');
+    options.onCellDone?.(result, index, count);
+  };
+  const running = { ...options, evidenceDir, signal: stop.signal, onCellDone };
   let cells: CellResult[];
-  if (workers > 1) {
-    cells = await runOnWorkers(plan, { ...options, evidenceDir }, workers);
-  } else {
-    cells = [];
-    const writes: Promise<void>[] = [];
-    for (const [index, planned] of plan.cells.entries()) {
-      if (options.signal?.aborted) break;
-      options.onCellStart?.(planned.cell, index, total);
-      const { result, written } = await runPlannedCell(planned, claims, { ...options, evidenceDir });
-      writes.push(written);
-      cells.push(result);
-      options.onCellDone?.(result, index, total);
+  try {
+    if (workers > 1) {
+      cells = await runOnWorkers(plan, running, workers);
+    } else {
+      cells = [];
+      const writes: Promise<void>[] = [];
+      for (const [index, planned] of plan.cells.entries()) {
+        if (stop.signal.aborted) break;
+        options.onCellStart?.(planned.cell, index, total);
+        const { result, written } = await runPlannedCell(planned, claims, running);
+        writes.push(written);
+        cells.push(result);
+        onCellDone(result, index, total);
+      }
+      await Promise.all(writes);
     }
-    await Promise.all(writes);
+  } finally {
+    options.signal?.removeEventListener('abort', onSignal);
   }
+  const ran = new Set(cells.map((c) => c.id));
+  const notRun: NotRun[] = plan.cells
+    .filter(({ cell }) => !ran.has(cell.id))
+    .flatMap(({ cell }) => cell.scenario.claims.map((claim) => ({ cell: cell.id, claim, statement: claims.get(claim)?.statement ?? claim, axes: cell.axes })));
   // A claim is covered only when some cell graded it on evidence (not drift, not error).
   const covered = new Set(cells.flatMap((c) => c.claimVerdicts.filter((v) => isGradedVerdict(v.verdict)).map((v) => v.claim)));
   const firstLab = plan.cells[0]?.lab;
@@ -219,17 +244,45 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
       node: process.version,
       tool: toolVersion(),
       ...(commit ? { commit } : {}),
-      ...(cells.length < total ? { interrupted: { ran: cells.length, planned: total } } : {}),
+      ...(cells.length < total ? { interrupted: { ran: cells.length, planned: total, cause: stop.signal.reason === 'bail' ? ('bail' as const) : ('signal' as const) } } : {}),
     },
     cells,
     notApplicable: plan.notApplicable,
+    ...(notRun.length > 0 ? { notRun } : {}),
     untestedClaims: plan.claims.filter((c) => c.context === undefined && !covered.has(c.id)).map((c) => c.id),
     contextClaims: plan.claims.flatMap((c) => (c.context === undefined ? [] : [{ claim: c.id, statement: c.statement, reason: c.context }])),
     errors: plan.errors,
   };
+  const previous = readPrevious(options.outDir);
+  const baseline = options.baseline ?? (previous ? { results: previous.results, source: `${PREVIOUS_RESULTS} (the previous run, ${previous.results.run.startedAt})` } : undefined);
   swapEvidence(options.outDir, evidenceDir);
-  writeReports(options.outDir, results);
+  if (previous) writeAtomic(path.join(options.outDir, PREVIOUS_RESULTS), previous.text);
+  writeReports(options.outDir, results, baseline ? { ...baseline, results: comparable(baseline.results, results, options) } : undefined);
   return results;
+}
+
+/** Where the results.json a run replaces is kept, so the next matrix.html can show what changed. */
+export const PREVIOUS_RESULTS = 'results.previous.json';
+
+/** The results.json in `outDir`, as text and parsed, when there is a valid one. */
+function readPrevious(outDir: string): { text: string; results: Results } | undefined {
+  const file = path.join(outDir, 'results.json');
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  const parsed = parseResults(text);
+  return parsed.ok ? { text, results: parsed.value } : undefined;
+}
+
+/**
+ * The part of a baseline a run can be compared with: every cell when the run was complete; with `--filter`, the
+ * cells the filter selects; with a shard or an interruption, the cells that ran (the others were not run this
+ * time, which is not the same as removed).
+ */
+export function comparable(baseline: Results, results: Results, options: Pick<MatrixOptions, 'filter' | 'shard'>): Results {
+  const ran = new Set(results.cells.map((c) => c.id));
+  const keep = (c: CellResult): boolean =>
+    options.shard !== undefined || results.run.interrupted !== undefined ? ran.has(c.id) : options.filter ? matchesFilter(options.filter, c.id, c.claims) : true;
+  return { ...baseline, cells: baseline.cells.filter(keep) };
 }
 
 /** The run's evidence replaces the previous run's: the old folder is moved aside, the new one renamed in, the old removed. */
@@ -316,15 +369,22 @@ async function runOnWorkers(plan: PlannedRun, options: MatrixOptions & { evidenc
   });
 }
 
-export function writeReports(outDir: string, results: Results): void {
-  writeAtomic(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeAtomic(path.join(outDir, 'matrix.md'), renderMatrixMarkdown(results));
-  writeAtomic(path.join(outDir, 'matrix.html'), renderMatrixHtml(results));
-  writeAtomic(path.join(outDir, 'junit.xml'), renderJunit(results));
+/** The reports a run writes into its output folder, beside evidence/ (and results.previous.json, when there was a run before). */
+export const REPORT_FILES = ['matrix.html', 'matrix.md', 'results.json', 'junit.xml'] as const;
+
+export function writeReports(outDir: string, results: Results, baseline?: { results: Results; source: string }): void {
+  const text: Record<(typeof REPORT_FILES)[number], () => string> = {
+    'matrix.html': () => renderMatrixHtml(results, baseline),
+    'matrix.md': () => renderMatrixMarkdown(results),
+    'results.json': () => `${JSON.stringify(results, null, 2)}\n`,
+    'junit.xml': () => renderJunit(results),
+  };
+  for (const name of REPORT_FILES) writeAtomic(path.join(outDir, name), text[name]());
 }
 
 /**
- * A cell's evidence folder: trace.pcap, ladder.md and logs/<node>.log. The contents are made now; the files are
+ * A cell's evidence folder: trace.pcap, trace.pcapng (packets commented with their step), ladder.md, ladder.html and
+ * logs/<node>.log. The contents are made now; the files are
  * written in the background (the next cell runs meanwhile) and the returned promise settles when they are all on
  * disk. The folder is new (in the run's staging folder, which replaces evidence/ with the reports), so the files need no
  * atomic rename.
@@ -341,10 +401,16 @@ function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): P
     ...(outcome.result.observed ? [`Observed: ${outcome.result.observed}`] : []),
     ...(outcome.crash ? [`Error: ${outcome.crash}`] : []),
   ];
-  const steps = renderLadderMarkdown(cell.id, outcome.events.slice(outcome.setupEvents), outcome.hosts);
+  const legend = actorLegend(outcome.actorNames);
+  if (legend) header.push(`Actors: ${legend}`);
+  const named = nameActors(outcome.events.slice(outcome.setupEvents), outcome.hosts, outcome.actorNames);
+  const steps = renderLadderMarkdown(cell.id, named.events, named.hosts);
   const setup = renderLadderText(outcome.events.slice(0, outcome.setupEvents), []);
   const files: [string, string | Uint8Array][] = [
     ['trace.pcap', outcome.pcap],
+    // Each packet commented with its scenario step: `tshark -r trace.pcapng -Y frame.comment -T fields -e frame.comment`.
+    ['trace.pcapng', outcome.pcapng],
+    ['ladder.html', renderLadderHtml(cell.id, named.events, named.hosts, [...header, `Lab start-up: ${outcome.setupEvents} messages before the first step (in ladder.md and the captures).`])],
     // Beside the pcap, so `tshark -o tls.keylog_file:tls-keys.log -r trace.pcap` (or Wireshark) decrypts HTTPS.
     ...(outcome.keylog !== '' ? ([['tls-keys.log', outcome.keylog]] as [string, string][]) : []),
     ['ladder.md', `${header.map((l) => `${l}  `).join('\n')}\n\n${steps}\n<details><summary>Lab start-up (${outcome.setupEvents} messages)</summary>\n\n\`\`\`text\n${setup}\`\`\`\n\n</details>\n`],

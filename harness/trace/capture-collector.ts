@@ -59,6 +59,8 @@ export class CaptureCollector implements CaptureSink {
   private readonly ipIds = new IpIdAllocator();
   private readonly tcp = new TcpFlowTracker({ ipIds: this.ipIds });
   private readonly flows = new Map<string, Flow>();
+  /** The step the packets now captured belong to (their pcapng comment). */
+  private step = 'lab start-up';
 
   constructor(
     /** Wall-clock epoch (ms) of virtual time 0, for pcap timestamps. */
@@ -68,7 +70,7 @@ export class CaptureCollector implements CaptureSink {
   ) {}
 
   udp(t: number, src: Endpoint, dst: Endpoint, payload: Uint8Array): void {
-    this.pcap.add(this.epochMs + t, buildUdpPacket({ src, dst, payload, ipId: this.ipIds.allocate(src.address) }));
+    this.pcap.add(this.epochMs + t, buildUdpPacket({ src, dst, payload, ipId: this.ipIds.allocate(src.address) }), this.step);
     const port = Math.min(src.port, dst.port);
     if (src.port === DNS_PORT || dst.port === DNS_PORT) this.event(t, src, dst, 'DNS', decodeDns(payload));
     else if (port === SIP_PORT || src.port === SIP_PORT || dst.port === SIP_PORT) {
@@ -78,13 +80,13 @@ export class CaptureCollector implements CaptureSink {
   }
 
   tcpOpen(t: number, connectionId: string, client: Endpoint, server: Endpoint): void {
-    for (const p of this.tcp.open({ id: connectionId, client, server })) this.pcap.add(this.epochMs + t, p);
+    for (const p of this.tcp.open({ id: connectionId, client, server })) this.pcap.add(this.epochMs + t, p, this.step);
     const protocol = protocolOfPort(server.port);
     this.flows.set(connectionId, { client, server, protocol, framers: [framerFor(protocol), framerFor(protocol)] });
   }
 
   tcpData(t: number, connectionId: string, fromClient: boolean, payload: Uint8Array): void {
-    for (const p of this.tcp.data(connectionId, fromClient, payload)) this.pcap.add(this.epochMs + t, p);
+    for (const p of this.tcp.data(connectionId, fromClient, payload)) this.pcap.add(this.epochMs + t, p, this.step);
     const flow = this.flows.get(connectionId);
     if (!flow) return;
     const [src, dst] = fromClient ? [flow.client, flow.server] : [flow.server, flow.client];
@@ -92,7 +94,7 @@ export class CaptureCollector implements CaptureSink {
   }
 
   tcpClose(t: number, connectionId: string, fromClient: boolean): void {
-    for (const p of this.tcp.close(connectionId, fromClient)) this.pcap.add(this.epochMs + t, p);
+    for (const p of this.tcp.close(connectionId, fromClient)) this.pcap.add(this.epochMs + t, p, this.step);
   }
 
   /** How many events were captured so far (the harness notes where the scenario's own steps begin). */
@@ -102,6 +104,7 @@ export class CaptureCollector implements CaptureSink {
 
   /** Marks the start of a scenario step in the ladder. */
   mark(t: number, text: string): void {
+    this.step = text;
     this.raw.push({ t, from: '', to: '', protocol: 'STEP', summary: text });
     this.decoded.push(text);
   }

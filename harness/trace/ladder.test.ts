@@ -1,4 +1,4 @@
-import { lastEvents, renderLadderMarkdown, renderLadderMermaid, renderLadderText, type WireEvent } from './ladder';
+import { actorLegend, lastEvents, nameActors, renderLadderHtml, renderLadderMarkdown, renderLadderMermaid, renderLadderText, type WireEvent } from './ladder';
 
 const events: WireEvent[] = [
   { t: 0, from: 'oc-alice', to: 'ocs-pool1', protocol: 'SIP', summary: 'INVITE sip:cup.uc.lab (csta: RequestSystemStatus)' },
@@ -107,5 +107,30 @@ describe('lastEvents', () => {
     );
     expect(lastEvents(events, 10).split('\n')).toHaveLength(5);
     expect(lastEvents([], 3)).toBe('(no messages)');
+  });
+});
+
+describe('renderLadderHtml', () => {
+  const names = new Map([['phone-7975', 'alice (7975-sccp)'], ['oc-alice', 'alice (oc)']]);
+  const named = nameActors([{ t: 0, from: '', to: '', protocol: 'STEP', summary: 'steps[0]: alice.oc signIn' }, ...events], hosts, names);
+  const html = renderLadderHtml('cell <1>', named.events, named.hosts);
+
+  it('names each actor\'s host by the actor and device, and says which host it is', () => {
+    expect(named.hosts).toEqual(['alice (oc)', 'ocs-pool1', 'cup', 'cucm', 'alice (7975-sccp)']);
+    expect(actorLegend(names)).toBe('alice (7975-sccp) is phone-7975; alice (oc) is oc-alice');
+    expect(html).toContain('<th class="odd"><span class="who">alice (7975-sccp)</span></th>');
+  });
+
+  it('draws one row per message, spanning from the sender\'s lifeline to the receiver\'s, and each step across', () => {
+    const rows = html.split('\n').filter((l) => l.startsWith('<tr'));
+    expect(rows).toHaveLength(1 + events.length);
+    expect(rows[0]).toContain('colspan="10">steps[0]: alice.oc signIn');
+    // oc-alice (0) → ocs-pool1 (1): after one half-column, an arrow over two, then the other lifelines.
+    expect(rows[1]).toMatch(/^<tr><td class="t">0\.000s<\/td><td><\/td><td class="msg p-SIP" colspan="2" title="alice \(oc\) → ocs-pool1: INVITE[^"]*"><div class="arrow r">SIP INVITE/);
+    // cup (2) → oc-alice (0): leftwards over four half-columns.
+    expect(rows[3]).toMatch(/<td class="msg p-SIP" colspan="4"[^>]*><div class="arrow l">SIP 200 OK/);
+    for (const r of rows.slice(1)) expect((r.match(/<td/g) ?? []).length - 1 + [...r.matchAll(/colspan="(\d+)"/g)].reduce((n, m) => n + Number(m[1]) - 1, 0)).toBe(10);
+    expect(html).toContain('<title>cell &lt;1&gt;: ladder</title>');
+    expect(html).not.toMatch(/<script|https?:/);
   });
 });

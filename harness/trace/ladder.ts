@@ -185,3 +185,94 @@ export function lastEvents(events: readonly WireEvent[], n: number): string {
   const skipped = ordered.length - tail.length;
   return (skipped > 0 ? [`… ${skipped} earlier message${skipped === 1 ? '' : 's'}`, ...lines] : lines).join('\n');
 }
+
+/** The events and host list with each actor's host shown as the actor ('phone-7' → 'alice (7975-sccp)'). */
+export function nameActors(events: readonly WireEvent[], hosts: readonly string[], names: ReadonlyMap<string, string>): { events: WireEvent[]; hosts: string[] } {
+  const name = (h: string): string => names.get(h) ?? h;
+  return {
+    events: events.map((e) => (e.protocol === 'STEP' ? e : { ...e, from: name(e.from), to: name(e.to) })),
+    hosts: hosts.map(name),
+  };
+}
+
+/** 'alice (7975-sccp) is phone-7; alice (oc) is pc-alice', or '' when no actor took part. */
+export function actorLegend(names: ReadonlyMap<string, string>): string {
+  return [...names].map(([host, actor]) => `${actor} is ${host}`).join('; ');
+}
+
+const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const LADDER_CSS = `
+body{font:14px/1.4 system-ui,sans-serif;margin:16px;color:#1d1d22}h1{font-size:18px;margin:0 0 6px}.meta{color:#555;margin:2px 0 10px}
+.scroll{overflow-x:auto;max-width:100%}
+table.ladder{border-collapse:collapse;font:12px/1.3 ui-monospace,Menlo,Consolas,monospace}
+table.ladder th{position:sticky;top:0;background:#f3f3f6;padding:4px 0;font-weight:600;white-space:nowrap;border-bottom:1px solid #c8c8d0;text-align:left;z-index:1}
+table.ladder th .who{display:inline-block;transform:translateX(-50%);background:#f3f3f6;padding:0 4px}
+table.ladder td{padding:1px 0;min-width:3em;vertical-align:bottom}
+table.ladder td.t{color:#666;padding-right:8px;white-space:nowrap;text-align:right}
+table.ladder td.odd{border-left:1px solid #b0b0bc}
+table.ladder td.msg{border-left:1px solid #b0b0bc;border-right:1px solid #b0b0bc}
+.arrow{position:relative;margin:0 6px;padding:0 4px 1px;border-bottom:2px solid currentColor;min-width:26ch;overflow-wrap:anywhere}
+.arrow.r::after,.arrow.l::after{content:"";position:absolute;bottom:-6px;border:5px solid transparent}
+.arrow.r::after{right:-6px;border-left:7px solid currentColor}.arrow.l::after{left:-6px;border-right:7px solid currentColor}
+.arrow.self{border-bottom:none;padding-left:2px}
+tr.step td.s{background:#fffbe6;border-top:1px solid #e0c050;padding:3px 6px;font-weight:600;white-space:normal}
+.p-SIP{color:#0b3d6b}.p-SCCP{color:#0b5d1e}.p-CTI{color:#7a3300}.p-DNS{color:#555}.p-HTTP{color:#5b2a86}.p-TLS{color:#6b4e00}.p-TCP{color:#888}
+`.trim();
+
+/**
+ * ladder.html: the message ladder as one self-contained page (inline CSS, no script): a column per participant
+ * (actors named with their device), an arrow per message from the sender's lifeline to the receiver's carrying its
+ * summary (the whole summary on hover), each scenario step drawn across.
+ */
+export function renderLadderHtml(title: string, events: readonly WireEvent[], hosts: readonly string[], meta: readonly string[] = []): string {
+  const ordered = byTime(events);
+  const columns = columnsOf(ordered, hosts);
+  const n = columns.length;
+  const index = new Map(columns.map((h, i) => [h, i]));
+  // Two half-columns per participant; its lifeline is the left border of the second (class odd).
+  const lifelines = (from: number, to: number): string => {
+    let out = '';
+    for (let k = from; k < to; k++) out += k % 2 === 1 ? '<td class="odd"></td>' : '<td></td>';
+    return out;
+  };
+  const rows: string[] = [];
+  for (const e of ordered) {
+    const time = `<td class="t">${seconds(e.t)}</td>`;
+    if (e.protocol === 'STEP') {
+      rows.push(`<tr class="step">${time}<td class="s" colspan="${Math.max(1, 2 * n)}">${escapeHtml(oneLine(e.summary))}</td></tr>`);
+      continue;
+    }
+    const a = index.get(e.from) as number;
+    const b = index.get(e.to) as number;
+    const text = `${escapeHtml(e.protocol)} ${escapeHtml(label(e.summary))}`;
+    const hover = escapeHtml(`${e.from} → ${e.to}: ${oneLine(e.summary)}`);
+    if (a === b) {
+      rows.push(`<tr>${time}${lifelines(0, 2 * a + 1)}<td class="odd p-${e.protocol}" title="${hover}"><div class="arrow self">↻ ${text}</div></td>${lifelines(2 * a + 2, 2 * n)}</tr>`);
+      continue;
+    }
+    const [lo, hi] = a < b ? [a, b] : [b, a];
+    const arrow = `<td class="msg p-${e.protocol}" colspan="${2 * (hi - lo)}" title="${hover}"><div class="arrow ${a < b ? 'r' : 'l'}">${text}</div></td>`;
+    rows.push(`<tr>${time}${lifelines(0, 2 * lo + 1)}${arrow}${lifelines(2 * hi + 1, 2 * n)}</tr>`);
+  }
+  // Each name is centred on its lifeline (the left border of the participant's second half-column).
+  const head = `<tr><th>time</th>${columns.map((h) => `<th></th><th class="odd"><span class="who">${escapeHtml(h)}</span></th>`).join('')}</tr>`;
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(oneLine(title))}: ladder</title>`,
+    `<style>\n${LADDER_CSS}\n</style>`,
+    '</head>',
+    '<body>',
+    `<h1>${escapeHtml(oneLine(title))}</h1>`,
+    ...meta.map((m) => `<p class="meta">${escapeHtml(m)}</p>`),
+    `<p class="meta">${messageCount(events)} message${messageCount(events) === 1 ? '' : 's'}.</p>`,
+    n === 0 ? '<p>(no messages)</p>' : `<div class="scroll"><table class="ladder"><thead>${head}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}

@@ -40,16 +40,16 @@ const invite = [
 // SCCP KeepAliveMessage (id 0x0000): [length u32le = 4][reserved u32le = 0][messageId u32le = 0].
 const keepAlive = new Uint8Array([4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
-function buildCapture(): Uint8Array {
+function buildWriter(): PcapWriter {
   const writer = new PcapWriter();
   const ids = new IpIdAllocator();
   const ocs = { address: '10.1.1.10', port: 5060 };
   const cup = { address: '10.1.1.20', port: 5060 };
-  writer.add(T0, buildUdpPacket({ src: ocs, dst: cup, payload: enc(options), ipId: ids.allocate(ocs.address) }));
+  writer.add(T0, buildUdpPacket({ src: ocs, dst: cup, payload: enc(options), ipId: ids.allocate(ocs.address) }), 'steps[0]: OPTIONS');
 
   const tcp = new TcpFlowTracker({ ipIds: ids });
   let t = T0 + 1;
-  const add = (packets: Uint8Array[]) => packets.forEach((p) => writer.add((t += 0.25), p));
+  const add = (packets: Uint8Array[]) => packets.forEach((p) => writer.add((t += 0.25), p, 'steps[1]: INVITE and SCCP keep-alive'));
   add(tcp.open({ id: 'sip', client: { address: '10.1.1.20', port: 45000 }, server: { address: '10.1.1.30', port: 5060 } }));
   add(tcp.data('sip', true, enc(invite)));
   add(tcp.close('sip', true));
@@ -59,8 +59,10 @@ function buildCapture(): Uint8Array {
   add(tcp.data('sccp', true, keepAlive));
   add(tcp.close('sccp', false));
   add(tcp.close('sccp', true));
-  return writer.toBytes();
+  return writer;
 }
+
+const buildCapture = (): Uint8Array => buildWriter().toBytes();
 
 describe('PcapWriter', () => {
   it('writes the classic libpcap header and records', () => {
@@ -83,6 +85,30 @@ describe('PcapWriter', () => {
 
   it('is deterministic', () => {
     expect(buildCapture()).toEqual(buildCapture());
+    expect(buildWriter().toPcapng()).toEqual(buildWriter().toPcapng());
+  });
+
+  it('writes pcapng: a section header, one raw-IPv4 interface, an enhanced packet block per packet with its comment', () => {
+    const w = new PcapWriter();
+    w.add(1_000_001.5, new Uint8Array([0x45, 0, 0, 20, 1]), 'step');
+    const bytes = w.toPcapng();
+    const v = new DataView(bytes.buffer);
+    expect(v.getUint32(0, true)).toBe(0x0a0d0d0a);
+    expect(v.getUint32(8, true)).toBe(0x1a2b3c4d);
+    const idb = v.getUint32(4, true);
+    expect(v.getUint32(idb, true)).toBe(1);
+    expect(v.getUint16(idb + 8, true)).toBe(LINKTYPE_RAW);
+    const epb = idb + v.getUint32(idb + 4, true);
+    expect(v.getUint32(epb, true)).toBe(6);
+    // 1,000,001.5 ms = 1,000,001,500 µs.
+    expect(v.getUint32(epb + 16, true)).toBe(1_000_001_500);
+    expect([v.getUint32(epb + 20, true), v.getUint32(epb + 24, true)]).toEqual([5, 5]);
+    // Packet padded to 8 bytes, then opt_comment (code 1, length 4, 'step'), then opt_endofopt.
+    expect([v.getUint16(epb + 36, true), v.getUint16(epb + 38, true)]).toEqual([1, 4]);
+    expect(new TextDecoder().decode(bytes.subarray(epb + 40, epb + 44))).toBe('step');
+    const length = v.getUint32(epb + 4, true);
+    expect(v.getUint32(epb + length - 4, true)).toBe(length);
+    expect(epb + length).toBe(bytes.length);
   });
 
   describe('decoded by tshark', () => {
@@ -93,6 +119,7 @@ describe('PcapWriter', () => {
       dir = mkdtempSync(join(tmpdir(), 'pcap-writer-'));
       file = join(dir, 'trace.pcap');
       writeFileSync(file, buildCapture());
+      writeFileSync(join(dir, 'trace.pcapng'), buildWriter().toPcapng());
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -123,6 +150,19 @@ describe('PcapWriter', () => {
       expect(protocols).toMatch(/skinny/);
       expect(tshark(['-Y', 'sip.Method', '-T', 'fields', '-e', 'sip.Method']).trim().split('\n')).toEqual(['OPTIONS', 'INVITE']);
       expect(tshark(['-Y', 'skinny', '-T', 'fields', '-e', 'skinny.messageId']).trim()).toBe('0');
+    });
+
+    it('reads the pcapng with the step of each packet as frame.comment', () => {
+      if (!hasTshark) {
+        console.warn('tshark not on PATH: skipping the tshark decode assertions');
+        return;
+      }
+      const r = spawnSync('tshark', ['-r', join(dir, 'trace.pcapng'), '-Y', 'frame.comment', '-T', 'fields', '-e', 'frame.comment', '-e', 'sip.Method'], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines.length).toBe(buildWriter().packetCount);
+      expect(lines[0]).toBe('steps[0]: OPTIONS\tOPTIONS');
+      expect(lines.filter((l) => l.endsWith('\tINVITE'))).toEqual(['steps[1]: INVITE and SCCP keep-alive\tINVITE']);
     });
   });
 });

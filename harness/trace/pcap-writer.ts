@@ -15,18 +15,21 @@ interface PcapRecord {
   seconds: number;
   microseconds: number;
   packet: Uint8Array;
+  /** What the packet belongs to (the scenario step): an opt_comment in pcapng, absent from classic pcap. */
+  comment?: string;
 }
 
 export class PcapWriter {
   private readonly records: PcapRecord[] = [];
 
   /** Appends a packet captured at `timestampMs` (absolute epoch milliseconds; fractions kept to the µs). */
-  add(timestampMs: number, packet: Uint8Array): void {
+  add(timestampMs: number, packet: Uint8Array, comment?: string): void {
     const totalMicros = Math.max(0, Math.round(timestampMs * 1000));
     this.records.push({
       seconds: Math.floor(totalMicros / 1_000_000),
       microseconds: totalMicros % 1_000_000,
       packet: packet.slice(),
+      ...(comment !== undefined ? { comment } : {}),
     });
   }
 
@@ -60,4 +63,86 @@ export class PcapWriter {
     }
     return out;
   }
+
+  /**
+   * The same packets as pcapng (draft-ietf-opsawg-pcapng §4.1 Section Header Block, §4.2 Interface Description
+   * Block, §4.3 Enhanced Packet Block), little-endian, one LINKTYPE_RAW interface with the default microsecond
+   * resolution; a packet's comment is its EPB's opt_comment (§3.5, option code 1), which tshark shows as
+   * `frame.comment`.
+   */
+  toPcapng(): Uint8Array {
+    const utf8 = new TextEncoder();
+    const blocks: Uint8Array[] = [pcapngBlock(0x0a0d0d0a, shbBody()), pcapngBlock(0x00000001, idbBody())];
+    for (const r of this.records) {
+      const included = Math.min(r.packet.length, PCAP_SNAPLEN);
+      const fixed = new Uint8Array(20);
+      const view = new DataView(fixed.buffer);
+      const micros = BigInt(r.seconds) * 1_000_000n + BigInt(r.microseconds);
+      // interface_id, timestamp (upper, lower 32 bits), captured length, original length.
+      view.setUint32(0, 0, true);
+      view.setUint32(4, Number(micros >> 32n), true);
+      view.setUint32(8, Number(micros & 0xffffffffn), true);
+      view.setUint32(12, included, true);
+      view.setUint32(16, r.packet.length, true);
+      const options = r.comment !== undefined ? [pcapngOption(1, utf8.encode(r.comment)), pcapngOption(0, new Uint8Array(0))] : [];
+      blocks.push(pcapngBlock(0x00000006, concat([fixed, padded(r.packet.subarray(0, included)), ...options])));
+    }
+    return concat(blocks);
+  }
+}
+
+/** SHB body: byte-order magic, version 1.0, section length unknown (-1). */
+function shbBody(): Uint8Array {
+  const body = new Uint8Array(16);
+  const view = new DataView(body.buffer);
+  view.setUint32(0, 0x1a2b3c4d, true);
+  view.setUint16(4, 1, true);
+  view.setUint16(6, 0, true);
+  view.setBigInt64(8, -1n, true);
+  return body;
+}
+
+/** IDB body: link type, reserved, snaplen. */
+function idbBody(): Uint8Array {
+  const body = new Uint8Array(8);
+  const view = new DataView(body.buffer);
+  view.setUint16(0, LINKTYPE_RAW, true);
+  view.setUint32(4, PCAP_SNAPLEN, true);
+  return body;
+}
+
+/** A block: type, total length, body (a multiple of 4 bytes), total length again. */
+function pcapngBlock(type: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + body.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, type, true);
+  view.setUint32(4, out.length, true);
+  out.set(body, 8);
+  view.setUint32(8 + body.length, out.length, true);
+  return out;
+}
+
+/** An option: code, length, value padded to 32 bits. */
+function pcapngOption(code: number, value: Uint8Array): Uint8Array {
+  const head = new Uint8Array(4);
+  const view = new DataView(head.buffer);
+  view.setUint16(0, code, true);
+  view.setUint16(2, value.length, true);
+  return concat([head, padded(value)]);
+}
+
+const padded = (bytes: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+  out.set(bytes);
+  return out;
+};
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
