@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
 import { randomToken } from '../../kernel/random';
-import { createCancel, createResponse, DialogStore, parseNameAddr, parseSipUri, SipDialog, SipHeaders } from '../../protocols/sip';
+import { createCancel, createResponse, DialogStore, hasSupportedScheme, parseNameAddr, parseSipUri, SipDialog, SipHeaders, unsupportedOptions } from '../../protocols/sip';
 import type { ClientTransaction, ServerTransaction, SipRequest, SipResponse, SipTarget } from '../../protocols/sip';
 import type { NodeEnv } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
@@ -174,6 +174,18 @@ export class SipLineServer {
 
   private onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
     const toTag = randomToken(this.env.random, 10);
+    // RFC 3261 §8.2.2.1: an unsupported Request-URI scheme gets 416; §8.2.2.3: Require options the UAS does not
+    // understand get 420 with an Unsupported header listing them (RFC 4475 §3.3.2, §3.3.3, §3.3.5). CUCM's line
+    // side supports no Require option in the lab (modelled).
+    if (!hasSupportedScheme(request.uri)) {
+      tx.respond(createResponse(request, 416, 'Unsupported URI Scheme', { toTag }));
+      return;
+    }
+    const unsupported = unsupportedOptions(request, 'Require');
+    if (unsupported.length > 0) {
+      tx.respond(createResponse(request, 420, 'Bad Extension', { toTag, headers: [['Unsupported', unsupported.join(', ')]] }));
+      return;
+    }
     switch (request.method) {
       case 'OPTIONS':
         tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Allow', LINE_SIDE_METHODS]] }));

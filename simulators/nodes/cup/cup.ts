@@ -2,7 +2,7 @@ import { randomToken } from '../../kernel/random';
 import { parseCsta, serializeCsta } from '../../protocols/csta';
 import type { CstaErrorCategory, CstaErrorValue, CstaMessage, CstaRequest } from '../../protocols/csta';
 import type { CtiMessage } from '../../protocols/cti';
-import { createResponse, DialogStore, getTag, parseNameAddr, parseSipUri, SipDialog, uriOf } from '../../protocols/sip';
+import { createResponse, DialogStore, getTag, hasSupportedScheme, parseNameAddr, parseSipUri, SipDialog, unsupportedOptions, uriOf } from '../../protocols/sip';
 import type { ServerTransaction, SipRequest, SipTarget } from '../../protocols/sip';
 import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
@@ -466,11 +466,11 @@ export class Cup extends NodeBase {
   private async onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
     // RFC 3261 §8.2.2.1: "If the Request-URI uses a scheme not supported by the UAS, it SHOULD reject the request
     // with a 416 (Unsupported URI Scheme) response" (RFC 4475 §3.3.2 unkscm, §3.3.3 novelsc).
-    if (!/^(sips?|tel):/i.test(request.uri)) return this.reply(request, tx, source, 416, 'Unsupported URI Scheme');
+    if (!hasSupportedScheme(request.uri)) return this.reply(request, tx, source, 416, 'Unsupported URI Scheme');
     // §8.2.2.3: a Require option the UAS does not support gets 420 "and MUST add an Unsupported header field, and
     // list in it those options it does not understand" (RFC 4475 §3.3.5 bext01). CUP supports none.
-    const unsupported = request.headers.getAll('Require').filter((option) => option.trim() !== '');
-    if (unsupported.length > 0 && request.method !== 'CANCEL') {
+    const unsupported = unsupportedOptions(request, 'Require');
+    if (unsupported.length > 0) {
       tx.respond(createResponse(request, 420, 'Bad Extension', { toTag: randomToken(this.env.random, 10), headers: [['Unsupported', unsupported.join(', ')]] }));
       return;
     }

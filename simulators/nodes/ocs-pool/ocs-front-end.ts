@@ -6,7 +6,9 @@ import {
   parseSipUri,
   prepareForwardedRequest,
   formatSipUri,
+  hasSupportedScheme,
   stripTopVia,
+  unsupportedOptions,
   uriOf,
 } from '../../protocols/sip';
 import type { CreateResponseOptions, ServerTransaction, SipRequest, SipResponse, SipTarget, SipUri } from '../../protocols/sip';
@@ -665,6 +667,20 @@ export class OcsFrontEnd extends NodeBase {
   }
 
   private async onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
+    // RFC 3261 §16.3: a proxy validates a request before anything else, authentication included: step 2, the
+    // Request-URI's scheme (416, RFC 4475 §3.3.2 unkscm, §3.3.3 novelsc); step 5, Proxy-Require (420 naming what
+    // it does not support, RFC 4475 §3.3.5 bext01). Where the pool is the UAS (its registrar, OPTIONS to the pool)
+    // Require is checked too (§8.2.2.3, §10.3 step 2); the pool supports no Require option (modelled).
+    if (!hasSupportedScheme(request.uri)) {
+      tx.respond(this.own(request, 416, 'Unsupported URI Scheme', { toTag: randomToken(this.env.random, 10) }));
+      return;
+    }
+    const asUas = request.method === 'REGISTER' || (request.method === 'OPTIONS' && this.isForUs(request));
+    const unsupported = [...unsupportedOptions(request, 'Proxy-Require', PROXY_REQUIRE_SUPPORTED), ...(asUas ? unsupportedOptions(request, 'Require') : [])];
+    if (unsupported.length > 0) {
+      tx.respond(this.own(request, 420, 'Bad Extension', { toTag: randomToken(this.env.random, 10), headers: [['Unsupported', unsupported.join(', ')]] }));
+      return;
+    }
     if (request.method === 'OPTIONS' && this.isForUs(request)) {
       tx.respond(this.own(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, REGISTER, NOTIFY, SUBSCRIBE, MESSAGE'], ['Accept', 'application/sdp, application/csta+xml']] }));
       return;
@@ -690,12 +706,6 @@ export class OcsFrontEnd extends NodeBase {
       }
       const from = parseNameAddr(request.headers.get('From') ?? '');
       this.focus.handle(request, tx, from.ok ? normalizeAor(from.value.uri) : '');
-      return;
-    }
-    const unsupported = request.headers.getAll('Proxy-Require').flatMap((v) => v.split(',').map((t) => t.trim())).filter((t) => t !== '' && !PROXY_REQUIRE_SUPPORTED.has(t.toLowerCase()));
-    if (unsupported.length > 0) {
-      // RFC 3261 §16.3 step 5: a proxy refuses what it does not support, naming it.
-      tx.respond(this.own(request, 420, 'Bad Extension', { toTag: randomToken(this.env.random, 10), headers: [['Unsupported', unsupported.join(', ')]] }));
       return;
     }
     if (request.method === 'SERVICE' && this.isOwnPublication(request)) {
