@@ -4,6 +4,8 @@ import { randomToken } from '../../kernel/random';
 import { createCancel, createResponse, DialogStore, hasSupportedScheme, parseNameAddr, parseSipUri, SipDialog, SipHeaders, unsupportedOptions } from '../../protocols/sip';
 import type { ClientTransaction, ServerTransaction, SipRequest, SipResponse, SipTarget } from '../../protocols/sip';
 import type { NodeEnv } from '../node';
+import { CONNECTIONS_PER_PEER } from '../../transport/stream-limits';
+import type { StreamLimits } from '../../transport/stream-limits';
 import { SipEndpoint } from '../shared/sip-endpoint';
 import { cucmSoftware } from './cucm-releases';
 import type { Call, CallControl, CallLeg, LegDriver, LegSignal } from './call-control';
@@ -12,6 +14,11 @@ import type { ThirdPartyControl } from './cti-manager';
 
 const SIP_PORT = 5060;
 const REGISTER_EXPIRES = 3600;
+/**
+ * A phone's connection is kept while a registration over it could still be refreshed: two registration periods
+ * without a byte from the phone close it (modelled; docs/protocols/stream-limits.md).
+ */
+const SIP_LIMITS: StreamLimits = { idleMs: 2 * REGISTER_EXPIRES * 1000, perPeer: CONNECTIONS_PER_PEER };
 /** How long CUCM holds a CTI MakeCall's call for the SIP phone's INVITE (modelled). */
 const MAKE_CALL_INVITE_TIMEOUT_MS = 10_000;
 
@@ -110,6 +117,7 @@ export class SipLineServer {
   async listen(): Promise<void> {
     this.sip = await SipEndpoint.start(this.env, {
       port: SIP_PORT,
+      limits: SIP_LIMITS,
       software: cucmSoftware(this.config.release),
       delegate: {
         onRequest: (request, tx, source) => this.onRequest(request, tx, source),

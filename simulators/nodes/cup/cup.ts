@@ -6,6 +6,8 @@ import { createResponse, DialogStore, getTag, hasSupportedScheme, parseNameAddr,
 import type { ServerTransaction, SipRequest, SipTarget } from '../../protocols/sip';
 import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
+import { CONNECTIONS_PER_PEER } from '../../transport/stream-limits';
+import type { StreamLimits } from '../../transport/stream-limits';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
 import type { SipTlsOptions } from '../shared/sip-endpoint';
@@ -100,6 +102,8 @@ export function applyDialRules(rules: readonly ApplicationDialRule[], dialled: s
 
 
 const SIP_PORT = 5060;
+/** CUP's SIP proxy closes a connection silent for 900 s (lab's choice, the pool's figure; docs/protocols/stream-limits.md). */
+const SIP_LIMITS: StreamLimits = { idleMs: 900_000, perPeer: CONNECTIONS_PER_PEER };
 /** The methods CUP answers (its OPTIONS and 405 Allow header, RFC 3261 §8.2.1). */
 const CUP_METHODS = 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, SUBSCRIBE, NOTIFY, PUBLISH';
 const CTI_PORT = 2748;
@@ -144,6 +148,7 @@ export class Cup extends NodeBase {
     cup.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
       ...(config.sipTls ? { tls: config.sipTls } : {}),
+      limits: SIP_LIMITS,
       software: cupSoftware(config.release),
       delegate: {
         onRequest: (request, tx, source) => cup.onRequest(request, tx, source),

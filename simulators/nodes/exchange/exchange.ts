@@ -10,6 +10,7 @@ import type { Appointment, BusyStatusValue, MailboxConfig } from './mailbox-stor
 import { accountName, releaseBehaviour } from './owa-auth';
 import type { OwaAccount } from './owa-auth';
 import { owaHandlers } from './owa-handlers';
+import { CONNECTIONS_PER_PEER } from '../../transport/stream-limits';
 
 export interface ExchangeConfig {
   readonly release: ExchangeRelease;
@@ -97,9 +98,11 @@ export class Exchange extends NodeBase {
     };
     node.listen = async () => {
       // The HTTP binding always answers; HTTPS when the server has its certificate.
-      node.listeners.push(await serveMswHandlers(env.network, { port: config.ports.http, origin: `http://${config.fqdn}`, handlers, log: env.log, screen }));
+      // IIS 6's connection timeout, 120 s (docs/protocols/stream-limits.md).
+      const served = { handlers, log: env.log, clock: env.clock, limits: { idleMs: 120_000, perPeer: CONNECTIONS_PER_PEER }, screen };
+      node.listeners.push(await serveMswHandlers(env.network, { ...served, port: config.ports.http, origin: `http://${config.fqdn}` }));
       if (config.tls) {
-        node.listeners.push(await serveMswHandlers(env.network, { port: config.ports.https, origin: `https://${config.fqdn}`, handlers, log: env.log, screen, secure: config.tls }));
+        node.listeners.push(await serveMswHandlers(env.network, { ...served, port: config.ports.https, origin: `https://${config.fqdn}`, secure: config.tls }));
       }
     };
     await node.listen();

@@ -47,6 +47,8 @@ import {
 import type { CategoryInstance, ContactListState, Container, UserLine } from '../../protocols/presence/roaming';
 import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
+import { CONNECTIONS_PER_PEER } from '../../transport/stream-limits';
+import type { StreamLimits } from '../../transport/stream-limits';
 import type { TimerHandle } from '../../kernel/clock';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
@@ -199,6 +201,11 @@ const SIP_PORT = 5060;
  */
 const REGISTER_ALLOW_EVENTS = [PROVISIONING_EVENT, ROAMING_CONTACTS_EVENT, ROAMING_ACL_EVENT, 'presence', PRESENCE_WPENDING_EVENT, ROAMING_SELF_EVENT, PROVISIONING_V2_EVENT].join(',');
 const KEEP_ALIVE_S = 300;
+/**
+ * A connection the pool has heard nothing on for three keep-alive timeouts is closed (modelled: a client pings when
+ * it sent nothing else in a timeout, so a live one is silent for less than two; docs/protocols/stream-limits.md).
+ */
+const SIP_LIMITS: StreamLimits = { idleMs: 3 * KEEP_ALIVE_S * 1000, perPeer: CONNECTIONS_PER_PEER };
 /** Registration lifetime granted when the client asks for none, by release (R2: 7200 s; 2007: 900 s in the recorded exchanges). */
 const DEFAULT_REGISTER_EXPIRES_S: Record<string, number> = { '2007': 900, '2007 R2': 7200 };
 
@@ -544,6 +551,7 @@ export class OcsFrontEnd extends NodeBase {
     fe.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
       ...(config.tls ? { tls: config.tls } : {}),
+      limits: SIP_LIMITS,
       // A client's registration lives as long as its connection (RFC 5626 §3: a flow that fails ends its bindings);
       // requests for the user then get an answer rather than going nowhere.
       onConnectionClosed: (id) => fe.connectionClosed(id),
