@@ -11,6 +11,7 @@ import { accountName, releaseBehaviour } from './owa-auth';
 import type { OwaAccount } from './owa-auth';
 import { owaHandlers } from './owa-handlers';
 import { CONNECTIONS_PER_PEER } from '../../transport/stream-limits';
+import { appendBounded } from '../../kernel/bounded-list';
 
 export interface ExchangeConfig {
   readonly release: ExchangeRelease;
@@ -185,7 +186,7 @@ export class Exchange extends NodeBase {
   }
 
   private refuse(method: string, path: string, status: number, why: string): void {
-    this.refusals.push({ t: this.env.clock.now(), method, path, status, why });
+    appendBounded(this.refusals, { t: this.env.clock.now(), method, path, status, why });
     this.env.log.info('OWA refused a request', { method, path, status, why });
   }
 
