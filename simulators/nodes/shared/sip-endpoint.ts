@@ -127,13 +127,12 @@ export class SipEndpoint {
       return;
     }
     const byId = target.connectionId ? this.connections.get(target.connectionId) : undefined;
-    if (byId && !byId.closed) {
-      byId.write(bytes);
-      return;
-    }
-    const open = [...this.connections.values()].find((c) => !c.closed && c.remote.address === target.address && c.remote.port === target.port && this.transportOf.get(c.id) === target.transport);
+    const open = byId && !byId.closed ? byId : [...this.connections.values()].find((c) => !c.closed && c.remote.address === target.address && c.remote.port === target.port && this.transportOf.get(c.id) === target.transport);
     if (open) {
       open.write(bytes);
+      // A connection that ended under the write (cut by a partition) lost the message: RFC 3261 §18.4, a transport
+      // error, which the transaction waiting on it learns once it is registered (after this call returns).
+      if (open.closed) this.env.clock.setTimer(0, () => this.layer.connectionFailed(open.remote));
       return;
     }
     const key = `${target.transport} ${target.address}:${target.port}`;
