@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../../kernel/clock';
 import { randomToken } from '../../kernel/random';
 import { parseCsta, serializeCsta } from '../../protocols/csta';
 import type { CstaErrorCategory, CstaErrorValue, CstaMessage, CstaRequest } from '../../protocols/csta';
@@ -107,6 +108,8 @@ const SIP_LIMITS: StreamLimits = { idleMs: 900_000, perPeer: CONNECTIONS_PER_PEE
 /** The methods CUP answers (its OPTIONS and 405 Allow header, RFC 3261 §8.2.1). */
 const CUP_METHODS = 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, SUBSCRIBE, NOTIFY, PUBLISH';
 const CTI_PORT = 2748;
+/** How long CUP's CTI Gateway waits before opening a lost provider again (lab's modelling choice; docs/protocols/cup-rcc.md §11). */
+const CTI_REOPEN_MS = 10_000;
 /** The CSTA services this gateway answers (GetCSTAFeaturesResponse); anything else gets invalidFeature. */
 const SERVICES = [
   'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'singleStepTransfer', 'deflectCall',
@@ -123,6 +126,8 @@ export class Cup extends NodeBase {
   readonly hostName: string;
   private sip!: SipEndpoint;
   private cti!: CtiClient;
+  /** The next attempt to open a provider CTIManager or the network closed. */
+  private reopen: TimerHandle | undefined;
   private readonly resolver: DnsResolver;
   private readonly sessions = new DialogStore<SipDialog>();
   private readonly rcc = new RccSessionTable();
@@ -158,7 +163,7 @@ export class Cup extends NodeBase {
     });
     cup.cti = new CtiClient(env.network, env.clock, env.log.child('cti'), {
       onEvent: (m) => cup.onCtiEvent(m),
-      onProviderClosed: () => env.log.warn('CTI provider closed by CTIManager'),
+      onProviderClosed: () => cup.providerLost(),
     });
     const contact = `<sip:${config.fqdn}@${env.network.address}:${SIP_PORT};transport=tcp>`;
     cup.presence = new PresenceServer({
@@ -372,11 +377,40 @@ export class Cup extends NodeBase {
   }
 
   async stop(): Promise<void> {
+    this.env.clock.clearTimer(this.reopen);
     this.calendar.stop();
     this.clientPresence.stop();
     this.presence.stop();
     await this.cti.close();
     await this.sip.stop();
+  }
+
+  /**
+   * The CTI link went down under an open provider: the gateway opens it again every CTI_REOPEN_MS, then starts each
+   * RCC session's monitor again on CTIManager under the session's own monitorCrossRefID, so Communicator's session
+   * goes on (docs/protocols/cup-rcc.md §11). Requests in the meantime get resourceOutOfService.
+   */
+  private providerLost(): void {
+    this.env.log.warn('CTI provider closed by CTIManager');
+    this.env.clock.clearTimer(this.reopen);
+    this.reopen = this.env.clock.setTimer(CTI_REOPEN_MS, () => void this.reopenProvider());
+  }
+
+  private async reopenProvider(): Promise<void> {
+    this.reopen = undefined;
+    await this.openProvider();
+    if (this.cti.state !== 'open') {
+      this.reopen = this.env.clock.setTimer(CTI_REOPEN_MS, () => void this.reopenProvider());
+      return;
+    }
+    for (const session of [...this.rcc.values()]) {
+      const monitor = session.monitor;
+      if (!monitor) continue;
+      const r = await this.cti.request({ type: 'MonitorDeviceRequest', lineDn: monitor.lineDn, endUser: session.userId, deviceName: monitor.deviceName });
+      if (r.type === 'MonitorDeviceResponse') this.rcc.setMonitor(session, { ...monitor, ctiMonitorId: r.monitorId });
+      else this.env.log.warn('monitor not restored after the CTI link came back', { user: session.userId, line: monitor.lineDn, error: r.type === 'ErrorResponse' ? r.code : r.type });
+    }
+    this.env.log.info('CTI provider open again; monitors restored');
   }
 
   private async openProvider(): Promise<void> {
