@@ -98,6 +98,14 @@ export class CtiClient {
     this.closed();
   }
 
+  /** The process ends: the connection resets with no ProviderClose, and CUP starts no reconnection of its own. */
+  reset(): void {
+    this.closing = true;
+    this.clock.clearTimer(this.heartbeat);
+    this.connection?.end();
+    this.closed();
+  }
+
   private receive(invokeId: number, message: CtiMessage): void {
     const waiter = invokeId !== 0 ? this.waiting.get(invokeId) : undefined;
     if (waiter) {

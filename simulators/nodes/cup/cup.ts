@@ -260,6 +260,25 @@ export class Cup extends NodeBase {
         this.configureCalendar();
       },
     },
+    /**
+     * Cisco Unified Serviceability > Control Center: the SIP proxy and the CTI Gateway restart. What the processes
+     * held is lost and nothing is said to any peer (no BYE, no ProviderClose): the RCC sessions are forgotten, the
+     * SIP and CTI connections reset, then the provider opens again (docs/protocols/cup-rcc.md §12).
+     */
+    serviceability: {
+      restart: async (): Promise<void> => {
+        for (const session of [...this.rcc.values()]) {
+          session.dialog.terminate();
+          this.sessions.remove(session.dialog);
+          this.rcc.remove(session);
+        }
+        this.env.clock.clearTimer(this.reopen);
+        this.cti.reset();
+        this.sip.resetConnections();
+        this.env.log.info('CUP services restarted');
+        await this.openProvider();
+      },
+    },
     /** The Sync Agent: read CUCM's end users now (e-mail address, primary extension, licence capabilities). */
     syncAgent: {
       sync: async (): Promise<void> => {

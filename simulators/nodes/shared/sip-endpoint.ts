@@ -160,6 +160,11 @@ export class SipEndpoint {
     connecting.then((c) => c.write(bytes)).catch(() => undefined);
   }
 
+  /** Every TCP and TLS connection ends at once (the product's process restarted); the listeners stay. */
+  resetConnections(): void {
+    for (const c of [...this.connections.values()]) c.end();
+  }
+
   async stop(): Promise<void> {
     this.layer.dispose();
     for (const c of this.connections.values()) c.end();
