@@ -219,9 +219,9 @@ describe('RFC 4475 torture messages against a live node (CUP)', () => {
     expect(LIVE.map(([n]) => n).sort()).toEqual([...WELL_FORMED, ...MALFORMED.map(([n]) => n)].sort());
   });
 
-  /** Every datagram CUP sends back within 5 s (virtual), until a final response. */
-  async function send(name: string): Promise<string[]> {
-    const host = lab.network.host('ocs-pool1');
+  /** Every datagram `to` sends back within 5 s (virtual), until a final response. */
+  async function send(name: string, to = 'cup', from = 'ocs-pool1'): Promise<string[]> {
+    const host = lab.network.host(from);
     // A port of its own per message: many RFC messages share a branch (z9hG4bKkdjuw), told apart only by their sent-by (§17.2.3).
     const port = 15100 + LIVE.findIndex(([n]) => n === name);
     const socket = await host.bindUdp(port);
@@ -235,7 +235,7 @@ describe('RFC 4475 torture messages against a live node (CUP)', () => {
         const answer = Buffer.from(d).toString('utf8');
         if (answer.includes(mine)) answers.push(answer);
       });
-      socket.send({ address: lab.network.host('cup').address, port: 5060 }, fromHost(load(name), `${host.address}:${port}`));
+      socket.send({ address: lab.network.host(to).address, port: 5060 }, fromHost(load(name), `${host.address}:${port}`));
       await lab.driver.runUntil(() => answers.some((a) => !/^SIP\/2\.0 1\d\d /.test(a)), 5000);
       return answers;
     } finally {
@@ -260,5 +260,20 @@ describe('RFC 4475 torture messages against a live node (CUP)', () => {
     if (name === 'bext01') expect(answer).toMatch(/\r\nUnsupported: nothingSupportsThis, nothingSupportsThisEither\r\n/);
     if (status === 415) expect(answer).toMatch(/\r\nAccept: application\/csta\+xml\r\n/);
     if (name === 'insuf') expect(answer).toMatch(/\r\nCSeq: 193942 INVITE\r\n/);
+  });
+
+  // The same three messages at the pool (a proxy, RFC 3261 §16.3 steps 2 and 5: it checks Proxy-Require, before
+  // challenging the sender) and at CUCM's SIP line side (a UAS, §8.2.2: Require); RFC 4475 §3.3.5: the Unsupported
+  // header lists the options "from either the Require or Proxy-Require header field, depending on the role".
+  it.each([
+    ['ocs-pool1', 'cup', 'noProxiesSupportThis, norDoAnyProxiesSupportThis'],
+    ['cucm', 'phone-7971-sip', 'nothingSupportsThis, nothingSupportsThisEither'],
+  ])('%s (asked from %s) answers unkscm and novelsc 416 and bext01 420 with Unsupported: %s', async (to, from, unsupported) => {
+    const finals = async (name: string) => (await send(name, to, from)).filter((a) => !/^SIP\/2\.0 1\d\d /.test(a));
+    for (const name of ['unkscm', 'novelsc']) expect((await finals(name)).map((a) => a.split('\r\n')[0])).toEqual(['SIP/2.0 416 Unsupported URI Scheme']);
+    const [answer, ...more] = await finals('bext01');
+    expect(more).toEqual([]);
+    expect(answer?.split('\r\n')[0]).toBe('SIP/2.0 420 Bad Extension');
+    expect(answer).toMatch(new RegExp(`\r\nUnsupported: ${unsupported}\r\n`));
   });
 });

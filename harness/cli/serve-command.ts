@@ -1,7 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { formatLogRecord } from '../../simulators';
 import { fqdnOf, LabRuntime } from '../lab/lab-runtime';
 import { loadLabById } from '../lab/load-lab';
 import type { Lab } from '../../simulators';
+import { LogSpill } from './log-spill';
 
 export interface ServeCommandOptions {
   scenarios: string;
@@ -14,6 +18,39 @@ export interface ServeCommandOptions {
    * a tool that plays Communicator without NTLM, such as SIPp, signs in from one of them.
    */
   trust?: string[];
+  /** Where every node's log is written in full (default: a new folder under the system's temporary folder). */
+  logs?: string;
+}
+
+/** How many log records a served lab keeps in memory; every record is also written to its node's file. */
+const SERVED_LOG_RING = 10_000;
+
+/**
+ * The lab of `uc-lab serve`, on real sockets in this process: its log a bounded ring in memory, spilled in full to
+ * one file per node, so memory stays flat however long it runs.
+ */
+export async function startServedLab(lab: Lab, opts: { prefix: string; verbose?: boolean; logs?: string }): Promise<{ runtime: LabRuntime; spill: LogSpill; stop(): Promise<void> }> {
+  const spill = new LogSpill(opts.logs ?? mkdtempSync(path.join(tmpdir(), 'uc-lab-serve-')));
+  const runtime = await LabRuntime.start(lab, {
+    runtime: 'sockets',
+    seed: 7,
+    addressPrefix: opts.prefix,
+    maxLogRecords: SERVED_LOG_RING,
+    // Debug records only when they are shown.
+    minLogLevel: opts.verbose ? 'debug' : 'info',
+    echo: (r) => {
+      spill.write(r);
+      if (opts.verbose) process.stderr.write(`${formatLogRecord(r)}\n`);
+    },
+  });
+  return {
+    runtime,
+    spill,
+    stop: async () => {
+      await runtime.stop();
+      spill.close();
+    },
+  };
 }
 
 /** The lab with these addresses in every pool's host authorizations. */
@@ -29,15 +66,8 @@ export function withTrustedAddresses(lab: Lab, addresses: readonly string[]): La
 /** `uc-lab serve [lab]`: the lab on real sockets, for SIPp, sipsak, baresip or tshark, until Ctrl-C. */
 export async function runServeCommand(labId: string, opts: ServeCommandOptions): Promise<number> {
   const lab = withTrustedAddresses(loadLabById(labId, opts.scenarios), opts.trust ?? []);
-  const runtime = await LabRuntime.start(lab, {
-    runtime: 'sockets',
-    seed: 7,
-    addressPrefix: opts.prefix,
-    // A lab that runs until Ctrl-C keeps a bounded log, and debug records only when they are shown.
-    maxLogRecords: 100_000,
-    minLogLevel: opts.verbose ? 'debug' : 'info',
-    ...(opts.verbose ? { echo: (r) => process.stderr.write(`${formatLogRecord(r)}\n`) } : {}),
-  });
+  const served = await startServedLab(lab, opts);
+  const runtime = served.runtime;
   const ctx = runtime.context;
   if (opts.json) {
     const hosts = runtime.network.hosts().map((h) => ({ host: h.hostName, address: h.address, fqdn: fqdnOf(lab, h.hostName), simulated: runtime.node(h.hostName) !== undefined }));
@@ -58,12 +88,12 @@ export async function runServeCommand(labId: string, opts: ServeCommandOptions):
       const lhs = mailbox.email.slice(0, mailbox.email.lastIndexOf('@'));
       tries.push(`curl -i -u ${mailbox.userId}:${mailbox.password ?? ''} -X PROPFIND -H 'Depth: 1' http://${at}/exchange/${encodeURIComponent(lhs)}/Calendar/`);
     }
-    process.stdout.write(`${tries.map((t) => `try: ${t}`).join('\n')}\nCtrl-C stops the lab.\n`);
+    process.stdout.write(`${tries.map((t) => `try: ${t}`).join('\n')}\nlogs: ${served.spill.dir}\nCtrl-C stops the lab.\n`);
   }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
-  await runtime.stop();
+  await served.stop();
   return 0;
 }

@@ -6,6 +6,7 @@ import { LabError } from '../../simulators';
 import { runMatrixCommand } from './matrix-command';
 import { runReproCommand } from './repro-command';
 import { runServeCommand } from './serve-command';
+import { runSoakCommand } from './soak-command';
 import { runSocketBench } from './bench-sockets-command';
 import { runBenchCommand, runLabBench } from './bench-command';
 import { runDoctorCommand } from './doctor-command';
@@ -114,8 +115,24 @@ program
   .option('--verbose', 'print every log line of every node')
   .option('--json', 'print the hosts as one JSON line once the lab is up (for programs that drive it)')
   .option('--trust <address...>', 'addresses every OCS pool trusts as servers (host authorization), for a tool that plays Communicator without NTLM such as SIPp')
+  .option('--logs <dir>', 'where every node\'s full log is written (default: a new folder under the temporary folder)')
   .action(async (lab: string, opts) => {
     process.exitCode = await runServeCommand(lab, opts);
+  });
+
+program
+  .command('soak')
+  .description('start the lab of serve in this process and send it mixed requests from a few client sockets; print RSS and heap at the start and end, and the growth (a measurement, not a test)')
+  .argument('[lab]', 'lab id under scenarios/labs', 'seed-lab')
+  .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
+  .option('--prefix <block>', 'loopback block 127.a.b for the lab (default: the first of 127.0.200–254 where nothing listens on .1:5060)')
+  .option('--requests <n>', 'requests in all', positive, 1_000_000)
+  .option('--window <n>', 'requests in flight per client socket', positive, 32)
+  .option('--logs <dir>', 'where every node\'s full log is written (default: a new folder under the temporary folder)')
+  .action(async (lab: string, opts) => {
+    // The figures are read after a full collection.
+    if (respawnWithHeapFlags(['--expose-gc'])) return;
+    process.exitCode = await runSoakCommand(lab, opts);
   });
 
 program
@@ -180,9 +197,10 @@ program
  * in the garbage collector (measured: 40 % at 10,000 users). Such commands run again in a child with a larger
  * young generation and old space, unless the flags are already set. True when the child ran.
  */
-function respawnWithHeapFlags(): boolean {
-  if (process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) return false;
-  const r = spawnSync(process.execPath, ['--max-semi-space-size=64', '--max-old-space-size=8192', '--expose-gc', ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+function respawnWithHeapFlags(flags = ['--max-semi-space-size=64', '--max-old-space-size=8192', '--expose-gc']): boolean {
+  const first = (flags[0] ?? '').split('=')[0] ?? '';
+  if (process.execArgv.some((a) => a.startsWith(first))) return false;
+  const r = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
   process.exitCode = r.status ?? 1;
   return true;
 }

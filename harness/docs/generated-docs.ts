@@ -77,7 +77,7 @@ export function renderScenarioReference(scenariosDir: string): string {
     `- ${code('when: { <product>: [<release>, …] }')}: run the step only at those releases (see Releases);`,
     `- on ${code('await')} and ${code('expect')} only: ${code('claims: [<claim>, …]')}, the claims the expectation evidences (default: the scenario's first), and ${code(`shows: ${SHOWS.join(' | ')}`)}, which side of a known issue it shows. A ${code('symptom')} expectation runs only where the defect's range covers the cell's release, a ${code('fixed')} one only outside it.`,
     '',
-    `${code('await')} waits in virtual time (${code('within: 5s')}, the default) until every target matches; ${code('expect')} checks now; ${code('wait: 2s')} lets time pass; ${code('configure: { <operation>: { … } }')} calls an administration page.`,
+    `${code('await')} waits in virtual time (${code('within: 5s')}, the default) until every target matches; ${code('expect')} checks now; ${code('wait: 2s')} lets time pass; ${code('configure: { <operation>: { … } }')} calls an administration page; ${code('network: { loss: 5% }')} (every link; ${code('0')} ends it), ${code('network: { partition: [<host>, <host>] }')} and ${code('network: { heal: [<host>, <host>] }')} are faults of the in-memory network, drawn from the cell's seed (a scenario with one runs only in memory: ${code('runtimes: [memory]')}).`,
     'A scenario must list at least one claim, and every listed claim needs an expectation that evidences it.',
     '',
     '### Wire',

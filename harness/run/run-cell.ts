@@ -5,7 +5,7 @@ import type { RuntimeKind } from '../lab/lab-runtime';
 import { labAt } from '../scenario/expand-axes';
 import type { ResolvedActor, ScenarioCell } from '../scenario/expand-axes';
 import type { Claim } from '../scenario/claim-schema';
-import type { Expectation, MatcherValue, RawArg, Step, SurfaceRef, Target } from '../scenario/scenario-schema';
+import type { Expectation, MatcherValue, NetworkFault, RawArg, Step, SurfaceRef, Target } from '../scenario/scenario-schema';
 import { formatRef } from '../scenario/scenario-schema';
 import { ACTOR_SURFACES, CONFIG_OPERATIONS, actionsOf, observationsOf, selectorsOf } from '../scenario/vocabulary';
 import { CaptureCollector } from '../trace/capture-collector';
@@ -240,7 +240,14 @@ export function describeStep(step: Step): string {
       return `configure ${step.target}`;
     case 'wait':
       return `wait ${step.ms / 1000}s`;
+    case 'network':
+      return `network ${describeFault(step.fault)}`;
   }
+}
+
+function describeFault(fault: NetworkFault): string {
+  if ('loss' in fault) return `loss ${+(fault.loss * 100).toFixed(2)}% on every link`;
+  return 'partition' in fault ? `partition ${fault.partition.join(' | ')}` : `heal ${fault.heal.join(' | ')}`;
 }
 
 function describeTargets(targets: readonly Target[]): string {
@@ -280,7 +287,19 @@ class StepExecutor {
         return this.settle(step, step.targets.every((t) => this.matches(t, false)), where, 'now');
       case 'configure':
         return this.configure(step.target, step.args, where);
+      case 'network':
+        return this.network(step.fault);
     }
+  }
+
+  /** A network fault through the seam's link conditions (the in-memory network draws its losses from the cell's seed). */
+  private network(fault: NetworkFault): void {
+    const net = this.lab.network;
+    if ('loss' in fault) {
+      const hosts = net.hosts().map((h) => h.hostName);
+      for (let i = 0; i < hosts.length; i++) for (let j = i + 1; j < hosts.length; j++) net.setLink(hosts[i] as string, hosts[j] as string, { loss: fault.loss });
+    } else if ('partition' in fault) net.setLink(...fault.partition, { partitioned: true });
+    else net.setLink(...fault.heal, { partitioned: false });
   }
 
   /** Records an expectation's outcome; one that did not hold stops the cell. */

@@ -105,6 +105,7 @@ function substituteStep(step: Step, lookup: (ref: string) => string | undefined)
     case 'configure':
       return { ...step, args: substituteDeep(step.args, lookup) as Record<string, unknown> };
     case 'wait':
+    case 'network':
       return { ...step };
   }
 }

@@ -107,6 +107,18 @@ export function scenarioJsonSchema(): JsonSchema {
     minProperties: 1,
     maxProperties: 1,
   };
+  const hostPair = { type: 'array', items: { type: 'string' }, minItems: 2, maxItems: 2, description: 'two lab hosts' };
+  const network = {
+    type: 'object',
+    properties: {
+      loss: { anyOf: [{ type: 'number', minimum: 0, exclusiveMaximum: 1 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?%$' }], description: 'share of datagrams lost on every link (5% or 0.05; 0 ends it)' },
+      partition: { ...hostPair, description: 'nothing crosses between the two hosts (open TCP connections between them end)' },
+      heal: { ...hostPair, description: 'end the partition between the two hosts' },
+    },
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+  };
   const steps = {
     type: 'array',
     minItems: 1,
@@ -116,6 +128,7 @@ export function scenarioJsonSchema(): JsonSchema {
         { type: 'object', properties: { expect: targets(false), when, ...evidence }, required: ['expect'], additionalProperties: false, description: 'every target matches now' },
         { type: 'object', properties: { configure, when }, required: ['configure'], additionalProperties: false, description: 'a configuration operation of a node' },
         { type: 'object', properties: { wait: within, when }, required: ['wait'], additionalProperties: false, description: 'let virtual time pass' },
+        { type: 'object', properties: { network, when }, required: ['network'], additionalProperties: false, description: 'a network fault between lab hosts (memory runtime only; deterministic with the seed)' },
         { type: 'object', properties: { when }, patternProperties: actionPatterns, additionalProperties: false, minProperties: 1, maxProperties: 2, description: 'an action: "<actor>.<surface>: <action>"' },
       ],
     },

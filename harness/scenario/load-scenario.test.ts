@@ -117,6 +117,26 @@ describe('loadScenario: the committed scenarios', () => {
   });
 });
 
+describe('loadScenario: network faults', () => {
+  const memoryOnly = (steps: string) => `${withLine(4, 'lab: seed-lab\nruntimes: [memory]')}\n${steps}\n`;
+
+  it('takes loss on every link, a partition between two hosts and its heal, in memory', () => {
+    const s = loadScenario(write(memoryOnly('  - network: { loss: 5% }\n  - network: { partition: [ocs-pool1, cup] }\n  - network: { heal: [ocs-pool1, cup] }\n  - network: { loss: 0 }')), { claims, labs });
+    expect(s.steps.slice(5).map((step) => (step.kind === 'network' ? step.fault : step.kind))).toEqual([{ loss: 0.05 }, { partition: ['ocs-pool1', 'cup'] }, { heal: ['ocs-pool1', 'cup'] }, { loss: 0 }]);
+  });
+
+  it('refuses a fault in a scenario that also runs on real sockets (not modelled there)', () => {
+    const e = loadError(`${BASE}\n  - network: { partition: [ocs-pool1, cup] }\n`);
+    expect(e.message).toContain('not modelled: network faults are simulated only in memory');
+  });
+
+  it('refuses an unknown host, one host twice and a loss rate of 1 or more', () => {
+    expect(loadError(memoryOnly('  - network: { partition: [ocs-pool1, nosuch] }')).message).toContain('expected two different lab hosts');
+    expect(loadError(memoryOnly('  - network: { heal: [cup, cup] }')).message).toContain('expected two different lab hosts');
+    expect(loadError(memoryOnly('  - network: { loss: 100% }')).message).toContain('bad loss rate');
+  });
+});
+
 describe('loadScenario: errors name file:line:column and the allowed words', () => {
   it('misspelled action', () => {
     const e = loadError(withLine(11, '  - alice.oc: signIm'));

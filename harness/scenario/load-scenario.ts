@@ -101,6 +101,10 @@ export function loadScenario(file: string, options: LoadScenarioOptions): Scenar
     }
   });
   if (expectations.length === 0) throw source.error(['steps'], 'the scenario observes nothing: a cell needs at least one await or expect');
+  const fault = steps.findIndex((s) => s.kind === 'network');
+  if (fault >= 0 && doc.runtimes.includes('sockets')) {
+    throw source.error(['steps', fault], 'not modelled: network faults are simulated only in memory (real sockets do not lose or partition); give "runtimes: [memory]"');
+  }
 
   const scenario: Scenario = {
     id: doc.id,

@@ -1,6 +1,6 @@
 import type { ArgSpec, RegisteredKind, ValueSpec } from '../../simulators';
 import type { Claim } from './claim-schema';
-import type { ActorSpec, Evidence, Loc, MatcherValue, RawArg, Step, SurfaceRef, Target, When } from './scenario-schema';
+import type { ActorSpec, Evidence, Loc, MatcherValue, NetworkFault, RawArg, Step, SurfaceRef, Target, When } from './scenario-schema';
 import { formatRef } from './scenario-schema';
 import {
   ACTOR_PROPERTIES,
@@ -137,6 +137,8 @@ export class StepParser {
         if (ms === undefined) throw this.durationError(value, at, label);
         return base({ kind: 'wait', ms, loc: this.loc(p) });
       }
+      case 'network':
+        return base({ kind: 'network', fault: this.parseNetworkFault(value, at, label), loc: this.loc(p) });
       default: {
         const { ref, kind } = this.parseRef(key, p, label, allKeys, 'step');
         const actions = actionsOf(kind);
@@ -144,6 +146,26 @@ export class StepParser {
         return base(arg === undefined ? { kind: 'action', ref, action, loc: this.loc(p) } : { kind: 'action', ref, action, arg, loc: this.loc(p) });
       }
     }
+  }
+
+  /** `loss: 5%` (every link), `partition: [a, b]` or `heal: [a, b]` (two lab hosts). */
+  private parseNetworkFault(value: unknown, p: YamlPath, label: string): NetworkFault {
+    const faults = ['loss', 'partition', 'heal'];
+    if (!isRecord(value) || Object.keys(value).length !== 1 || !faults.includes(Object.keys(value)[0] ?? '')) {
+      throw this.source.error(p, `expected one network fault, got ${describeValue(value)}`, { expected: ['loss: 5%', 'partition: [hostA, hostB]', 'heal: [hostA, hostB]'], label });
+    }
+    const [key, v] = Object.entries(value)[0] as [string, unknown];
+    if (key === 'loss') {
+      const rate = typeof v === 'number' ? v : typeof v === 'string' && /^\d+(\.\d+)?%$/.test(v) ? Number(v.slice(0, -1)) / 100 : NaN;
+      if (!(rate >= 0 && rate < 1)) throw this.source.error([...p, key], `bad loss rate ${describeValue(v)}`, { expected: ['a share of datagrams lost: 5% or 0.05 (0 ends the loss)'], label });
+      return { loss: rate };
+    }
+    const hosts = [...this.ctx.hosts.keys()];
+    if (!Array.isArray(v) || v.length !== 2 || v[0] === v[1] || !v.every((h): h is string => typeof h === 'string' && this.ctx.hosts.has(h))) {
+      throw this.source.error([...p, key], `expected two different lab hosts, got ${describeValue(v)}`, { expected: hosts, label });
+    }
+    const pair: [string, string] = [v[0] as string, v[1] as string];
+    return key === 'partition' ? { partition: pair } : { heal: pair };
   }
 
   private durationError(value: unknown, p: YamlPath, label: string): Error {

@@ -70,7 +70,16 @@ export interface WaitStep extends StepBase {
   kind: 'wait';
   ms: number;
 }
-export type Step = ActionStep | AwaitStep | ExpectStep | ConfigureStep | WaitStep;
+/**
+ * A fault of the network between lab hosts (in memory only; deterministic with the cell's seed): datagram loss on
+ * every link, a partition between two hosts, or its end.
+ */
+export type NetworkFault = { loss: number } | { partition: [string, string] } | { heal: [string, string] };
+export interface NetworkStep extends StepBase {
+  kind: 'network';
+  fault: NetworkFault;
+}
+export type Step = ActionStep | AwaitStep | ExpectStep | ConfigureStep | WaitStep | NetworkStep;
 export type Expectation = AwaitStep | ExpectStep;
 
 export const isExpectation = (s: Step): s is Expectation => s.kind === 'await' || s.kind === 'expect';

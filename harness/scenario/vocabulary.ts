@@ -9,7 +9,7 @@ import { NODE_KINDS, PRODUCT_RELEASES, ACTOR_PROPERTIES, VERSION_KEYS } from '..
 import type { VersionKey } from '../../simulators';
 import type { ActionDecl, ActorSurface, ConfigOperation, ObservationDecl, RegisteredKind, SelectorDecl } from '../../simulators';
 
-export const STEP_KINDS = ['await', 'expect', 'configure', 'wait'] as const;
+export const STEP_KINDS = ['await', 'expect', 'configure', 'wait', 'network'] as const;
 export type StepKeyword = (typeof STEP_KINDS)[number];
 
 /** Keys a step may carry beside its one step key. */

@@ -4,6 +4,7 @@ import { seededRandom } from '../../simulators/kernel/random';
 import { CtiFramer, encodeCti } from '../../simulators/protocols/cti';
 import type { CtiMessage } from '../../simulators/protocols/cti';
 import { MemoryNetwork } from '../../simulators/transport/memory-network';
+import type { CaptureSink } from '../../simulators/transport/capture';
 import type { TcpConnection } from '../../simulators/transport/network';
 import type { NodeEnv } from '../../simulators/nodes/node';
 import { SccpPhone } from '../../simulators/nodes/phone/sccp-phone';
@@ -18,8 +19,12 @@ export const CUCM_ADDRESS = '10.1.1.10';
 export class CucmTestLab {
   readonly clock = new VirtualClock();
   readonly log = new MemoryLog(this.clock);
-  readonly net = new MemoryNetwork({ clock: this.clock, random: seededRandom(7) });
+  readonly net: MemoryNetwork;
   private nextHost = 20;
+
+  constructor(capture?: CaptureSink) {
+    this.net = new MemoryNetwork({ clock: this.clock, random: seededRandom(7), capture });
+  }
 
   env(hostName: string, address: string): NodeEnv {
     return {

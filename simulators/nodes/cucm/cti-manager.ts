@@ -4,6 +4,7 @@ import { CtiFramer, encodeCti } from '../../protocols/cti';
 import type { CtiErrorCode, CtiMessage, CtiMessageOf, CtiMonitorEndReason } from '../../protocols/cti';
 import type { HostNetwork, TcpConnection, TcpServer } from '../../transport/network';
 import { formatEndpoint } from '../../transport/network';
+import { CONNECTIONS_PER_PEER, listenLimited } from '../../transport/stream-limits';
 import type { Call, CallCause, CallControl, CallControlDelegate, CallLeg } from './call-control';
 import type { CucmConfigStore } from './cucm-config';
 import { CTI_CONTROL_ALL, CTI_ENABLED } from './cucm-config';
@@ -203,7 +204,10 @@ export class CtiManager implements CallControlDelegate {
   }
 
   async listen(network: HostNetwork, port = CTI_TCP_PORT): Promise<void> {
-    this.listener = await network.listenTcp(port, (connection) => this.providers.add(new CtiProvider(this, connection)));
+    // A provider that sends nothing (its HeartbeatRequest included) for two heartbeat intervals is gone (modelled;
+    // docs/protocols/stream-limits.md).
+    const limits = { idleMs: 2 * HEARTBEAT_INTERVAL_MS, perPeer: CONNECTIONS_PER_PEER };
+    this.listener = await listenLimited(network, this.clock, this.log, port, limits, (connection) => this.providers.add(new CtiProvider(this, connection)));
   }
 
   dropped(provider: CtiProvider): void {

@@ -13,6 +13,7 @@ const ALICE = 'SEP001122334455';
 const BOB = 'SEP00AABBCCDDEE';
 const CAROL = 'SEP0000000000C1';
 const DAVE = 'SEP0000000000D1';
+const EVE = 'SEP0000000000E1';
 
 const config = (): CucmConfig => ({
   release: '7.0(2)',
@@ -231,6 +232,42 @@ describe('CUCM SCCP station server and call control', () => {
     await lab.until(() => alice.observe().lines[0]?.callState === 'idle');
     await lab.until(() => cucm.leaks().length === 0);
     await lab.drive(dave.stop());
+    await cucm.stop();
+    uninstall();
+  });
+
+  it('passes SDP through between two SIP phones: the caller\'s offer reaches the called phone and its answer comes back (no media resource)', async () => {
+    // Every SIP segment CUCM sends, as text with the connection it crossed.
+    const fromCucm: string[] = [];
+    const servers = new Map<string, boolean>();
+    const lab = new CucmTestLab({
+      udp: () => undefined,
+      tcpOpen: (_t, id, _client, server) => servers.set(id, server.address === CUCM_ADDRESS),
+      tcpData: (_t, id, fromClient, payload) => {
+        if (servers.get(id) === !fromClient) fromCucm.push(new TextDecoder().decode(payload));
+      },
+      tcpClose: () => undefined,
+    });
+    const uninstall = installVirtualGlobals(lab.clock, seededRandom(3));
+    const cfg = config();
+    const cucm = await lab.startCucm({ ...cfg, phones: [...cfg.phones, { name: EVE, model: '7970', protocol: 'sip', lines: [{ dn: '1006' }] }] });
+    const dave = await lab.startSipPhone(DAVE, '1004');
+    const eve = await lab.startSipPhone(EVE, '1006');
+    await lab.until(() => dave.observe().registered && eve.observe().registered);
+    await dave.dial('1006');
+    await lab.until(() => eve.observe().lines[0]?.callState === 'ringIn');
+    await eve.answer();
+    await lab.until(() => dave.observe().lines[0]?.callState === 'connected' && eve.observe().lines[0]?.callState === 'connected');
+    const media = (sip: string | undefined) => /\r\nc=IN IP4 ([\d.]+)\r\n[\s\S]*\r\nm=audio (\d+) /.exec(sip ?? '')?.slice(1);
+    const invite = fromCucm.find((m) => m.startsWith('INVITE '));
+    const ok = fromCucm.find((m) => m.startsWith('SIP/2.0 200 OK') && /CSeq: \d+ INVITE\r\n/.test(m));
+    // The phones' addresses (lab hosts phone-20, phone-21) and their first RTP ports, not CUCM's 10.1.1.10:24576.
+    expect(media(invite)).toEqual(['10.1.2.20', '16384']);
+    expect(media(ok)).toEqual(['10.1.2.21', '16384']);
+    await dave.hangUp();
+    await lab.until(() => eve.observe().lines[0]?.callState === 'idle' && cucm.leaks().length === 0);
+    await lab.drive(dave.stop());
+    await lab.drive(eve.stop());
     await cucm.stop();
     uninstall();
   });

@@ -105,7 +105,7 @@ export class Cucm extends NodeBase {
     await cucm.stations.listen(env.network);
     await cucm.sipLines.listen();
     await cucm.cti.listen(env.network);
-    await cucm.em.listen(env.network);
+    await cucm.em.listen(env.network, env.clock);
     env.log.info('CUCM started', { release: cucm.config.release, address: env.network.address });
     return cucm;
   }

@@ -1,7 +1,9 @@
+import type { Clock } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
 import { HttpStreamFramer, pathOf, queryOf, serializeHttp, type HttpRequest, type HttpResponse } from '../../protocols/http';
 import { PHONE_SERVICE_CONTENT_TYPE, serializePhoneService, type PhoneServiceObject } from '../../protocols/phone-services';
 import type { HostNetwork, TcpServer } from '../../transport/network';
+import { CONNECTIONS_PER_PEER, listenLimited } from '../../transport/stream-limits';
 import type { CucmConfigStore } from './cucm-config';
 import { escapeText as escapeXmlText } from '../../protocols/xml';
 
@@ -31,13 +33,16 @@ export class ExtensionMobilityService {
     private readonly restart: (deviceName: string) => void,
   ) {}
 
-  async listen(network: HostNetwork): Promise<void> {
-    this.listener = await network.listenTcp(PHONE_SERVICES_PORT, (connection) => {
+  async listen(network: HostNetwork, clock: Clock): Promise<void> {
+    // Tomcat's connectionTimeout as CUCM ships it, 20 s (docs/protocols/stream-limits.md).
+    const limits = { idleMs: 20_000, perPeer: CONNECTIONS_PER_PEER };
+    this.listener = await listenLimited(network, clock, this.log, PHONE_SERVICES_PORT, limits, (connection) => {
       const framer = new HttpStreamFramer();
       connection.onData((data) => {
         for (const r of framer.push(data)) {
           if (!r.ok || r.value.kind !== 'request') {
-            connection.write(serializeHttp(text(400, 'Bad Request', 'Bad Request')));
+            // RFC 2616 §10.4.14: a body over the limit gets 413; anything else malformed 400.
+            connection.write(serializeHttp(framer.tooLarge ? text(413, 'Request Entity Too Large', 'Request Entity Too Large') : text(400, 'Bad Request', 'Bad Request')));
             connection.end();
             return;
           }

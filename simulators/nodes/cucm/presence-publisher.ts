@@ -9,6 +9,7 @@ import type { DnsResolver } from '../shared/dns-resolver';
 import type { SipEndpoint } from '../shared/sip-endpoint';
 import type { CallLeg } from './call-control';
 import type { SipTrunk } from './cucm-config';
+import { appendBounded } from '../../kernel/bounded-list';
 
 
 /** A line is "on the phone" while any appearance of it is in a call: every state but idle, ringing in and in use elsewhere. */
@@ -69,7 +70,7 @@ export class PhonePresencePublisher {
   }
 
   private fail(dn: string, why: string): void {
-    this.failures.push({ t: this.deps.clock.now(), dn, why });
+    appendBounded(this.failures, { t: this.deps.clock.now(), dn, why });
     this.deps.log.warn('phone presence not published', { dn, why });
   }
 

@@ -1,10 +1,12 @@
 import type { TimerHandle } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
 import { randomToken } from '../../kernel/random';
-import { CFWDALL_SERVICE_URI, cfwdAllUpdateBody, createCancel, createResponse, DialogStore, dialogKey, dndUpdateBody, MEETME_SERVICE_URI, parseNameAddr, parseSipUri, REMOTECC_REQUEST_TYPE, SipDialog, SipHeaders, softKeyEventBody } from '../../protocols/sip';
+import { CFWDALL_SERVICE_URI, cfwdAllUpdateBody, createCancel, createResponse, DialogStore, dialogKey, dndUpdateBody, hasSupportedScheme, MEETME_SERVICE_URI, parseNameAddr, parseSipUri, REMOTECC_REQUEST_TYPE, SipDialog, SipHeaders, softKeyEventBody, unsupportedOptions } from '../../protocols/sip';
 import { child, childText, parseXml } from '../../protocols/xml';
 import type { ClientTransaction, ServerTransaction, SipRequest, SipResponse, SipTarget } from '../../protocols/sip';
 import type { NodeEnv } from '../node';
+import { CONNECTIONS_PER_PEER } from '../../transport/stream-limits';
+import type { StreamLimits } from '../../transport/stream-limits';
 import { SipEndpoint } from '../shared/sip-endpoint';
 import { cucmSoftware } from './cucm-releases';
 import type { Call, CallControl, CallLeg, LegDriver, LegSignal } from './call-control';
@@ -13,6 +15,11 @@ import type { ThirdPartyControl } from './cti-manager';
 
 const SIP_PORT = 5060;
 const REGISTER_EXPIRES = 3600;
+/**
+ * A phone's connection is kept while a registration over it could still be refreshed: two registration periods
+ * without a byte from the phone close it (modelled; docs/protocols/stream-limits.md).
+ */
+const SIP_LIMITS: StreamLimits = { idleMs: 2 * REGISTER_EXPIRES * 1000, perPeer: CONNECTIONS_PER_PEER };
 /** How long CUCM holds a CTI MakeCall's call for the SIP phone's INVITE (modelled). */
 const MAKE_CALL_INVITE_TIMEOUT_MS = 10_000;
 
@@ -37,6 +44,8 @@ interface SipLeg {
   cancelOnProvisional?: boolean;
   /** The phone itself asked for hold/resume (a re-INVITE), so CUCM need not tell it to. */
   phoneDriven?: boolean;
+  /** The SDP the phone sent on this leg: the offer of its INVITE, or the answer in its 200 to ours. */
+  sdp?: string;
 }
 
 /** A registered SIP phone: implements the leg signalling call control asks for. */
@@ -71,7 +80,7 @@ class SipDevice implements LegDriver {
     if (s.kind === 'held' || s.kind === 'retrieved') this.server.signalHold(this, leg, s.kind);
     else if (s.kind === 'digits') this.server.sendDigits(this, leg, s.digits);
     else if (leg.role === 'terminating') this.server.signalTerminating(this, leg, call, s);
-    else this.server.signalOriginating(this, leg, s);
+    else this.server.signalOriginating(this, leg, call, s);
   }
 }
 
@@ -115,6 +124,7 @@ export class SipLineServer {
   async listen(): Promise<void> {
     this.sip = await SipEndpoint.start(this.env, {
       port: SIP_PORT,
+      limits: SIP_LIMITS,
       software: cucmSoftware(this.config.release),
       delegate: {
         onRequest: (request, tx, source) => this.onRequest(request, tx, source),
@@ -179,6 +189,18 @@ export class SipLineServer {
 
   private onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): void {
     const toTag = randomToken(this.env.random, 10);
+    // RFC 3261 §8.2.2.1: an unsupported Request-URI scheme gets 416; §8.2.2.3: Require options the UAS does not
+    // understand get 420 with an Unsupported header listing them (RFC 4475 §3.3.2, §3.3.3, §3.3.5). CUCM's line
+    // side supports no Require option in the lab (modelled).
+    if (!hasSupportedScheme(request.uri)) {
+      tx.respond(createResponse(request, 416, 'Unsupported URI Scheme', { toTag }));
+      return;
+    }
+    const unsupported = unsupportedOptions(request, 'Require');
+    if (unsupported.length > 0) {
+      tx.respond(createResponse(request, 420, 'Bad Extension', { toTag, headers: [['Unsupported', unsupported.join(', ')]] }));
+      return;
+    }
     switch (request.method) {
       case 'OPTIONS':
         tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Allow', LINE_SIDE_METHODS]] }));
@@ -189,8 +211,8 @@ export class SipLineServer {
       case 'INVITE': {
         const existing = this.dialogs.match(request);
         if (existing) {
-          this.reInvite(existing, request);
-          tx.respond(this.withSdp(createResponse(request, 200, 'OK', { toTag: existing.localTag, headers: [['Contact', this.contact]] })));
+          const far = this.reInvite(existing, request);
+          tx.respond(this.withSdp(createResponse(request, 200, 'OK', { toTag: existing.localTag, headers: [['Contact', this.contact]] }), far && answerTo(request.body, far)));
           return;
         }
         this.invite(request, tx, source);
@@ -358,7 +380,7 @@ export class SipLineServer {
       return;
     }
     const dialog = SipDialog.fromUasRequest(request, toTag, { localContact: this.contact, state: 'early' });
-    const sipLeg: SipLeg = { leg, inbound: tx, dialog, localTag: toTag, callId: dialog.callId, answered: false };
+    const sipLeg: SipLeg = { leg, inbound: tx, dialog, localTag: toTag, callId: dialog.callId, answered: false, sdp: sdpOf(request) };
     device.legs.set(leg, sipLeg);
     this.callControl.dial(leg, digits);
   }
@@ -389,11 +411,13 @@ export class SipLineServer {
 
   /**
    * A re-INVITE from the phone: RFC 3264 §8.4 hold is an offer with `a=sendonly` (or `inactive`),
-   * resume is `a=sendrecv`. Call control learns of a hold the phone started by itself.
+   * resume is `a=sendrecv`. Call control learns of a hold the phone started by itself. Returns the far
+   * party's SDP (when it is a SIP phone), which CUCM answers with so the media keeps its real address.
    */
-  private reInvite(dialog: SipDialog, request: SipRequest): void {
+  private reInvite(dialog: SipDialog, request: SipRequest): string | undefined {
     const sipLeg = this.byDialog.get(dialog.id);
-    if (!sipLeg) return;
+    if (!sipLeg) return undefined;
+    const call = this.callControl.callOf(sipLeg.leg);
     const direction = /^a=(sendonly|inactive|recvonly|sendrecv)\s*$/m.exec(request.body)?.[1] ?? 'sendrecv';
     const holding = direction === 'sendonly' || direction === 'inactive';
     if (holding && sipLeg.leg.state === 'connected') {
@@ -403,6 +427,7 @@ export class SipLineServer {
       sipLeg.phoneDriven = true;
       this.callControl.retrieve(sipLeg.leg);
     }
+    return call && this.farSdp(call, sipLeg.leg);
   }
 
   // ------------------------------------------------------------------ call control → the phone
@@ -419,7 +444,7 @@ export class SipLineServer {
   }
 
   /** Originating leg (the phone called out): answer its INVITE as the call progresses. */
-  signalOriginating(device: SipDevice, leg: CallLeg, s: LegSignal): void {
+  signalOriginating(device: SipDevice, leg: CallLeg, call: Call, s: LegSignal): void {
     const sipLeg = device.legs.get(leg);
     if (!sipLeg) return;
     const tx = sipLeg.inbound;
@@ -427,7 +452,8 @@ export class SipLineServer {
     const respond = (status: number, reason?: string, sdp = false): void => {
       if (!tx || !request) return;
       const response = createResponse(request, status, reason, { toTag: sipLeg.localTag, headers: [['Contact', this.contact]] });
-      tx.respond(sdp ? this.withSdp(response) : response);
+      // The called SIP phone's answer is the caller's answer (CUCM without a media resource passes SDP through).
+      tx.respond(sdp ? this.withSdp(response, this.farSdp(call, leg)) : response);
     };
     switch (s.kind) {
       case 'ringOut':
@@ -504,7 +530,8 @@ export class SipLineServer {
       ['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY'],
       ['Content-Type', 'application/sdp'],
     ]);
-    const request: SipRequest = { kind: 'request', method: 'INVITE', uri: device.contact, headers, body: this.sdp() };
+    // The calling SIP phone's offer becomes this leg's offer (no media resource between two SIP phones).
+    const request: SipRequest = { kind: 'request', method: 'INVITE', uri: device.contact, headers, body: this.farSdp(call, leg) ?? this.sdp() };
     const sipLeg: SipLeg = { leg, localTag, callId, answered: false };
     device.legs.set(leg, sipLeg);
     sipLeg.outbound = this.sip.layer.sendRequest(request, device.via, {
@@ -533,6 +560,7 @@ export class SipLineServer {
     }
     const dialog = SipDialog.fromUacResponse(outbound.request, response, { localContact: this.contact });
     sipLeg.dialog = dialog;
+    sipLeg.sdp = sdpOf(response);
     sipLeg.remoteTag = dialog.remoteTag;
     this.sip.layer.sendAck(dialog.createRequest('ACK'), device.via);
     if (!device.legs.has(sipLeg.leg)) {
@@ -775,15 +803,26 @@ export class SipLineServer {
     });
   }
 
+  /**
+   * The SDP the other party of the call sent, when it is a SIP phone. Without a media resource (MTP) CUCM
+   * passes the endpoints' SDP through: one leg's offer is the other leg's offer and the answer comes back
+   * (docs/protocols/cucm-features.md §15). Undefined toward an SCCP phone or the conference bridge.
+   */
+  private farSdp(call: Call, leg: CallLeg): string | undefined {
+    const other = call.origin === leg ? call.terminating : call.origin;
+    return other && other.driver instanceof SipDevice ? other.driver.legs.get(other)?.sdp : undefined;
+  }
+
   private sdp(): string {
-    // CUCM anchors no media in the lab: the SDP names CUCM's address and a fixed port (modelled).
+    // Toward a party that sent no SDP (an SCCP phone, the bridge), CUCM's own SDP names its address and a
+    // fixed port: media between SCCP and SIP phones is not modelled.
     const a = this.address;
     return ['v=0', `o=CiscoSystemsCCM-SIP 2000 1 IN IP4 ${a}`, 's=SIP Call', `c=IN IP4 ${a}`, 't=0 0', 'm=audio 24576 RTP/AVP 0 8 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', 'a=sendrecv', ''].join('\r\n');
   }
 
-  private withSdp(response: SipResponse): SipResponse {
+  private withSdp(response: SipResponse, sdp = this.sdp()): SipResponse {
     response.headers.set('Content-Type', 'application/sdp');
-    return { ...response, body: this.sdp() };
+    return { ...response, body: sdp };
   }
 }
 
@@ -795,6 +834,24 @@ function heldAndConnected(a: SipLeg, b: SipLeg): [CallLeg, CallLeg] | undefined 
   if (a.leg.state === 'held' && b.leg.state === 'connected') return [a.leg, b.leg];
   if (b.leg.state === 'held' && a.leg.state === 'connected') return [b.leg, a.leg];
   return undefined;
+}
+
+function sdpOf(message: SipRequest | SipResponse): string | undefined {
+  const type = message.headers.get('Content-Type')?.split(';')[0]?.trim().toLowerCase();
+  return type === 'application/sdp' && message.body !== '' ? message.body : undefined;
+}
+
+/**
+ * The far party's SDP as the answer to a phone's re-INVITE offer, its direction per RFC 3264 §6.1: "If a
+ * stream is offered as sendonly, the corresponding stream MUST be marked as recvonly or inactive in the
+ * answer. If a media stream is listed as recvonly in the offer, the answer MUST be marked as sendonly or
+ * inactive ... If an offered media stream is listed as inactive, it MUST be marked as inactive in the answer."
+ */
+function answerTo(offer: string, far: string): string {
+  const offered = /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/m.exec(offer)?.[1] ?? 'sendrecv';
+  const answered = { sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive', sendrecv: 'sendrecv' }[offered] ?? 'sendrecv';
+  const direction = /^a=(sendrecv|sendonly|recvonly|inactive)(\s*)$/gm;
+  return direction.test(far) ? far.replace(direction, `a=${answered}$2`) : `${far.replace(/(\r\n)?$/, '')}\r\na=${answered}\r\n`;
 }
 
 function toTagOf(response: SipResponse): string | undefined {

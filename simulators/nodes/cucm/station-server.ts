@@ -19,6 +19,7 @@ import {
 import type { SccpMessage, SccpMessageOf, SoftKeyDefinition, SoftKeySetDefinition } from '../../protocols/sccp';
 import type { HostNetwork, TcpConnection, TcpServer } from '../../transport/network';
 import { formatEndpoint } from '../../transport/network';
+import { CONNECTIONS_PER_PEER, listenLimited } from '../../transport/stream-limits';
 import type { Call, CallControl, CallLeg, LegDriver, LegSignal } from './call-control';
 import type { CucmConfigStore, PhoneRecord } from './cucm-config';
 import { MODEL_FACTS } from './cucm-config';
@@ -643,7 +644,10 @@ export class StationServer {
   ) {}
 
   async listen(network: HostNetwork, port = SCCP_TCP_PORT): Promise<void> {
-    this.listener = await network.listenTcp(port, (connection) => {
+    // CUCM drops a station it has not heard from (KeepAlive included) for 2 × the keep-alive interval + 10 %
+    // (docs/protocols/sccp.md §12, stream-limits.md); a connection that never registers goes the same way.
+    const limits = { idleMs: 2.2 * this.config.keepAliveIntervalS * 1000, perPeer: CONNECTIONS_PER_PEER };
+    this.listener = await listenLimited(network, this.clock, this.log, port, limits, (connection) => {
       this.sessions.add(new StationSession(this, connection));
     });
   }

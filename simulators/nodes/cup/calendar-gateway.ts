@@ -5,6 +5,7 @@ import type { CalendarSearch } from '../../protocols/webdav';
 import type { HostNetwork, TcpConnection } from '../../transport/network';
 import type { DnsResolver } from '../shared/dns-resolver';
 import { PersistentHttpClient } from '../shared/http-client';
+import { appendBounded } from '../../kernel/bounded-list';
 
 /** Presence > Gateways, type Outlook (seed 000), as CUP's gateway reads it. */
 export interface CalendarGatewayConfig {
@@ -175,7 +176,7 @@ export class CalendarGateway {
   }
 
   private record(message: string): void {
-    this.log.push({ t: this.deps.clock.now(), message });
+    appendBounded(this.log, { t: this.deps.clock.now(), message });
     this.deps.logger.info(message);
   }
 

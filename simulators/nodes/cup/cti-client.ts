@@ -8,6 +8,7 @@ export type ProviderState = 'closed' | 'opening' | 'open' | 'failed';
 
 export interface CtiClientDelegate {
   onEvent(message: CtiMessage): void;
+  /** An open provider's link ended without CUP closing it (CTIManager or the network ended it). */
   onProviderClosed(): void;
 }
 
@@ -25,6 +26,8 @@ export class CtiClient {
   private heartbeat: TimerHandle | undefined;
   state: ProviderState = 'closed';
   lastError: string | undefined;
+  /** CUP itself is closing the provider: no delegate call follows. */
+  private closing = false;
 
   constructor(
     private readonly network: HostNetwork,
@@ -35,6 +38,7 @@ export class CtiClient {
 
   async open(ctiManager: Endpoint, applicationUser: string, password: string, clientName: string): Promise<ProviderState> {
     this.state = 'opening';
+    this.closing = false;
     try {
       const connection = await this.network.connectTcp(ctiManager);
       this.connection = connection;
@@ -86,9 +90,18 @@ export class CtiClient {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.clock.clearTimer(this.heartbeat);
     this.heartbeat = undefined;
     if (this.state === 'open') await this.request({ type: 'ProviderCloseRequest' });
+    this.connection?.end();
+    this.closed();
+  }
+
+  /** The process ends: the connection resets with no ProviderClose, and CUP starts no reconnection of its own. */
+  reset(): void {
+    this.closing = true;
+    this.clock.clearTimer(this.heartbeat);
     this.connection?.end();
     this.closed();
   }
@@ -125,7 +138,7 @@ export class CtiClient {
       w.resolve({ type: 'ErrorResponse', code: 'providerNotOpen', message: 'CTI connection closed' });
       this.waiting.delete(id);
     }
-    if (wasOpen) this.delegate.onProviderClosed();
+    if (wasOpen && !this.closing) this.delegate.onProviderClosed();
   }
 }
 

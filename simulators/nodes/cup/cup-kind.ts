@@ -172,6 +172,11 @@ export const cupKind = defineNodeKind<CupConfig, Cup>({
           ...(a.password !== undefined ? { password: a.password } : {}),
         }),
     }),
+    'serviceability.restart': op({
+      summary: 'Serviceability > Control Center: restart the SIP proxy and CTI Gateway (RCC sessions, SIP and CTI connections are lost; the provider opens again)',
+      args: z.strictObject({}),
+      run: ([cup]) => cup?.admin.serviceability.restart(),
+    }),
     'syncAgent.sync': op({
       summary: "Sync Agent: read CUCM's end users now (Mail ID, primary extension, licence capabilities)",
       args: z.strictObject({}),

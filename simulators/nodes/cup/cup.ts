@@ -1,11 +1,14 @@
+import type { TimerHandle } from '../../kernel/clock';
 import { randomToken } from '../../kernel/random';
 import { parseCsta, serializeCsta } from '../../protocols/csta';
 import type { CstaErrorCategory, CstaErrorValue, CstaMessage, CstaRequest } from '../../protocols/csta';
 import type { CtiMessage } from '../../protocols/cti';
-import { createResponse, DialogStore, getTag, parseNameAddr, parseSipUri, SipDialog, uriOf } from '../../protocols/sip';
+import { createResponse, DialogStore, getTag, hasSupportedScheme, parseNameAddr, parseSipUri, SipDialog, unsupportedOptions, uriOf } from '../../protocols/sip';
 import type { ServerTransaction, SipRequest, SipTarget } from '../../protocols/sip';
 import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
+import { CONNECTIONS_PER_PEER } from '../../transport/stream-limits';
+import type { StreamLimits } from '../../transport/stream-limits';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
 import type { SipTlsOptions } from '../shared/sip-endpoint';
@@ -100,9 +103,13 @@ export function applyDialRules(rules: readonly ApplicationDialRule[], dialled: s
 
 
 const SIP_PORT = 5060;
+/** CUP's SIP proxy closes a connection silent for 900 s (lab's choice, the pool's figure; docs/protocols/stream-limits.md). */
+const SIP_LIMITS: StreamLimits = { idleMs: 900_000, perPeer: CONNECTIONS_PER_PEER };
 /** The methods CUP answers (its OPTIONS and 405 Allow header, RFC 3261 §8.2.1). */
 const CUP_METHODS = 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, SUBSCRIBE, NOTIFY, PUBLISH';
 const CTI_PORT = 2748;
+/** How long CUP's CTI Gateway waits before opening a lost provider again (lab's modelling choice; docs/protocols/cup-rcc.md §11). */
+const CTI_REOPEN_MS = 10_000;
 /** The CSTA services this gateway answers (GetCSTAFeaturesResponse); anything else gets invalidFeature. */
 const SERVICES = [
   'makeCall', 'answerCall', 'clearConnection', 'holdCall', 'retrieveCall', 'singleStepTransfer', 'deflectCall',
@@ -119,6 +126,8 @@ export class Cup extends NodeBase {
   readonly hostName: string;
   private sip!: SipEndpoint;
   private cti!: CtiClient;
+  /** The next attempt to open a provider CTIManager or the network closed. */
+  private reopen: TimerHandle | undefined;
   private readonly resolver: DnsResolver;
   private readonly sessions = new DialogStore<SipDialog>();
   private readonly rcc = new RccSessionTable();
@@ -144,6 +153,7 @@ export class Cup extends NodeBase {
     cup.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
       ...(config.sipTls ? { tls: config.sipTls } : {}),
+      limits: SIP_LIMITS,
       software: cupSoftware(config.release),
       delegate: {
         onRequest: (request, tx, source) => cup.onRequest(request, tx, source),
@@ -153,7 +163,7 @@ export class Cup extends NodeBase {
     });
     cup.cti = new CtiClient(env.network, env.clock, env.log.child('cti'), {
       onEvent: (m) => cup.onCtiEvent(m),
-      onProviderClosed: () => env.log.warn('CTI provider closed by CTIManager'),
+      onProviderClosed: () => cup.providerLost(),
     });
     const contact = `<sip:${config.fqdn}@${env.network.address}:${SIP_PORT};transport=tcp>`;
     cup.presence = new PresenceServer({
@@ -248,6 +258,25 @@ export class Cup extends NodeBase {
         this.config = { ...this.config, users: this.config.users.filter((u) => u.userId.toLowerCase() !== userId.toLowerCase()) };
         this.presence.removeUser(userId);
         this.configureCalendar();
+      },
+    },
+    /**
+     * Cisco Unified Serviceability > Control Center: the SIP proxy and the CTI Gateway restart. What the processes
+     * held is lost and nothing is said to any peer (no BYE, no ProviderClose): the RCC sessions are forgotten, the
+     * SIP and CTI connections reset, then the provider opens again (docs/protocols/cup-rcc.md §12).
+     */
+    serviceability: {
+      restart: async (): Promise<void> => {
+        for (const session of [...this.rcc.values()]) {
+          session.dialog.terminate();
+          this.sessions.remove(session.dialog);
+          this.rcc.remove(session);
+        }
+        this.env.clock.clearTimer(this.reopen);
+        this.cti.reset();
+        this.sip.resetConnections();
+        this.env.log.info('CUP services restarted');
+        await this.openProvider();
       },
     },
     /** The Sync Agent: read CUCM's end users now (e-mail address, primary extension, licence capabilities). */
@@ -367,11 +396,40 @@ export class Cup extends NodeBase {
   }
 
   async stop(): Promise<void> {
+    this.env.clock.clearTimer(this.reopen);
     this.calendar.stop();
     this.clientPresence.stop();
     this.presence.stop();
     await this.cti.close();
     await this.sip.stop();
+  }
+
+  /**
+   * The CTI link went down under an open provider: the gateway opens it again every CTI_REOPEN_MS, then starts each
+   * RCC session's monitor again on CTIManager under the session's own monitorCrossRefID, so Communicator's session
+   * goes on (docs/protocols/cup-rcc.md §11). Requests in the meantime get resourceOutOfService.
+   */
+  private providerLost(): void {
+    this.env.log.warn('CTI provider closed by CTIManager');
+    this.env.clock.clearTimer(this.reopen);
+    this.reopen = this.env.clock.setTimer(CTI_REOPEN_MS, () => void this.reopenProvider());
+  }
+
+  private async reopenProvider(): Promise<void> {
+    this.reopen = undefined;
+    await this.openProvider();
+    if (this.cti.state !== 'open') {
+      this.reopen = this.env.clock.setTimer(CTI_REOPEN_MS, () => void this.reopenProvider());
+      return;
+    }
+    for (const session of [...this.rcc.values()]) {
+      const monitor = session.monitor;
+      if (!monitor) continue;
+      const r = await this.cti.request({ type: 'MonitorDeviceRequest', lineDn: monitor.lineDn, endUser: session.userId, deviceName: monitor.deviceName });
+      if (r.type === 'MonitorDeviceResponse') this.rcc.setMonitor(session, { ...monitor, ctiMonitorId: r.monitorId });
+      else this.env.log.warn('monitor not restored after the CTI link came back', { user: session.userId, line: monitor.lineDn, error: r.type === 'ErrorResponse' ? r.code : r.type });
+    }
+    this.env.log.info('CTI provider open again; monitors restored');
   }
 
   private async openProvider(): Promise<void> {
@@ -466,11 +524,11 @@ export class Cup extends NodeBase {
   private async onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
     // RFC 3261 §8.2.2.1: "If the Request-URI uses a scheme not supported by the UAS, it SHOULD reject the request
     // with a 416 (Unsupported URI Scheme) response" (RFC 4475 §3.3.2 unkscm, §3.3.3 novelsc).
-    if (!/^(sips?|tel):/i.test(request.uri)) return this.reply(request, tx, source, 416, 'Unsupported URI Scheme');
+    if (!hasSupportedScheme(request.uri)) return this.reply(request, tx, source, 416, 'Unsupported URI Scheme');
     // §8.2.2.3: a Require option the UAS does not support gets 420 "and MUST add an Unsupported header field, and
     // list in it those options it does not understand" (RFC 4475 §3.3.5 bext01). CUP supports none.
-    const unsupported = request.headers.getAll('Require').filter((option) => option.trim() !== '');
-    if (unsupported.length > 0 && request.method !== 'CANCEL') {
+    const unsupported = unsupportedOptions(request, 'Require');
+    if (unsupported.length > 0) {
       tx.respond(createResponse(request, 420, 'Bad Extension', { toTag: randomToken(this.env.random, 10), headers: [['Unsupported', unsupported.join(', ')]] }));
       return;
     }

@@ -3,6 +3,7 @@ import type { DnsMessage, DnsResourceRecord } from '../../protocols/dns/dns-mess
 import type { UdpSocket } from '../../transport/network';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
+import { appendBounded } from '../../kernel/bounded-list';
 
 export interface DnsZoneConfig {
   /** Forward lookup zone: FQDN → IPv4. */
@@ -83,7 +84,7 @@ export class DnsServer extends NodeBase {
     const answers: DnsResourceRecord[] = [];
     for (const q of query.questions) answers.push(...this.lookup(q.name.toLowerCase(), q.type));
     const rcode = answers.length > 0 ? 'NOERROR' : 'NXDOMAIN';
-    for (const q of query.questions) this.queries.push({ name: q.name, type: q.type, rcode });
+    for (const q of query.questions) appendBounded(this.queries, { name: q.name, type: q.type, rcode });
     const reply: DnsMessage = { id: query.id, flags: responseFlags(rcode), questions: query.questions, answers };
     return encodeDnsMessage(reply);
   }

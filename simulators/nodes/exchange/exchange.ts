@@ -10,6 +10,8 @@ import type { Appointment, BusyStatusValue, MailboxConfig } from './mailbox-stor
 import { accountName, releaseBehaviour } from './owa-auth';
 import type { OwaAccount } from './owa-auth';
 import { owaHandlers } from './owa-handlers';
+import { CONNECTIONS_PER_PEER } from '../../transport/stream-limits';
+import { appendBounded } from '../../kernel/bounded-list';
 
 export interface ExchangeConfig {
   readonly release: ExchangeRelease;
@@ -97,9 +99,11 @@ export class Exchange extends NodeBase {
     };
     node.listen = async () => {
       // The HTTP binding always answers; HTTPS when the server has its certificate.
-      node.listeners.push(await serveMswHandlers(env.network, { port: config.ports.http, origin: `http://${config.fqdn}`, handlers, log: env.log, screen }));
+      // IIS 6's connection timeout, 120 s (docs/protocols/stream-limits.md).
+      const served = { handlers, log: env.log, clock: env.clock, limits: { idleMs: 120_000, perPeer: CONNECTIONS_PER_PEER }, screen };
+      node.listeners.push(await serveMswHandlers(env.network, { ...served, port: config.ports.http, origin: `http://${config.fqdn}` }));
       if (config.tls) {
-        node.listeners.push(await serveMswHandlers(env.network, { port: config.ports.https, origin: `https://${config.fqdn}`, handlers, log: env.log, screen, secure: config.tls }));
+        node.listeners.push(await serveMswHandlers(env.network, { ...served, port: config.ports.https, origin: `https://${config.fqdn}`, secure: config.tls }));
       }
     };
     await node.listen();
@@ -182,7 +186,7 @@ export class Exchange extends NodeBase {
   }
 
   private refuse(method: string, path: string, status: number, why: string): void {
-    this.refusals.push({ t: this.env.clock.now(), method, path, status, why });
+    appendBounded(this.refusals, { t: this.env.clock.now(), method, path, status, why });
     this.env.log.info('OWA refused a request', { method, path, status, why });
   }
 

@@ -1028,6 +1028,14 @@ export class OcClient extends NodeBase {
           onReject: (response) => {
             this.errors.push({ t: this.env.clock.now(), request: request.type, category: 'sip', value: String(response.message.statusCode) });
             resolve(undefined);
+            // RFC 3261 §12.2.1.2: a 481 to a request in a dialog terminates the dialog. CUP has lost the RCC session (a
+            // restart): Communicator opens a new one at once (modelled; docs/protocols/cup-rcc.md §12).
+            if (response.message.statusCode === 481 && this.rccDialog === dialog) {
+              this.rccDialog = undefined;
+              this.monitorCrossRefID = undefined;
+              this.state = { ...this.state, rccSession: 'idle' };
+              void this.openRccSession();
+            }
           },
         },
         {

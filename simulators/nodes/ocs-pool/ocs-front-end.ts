@@ -6,7 +6,9 @@ import {
   parseSipUri,
   prepareForwardedRequest,
   formatSipUri,
+  hasSupportedScheme,
   stripTopVia,
+  unsupportedOptions,
   uriOf,
 } from '../../protocols/sip';
 import type { CreateResponseOptions, ServerTransaction, SipRequest, SipResponse, SipTarget, SipUri } from '../../protocols/sip';
@@ -45,6 +47,8 @@ import {
 import type { CategoryInstance, ContactListState, Container, UserLine } from '../../protocols/presence/roaming';
 import { DnsResolver } from '../shared/dns-resolver';
 import type { NodeEnv } from '../node';
+import { CONNECTIONS_PER_PEER } from '../../transport/stream-limits';
+import type { StreamLimits } from '../../transport/stream-limits';
 import type { TimerHandle } from '../../kernel/clock';
 import { NodeBase } from '../node';
 import { SipEndpoint } from '../shared/sip-endpoint';
@@ -109,6 +113,11 @@ const SIP_PORT = 5060;
  */
 const REGISTER_ALLOW_EVENTS = [PROVISIONING_EVENT, ROAMING_CONTACTS_EVENT, ROAMING_ACL_EVENT, 'presence', PRESENCE_WPENDING_EVENT, ROAMING_SELF_EVENT, PROVISIONING_V2_EVENT].join(',');
 const KEEP_ALIVE_S = 300;
+/**
+ * A connection the pool has heard nothing on for three keep-alive timeouts is closed (modelled: a client pings when
+ * it sent nothing else in a timeout, so a live one is silent for less than two; docs/protocols/stream-limits.md).
+ */
+const SIP_LIMITS: StreamLimits = { idleMs: 3 * KEEP_ALIVE_S * 1000, perPeer: CONNECTIONS_PER_PEER };
 /** Registration lifetime granted when the client asks for none, by release (R2: 7200 s; 2007: 900 s in the recorded exchanges). */
 const DEFAULT_REGISTER_EXPIRES_S: Record<string, number> = { '2007': 900, '2007 R2': 7200 };
 
@@ -481,6 +490,7 @@ export class OcsFrontEnd extends NodeBase {
     fe.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
       ...(config.tls ? { tls: config.tls } : {}),
+      limits: SIP_LIMITS,
       // A client's registration lives as long as its connection (RFC 5626 §3: a flow that fails ends its bindings);
       // requests for the user then get an answer rather than going nowhere.
       onConnectionClosed: (id) => fe.connectionClosed(id),
@@ -629,6 +639,20 @@ export class OcsFrontEnd extends NodeBase {
   }
 
   private async onRequest(request: SipRequest, tx: ServerTransaction, source: SipTarget): Promise<void> {
+    // RFC 3261 §16.3: a proxy validates a request before anything else, authentication included: step 2, the
+    // Request-URI's scheme (416, RFC 4475 §3.3.2 unkscm, §3.3.3 novelsc); step 5, Proxy-Require (420 naming what
+    // it does not support, RFC 4475 §3.3.5 bext01). Where the pool is the UAS (its registrar, OPTIONS to the pool)
+    // Require is checked too (§8.2.2.3, §10.3 step 2); the pool supports no Require option (modelled).
+    if (!hasSupportedScheme(request.uri)) {
+      tx.respond(this.own(request, 416, 'Unsupported URI Scheme', { toTag: randomToken(this.env.random, 10) }));
+      return;
+    }
+    const asUas = request.method === 'REGISTER' || (request.method === 'OPTIONS' && this.isForUs(request));
+    const unsupported = [...unsupportedOptions(request, 'Proxy-Require', PROXY_REQUIRE_SUPPORTED), ...(asUas ? unsupportedOptions(request, 'Require') : [])];
+    if (unsupported.length > 0) {
+      tx.respond(this.own(request, 420, 'Bad Extension', { toTag: randomToken(this.env.random, 10), headers: [['Unsupported', unsupported.join(', ')]] }));
+      return;
+    }
     if (request.method === 'OPTIONS' && this.isForUs(request)) {
       tx.respond(this.own(request, 200, 'OK', { toTag: randomToken(this.env.random, 10), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, REGISTER, NOTIFY, SUBSCRIBE, MESSAGE'], ['Accept', 'application/sdp, application/csta+xml']] }));
       return;
@@ -654,12 +678,6 @@ export class OcsFrontEnd extends NodeBase {
       }
       const from = parseNameAddr(request.headers.get('From') ?? '');
       this.focus.handle(request, tx, from.ok ? normalizeAor(from.value.uri) : '');
-      return;
-    }
-    const unsupported = request.headers.getAll('Proxy-Require').flatMap((v) => v.split(',').map((t) => t.trim())).filter((t) => t !== '' && !PROXY_REQUIRE_SUPPORTED.has(t.toLowerCase()));
-    if (unsupported.length > 0) {
-      // RFC 3261 §16.3 step 5: a proxy refuses what it does not support, naming it.
-      tx.respond(this.own(request, 420, 'Bad Extension', { toTag: randomToken(this.env.random, 10), headers: [['Unsupported', unsupported.join(', ')]] }));
       return;
     }
     if (request.method === 'SERVICE' && this.isOwnPublication(request)) {

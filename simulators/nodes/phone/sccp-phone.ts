@@ -22,6 +22,7 @@ import { PhoneServicesClient } from './phone-services-client';
 import type { NodeEnv } from '../node';
 import { NodeBase } from '../node';
 import type { EndpointName, LampState, Phone, PhoneCallState, PhoneLineObservation, PhoneObservation } from './phone';
+import { appendBounded } from '../../kernel/bounded-list';
 
 export type SccpPhoneModel = '7975' | '7931' | '7970';
 
@@ -312,7 +313,7 @@ export class SccpPhone extends NodeBase implements Phone {
         this.env.log.warn('malformed SCCP frame from CUCM dropped', { error: result.error.message });
         continue;
       }
-      this.received.push(result.value);
+      appendBounded(this.received, result.value);
       this.handle(result.value);
     }
   }

@@ -1,11 +1,17 @@
-import type { Clock } from '../../kernel/clock';
+import type { Clock, TimerHandle } from '../../kernel/clock';
 import { NetworkError } from '../../kernel/errors';
 import type { Random } from '../../kernel/random';
 import { decodeDnsMessage, dnsQuery, encodeDnsMessage, reverseName } from '../../protocols/dns/dns-message';
 import type { DnsResourceRecord, DnsType } from '../../protocols/dns/dns-message';
 import type { Endpoint, HostNetwork } from '../../transport/network';
 
-const DNS_TIMEOUT_MS = 2000;
+/**
+ * A query unanswered for a second is sent again, three times in all (RFC 1035 §4.2.1: "The retransmission interval
+ * should be based on prior statistics if possible"; the interval and count are the lab's modelling choice, near the
+ * Windows resolver's first retries); the lookup fails when the last has gone unanswered for a second.
+ */
+const DNS_RETRANSMIT_MS = 1000;
+const DNS_ATTEMPTS = 3;
 
 /**
  * A stub resolver: lookups are real RFC 1035 queries over UDP to the lab's DNS server, so name
@@ -74,14 +80,21 @@ export class DnsResolver {
     const id = Math.floor(this.random() * 0xffff);
     try {
       return await new Promise<DnsResourceRecord[]>((resolve, reject) => {
-        const timer = this.clock.setTimer(DNS_TIMEOUT_MS, () => reject(new NetworkError(`DNS: no answer for ${name} ${type} from ${this.server}`)));
+        const query = encodeDnsMessage(dnsQuery(id, name, type));
+        let attempts = 0;
+        let timer: TimerHandle | undefined;
+        const send = (): void => {
+          if (attempts++ === DNS_ATTEMPTS) return reject(new NetworkError(`DNS: no answer for ${name} ${type} from ${this.server}`));
+          socket.send(this.server, query);
+          timer = this.clock.setTimer(DNS_RETRANSMIT_MS, send);
+        };
         socket.onDatagram((data) => {
           const decoded = decodeDnsMessage(data);
           if (!decoded.ok || decoded.value.id !== id) return;
           this.clock.clearTimer(timer);
           resolve(decoded.value.answers);
         });
-        socket.send(this.server, encodeDnsMessage(dnsQuery(id, name, type)));
+        send();
       });
     } finally {
       socket.close();

@@ -4,6 +4,9 @@ import { HttpStreamFramer, serializeHttp } from '../../protocols/http';
 import type { HttpRequest, HttpResponse } from '../../protocols/http';
 import type { Logger } from '../../kernel/logger';
 import type { HostNetwork, TcpConnection, TcpServer } from '../../transport/network';
+import { listenLimited } from '../../transport/stream-limits';
+import type { StreamLimits } from '../../transport/stream-limits';
+import type { Clock } from '../../kernel/clock';
 
 export interface MswHttpServerOptions {
   readonly port: number;
@@ -11,6 +14,9 @@ export interface MswHttpServerOptions {
   readonly origin: string;
   readonly handlers: readonly RequestHandler[];
   readonly log: Logger;
+  readonly clock: Clock;
+  /** The web server's connection timeout and the per-address limit (docs/protocols/stream-limits.md). */
+  readonly limits: StreamLimits;
   /**
    * Checks a request before the handlers see it, on its raw bytes (what a web server refuses before any
    * application runs: a malformed request target, say). A response here is sent as it is.
@@ -29,7 +35,7 @@ export interface MswHttpServerOptions {
  */
 export async function serveMswHandlers(network: HostNetwork, options: MswHttpServerOptions): Promise<TcpServer> {
   const open = new Set<TcpConnection>();
-  const server = await network.listenTcp(options.port, (raw) => {
+  const server = await listenLimited(network, options.clock, options.log, options.port, options.limits, (raw) => {
     const connection = options.secure ? options.secure(raw) : raw;
     open.add(connection);
     connection.onClose(() => open.delete(connection));
@@ -38,8 +44,9 @@ export async function serveMswHandlers(network: HostNetwork, options: MswHttpSer
     connection.onData((data) => {
       for (const r of framer.push(data)) {
         if (!r.ok || r.value.kind !== 'request') {
+          const refusal = refusalOf(framer);
           queue = queue.then(() => {
-            if (!connection.closed) connection.write(serializeHttp(textResponse(400, 'Bad Request', 'Bad Request')));
+            if (!connection.closed) connection.write(serializeHttp(refusal));
             connection.end();
           });
           return;
@@ -114,6 +121,11 @@ const REASONS: Readonly<Record<number, string>> = {
 
 function reasonOf(status: number): string {
   return REASONS[status] ?? 'Unknown';
+}
+
+/** What a web server answers a request it cannot take: 413 for a body over the limit, else 400 (RFC 2616 §10.4). */
+export function refusalOf(framer: HttpStreamFramer): HttpResponse {
+  return framer.tooLarge ? textResponse(413, 'Request Entity Too Large', 'Request Entity Too Large') : textResponse(400, 'Bad Request', 'Bad Request');
 }
 
 export function textResponse(status: number, reason: string, body: string, headers: [string, string][] = []): HttpResponse {

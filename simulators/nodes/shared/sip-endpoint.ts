@@ -10,6 +10,8 @@ import {
 import type { SipMessage, SipRequest, SipTarget, SipTransactionLayerDelegate } from '../../protocols/sip';
 import type { TcpConnection, UdpSocket } from '../../transport/network';
 import { formatEndpoint } from '../../transport/network';
+import { listenLimited } from '../../transport/stream-limits';
+import type { StreamLimits } from '../../transport/stream-limits';
 import type { NodeEnv } from '../node';
 
 /** SIP over TLS (RFC 3261 §26.2; RFC 5922): where it listens, and how a connection is secured each way. */
@@ -28,6 +30,8 @@ export interface SipEndpointOptions {
   /** A stream connection closed (the peer's FIN or ours): what was bound to it is gone (a registrar's bindings). */
   onConnectionClosed?: (connectionId: string) => void;
   delegate: SipTransactionLayerDelegate;
+  /** The product's idle timeout and the per-address limit on its TCP and TLS ports (docs/protocols/stream-limits.md). */
+  limits: StreamLimits;
   /**
    * The product's software identity, for a node that originates every message it sends (a UA or B2BUA,
    * not a proxy): put in `User-Agent` of its requests and `Server` of its responses (RFC 3261 §20.41,
@@ -82,11 +86,11 @@ export class SipEndpoint {
     const udp = await env.network.bindUdp(options.port);
     endpoint.udp = udp;
     udp.onDatagram((data, from) => endpoint.receiveBytes(data, { address: from.address, port: from.port, transport: 'UDP' }));
-    const server = await env.network.listenTcp(options.port, (connection) => endpoint.adopt(connection));
+    const server = await listenLimited(env.network, env.clock, env.log, options.port, options.limits, (connection) => endpoint.adopt(connection));
     endpoint.closers.push(() => udp.close(), () => server.close());
     const tls = options.tls;
     if (tls) {
-      const secure = await env.network.listenTcp(tls.port, (connection) => endpoint.adopt(tls.server(connection), 'TLS'));
+      const secure = await listenLimited(env.network, env.clock, env.log, tls.port, options.limits, (connection) => endpoint.adopt(tls.server(connection), 'TLS'));
       endpoint.closers.push(() => secure.close());
     }
     return endpoint;
@@ -123,13 +127,12 @@ export class SipEndpoint {
       return;
     }
     const byId = target.connectionId ? this.connections.get(target.connectionId) : undefined;
-    if (byId && !byId.closed) {
-      byId.write(bytes);
-      return;
-    }
-    const open = [...this.connections.values()].find((c) => !c.closed && c.remote.address === target.address && c.remote.port === target.port && this.transportOf.get(c.id) === target.transport);
+    const open = byId && !byId.closed ? byId : [...this.connections.values()].find((c) => !c.closed && c.remote.address === target.address && c.remote.port === target.port && this.transportOf.get(c.id) === target.transport);
     if (open) {
       open.write(bytes);
+      // A connection that ended under the write (cut by a partition) lost the message: RFC 3261 §18.4, a transport
+      // error, which the transaction waiting on it learns once it is registered (after this call returns).
+      if (open.closed) this.env.clock.setTimer(0, () => this.layer.connectionFailed(open.remote));
       return;
     }
     const key = `${target.transport} ${target.address}:${target.port}`;
@@ -155,6 +158,11 @@ export class SipEndpoint {
       this.pending.set(key, connecting);
     }
     connecting.then((c) => c.write(bytes)).catch(() => undefined);
+  }
+
+  /** Every TCP and TLS connection ends at once (the product's process restarted); the listeners stay. */
+  resetConnections(): void {
+    for (const c of [...this.connections.values()]) c.end();
   }
 
   async stop(): Promise<void> {

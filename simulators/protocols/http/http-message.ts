@@ -51,7 +51,9 @@ export function serializeHttp(m: HttpMessage): Uint8Array {
 }
 
 /** Parses the head (start line and fields) of a message; the body is cut by the framer. */
-function parseHead(text: string): Result<Omit<HttpRequest, 'body'> | Omit<HttpResponse, 'body'>> {
+type HttpHead = Omit<HttpRequest, 'body'> | Omit<HttpResponse, 'body'>;
+
+function parseHead(text: string): Result<HttpHead> {
   const lines = text.split(CRLF);
   const start = lines[0] ?? '';
   const headers: [string, string][] = [];
@@ -69,13 +71,24 @@ function parseHead(text: string): Result<Omit<HttpRequest, 'body'> | Omit<HttpRe
   return fail(new CodecError('HTTP', `bad start line "${start}"`, { line: 1 }));
 }
 
+/** The largest body the lab's HTTP servers and clients take (a WebDAV calendar answer is a few KiB); more gets 413. */
+export const MAX_HTTP_BODY_BYTES = 1024 * 1024;
+const MAX_HEAD_BYTES = 65_536;
+
 /**
- * Cuts an HTTP/1.1 byte stream into messages. After a malformed message the stream is unusable (the owner
- * answers 400 and closes, RFC 9112 §2.2).
+ * Cuts an HTTP/1.1 byte stream into messages, in time linear in the bytes: the search for a head's end resumes
+ * where it stopped, and a message's head is parsed once. After a malformed message the stream is unusable (the
+ * owner answers 400 and closes, RFC 9112 §2.2); after a body longer than MAX_HTTP_BODY_BYTES is announced,
+ * `tooLarge` is set and the owner answers 413 (RFC 2616 §10.4.14 "Request Entity Too Large") and closes.
  */
 export class HttpStreamFramer {
   private buffer = new Uint8Array(0);
   private broken = false;
+  /** Bytes at the start of the buffer already searched for the end of the head. */
+  private searched = 0;
+  /** The message whose head has been read, waiting for the rest of its body. */
+  private head: { message: HttpHead; bodyStart: number; total: number } | undefined;
+  tooLarge = false;
 
   push(bytes: Uint8Array): Result<HttpMessage>[] {
     if (this.broken) return [fail(new CodecError('HTTP', 'stream unusable after an earlier error'))];
@@ -85,22 +98,32 @@ export class HttpStreamFramer {
     this.buffer = joined;
     const out: Result<HttpMessage>[] = [];
     for (;;) {
-      const end = indexOfHeadEnd(this.buffer);
-      if (end < 0) {
-        if (this.buffer.length > 65_536) return this.lose(out, 'header section longer than 64 KiB');
-        break;
+      if (!this.head) {
+        const end = indexOfHeadEnd(this.buffer, Math.max(0, this.searched - 3));
+        if (end < 0) {
+          this.searched = this.buffer.length;
+          if (this.buffer.length > MAX_HEAD_BYTES) return this.lose(out, 'header section longer than 64 KiB');
+          break;
+        }
+        this.searched = 0;
+        const head = parseHead(decoder.decode(this.buffer.subarray(0, end)));
+        if (!head.ok) return this.lose(out, head.error.message);
+        if (/chunked/i.test(headerOf(head.value, 'Transfer-Encoding') ?? '')) return this.lose(out, 'chunked transfer coding is not supported');
+        const lengthText = headerOf(head.value, 'Content-Length') ?? '0';
+        if (!/^\d+$/.test(lengthText)) return this.lose(out, `bad Content-Length "${lengthText}"`);
+        const length = Number(lengthText);
+        if (length > MAX_HTTP_BODY_BYTES) {
+          this.tooLarge = true;
+          return this.lose(out, `a body of ${lengthText} bytes announced, more than ${MAX_HTTP_BODY_BYTES}`);
+        }
+        this.head = { message: head.value, bodyStart: end + 4, total: end + 4 + length };
       }
-      const head = parseHead(decoder.decode(this.buffer.subarray(0, end)));
-      if (!head.ok) return this.lose(out, head.error.message);
-      if (/chunked/i.test(headerOf(head.value, 'Transfer-Encoding') ?? '')) return this.lose(out, 'chunked transfer coding is not supported');
-      const lengthText = headerOf(head.value, 'Content-Length') ?? '0';
-      if (!/^\d+$/.test(lengthText)) return this.lose(out, `bad Content-Length "${lengthText}"`);
-      const length = Number(lengthText);
-      const total = end + 4 + length;
+      const { message, bodyStart, total } = this.head;
       if (this.buffer.length < total) break;
-      const body = decoder.decode(this.buffer.subarray(end + 4, total));
-      out.push(ok({ ...head.value, body } as HttpMessage));
+      const body = decoder.decode(this.buffer.subarray(bodyStart, total));
+      out.push(ok({ ...message, body } as HttpMessage));
       this.buffer = this.buffer.slice(total);
+      this.head = undefined;
     }
     return out;
   }
@@ -113,8 +136,8 @@ export class HttpStreamFramer {
   }
 }
 
-function indexOfHeadEnd(b: Uint8Array): number {
-  for (let i = 0; i + 3 < b.length; i++) {
+function indexOfHeadEnd(b: Uint8Array, from = 0): number {
+  for (let i = from; i + 3 < b.length; i++) {
     if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i;
   }
   return -1;

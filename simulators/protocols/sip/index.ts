@@ -27,6 +27,7 @@ export {
 } from './sip-message';
 export type { SipRequest, SipResponse, SipMessage, SipUri, NameAddr, Via, CSeq, CreateResponseOptions } from './sip-message';
 export { SipStreamFramer } from './sip-stream-framer';
+export { hasSupportedScheme, unsupportedOptions } from './request-checks';
 export { DEFAULT_TIMER_SETTINGS, transactionTimers } from './timers';
 export type { TimerSettings, TransactionTimers } from './timers';
 export type { ClientTransactionDelegate, TransactionKind } from './transaction';
