@@ -93,6 +93,8 @@ class SipDevice implements LegDriver {
  * `Answer` soft-key event for the ringing dialog; clearing = CUCM's own BYE or CANCEL.
  */
 /** The methods CUCM's SIP line side answers (its 405's Allow header, RFC 3261 §8.2.1). */
+/** The Require options CUCM's line side understands (RFC 4488: no implicit subscription for a REFER). */
+const LINE_SIDE_OPTIONS: ReadonlySet<string> = new Set(['norefersub']);
 const LINE_SIDE_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, PUBLISH';
 
 export class SipLineServer {
@@ -191,12 +193,13 @@ export class SipLineServer {
     const toTag = randomToken(this.env.random, 10);
     // RFC 3261 §8.2.2.1: an unsupported Request-URI scheme gets 416; §8.2.2.3: Require options the UAS does not
     // understand get 420 with an Unsupported header listing them (RFC 4475 §3.3.2, §3.3.3, §3.3.5). CUCM's line
-    // side supports no Require option in the lab (modelled).
+    // side understands one: RFC 4488's norefersub, which a SIP load's remotecc REFER requires
+    // (docs/protocols/sip-phone-features.md).
     if (!hasSupportedScheme(request.uri)) {
       tx.respond(createResponse(request, 416, 'Unsupported URI Scheme', { toTag }));
       return;
     }
-    const unsupported = unsupportedOptions(request, 'Require');
+    const unsupported = unsupportedOptions(request, 'Require', LINE_SIDE_OPTIONS);
     if (unsupported.length > 0) {
       tx.respond(createResponse(request, 420, 'Bad Extension', { toTag, headers: [['Unsupported', unsupported.join(', ')]] }));
       return;
