@@ -12,18 +12,13 @@ import { scenariosDir } from './support/matrix';
 const available = baresipAvailable();
 if (!available.ok) console.warn(`baresip tests skipped: ${available.why}`);
 
-/** Resolves once `check` holds (polled as events arrive), or rejects after `withinMs` with `what`. */
-async function until(check: () => boolean, what: () => string, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms: ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 (available.ok ? describe : describe.skip)("baresip as bob's SIP phone line, through CUCM", () => {
   let lab: LabRuntime;
   let baresip: Baresip | undefined;
+  /** Waits, on the lab's own driver as a sockets cell does, until `check` holds; else fails saying what was seen. */
+  const until = async (check: () => boolean, what: () => string, withinMs = 10_000): Promise<void> => {
+    if (!(await lab.driver.runUntil(check, withinMs))) throw new Error(`not within ${withinMs} ms: ${what()}`);
+  };
   beforeAll(async () => {
     lab = await LabRuntime.start(loadLabById('seed-lab', scenariosDir), { runtime: 'sockets', seed: 7, addressPrefix: '127.0.14' });
     // The lab's own 7971 leaves bob's line (and its loopback address) to baresip.
@@ -71,5 +66,37 @@ async function until(check: () => boolean, what: () => string, withinMs = 10_000
     await until(() => bob.observe().events.some((e) => e.type === 'ConnectionClearedEvent'), () => `Communicator saw ${events()}`);
     expect(bob.observe().events.some((e) => e.type === 'EstablishedEvent')).toBe(false);
     expect(bob.observe().conversation).toBe('idle');
+    await baresip.stop();
+    baresip = undefined;
+  }, 30_000);
+
+  it('two baresips, as bob’s and erin’s SIP lines, call each other through CUCM, which passes their SDP through: the media flows between them', async () => {
+    await (lab.node('phone-7970-sip')?.node as unknown as { stop(): Promise<void> }).stop();
+    const cucm = lab.network.host('cucm').address;
+    const caller = new Baresip({ address: lab.network.host('phone-7971-sip').address, aor: `sip:+14085551002@${cucm};transport=tcp`, control: true });
+    const callee = new Baresip({ address: lab.network.host('phone-7970-sip').address, aor: `sip:+14085551005@${cucm};transport=tcp` });
+    baresip = caller;
+    try {
+      await caller.waitFor(/\{0\/TCP\/v4\} 200 OK \(Cisco-CUCM7\.0\)/);
+      await callee.waitFor(/\{0\/TCP\/v4\} 200 OK \(Cisco-CUCM7\.0\)/);
+      expect(await caller.command('dial', `sip:+14085551005@${cucm}`)).toEqual({ ok: true, data: '' });
+      await callee.waitFor(/Call established/);
+      await caller.waitFor(/Call established/);
+      // RFC 3264 through CUCM (no media resource): the INVITE the callee gets offers the caller's SDP, the 200 the
+      // caller gets answers with the callee's, and each then receives RTP from the port the other announced.
+      const audioPort = (b: Baresip, startLine: RegExp, cseq?: RegExp): string => {
+        const message = b.sipMessages.find((m) => startLine.test(m.split('\n')[0] ?? '') && (cseq === undefined || cseq.test(m)));
+        return /^m=audio (\d+) /m.exec(message ?? '')?.[1] ?? `no ${startLine} with SDP`;
+      };
+      const callerOffer = audioPort(caller, /^INVITE sip:\+14085551005@/);
+      const offerReceived = audioPort(callee, /^INVITE sip:\+14085551005-/);
+      const calleeAnswer = audioPort(callee, /^SIP\/2\.0 200 /, /^CSeq: \d+ INVITE/m);
+      const answerReceived = audioPort(caller, /^SIP\/2\.0 200 /, /^CSeq: \d+ INVITE/m);
+      const calleeRtp = (await callee.waitFor(/incoming rtp for 'audio' established, receiving from [\d.]+:(\d+)/))[1];
+      const callerRtp = (await caller.waitFor(/incoming rtp for 'audio' established, receiving from [\d.]+:(\d+)/))[1];
+      expect({ offerReceived, answerReceived, calleeRtp, callerRtp }).toEqual({ offerReceived: callerOffer, answerReceived: calleeAnswer, calleeRtp: callerOffer, callerRtp: calleeAnswer });
+    } finally {
+      await callee.stop();
+    }
   }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -22,6 +23,8 @@ export interface BaresipOptions {
   aor: string;
   /** Extra account parameters (`answermode=auto` is always set). */
   accountParams?: string;
+  /** Whether it takes commands (`dial`) over baresip's ctrl_tcp module, on port 4444 of `address`. */
+  control?: boolean;
 }
 
 export class Baresip {
@@ -30,8 +33,10 @@ export class Baresip {
   private readonly child: ChildProcess;
   private readonly dir: string;
   private exited: Promise<void>;
+  private readonly address: string;
 
   constructor(opts: BaresipOptions) {
+    this.address = opts.address;
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-baresip-'));
     writeFileSync(
       path.join(this.dir, 'config'),
@@ -49,6 +54,8 @@ export class Baresip {
         'ausrc_channels 2',
         'audio_player aufile,/dev/null',
         'audio_alert aufile,/dev/null',
+        // ctrl_tcp takes netstring JSON commands; menu provides them (`dial`).
+        ...(opts.control ? ['module menu.so', 'module ctrl_tcp.so', `ctrl_tcp_listen ${opts.address}:4444`] : []),
         '',
       ].join('\n'),
     );
@@ -70,6 +77,11 @@ export class Baresip {
     this.exited = new Promise((resolve) => this.child.on('exit', () => resolve()));
   }
 
+  /** The SIP messages of its trace (`-s` prints each after a `#` line and the transport line), as text. */
+  get sipMessages(): string[] {
+    return this.output.split(/\n#\r?\n(?:TCP|UDP|TLS) \S+ -> \S+\r?\n/).slice(1).map((m) => m.split(/\r?\n\r?\n(?!v=|o=|s=|c=|t=|m=|a=)/)[0] ?? '');
+  }
+
   /** Everything baresip printed so far. */
   get log(): string {
     return this.output;
@@ -82,6 +94,32 @@ export class Baresip {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`baresip did not print ${pattern} within ${withinMs} ms; it printed:\n${this.output.slice(-4000)}`)), withinMs);
       this.waiters.push({ pattern, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+    });
+  }
+
+  /** Runs a command over ctrl_tcp (the instance was made with `control`) and resolves with baresip's answer. */
+  command(command: string, params: string): Promise<{ ok: boolean; data: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(4444, this.address);
+      const json = JSON.stringify({ command, params, token: 'uc-lab' });
+      let received = '';
+      socket.on('connect', () => socket.write(`${Buffer.byteLength(json)}:${json},`));
+      socket.on('data', (d) => {
+        received += d.toString('utf8');
+        // Netstrings `<length>:<json>,`; the one with our token is the answer (events come on the same socket).
+        for (;;) {
+          const colon = received.indexOf(':');
+          const length = Number(received.slice(0, colon));
+          if (colon < 0 || !Number.isInteger(length) || received.length < colon + 2 + length) return;
+          const message = JSON.parse(received.slice(colon + 1, colon + 1 + length)) as { response?: boolean; token?: string; ok?: boolean; data?: string };
+          received = received.slice(colon + 2 + length);
+          if (message.response && message.token === 'uc-lab') {
+            socket.end();
+            resolve({ ok: message.ok === true, data: message.data ?? '' });
+          }
+        }
+      });
+      socket.on('error', reject);
     });
   }
 
