@@ -15,6 +15,11 @@ export interface StreamLimits {
   readonly idleMs: number;
   /** Accepted connections open at once from one source address; the next one is closed as it is accepted. */
   readonly perPeer: number;
+  /**
+   * Source addresses not held to `perPeer`: a load balancer that source-NATs opens one connection per client from
+   * its own address (docs/protocols/stream-limits.md).
+   */
+  readonly unlimited?: ReadonlySet<string>;
 }
 
 /** The lab's limit of connections from one address, on every stream port (docs/protocols/stream-limits.md). */
@@ -37,7 +42,7 @@ export async function listenLimited(
   return network.listenTcp(port, (raw) => {
     const peer = raw.remote.address;
     const count = open.get(peer) ?? 0;
-    if (count >= limits.perPeer) {
+    if (count >= limits.perPeer && !limits.unlimited?.has(peer)) {
       log.warn('connection refused: too many from one address', { port, from: formatEndpoint(raw.remote), open: count });
       raw.end();
       return;

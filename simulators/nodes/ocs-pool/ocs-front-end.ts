@@ -102,6 +102,8 @@ export interface OcsPoolConfig {
   hostAuthorizations: OcsHostAuthorization[];
   /** SIP over TLS on 5061 with the pool's certificate (seed 004's TLS bullet; docs/protocols/cup-rcc.md §5). */
   tls?: SipTlsOptions;
+  /** The address of the pool's load balancer, if it has one: every client behind it connects from there. */
+  balancerAddress?: string;
 }
 
 const SIP_PORT = 5060;
@@ -118,6 +120,8 @@ const KEEP_ALIVE_S = 300;
  * it sent nothing else in a timeout, so a live one is silent for less than two; docs/protocols/stream-limits.md).
  */
 const SIP_LIMITS: StreamLimits = { idleMs: 3 * KEEP_ALIVE_S * 1000, perPeer: CONNECTIONS_PER_PEER };
+/** The pool's limits: its balancer, which opens a connection per client from its own address, is not held to them. */
+const sipLimits = (balancer: string | undefined): StreamLimits => (balancer === undefined ? SIP_LIMITS : { ...SIP_LIMITS, unlimited: new Set([balancer]) });
 /** Registration lifetime granted when the client asks for none, by release (R2: 7200 s; 2007: 900 s in the recorded exchanges). */
 const DEFAULT_REGISTER_EXPIRES_S: Record<string, number> = { '2007': 900, '2007 R2': 7200 };
 
@@ -490,7 +494,7 @@ export class OcsFrontEnd extends NodeBase {
     fe.sip = await SipEndpoint.start(env, {
       port: SIP_PORT,
       ...(config.tls ? { tls: config.tls } : {}),
-      limits: SIP_LIMITS,
+      limits: sipLimits(config.balancerAddress),
       // A client's registration lives as long as its connection (RFC 5626 §3: a flow that fails ends its bindings);
       // requests for the user then get an answer rather than going nowhere.
       onConnectionClosed: (id) => fe.connectionClosed(id),

@@ -57,6 +57,7 @@ export const ocsKind = defineNodeKind<OcsPoolConfig, OcsFrontEnd>({
           hostAuthorizations: p.hostAuthorizations.map((h) => ({ fqdn: h.fqdn, treatAsAuthenticated: h.treatAsAuthenticated, outboundOnly: h.outboundOnly })),
           // The pool's certificate from the lab's certificate server; servers it calls must present one from it too.
           tls: { port: 5061, server: ctx.pki.server(p.fqdn, 'lab-ca'), client: ctx.pki.client(() => true) },
+          ...(p.loadBalancer ? { balancerAddress: ctx.addressOf(p.host) } : {}),
         },
       }));
     }),
