@@ -98,7 +98,13 @@ export async function runSoakCommand(labId: string, opts: SoakOptions): Promise<
   const seconds = (Date.now() - startedAt) / 1000;
   const answered = clients.reduce((s, c) => s + c.answered, 0);
   process.stdout.write(`end (after ${sent.toLocaleString('en')} requests, ${answered.toLocaleString('en')} answers, ${lost} unanswered): ${format(end)}\n`);
-  const s = start ?? end;
+  if (start === undefined) {
+    process.stdout.write(`growth: not measured — the run ended inside the warm-up (${warmUp.toLocaleString('en')} requests and ${warmUpMs / 1000} s); ask for more --requests\n`);
+    for (const c of clients) c.close();
+    await served.stop();
+    return lost > opts.requests / 1000 ? 1 : 0;
+  }
+  const s = start;
   const growth = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)} %`;
   process.stdout.write(`growth: RSS ${growth(s.rss, end.rss)}, heap ${growth(s.heap, end.heap)}; ${Math.round((sent - sentAtStart) / seconds).toLocaleString('en')} requests/s after the warm-up, ${((Date.now() - began) / 1000).toFixed(0)} s in all\n`);
   for (const c of clients) c.close();

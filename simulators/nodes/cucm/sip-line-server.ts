@@ -705,8 +705,13 @@ export class SipLineServer {
       const m = replaces ? /^([^;]+);(.*)$/.exec(decodeURIComponent(replaces)) : null;
       const params = new Map((m?.[2] ?? '').split(';').map((p) => p.split('=') as [string, string]));
       const active = m ? this.legByDialog(m[1] ?? '', params.get('to-tag') ?? '', params.get('from-tag') ?? '') : undefined;
-      // Modelling choice: a blind (Replaces-less) REFER from a phone is not modelled.
-      if (!held || !active) return refuse(!held ? 481 : 400, !held ? 'Call/Transaction Does Not Exist' : 'Bad Request');
+      if (!held) return refuse(481, 'Call/Transaction Does Not Exist');
+      // A blind (Replaces-less) REFER from a phone is not modelled: 501, never a verdict on the request.
+      if (!m) {
+        this.log.warn('blind transfer REFER from a phone: not modelled', { callId: dialog.callId });
+        return refuse(501, 'Not Implemented');
+      }
+      if (!active) return refuse(481, 'Call/Transaction Does Not Exist');
       const pair = heldAndConnected(held, active);
       if (!pair) return refuse(603, 'Decline');
       accept();

@@ -59,7 +59,7 @@ function decodeType2(block: Buffer, k: number): string {
   if (block[0] !== 0x00 || block[1] !== 0x02) throw new Error('Encryption block is invalid.');
   let i = 2;
   while (i < block.length - 1 && block[i] !== 0x00) i++;
-  const padding = i - 2;
-  if (padding < 8 || block[i] !== 0x00 || padding !== k - 3 - (block.length - i - 1)) throw new Error('Encryption block is invalid.');
+  // The block is k octets (RSA_NO_PADDING), so the message is whatever follows the separator.
+  if (block.length !== k || i - 2 < 8 || block[i] !== 0x00) throw new Error('Encryption block is invalid.');
   return block.subarray(i + 1).toString('binary');
 }
