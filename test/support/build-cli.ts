@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { dockerPing } from './docker';
 
 /**
  * Jest global setup: builds dist/ once (the project's own `npm run build`), so the CLI tests run the bundle
- * a user runs, and start in a fraction of the time a source run through esbuild-register takes.
+ * a user runs, and start in a fraction of the time a source run through esbuild-register takes; and asks once
+ * whether a Docker engine answers (`DOCKER_AVAILABLE` for the container peer tests, which the workers inherit).
  */
-export default function buildCli(): void {
+export default async function buildCli(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..');
   execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  process.env.DOCKER_AVAILABLE = (await dockerPing()) ? '1' : '0';
 }
