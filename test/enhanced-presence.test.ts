@@ -2,7 +2,7 @@ import { LabRuntime } from '../harness/lab/lab-runtime';
 import { loadLabById } from '../harness/lab/load-lab';
 import { parseEventCategories, serializeBatchSubscribe } from '../simulators/protocols/presence';
 import { scenariosDir } from './support/matrix';
-import { connectRaw, ntlmSignIn, sipMessage } from './support/raw-sip-client';
+import { connectRaw, ntlmSignIn, request } from './support/raw-sip-client';
 import type { RawSipClient } from './support/raw-sip-client';
 
 // Enhanced presence between OCS users ([MS-PRES]; docs/protocols/sign-in.md §9), spoken raw by two signed-in
@@ -10,22 +10,6 @@ import type { RawSipClient } from './support/raw-sip-client';
 
 const seedLab = loadLabById('seed-lab', scenariosDir);
 
-function request(c: RawSipClient, user: string, method: string, uri: string, callId: string, headers: string[], body = ''): string {
-  return sipMessage(
-    [
-      `${method} ${uri} SIP/2.0`,
-      `Via: SIP/2.0/TCP ${c.address}:15080;branch=z9hG4bK${callId};rport`,
-      'Max-Forwards: 70',
-      `From: <sip:${user}@uc.lab>;tag=${callId}t;epid=0202`,
-      `To: <${uri}>`,
-      `Call-ID: ${callId}`,
-      `CSeq: 1 ${method}`,
-      `Contact: <sip:${user}@${c.address}:15080;transport=tcp>`,
-      ...headers,
-    ],
-    body,
-  );
-}
 
 const publishBusy = (uri: string): string =>
   `<publish xmlns="http://schemas.microsoft.com/2006/09/sip/rich-presence"><publications uri="${uri}"><publication categoryName="state" instance="1" container="2" version="0" expireType="static"><state xmlns="http://schemas.microsoft.com/2006/09/sip/state" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" manual="true" xsi:type="userState"><availability>6500</availability></state></publication></publications></publish>`;

@@ -3,7 +3,7 @@ import { loadLabById } from '../harness/lab/load-lab';
 import type { OcsFrontEnd } from '../simulators/nodes/ocs-pool/ocs-front-end';
 import { parseEventCategories } from '../simulators/protocols/presence';
 import { scenariosDir } from './support/matrix';
-import { connectRaw, ntlmSignIn, sipMessage } from './support/raw-sip-client';
+import { connectRaw, ntlmSignIn, request } from './support/raw-sip-client';
 import type { RawSipClient } from './support/raw-sip-client';
 
 // A pool of three front ends behind a load balancer (lb-pool-lab; docs/protocols/load-balancing.md §1–§2), spoken raw
@@ -13,22 +13,6 @@ import type { RawSipClient } from './support/raw-sip-client';
 
 const lbLab = loadLabById('lb-pool-lab', scenariosDir);
 
-function request(c: RawSipClient, user: string, method: string, uri: string, callId: string, headers: string[], body = ''): string {
-  return sipMessage(
-    [
-      `${method} ${uri} SIP/2.0`,
-      `Via: SIP/2.0/TCP ${c.address}:15080;branch=z9hG4bK${callId};rport`,
-      'Max-Forwards: 70',
-      `From: <sip:${user}@uc.lab>;tag=${callId}t;epid=0202`,
-      `To: <${uri}>`,
-      `Call-ID: ${callId}`,
-      `CSeq: 1 ${method}`,
-      `Contact: <sip:${user}@${c.address}:15080;transport=tcp>`,
-      ...headers,
-    ],
-    body,
-  );
-}
 
 const publish = (uri: string, availability: number): string =>
   `<publish xmlns="http://schemas.microsoft.com/2006/09/sip/rich-presence"><publications uri="${uri}"><publication categoryName="state" instance="1" container="2" version="0" expireType="static"><state xmlns="http://schemas.microsoft.com/2006/09/sip/state" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" manual="true" xsi:type="userState"><availability>${availability}</availability></state></publication></publications></publish>`;

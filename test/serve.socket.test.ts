@@ -27,6 +27,32 @@ function expectEveryCallEvent(trace: string, cycles: number): void {
   for (const event of ['ServiceInitiatedEvent', 'OriginatedEvent', 'DeliveredEvent', 'ConnectionClearedEvent']) expect([event, received(event)]).toEqual([event, cycles]);
 }
 
+/**
+ * Runs `calls` RCC cycles of a SIPp scenario from `from` against `target` with the seed lab's RCC users (one TCP
+ * connection, `-aa` for the call's events), checks SIPp counted every one successful and the events in its
+ * message trace, and cleans up.
+ */
+async function runRccCycles(scenario: string, target: string, from: string, callsPerUser: number): Promise<void> {
+  const cycle = communicatorCycleUsers(loadLabById('seed-lab', scenariosDir));
+  if (!cycle) throw new Error('the seed lab has no RCC users');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-sipp-'));
+  try {
+    const csv = path.join(dir, 'users.csv');
+    writeFileSync(csv, `SEQUENTIAL\n${cycle.rows.join('\n')}\n`);
+    const calls = cycle.rows.length * callsPerUser;
+    const messages = path.join(dir, 'messages.log');
+    const { stdout } = await execFileAsync(
+      'sipp',
+      [target, '-sf', scenario, '-inf', csv, '-t', 't1', '-aa', '-i', from, '-p', '5060', '-m', String(calls), '-l', '1', '-nostdin', '-timeout', '20s', '-timeout_error', '-trace_msg', '-message_file', messages],
+      { cwd: dir, timeout: 30_000 },
+    );
+    expect(stdout).toMatch(new RegExp(`Successful call\\s*\\|\\s*\\d+\\s*\\|\\s*${calls}\\b`));
+    expectEveryCallEvent(readFileSync(messages, 'utf8'), calls);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the lab on real sockets', () => {
   let lab: LabRuntime;
   const seedLab = loadLabById('seed-lab', scenariosDir);
@@ -72,54 +98,20 @@ describe('the lab on real sockets', () => {
   (sipp ? it : it.skip)('serves SIPp playing Office Communicator: remote call control cycles of the sockets benchmark', async () => {
     // bench/sipp/communicator-rcc-cycle.xml, as `npm run bench:sockets` runs it: REGISTER, RCC session,
     // MonitorStart, MakeCall (its response must carry a call id), ClearConnection, BYE, un-REGISTER.
-    const cycle = communicatorCycleUsers(seedLab);
-    if (!cycle) throw new Error('the seed lab has no RCC users');
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-sipp-'));
-    try {
-      const csv = path.join(dir, 'users.csv');
-      writeFileSync(csv, `SEQUENTIAL\n${cycle.rows.join('\n')}\n`);
-      const frontEnd = lab.network.host(cycle.pool.host).address;
-      const scenario = path.join(__dirname, '..', 'bench', 'sipp', 'communicator-rcc-cycle.xml');
-      const calls = cycle.rows.length * 3;
-      const { stdout } = await execFileAsync(
-        'sipp',
-        [`${frontEnd}:5060`, '-sf', scenario, '-inf', csv, '-t', 't1', '-aa', '-i', '127.0.3.250', '-p', '5060', '-m', String(calls), '-l', '1', '-nostdin', '-timeout', '20s', '-timeout_error', '-trace_msg', '-message_file', path.join(dir, 'messages.log')],
-        { cwd: dir, timeout: 30_000 },
-      );
-      expect(stdout).toMatch(new RegExp(`Successful call\\s*\\|\\s*\\d+\\s*\\|\\s*${calls}\\b`));
-      expectEveryCallEvent(readFileSync(path.join(dir, 'messages.log'), 'utf8'), calls);
-      // Every phone is idle again: the cycles cleared what they made (waiting on the lab's own driver until
-      // nothing is left in progress, as a sockets cell does).
-      await lab.driver.runUntil(() => lab.leaks().length === 0, 5_000);
-      expect(lab.leaks()).toEqual([]);
-      const phones = [...lab.nodes.values()].filter((n) => n.kind.kind === 'phone');
-      expect(phones.map((n) => observationsOf(n.kind).callState?.read(n.node, { line: 1 }))).toEqual(phones.map(() => 'idle'));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const pool = communicatorCycleUsers(seedLab)?.pool.host ?? 'ocs-pool1';
+    await runRccCycles(path.join(__dirname, '..', 'bench', 'sipp', 'communicator-rcc-cycle.xml'), `${lab.network.host(pool).address}:5060`, '127.0.3.250', 3);
+    // Every phone is idle again: the cycles cleared what they made (waiting on the lab's own driver until
+    // nothing is left in progress, as a sockets cell does).
+    await lab.driver.runUntil(() => lab.leaks().length === 0, 5_000);
+    expect(lab.leaks()).toEqual([]);
+    const phones = [...lab.nodes.values()].filter((n) => n.kind.kind === 'phone');
+    expect(phones.map((n) => observationsOf(n.kind).callState?.read(n.node, { line: 1 }))).toEqual(phones.map(() => 'idle'));
   });
 
   (sipp ? it : it.skip)('serves SIPp playing a host of CUP\'s ACL: the RCC cycle sent straight to CUP, every event of the call', async () => {
-    const cycle = communicatorCycleUsers(seedLab);
-    if (!cycle) throw new Error('the seed lab has no RCC users');
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-sipp-'));
-    try {
-      const csv = path.join(dir, 'users.csv');
-      writeFileSync(csv, `SEQUENTIAL\n${cycle.rows.join('\n')}\n`);
-      const scenario = path.join(__dirname, 'fixtures', 'sipp-rcc-direct.xml');
-      const calls = cycle.rows.length;
-      const { stdout } = await execFileAsync(
-        'sipp',
-        [`${lab.network.host('cup').address}:5060`, '-sf', scenario, '-inf', csv, '-t', 't1', '-aa', '-i', '127.0.3.251', '-p', '5060', '-m', String(calls), '-l', '1', '-nostdin', '-timeout', '20s', '-timeout_error', '-trace_msg', '-message_file', path.join(dir, 'messages.log')],
-        { cwd: dir, timeout: 30_000 },
-      );
-      expect(stdout).toMatch(new RegExp(`Successful call\\s*\\|\\s*\\d+\\s*\\|\\s*${calls}\\b`));
-      expectEveryCallEvent(readFileSync(path.join(dir, 'messages.log'), 'utf8'), calls);
-      await lab.driver.runUntil(() => lab.leaks().length === 0, 5_000);
-      expect(lab.leaks()).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await runRccCycles(path.join(__dirname, 'fixtures', 'sipp-rcc-direct.xml'), `${lab.network.host('cup').address}:5060`, '127.0.3.251', 1);
+    await lab.driver.runUntil(() => lab.leaks().length === 0, 5_000);
+    expect(lab.leaks()).toEqual([]);
   });
 
   (curl ? it : it.skip)('serves curl (an outside tool) the phone services: the Services menu and the Extension Mobility login', async () => {

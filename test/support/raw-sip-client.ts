@@ -88,3 +88,21 @@ export async function ntlmSignIn(c: RawSipClient, extra: string[] = [], user = '
   }
   return 'no 200 after four legs';
 }
+
+/** An out-of-dialog request from a raw client's user (`epid` as Communicator sends it), ready to write. */
+export function request(c: RawSipClient, user: string, method: string, uri: string, callId: string, headers: string[], body = ''): string {
+  return sipMessage(
+    [
+      `${method} ${uri} SIP/2.0`,
+      `Via: SIP/2.0/TCP ${c.address}:15080;branch=z9hG4bK${callId};rport`,
+      'Max-Forwards: 70',
+      `From: <sip:${user}@uc.lab>;tag=${callId}t;epid=0202`,
+      `To: <${uri}>`,
+      `Call-ID: ${callId}`,
+      `CSeq: 1 ${method}`,
+      `Contact: <sip:${user}@${c.address}:15080;transport=tcp>`,
+      ...headers,
+    ],
+    body,
+  );
+}
