@@ -34,6 +34,19 @@ describe('renderMatrixHtml', () => {
     expect(html).toContain('<td class="cell v-drift" data-col="7970-sip">');
   });
 
+  it('links a cell\'s TLS key log only where its evidence holds one', () => {
+    const [first, second] = sampleResults().cells;
+    if (!first || !second) throw new Error('the sample has fewer than two cells');
+    const page = renderMatrixHtml(sampleResults(), undefined, { keylogs: new Set([first.id]) });
+    const sectionOf = (id: string): string => {
+      const start = page.indexOf(`<section id="cell-${id.replace(/[^A-Za-z0-9_-]+/g, '-')}">`);
+      return page.slice(start, page.indexOf('</section>', start));
+    };
+    expect(sectionOf(first.id)).toContain('tls-keys.log">tls-keys.log</a>');
+    expect(sectionOf(second.id)).not.toContain('tls-keys.log');
+    expect(html).not.toContain('tls-keys.log');
+  });
+
   it('groups the rows by the seed\'s sections, with the feature column kept in view in a scrolling table', () => {
     const groups = [...html.matchAll(/<tr class="group"><th colspan="\d+" scope="rowgroup">([^<]+)<\/th><\/tr>/g)].map((m) => m[1]);
     expect(groups).toEqual(['Features supported', 'Known issues', 'Calendar integration']);

@@ -303,7 +303,12 @@ const MARKS: readonly [string, string, string][] = [
  * `baseline`: what the run is compared with (results.previous.json or `--diff`), already restricted to the cells
  * the run could be compared on.
  */
-export function renderMatrixHtml(results: Results, baseline?: { results: Results; source: string }): string {
+/** What the page knows of the evidence on disk: the cells whose folder holds a TLS key log (`tls-keys.log`). */
+export interface EvidenceOnDisk {
+  readonly keylogs?: ReadonlySet<string>;
+}
+
+export function renderMatrixHtml(results: Results, baseline?: { results: Results; source: string }, disk: EvidenceOnDisk = {}): string {
   const { columns, rows } = buildMatrix(results);
   const run = results.run;
   const compare = comparer(baseline?.results);
@@ -428,7 +433,7 @@ export function renderMatrixHtml(results: Results, baseline?: { results: Results
     item('expected', c.expected);
     item('observed', c.observed);
     h.push(
-      `<dt>evidence</dt><dd class="links"><a href="${esc(base)}ladder.html">ladder</a><a href="${esc(base)}trace.pcap">trace.pcap</a><a href="${esc(base)}trace.pcapng">trace.pcapng</a><a href="${esc(ladder)}">ladder.md</a><a href="${esc(base)}logs/">logs</a><a href="${esc(base)}">${esc(folder)}</a></dd>`,
+      `<dt>evidence</dt><dd class="links"><a href="${esc(base)}ladder.html">ladder</a><a href="${esc(base)}trace.pcap">trace.pcap</a><a href="${esc(base)}trace.pcapng">trace.pcapng</a>${disk.keylogs?.has(c.id) ? `<a href="${esc(base)}tls-keys.log">tls-keys.log</a>` : ''}<a href="${esc(ladder)}">ladder.md</a><a href="${esc(base)}logs/">logs</a><a href="${esc(base)}">${esc(folder)}</a></dd>`,
       '</dl>',
       '</section>',
     );

@@ -373,8 +373,10 @@ async function runOnWorkers(plan: PlannedRun, options: MatrixOptions & { evidenc
 export const REPORT_FILES = ['matrix.html', 'matrix.md', 'results.json', 'junit.xml'] as const;
 
 export function writeReports(outDir: string, results: Results, baseline?: { results: Results; source: string }): void {
+  // The cells that used TLS left a key log beside their pcap; the page links it for them only.
+  const keylogs = new Set(results.cells.filter((c) => existsSync(path.join(outDir, c.evidence, 'tls-keys.log'))).map((c) => c.id));
   const text: Record<(typeof REPORT_FILES)[number], () => string> = {
-    'matrix.html': () => renderMatrixHtml(results, baseline),
+    'matrix.html': () => renderMatrixHtml(results, baseline, { keylogs }),
     'matrix.md': () => renderMatrixMarkdown(results),
     'results.json': () => `${JSON.stringify(results, null, 2)}\n`,
     'junit.xml': () => renderJunit(results),
