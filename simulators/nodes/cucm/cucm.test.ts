@@ -753,6 +753,10 @@ describe("CUCM and the SIP loads' feature keys (docs/protocols/sip-phone-feature
     send('INVITE', [['Contact', '<sip:1004@10.1.2.99;transport=tcp>'], ['Content-Type', 'application/sdp']], 'v=0\r\n', `sip:x-cisco-serviceuri-cfwdall-5555@${CUCM_ADDRESS}`);
     expect(await answer(7)).toBe(404);
     expect(cucm.config.phone(DAVE)?.lines[0]?.forwardAll).toBeUndefined();
+    // RFC 3903 §4.6: a removal (Expires 0, no body) is accepted, and the DND state is left as it was.
+    send('PUBLISH', [['Event', 'presence'], ['Expires', '0']]);
+    expect(await answer(8)).toBe(200);
+    expect(cucm.config.phone(DAVE)?.dnd).toBe(false);
     connection.end();
     await cucm.stop();
   });

@@ -661,6 +661,11 @@ export class SipLineServer {
       tx.respond(createResponse(request, 489, 'Bad Event', { toTag, headers: [['Allow-Events', 'presence']] }));
       return;
     }
+    // RFC 3903 §4.6: Expires 0 with no body removes the publication; the phone's DND state stays as CUCM holds it.
+    if (request.headers.get('Expires')?.trim() === '0' && request.body === '') {
+      tx.respond(createResponse(request, 200, 'OK', { toTag, headers: [['Expires', '0']] }));
+      return;
+    }
     const parsed = parseXml(request.body);
     const activities = parsed.ok ? child(child(parsed.value, 'person'), 'activities') : undefined;
     const dnd = child(activities, 'dnd') ? true : child(activities, 'available') ? false : undefined;
