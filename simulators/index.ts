@@ -86,3 +86,4 @@ export function summarizeCsta(xml: string): string {
 
 export { LabPki } from './transport/tls/lab-pki';
 export { normalizeNumber } from './nodes/oc-client/address-book';
+export { concatBytes } from './protocols/bytes';

@@ -4,6 +4,8 @@
  * timestamps) written in little-endian byte order, version 2.4, snaplen 262144, link type
  * LINKTYPE_RAW (101): each record is a bare IPv4 packet (see simulators/transport/ip-packet.ts).
  */
+
+import { concatBytes } from '../../simulators';
 export const PCAP_MAGIC_MICROSECONDS = 0xa1b2c3d4;
 export const PCAP_SNAPLEN = 262144;
 export const LINKTYPE_RAW = 101;
@@ -137,12 +139,4 @@ const padded = (bytes: Uint8Array): Uint8Array => {
   return out;
 };
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (parts: readonly Uint8Array[]): Uint8Array => concatBytes(...parts);

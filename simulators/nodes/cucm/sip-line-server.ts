@@ -752,13 +752,7 @@ export class SipLineServer {
   restartDevice(deviceName: string): void {
     const device = this.devices.get(deviceName);
     if (!device) return;
-    const headers = new SipHeaders([
-      ['Max-Forwards', '70'],
-      ['From', `<sip:cucm@${this.address}>;tag=${randomToken(this.env.random, 10)}`],
-      ['To', `<${device.contact}>`],
-      ['Call-ID', `${randomToken(this.env.random, 16)}@${this.address}`],
-      ['CSeq', '101 NOTIFY'],
-      ['Contact', this.contact],
+    const headers = this.outOfDialogHeaders(device, '101 NOTIFY', [
       ['Event', 'service-control'],
       ['Subscription-State', 'active'],
       ['Content-Type', 'text/plain'],
@@ -777,7 +771,6 @@ export class SipLineServer {
     return this.byDialog.get(dialogKey(callId, cucmTag, phoneTag));
   }
 
-  /** RFC 3515 REFER, out of dialog, over the phone's registration connection. */
   private forgetMakeCall(device: SipDevice): void {
     if (device.pendingMakeCall) this.env.clock.clearTimer(device.pendingMakeCall.timer);
     device.pendingMakeCall = undefined;
@@ -792,14 +785,22 @@ export class SipLineServer {
     this.callControl.release(pending.leg);
   }
 
-  private refer(device: SipDevice, extra: [string, string][], body = '', onRefused?: (status: number) => void): void {
-    const headers = new SipHeaders([
+  /** The headers of a request CUCM starts outside any dialog toward a registered phone, in this order: a new From tag and Call-ID each time. */
+  private outOfDialogHeaders(device: SipDevice, cseq: string, extra: [string, string][]): SipHeaders {
+    return new SipHeaders([
       ['Max-Forwards', '70'],
       ['From', `<sip:cucm@${this.address}>;tag=${randomToken(this.env.random, 10)}`],
       ['To', `<${device.contact}>`],
       ['Call-ID', `${randomToken(this.env.random, 16)}@${this.address}`],
-      ['CSeq', '1 REFER'],
+      ['CSeq', cseq],
       ['Contact', this.contact],
+      ...extra,
+    ]);
+  }
+
+  /** RFC 3515 REFER, out of dialog, over the phone's registration connection. */
+  private refer(device: SipDevice, extra: [string, string][], body = '', onRefused?: (status: number) => void): void {
+    const headers = this.outOfDialogHeaders(device, '1 REFER', [
       ['Referred-By', `<sip:cucm@${this.address}>`],
       // RFC 4488: no implicit subscription, so the phone sends no NOTIFY.
       ['Refer-Sub', 'false'],

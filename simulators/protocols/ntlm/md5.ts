@@ -5,6 +5,8 @@
  * layer takes no Node built-in module (test/architecture.test.ts), which rules out `crypto`.
  */
 
+import { concatBytes } from '../bytes';
+
 /** RFC 1321 §3.4: T[i] = floor(2^32 × |sin(i + 1)|), computed once. */
 const T = Int32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0);
 /** The per-round shift amounts, four per round. */
@@ -14,16 +16,12 @@ const rotl = (x: number, s: number): number => (x << s) | (x >>> (32 - s));
 
 /** The 16-byte MD5 digest of the concatenation of `parts`. */
 export function md5(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
+  const data = parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(...parts);
+  const length = data.length;
   // §3.1–3.2: append 0x80, zero-pad to 56 mod 64, then the bit length as a 64-bit little-endian integer.
   const paddedLength = (((length + 8) >>> 6) + 1) << 6;
   const padded = new Uint8Array(paddedLength);
-  let at = 0;
-  for (const p of parts) {
-    padded.set(p, at);
-    at += p.length;
-  }
+  padded.set(data);
   padded[length] = 0x80;
   const view = new DataView(padded.buffer);
   view.setUint32(paddedLength - 8, (length * 8) >>> 0, true);

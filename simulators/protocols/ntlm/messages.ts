@@ -6,6 +6,7 @@
  */
 import { CodecError, fail, ok, type Result } from '../../kernel/errors';
 import { NTLMSSP_NEGOTIATE_TARGET_INFO, NTLMSSP_NEGOTIATE_UNICODE, NTLMSSP_NEGOTIATE_VERSION, hasFlag } from './flags';
+import { concatBytes } from '../bytes';
 
 export const NTLM_PROTOCOL = 'ntlm';
 
@@ -83,15 +84,7 @@ function readVersion(view: DataView, at: number): NtlmVersion {
   return { major: view.getUint8(at), minor: view.getUint8(at + 1), build: view.getUint16(at + 2, true), revision: view.getUint8(at + 7) };
 }
 
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = concatBytes;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Payload fields (Len, MaxLen, BufferOffset)
