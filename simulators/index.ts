@@ -9,6 +9,7 @@ export type { Clock, TimerHandle } from './kernel/clock';
 export { LabError, CodecError, NetworkError, ConfigError, ok, fail } from './kernel/errors';
 export type { LabErrorCode, Result } from './kernel/errors';
 export { MemoryLog, formatLogRecord, silentLogger } from './kernel/logger';
+export { newFaker } from './kernel/seeded-faker';
 export type { Logger, LogLevel, LogRecord } from './kernel/logger';
 export { seededRandom, randomToken } from './kernel/random';
 export type { Random } from './kernel/random';

@@ -6,15 +6,7 @@ import * as tar from 'tar';
 import { repoRoot, scenariosDir } from './support/matrix';
 import { sampleResults } from '../reports/sample-results';
 
-// The CLI as a user meets it: the bundle in dist/ (Jest's global setup builds it, test/support/build-cli.ts).
-function ucLab(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.js'), ...args], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { ucLab } from './support/uc-lab-cli';
 
 describe('uc-lab', () => {
   let dir: string;

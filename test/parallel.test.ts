@@ -1,13 +1,15 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runMergeCommand } from '../harness/cli/merge-command';
 import { parseResults } from '../harness/run/results';
 import type { Results } from '../harness/run/results';
-import { runMatrix, shardOf } from '../harness/run/run-matrix';
+import { shardOf } from '../harness/run/run-matrix';
 import { scenariosDir } from './support/matrix';
+import { ucLabAsync } from './support/uc-lab-cli';
 
 // Worker threads and shards are ways to spread the same cells: neither may change a verdict or an evidence byte.
+// The runs are the CLI's, as a CI job runs them (`uc-lab matrix --workers`, `--shard i/n`, `uc-lab merge`).
 const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-parallel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -18,13 +20,20 @@ function timeless(r: Results): unknown {
   return { ...r, run: { ...r.run, startedAt: '', durationMs: 0 }, cells: r.cells.map((c) => ({ ...c, durationMs: 0 })) };
 }
 
-function evidenceOf(out: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
+function readResults(out: string): Results {
+  const r = parseResults(readFileSync(path.join(out, 'results.json'), 'utf8'));
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+/** Every evidence file of a run, by its path, as a SHA-256 digest (Jest compares megabytes of Buffer slowly, byte by byte). */
+function evidenceOf(out: string): Map<string, string> {
+  const files = new Map<string, string>();
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const full = path.join(d, e.name);
       if (e.isDirectory()) walk(full);
-      else files.set(path.relative(out, full), readFileSync(full));
+      else files.set(path.relative(out, full), createHash('sha256').update(readFileSync(full)).digest('hex'));
     }
   };
   walk(path.join(out, 'evidence'));
@@ -32,30 +41,29 @@ function evidenceOf(out: string): Map<string, Buffer> {
 }
 
 describe('spreading the cells', () => {
+  const run = async (out: string, ...args: string[]): Promise<Results> => {
+    const r = await ucLabAsync(['matrix', '--scenarios', scenariosDir, '--out', out, '--seed', '7', '--filter', ...filter, ...args]);
+    if (r.status !== 0) throw new Error(`uc-lab matrix ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return readResults(out);
+  };
   let one: Results;
   beforeAll(async () => {
-    one = await runMatrix({ scenariosDir, outDir: path.join(dir, 'one'), runtime: 'memory', seed: 7, filter });
+    one = await run(path.join(dir, 'one'), '--workers', '1');
   });
 
   it('two worker threads give the same results.json and the same evidence bytes as one', async () => {
-    const two = await runMatrix({ scenariosDir, outDir: path.join(dir, 'two'), runtime: 'memory', seed: 7, filter, workers: 2 });
+    const two = await run(path.join(dir, 'two'), '--workers', '2');
     expect(timeless(two)).toEqual(timeless(one));
     expect(evidenceOf(path.join(dir, 'two'))).toEqual(evidenceOf(path.join(dir, 'one')));
   });
 
   it('shards merged give the same results.json as one run, and every evidence folder', async () => {
     const parts = [1, 2, 3].map((index) => path.join(dir, `shard-${index}`));
-    for (const [i, out] of parts.entries()) await runMatrix({ scenariosDir, outDir: out, runtime: 'memory', seed: 7, filter, shard: { index: i + 1, count: 3 } });
+    await Promise.all(parts.map((out, i) => run(out, '--shard', `${i + 1}/3`)));
     const merged = path.join(dir, 'merged');
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      expect(await runMergeCommand(parts, { out: merged })).toBe(0);
-    } finally {
-      write.mockRestore();
-    }
-    const results = parseResults(readFileSync(path.join(merged, 'results.json'), 'utf8'));
-    if (!results.ok) throw results.error;
-    expect(timeless({ ...results.value, run: { ...results.value.run, commit: one.run.commit } } as Results)).toEqual(timeless(one));
+    const r = await ucLabAsync(['merge', ...parts, '--out', merged]);
+    expect(r.status).toBe(0);
+    expect(timeless(readResults(merged))).toEqual(timeless(one));
     expect(evidenceOf(merged)).toEqual(evidenceOf(path.join(dir, 'one')));
   });
 

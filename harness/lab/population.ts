@@ -1,5 +1,4 @@
-import { Faker, en } from '@faker-js/faker';
-import { ENDPOINTS, CTI_ENABLED } from '../../simulators';
+import { ENDPOINTS, CTI_ENABLED, newFaker } from '../../simulators';
 import type { EndpointName, Lab, LabEndUser, LabOcsPool, LabPhone, LabUser } from '../../simulators';
 
 /**
@@ -50,7 +49,7 @@ function nextNumber(first: string, i: number): string {
 export function expandPopulation(lab: Lab): Lab {
   const p = lab.population;
   if (!p || p.users === 0) return lab;
-  const faker = new Faker({ locale: [en] });
+  const faker = newFaker();
   faker.seed(p.seed);
   const weights = ENDPOINTS.map((e) => ({ endpoint: e, weight: p.models ? (p.models[e] ?? 0) : 1 })).filter((w) => w.weight > 0);
   const template = lab.ocs.pools[0];

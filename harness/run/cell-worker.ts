@@ -4,6 +4,8 @@
  * own in-memory lab with virtual timers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lastEvents } from '../trace/ladder';
+import { isFailingVerdict } from './results';
 import { runPlannedCell } from './run-matrix';
 import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
 
@@ -25,9 +27,10 @@ if (port) {
       return;
     }
     runPlannedCell(planned, claims, options).then(
-      ({ result, written }) => {
+      ({ result, written, outcome }) => {
         writes.push(written);
-        port.postMessage({ type: 'done', index: m.index, result } satisfies FromWorker);
+        const failing = isFailingVerdict(result.verdict) ? { lastMessages: lastEvents(outcome.events, 15), leaks: outcome.leaks } : {};
+        port.postMessage({ type: 'done', index: m.index, result, ...failing } satisfies FromWorker);
       },
       (e: unknown) => port.postMessage({ type: 'failed', index: m.index, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies FromWorker),
     );

@@ -165,12 +165,12 @@ export async function runPlannedCell(
   planned: { cell: ScenarioCell; lab: Lab },
   claims: ReadonlyMap<string, Claim>,
   options: Pick<MatrixOptions, 'outDir' | 'runtime' | 'seed' | 'addressPrefix'> & { evidenceDir?: string },
-): Promise<{ result: CellResult; written: Promise<void> }> {
+): Promise<{ result: CellResult; written: Promise<void>; outcome: CellOutcome }> {
   const { cell, lab } = planned;
   const outcome = await runCell(cell, { runtime: options.runtime, seed: options.seed, lab, claims, ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}) });
   const folder = cellFolderName(cell.id);
   const written = writeEvidence(path.join(options.evidenceDir ?? path.join(options.outDir, 'evidence'), folder), cell, outcome);
-  return { result: { ...outcome.result, evidence: `evidence/${folder}/` }, written };
+  return { result: { ...outcome.result, evidence: `evidence/${folder}/` }, written, outcome };
 }
 
 /**
@@ -305,8 +305,14 @@ function autoWorkers(cells: number): number {
   return cells >= AUTO_WORKERS_FROM_CELLS ? availableParallelism() : 1;
 }
 
-/** The worker script: the bundled one next to the CLI bundle, else the TypeScript source (through esbuild-register). */
-function workerScript(): { file: string; execArgv: string[] } {
+/**
+ * The worker script: `UC_LAB_CELL_WORKER` when set (the test suite's global setup points it at the bundle it has just
+ * built, so worker threads started from the TypeScript sources skip transpiling them again), the bundled one next to
+ * the CLI bundle, else the TypeScript source (through esbuild-register).
+ */
+export function workerScript(): { file: string; execArgv: string[] } {
+  const chosen = process.env.UC_LAB_CELL_WORKER;
+  if (chosen && existsSync(chosen)) return { file: chosen, execArgv: [] };
   for (const file of [path.join(__dirname, '..', 'run', 'cell-worker.js'), path.join(__dirname, 'cell-worker.js')]) {
     if (existsSync(file)) return { file, execArgv: [] };
   }

@@ -15,4 +15,8 @@ export interface WorkerOptions {
   addressPrefix?: string;
 }
 export type ToWorker = { type: 'run'; index: number } | { type: 'exit' };
-export type FromWorker = { type: 'ready' } | { type: 'done'; index: number; result: unknown } | { type: 'failed'; index: number; error: string };
+/** `done` carries, for a DRIFT or ERROR cell, the end of its ladder and the broken invariants (what a failing test prints). */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'done'; index: number; result: unknown; lastMessages?: string; leaks?: string[] }
+  | { type: 'failed'; index: number; error: string };

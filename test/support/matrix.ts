@@ -1,10 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { lastEvents } from '../../harness/trace/ladder';
-import { planMatrix } from '../../harness/run/run-matrix';
+import { Worker } from 'node:worker_threads';
+import { planMatrix, workerScript } from '../../harness/run/run-matrix';
 import type { PlannedRun } from '../../harness/run/run-matrix';
-import { runCell } from '../../harness/run/run-cell';
-import type { CellOutcome } from '../../harness/run/run-cell';
+import type { CellResult } from '../../harness/run/results';
 import { isFailingVerdict } from '../../harness/run/results';
+import { cellFolderName } from '../../harness/scenario/expand-axes';
+import type { FromWorker, ToWorker, WorkerOptions } from '../../harness/run/worker-protocol';
+import { tsharkFramesByCell } from './tshark-evidence';
 
 type PlannedCell = PlannedRun['cells'][number];
 
@@ -23,17 +27,152 @@ export function planPart(k: number, n: number, runtime?: 'memory' | 'sockets') {
   return planMatrix({ scenariosDir, shard: { index: k, count: n }, ...(runtime ? { runtime } : {}) });
 }
 
-/** A QA engineer's failure message: the step, expected vs observed, and the end of the message ladder. */
-export function explain(outcome: CellOutcome): string {
-  const r = outcome.result;
+/** What a cell run on the worker thread sends back: its result, and for DRIFT or ERROR the end of its ladder. */
+interface RanCell {
+  result: CellResult;
+  lastMessages?: string;
+  leaks?: string[];
+}
+
+/** One worker thread of the runner: it runs one cell at a time (its in-memory lab has the thread's globals). */
+interface CellThread {
+  worker: Worker;
+  exited: Promise<void>;
+  queue: number[];
+  busy: number | undefined;
+}
+
+/**
+ * Runs a part's cells, as the tests ask for them, on worker threads of the bundled cell worker (the one
+ * `uc-lab matrix --workers` starts; the global setup builds it): the cells run as fast as they do for a user,
+ * outside Jest's module sandbox, and each leaves its evidence folder (trace.pcap, ladder.md ...) in a
+ * temporary folder that the tshark checks read. With several address blocks (sockets), a thread per block runs
+ * the cells after the one asked for while it runs, since a socket cell spends most of its wall time waiting.
+ */
+export class CellRunner {
+  readonly dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-cells-'));
+  private threads: CellThread[] | undefined;
+  private readonly waiting = new Map<number, { resolve: (r: RanCell) => void; reject: (e: Error) => void }>();
+  private readonly runs = new Map<number, Promise<RanCell>>();
+  /** The furthest cell a test has asked for: idle threads run ahead from there, in the order the tests ask. */
+  private asked = -1;
+
+  constructor(
+    private readonly part: PlannedRun,
+    private readonly options: { runtime: 'memory' | 'sockets'; addressPrefixes?: string[] },
+  ) {}
+
+  /** The evidence folder of a cell of the part. */
+  evidenceOf(id: string): string {
+    return path.join(this.dir, 'evidence', cellFolderName(id));
+  }
+
+  /** Runs the cell (once; a second call gets the same run); with several threads, the idle ones run the cells after it. */
+  run(index: number): Promise<RanCell> {
+    this.asked = Math.max(this.asked, index);
+    const run = this.schedule(index);
+    for (const t of this.threads ?? []) this.dispatch(t);
+    return run;
+  }
+
+  /** Every cell of the part has run and its evidence is on disk; the threads have ended. */
+  async finish(): Promise<void> {
+    await Promise.allSettled(this.part.cells.map((_, i) => this.schedule(i)));
+    const threads = this.threads ?? [];
+    for (const t of threads) t.worker.postMessage({ type: 'exit' } satisfies ToWorker);
+    await Promise.all(threads.map((t) => t.exited));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all((this.threads ?? []).map((t) => t.worker.terminate()));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private schedule(index: number, on?: CellThread): Promise<RanCell> {
+    let run = this.runs.get(index);
+    if (run) return run;
+    const threads = this.start();
+    run = new Promise<RanCell>((resolve, reject) => this.waiting.set(index, { resolve, reject }));
+    this.runs.set(index, run);
+    const load = (t: CellThread): number => t.queue.length + (t.busy === undefined ? 0 : 1);
+    const thread = on ?? threads.reduce((a, b) => (load(b) < load(a) ? b : a));
+    thread.queue.push(index);
+    this.dispatch(thread);
+    return run;
+  }
+
+  private dispatch(thread: CellThread): void {
+    if (thread.busy !== undefined) return;
+    if (thread.queue.length === 0 && (this.threads?.length ?? 0) > 1 && this.asked >= 0) {
+      let ahead = this.asked + 1;
+      while (ahead < this.part.cells.length && this.runs.has(ahead)) ahead++;
+      if (ahead < this.part.cells.length) {
+        this.schedule(ahead, thread);
+        return;
+      }
+    }
+    const index = thread.queue.shift();
+    if (index === undefined) return;
+    thread.busy = index;
+    thread.worker.postMessage({ type: 'run', index } satisfies ToWorker);
+  }
+
+  private start(): CellThread[] {
+    if (this.threads) return this.threads;
+    const { file, execArgv } = workerScript();
+    const prefixes = this.options.addressPrefixes ?? [undefined];
+    this.threads = prefixes.map((prefix) => {
+      const workerData: WorkerOptions = {
+        plan: { claims: this.part.claims, cells: this.part.cells },
+        outDir: this.dir,
+        evidenceDir: path.join(this.dir, 'evidence'),
+        runtime: this.options.runtime,
+        seed: 7,
+        ...(prefix ? { addressPrefix: prefix } : {}),
+      };
+      const worker = new Worker(file, { workerData, execArgv });
+      const thread: CellThread = { worker, exited: Promise.resolve(), queue: [], busy: undefined };
+      const settle = (index: number, outcome: { ran: RanCell } | { error: Error }): void => {
+        const w = this.waiting.get(index);
+        this.waiting.delete(index);
+        if ('ran' in outcome) w?.resolve(outcome.ran);
+        else w?.reject(outcome.error);
+      };
+      const failAll = (e: Error): void => {
+        for (const index of [...(thread.busy === undefined ? [] : [thread.busy]), ...thread.queue]) settle(index, { error: e });
+        thread.queue.length = 0;
+        thread.busy = undefined;
+      };
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') return;
+        thread.busy = undefined;
+        if (m.type === 'failed') settle(m.index, { error: new Error(m.error) });
+        else settle(m.index, { ran: { result: m.result as CellResult, ...(m.lastMessages !== undefined ? { lastMessages: m.lastMessages } : {}), ...(m.leaks ? { leaks: m.leaks } : {}) } });
+        this.dispatch(thread);
+      });
+      worker.on('error', failAll);
+      thread.exited = new Promise<void>((resolve) => worker.on('exit', () => {
+        failAll(new Error('the cell worker ended'));
+        resolve();
+      }));
+      return thread;
+    });
+    return this.threads;
+  }
+}
+
+/** A failing cell's message from the worker's report: the step, expected vs observed, and the end of the ladder. */
+function explainRan(ran: RanCell, evidence: string): string {
+  const r = ran.result;
   return [
     `${r.id}: ${r.verdict} (documented ${r.documented})`,
     `  step:     ${r.failedStep ?? '-'}`,
     `  expected: ${r.expected ?? '-'}`,
     `  observed: ${r.observed ?? '-'}`,
-    ...(outcome.leaks.length ? [`  leaks:    ${outcome.leaks.join('; ')}`] : []),
+    ...(ran.leaks?.length ? [`  leaks:    ${ran.leaks.join('; ')}`] : []),
+    `  evidence: ${evidence} (kept until the test file ends)`,
     '  last messages:',
-    lastEvents(outcome.events, 15)
+    (ran.lastMessages ?? '(none)')
       .split('\n')
       .map((l) => `    ${l}`)
       .join('\n'),
@@ -43,15 +182,18 @@ export function explain(outcome: CellOutcome): string {
 /**
  * Declares part k of n of the scenario cells as Jest tests: each fails on DRIFT and ERROR, printing the
  * step, expected vs observed and the last messages of the ladder. In memory the cells are grouped by
- * scenario; on sockets each part takes its own loopback block so that parts run side by side.
+ * scenario, and every cell's capture is then read by tshark (a few processes for the whole part); on sockets
+ * each part takes its own loopback blocks (one per thread) so that parts run side by side.
  */
-export function describeCells(k: number, n: number, runtime: { kind: 'memory' } | { kind: 'sockets'; addressPrefix: string }): void {
+export function describeCells(k: number, n: number, runtime: { kind: 'memory' } | { kind: 'sockets'; addressPrefixes: string[] }): void {
   const planned = planPart(k, n, runtime.kind);
-  const claims = new Map(planned.claims.map((c) => [c.id, c]));
-  const run = async (cell: PlannedCell['cell'], lab: PlannedCell['lab']): Promise<void> => {
-    const outcome = await runCell(cell, { runtime: runtime.kind, seed: 7, lab, claims, ...(runtime.kind === 'sockets' ? { addressPrefix: runtime.addressPrefix } : {}) });
-    if (isFailingVerdict(outcome.result.verdict)) throw new Error(explain(outcome));
-    expect(['drift', 'error']).not.toContain(outcome.result.verdict);
+  const runner = new CellRunner(planned, { runtime: runtime.kind, ...(runtime.kind === 'sockets' ? { addressPrefixes: runtime.addressPrefixes } : {}) });
+  afterAll(() => runner.close());
+  const indexOf = new Map(planned.cells.map(({ cell }, i) => [cell.id, i]));
+  const run = async (id: string): Promise<void> => {
+    const ran = await runner.run(indexOf.get(id) ?? -1);
+    if (isFailingVerdict(ran.result.verdict)) throw new Error(explainRan(ran, runner.evidenceOf(id)));
+    expect(['drift', 'error']).not.toContain(ran.result.verdict);
   };
   if (k === 1 && runtime.kind === 'memory') {
     it('every lab and scenario file loads, and every cell can run as written', () => {
@@ -60,12 +202,50 @@ export function describeCells(k: number, n: number, runtime: { kind: 'memory' } 
   }
   if (runtime.kind === 'sockets') {
     describe('scenarios on the socket runtime', () => {
-      it.each(planned.cells.map(({ cell, lab }) => [cell.id, cell, lab] as const))('%s', (_id, cell, lab) => run(cell, lab));
+      it.each(planned.cells.map(({ cell }) => [cell.id] as const))('%s', (id) => run(id));
     });
     return;
   }
   describe.each([...new Set(planned.cells.map(({ cell }) => cell.scenario.id))])('%s', (scenarioId) => {
     const cells = planned.cells.filter(({ cell }) => cell.scenario.id === scenarioId);
-    it.each(cells.map(({ cell, lab }) => [cell.id, cell, lab] as const))('%s', (_id, cell, lab) => run(cell, lab));
+    it.each(cells.map(({ cell }) => [cell.id] as const))('%s', (id) => run(id));
+  });
+  describeTsharkEvidence(planned, runner);
+}
+
+/**
+ * Every cell's trace.pcap, as tshark reads it (with the cell's TLS key log): SIP and skinny decode, nothing is
+ * malformed, no TCP analysis flag; the TLS cells' SIP and the calendar cells' HTTP decode inside TLS.
+ */
+function describeTsharkEvidence(planned: PlannedRun, runner: CellRunner): void {
+  describe('evidence trace.pcap in tshark', () => {
+    const ids = planned.cells.map(({ cell }) => cell.id);
+    const frames = tsharkFramesByCell(ids, (id) => runner.evidenceOf(id), () => runner.finish());
+    if (!frames) {
+      it.skip('tshark is not installed (apt-get install tshark): pcap dissection not checked', () => undefined);
+      return;
+    }
+    it.each(ids.map((id) => [id] as const))('%s decodes in tshark: SIP and skinny, nothing malformed, no TCP analysis flag', async (id) => {
+      const list = (await frames()).get(id) ?? [];
+      expect(list.length).toBeGreaterThan(0);
+      expect(list.filter((f) => f.malformed)).toEqual([]);
+      expect(list.some((f) => /:sip/.test(f.protocols))).toBe(true);
+      expect(list.some((f) => /:skinny/.test(f.protocols))).toBe(true);
+      expect(list.filter((f) => f.flags !== '')).toEqual([]);
+    });
+    const tlsCells = planned.cells.filter(({ cell }) => cell.scenario.file.includes('/tls/')).map(({ cell }) => [cell.id] as const);
+    if (tlsCells.length > 0) {
+      it.each(tlsCells)('%s: SIP over TLS between CUP and OCS decodes as SIP, decrypted with the key log', async (id) => {
+        expect(((await frames()).get(id) ?? []).some((f) => /:tls:sip/.test(f.protocols))).toBe(true);
+      });
+    }
+    const calendarCells = planned.cells.filter(({ cell }) => cell.scenario.file.includes('/calendar/')).map(({ cell }) => [cell.id] as const);
+    if (calendarCells.length > 0) {
+      it.each(calendarCells)('%s: the Presence Gateway reading Exchange decodes as HTTP with XML bodies, decrypted with the key log', async (id) => {
+        const list = (await frames()).get(id) ?? [];
+        expect(list.some((f) => /:tls/.test(f.protocols))).toBe(true);
+        expect(list.some((f) => /:tls:http:xml/.test(f.protocols))).toBe(true);
+      });
+    }
   });
 }

@@ -1,4 +1,5 @@
-import { Faker, en } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
+import { newFaker } from '../../kernel/seeded-faker';
 import { exchangeStoreName } from '../../protocols/webdav';
 
 /** Outlook's busy status of an appointment: the codec's vocabulary (urn:schemas:calendar:busystatus). */
@@ -78,7 +79,7 @@ export class MailboxStore {
   }
 
   private population(seed: number, index: number, workdays: readonly number[]): Appointment[] {
-    this.faker ??= new Faker({ locale: [en] });
+    this.faker ??= newFaker();
     const faker = this.faker;
     faker.seed([seed, index]);
     const calendar: Appointment[] = [];

@@ -1,0 +1,75 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { concatPcaps } from './pcap-concat';
+
+export interface TsharkFrame {
+  protocols: string;
+  flags: string;
+  malformed: boolean;
+}
+
+const tsharkInstalled = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
+
+function tsharkLines(file: string, args: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('tshark', ['-r', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`tshark failed: ${Buffer.concat(err).toString('utf8')}`));
+      else resolve(Buffer.concat(out).toString('utf8').split('\n').filter((l) => l !== ''));
+    });
+  });
+}
+
+/**
+ * tshark's reading of every cell's trace.pcap, frame by frame, keyed by cell id. The captures are joined into one
+ * file (each cell on its own addresses and hour, so no two share a flow) and read by two tshark processes side by
+ * side, with every cell's TLS key log, as an engineer would point Wireshark at a cell's tls-keys.log. Undefined
+ * when tshark is not installed. `prepare` runs first (it puts the evidence on disk); the reading is done once.
+ */
+export function tsharkFramesByCell(ids: readonly string[], evidenceOf: (id: string) => string, prepare: () => Promise<void>): (() => Promise<Map<string, TsharkFrame[]>>) | undefined {
+  if (!tsharkInstalled) return undefined;
+  let reading: Promise<Map<string, TsharkFrame[]>> | undefined;
+  return () => (reading ??= read(ids, evidenceOf, prepare));
+}
+
+async function read(ids: readonly string[], evidenceOf: (id: string) => string, prepare: () => Promise<void>): Promise<Map<string, TsharkFrame[]>> {
+  await prepare();
+  const present = ids.filter((id) => existsSync(path.join(evidenceOf(id), 'trace.pcap')));
+  const { bytes, firstFrame } = concatPcaps(present.map((id) => readFileSync(path.join(evidenceOf(id), 'trace.pcap'))));
+  const dir = path.dirname(evidenceOf(ids[0] ?? 'x'));
+  const file = path.join(dir, 'all-cells.pcap');
+  writeFileSync(file, bytes);
+  const keys = path.join(dir, 'all-cells-tls-keys.log');
+  writeFileSync(keys, present.map((id) => {
+    const log = path.join(evidenceOf(id), 'tls-keys.log');
+    return existsSync(log) ? readFileSync(log, 'utf8') : '';
+  }).join(''));
+  const tls = ['-o', `tls.keylog_file:${keys}`];
+  const [malformedRows, rows] = await Promise.all([
+    tsharkLines(file, [...tls, '-Y', '_ws.malformed', '-T', 'fields', '-e', 'frame.number']),
+    tsharkLines(file, [...tls, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'frame.protocols', '-e', 'tcp.analysis.flags']),
+  ]);
+  const malformed = new Set(malformedRows.map(Number));
+  const byFrame = new Map(rows.map((r) => {
+    const [n, protocols = '', flags = ''] = r.split('|');
+    return [Number(n), { protocols, flags, malformed: malformed.has(Number(n)) }] as const;
+  }));
+  const frames = new Map<string, TsharkFrame[]>();
+  present.forEach((id, i) => {
+    const from = firstFrame[i] ?? 0;
+    const to = firstFrame[i + 1] ?? byFrame.size + 1;
+    const list: TsharkFrame[] = [];
+    for (let n = from; n < to; n++) {
+      const f = byFrame.get(n);
+      if (f) list.push(f);
+    }
+    frames.set(id, list);
+  });
+  return frames;
+}
