@@ -82,46 +82,36 @@ export function renderLadderText(events: readonly WireEvent[], hosts: readonly s
   const last = positions[positions.length - 1] as number;
   const width = last + 1 + Math.max(Math.ceil((columns[columns.length - 1] as string).length / 2), selfRoom[columns.length - 1] as number);
 
-  const blank = (time: string): string[] => {
-    const row = new Array<string>(width).fill(' ');
-    for (let i = 0; i < time.length; i++) row[i] = time[i] as string;
-    for (const p of positions) row[p] = '|';
-    return row;
-  };
-  const put = (row: string[], at: number, text: string): void => {
-    for (let i = 0; i < text.length; i++) row[at + i] = text[i] as string;
-  };
-  const finish = (row: string[]): string => row.join('').trimEnd();
+  // Rows are strings: a blank row is the lifelines, and text is laid over it (past its end, it is appended).
+  const put = (row: string, at: number, text: string): string => (at <= row.length ? row.slice(0, at) + text + row.slice(at + text.length) : row + text);
+  let lifelines = ' '.repeat(width);
+  for (const p of positions) lifelines = put(lifelines, p, '|');
+  const blank = (time: string): string => time + lifelines.slice(time.length);
 
-  const header = new Array<string>(width).fill(' ');
-  put(header, 0, 'time');
-  columns.forEach((h, i) => put(header, (positions[i] as number) - Math.floor(h.length / 2), h));
-  const lines = [finish(header), finish(blank(''))];
+  let header = put(' '.repeat(width), 0, 'time');
+  columns.forEach((h, i) => (header = put(header, (positions[i] as number) - Math.floor(h.length / 2), h)));
+  const lines = [header.trimEnd(), lifelines.trimEnd()];
 
   for (const e of ordered) {
     if (e.protocol === 'STEP') {
       lines.push(`${seconds(e.t).padStart(timeWidth)}  == ${oneLine(e.summary)} ${'='.repeat(Math.max(2, width - timeWidth - oneLine(e.summary).length - 6))}`);
       continue;
     }
-    const row = blank(seconds(e.t).padStart(timeWidth));
+    let row = blank(seconds(e.t).padStart(timeWidth));
     const a = positions[index.get(e.from) as number] as number;
     const b = positions[index.get(e.to) as number] as number;
     const text = ` ${label(e.summary)} `;
     if (a === b) {
-      put(row, a + 1, `-${text.trimEnd()} <-'`.replace(/^-/, '--'));
+      row = put(row, a + 1, `-${text.trimEnd()} <-'`.replace(/^-/, '--'));
     } else if (a < b) {
-      const span = '-'.repeat(b - a - 1).split('');
-      put(span, 0, '--');
-      put(span, 2, text);
-      span[span.length - 1] = '>';
-      put(row, a + 1, span.join(''));
+      let span = put(put('-'.repeat(b - a - 1), 0, '--'), 2, text);
+      span = `${span.slice(0, -1)}>`;
+      row = put(row, a + 1, span);
     } else {
-      const span = '-'.repeat(a - b - 1).split('');
-      span[0] = '<';
-      put(span, 2, text);
-      put(row, b + 1, span.join(''));
+      const span = put(`<${'-'.repeat(a - b - 1).slice(1)}`, 2, text);
+      row = put(row, b + 1, span);
     }
-    lines.push(finish(row));
+    lines.push(row.trimEnd());
   }
   return `${lines.join('\n')}\n`;
 }

@@ -5,7 +5,6 @@
  * LINKTYPE_RAW (101): each record is a bare IPv4 packet (see simulators/transport/ip-packet.ts).
  */
 
-import { concatBytes } from '../../simulators';
 export const PCAP_MAGIC_MICROSECONDS = 0xa1b2c3d4;
 export const PCAP_SNAPLEN = 262144;
 export const LINKTYPE_RAW = 101;
@@ -74,22 +73,55 @@ export class PcapWriter {
    */
   toPcapng(): Uint8Array {
     const utf8 = new TextEncoder();
-    const blocks: Uint8Array[] = [pcapngBlock(0x0a0d0d0a, shbBody()), pcapngBlock(0x00000001, idbBody())];
+    // One buffer, sized first: a cell has thousands of packets, and the steps' comments repeat (encoded once each).
+    const comments = new Map<string, Uint8Array>();
+    const commentOf = (text: string): Uint8Array => {
+      let bytes = comments.get(text);
+      if (!bytes) comments.set(text, (bytes = utf8.encode(text)));
+      return bytes;
+    };
+    const pad4 = (n: number): number => Math.ceil(n / 4) * 4;
+    const head = [pcapngBlock(0x0a0d0d0a, shbBody()), pcapngBlock(0x00000001, idbBody())];
+    let length = head.reduce((n, b) => n + b.length, 0);
     for (const r of this.records) {
       const included = Math.min(r.packet.length, PCAP_SNAPLEN);
-      const fixed = new Uint8Array(20);
-      const view = new DataView(fixed.buffer);
-      const micros = BigInt(r.seconds) * 1_000_000n + BigInt(r.microseconds);
-      // interface_id, timestamp (upper, lower 32 bits), captured length, original length.
-      view.setUint32(0, 0, true);
-      view.setUint32(4, Number(micros >> 32n), true);
-      view.setUint32(8, Number(micros & 0xffffffffn), true);
-      view.setUint32(12, included, true);
-      view.setUint32(16, r.packet.length, true);
-      const options = r.comment !== undefined ? [pcapngOption(1, utf8.encode(r.comment)), pcapngOption(0, new Uint8Array(0))] : [];
-      blocks.push(pcapngBlock(0x00000006, concat([fixed, padded(r.packet.subarray(0, included)), ...options])));
+      // Block type and two lengths (12), the EPB's fixed fields (20), the packet, opt_comment and opt_endofopt (4 each).
+      length += 32 + pad4(included) + (r.comment !== undefined ? 8 + pad4(commentOf(r.comment).length) : 0);
     }
-    return concat(blocks);
+    const out = new Uint8Array(length);
+    const view = new DataView(out.buffer);
+    let at = 0;
+    for (const b of head) {
+      out.set(b, at);
+      at += b.length;
+    }
+    for (const r of this.records) {
+      const included = Math.min(r.packet.length, PCAP_SNAPLEN);
+      const comment = r.comment !== undefined ? commentOf(r.comment) : undefined;
+      const total = 32 + pad4(included) + (comment ? 8 + pad4(comment.length) : 0);
+      const micros = r.seconds * 1_000_000 + r.microseconds;
+      view.setUint32(at, 0x00000006, true);
+      view.setUint32(at + 4, total, true);
+      // interface_id, timestamp (upper, lower 32 bits), captured length, original length.
+      view.setUint32(at + 8, 0, true);
+      view.setUint32(at + 12, Math.floor(micros / 2 ** 32), true);
+      view.setUint32(at + 16, micros % 2 ** 32, true);
+      view.setUint32(at + 20, included, true);
+      view.setUint32(at + 24, r.packet.length, true);
+      out.set(r.packet.subarray(0, included), at + 28);
+      let o = at + 28 + pad4(included);
+      if (comment) {
+        view.setUint16(o, 1, true);
+        view.setUint16(o + 2, comment.length, true);
+        out.set(comment, o + 4);
+        o += 4 + pad4(comment.length);
+        // opt_endofopt: code 0, length 0.
+        o += 4;
+      }
+      view.setUint32(o, total, true);
+      at += total;
+    }
+    return out;
   }
 }
 
@@ -123,20 +155,3 @@ function pcapngBlock(type: number, body: Uint8Array): Uint8Array {
   view.setUint32(8 + body.length, out.length, true);
   return out;
 }
-
-/** An option: code, length, value padded to 32 bits. */
-function pcapngOption(code: number, value: Uint8Array): Uint8Array {
-  const head = new Uint8Array(4);
-  const view = new DataView(head.buffer);
-  view.setUint16(0, code, true);
-  view.setUint16(2, value.length, true);
-  return concat([head, padded(value)]);
-}
-
-const padded = (bytes: Uint8Array): Uint8Array => {
-  const out = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
-  out.set(bytes);
-  return out;
-};
-
-const concat = (parts: readonly Uint8Array[]): Uint8Array => concatBytes(...parts);

@@ -100,21 +100,34 @@ function keyOf(name: string): string {
   return key;
 }
 
-const same = (a: string, b: string): boolean => a === b || keyOf(a) === keyOf(b);
+/** A header field: its name as written (compact forms expanded), its value, and the name's lookup key (keyOf). */
+type Field = [name: string, value: string, key: string];
+
+const field = (name: string, value: string): Field => {
+  const full = expandHeaderName(name);
+  return [full, value, keyOf(full)];
+};
 
 export class SipHeaders implements Iterable<[string, string]> {
-  private readonly fields: [string, string][];
+  private readonly fields: Field[];
 
   constructor(fields: Iterable<readonly [string, string]> = []) {
-    this.fields = [...fields].map(([n, v]) => [expandHeaderName(n), v]);
+    this.fields = [];
+    for (const [n, v] of fields) this.fields.push(field(n, v));
+  }
+
+  private indexOf(key: string): number {
+    for (let i = 0; i < this.fields.length; i++) if ((this.fields[i] as Field)[2] === key) return i;
+    return -1;
   }
 
   /** First value of the header (the first element of a comma-separated list header), case-insensitive. */
   get(name: string): string | undefined {
     const key = keyOf(name);
-    for (const [n, v] of this.fields) {
-      if (n !== name && keyOf(n) !== key) continue;
-      if (!isListHeader(name)) return v;
+    const list = LIST_HEADERS.has(key);
+    for (const [, v, k] of this.fields) {
+      if (k !== key) continue;
+      if (!list) return v;
       const first = splitHeaderValues(v)[0];
       if (first !== undefined) return first;
     }
@@ -123,10 +136,11 @@ export class SipHeaders implements Iterable<[string, string]> {
 
   /** Every value, in order; list headers (Via, Route, Record-Route, Contact ...) are split on commas. */
   getAll(name: string): string[] {
-    const split = isListHeader(name);
+    const key = keyOf(name);
+    const split = LIST_HEADERS.has(key);
     const out: string[] = [];
-    for (const [n, v] of this.fields) {
-      if (!same(n, name)) continue;
+    for (const [, v, k] of this.fields) {
+      if (k !== key) continue;
       if (split) out.push(...splitHeaderValues(v));
       else out.push(v);
     }
@@ -134,39 +148,40 @@ export class SipHeaders implements Iterable<[string, string]> {
   }
 
   has(name: string): boolean {
-    return this.fields.some(([n]) => same(n, name));
+    return this.indexOf(keyOf(name)) >= 0;
   }
 
   /** Replaces every field of that name with one field, at the position of the first (else at the end). */
   set(name: string, value: string): this {
-    const full = expandHeaderName(name);
-    const first = this.fields.findIndex(([n]) => same(n, full));
+    const added = field(name, value);
+    const first = this.indexOf(added[2]);
     if (first < 0) {
-      this.fields.push([full, value]);
+      this.fields.push(added);
       return this;
     }
-    const keptName = (this.fields[first] as [string, string])[0];
-    this.remove(full);
-    this.fields.splice(first, 0, [keptName, value]);
+    const keptName = (this.fields[first] as Field)[0];
+    this.remove(name);
+    this.fields.splice(first, 0, [keptName, value, added[2]]);
     return this;
   }
 
   append(name: string, value: string): this {
-    this.fields.push([expandHeaderName(name), value]);
+    this.fields.push(field(name, value));
     return this;
   }
 
   /** Inserts a field before the first field of that name (at the top when there is none). */
   prepend(name: string, value: string): this {
-    const full = expandHeaderName(name);
-    const first = this.fields.findIndex(([n]) => same(n, full));
-    this.fields.splice(first < 0 ? 0 : first, 0, [full, value]);
+    const added = field(name, value);
+    const first = this.indexOf(added[2]);
+    this.fields.splice(first < 0 ? 0 : first, 0, added);
     return this;
   }
 
   remove(name: string): this {
+    const key = keyOf(name);
     for (let i = this.fields.length - 1; i >= 0; i--) {
-      if (same((this.fields[i] as [string, string])[0], name)) this.fields.splice(i, 1);
+      if ((this.fields[i] as Field)[2] === key) this.fields.splice(i, 1);
     }
     return this;
   }
@@ -176,44 +191,49 @@ export class SipHeaders implements Iterable<[string, string]> {
    * values that shared its field row. Returns the removed value.
    */
   removeFirstValue(name: string): string | undefined {
-    const i = this.fields.findIndex(([n]) => same(n, name));
+    const key = keyOf(name);
+    const i = this.indexOf(key);
     if (i < 0) return undefined;
-    const [n, v] = this.fields[i] as [string, string];
-    const values = isListHeader(name) ? splitHeaderValues(v) : [v];
+    const [n, v] = this.fields[i] as Field;
+    const values = LIST_HEADERS.has(key) ? splitHeaderValues(v) : [v];
     const [first, ...rest] = values;
     if (rest.length === 0) this.fields.splice(i, 1);
-    else this.fields[i] = [n, rest.join(', ')];
+    else this.fields[i] = [n, rest.join(', '), key];
     return first;
   }
 
   /** Removes the last value of a list header (used when a strict-routed Route is consumed). */
   removeLastValue(name: string): string | undefined {
+    const key = keyOf(name);
     let i = -1;
-    this.fields.forEach(([n], idx) => {
-      if (same(n, name)) i = idx;
+    this.fields.forEach(([, , k], idx) => {
+      if (k === key) i = idx;
     });
     if (i < 0) return undefined;
-    const [n, v] = this.fields[i] as [string, string];
-    const values = isListHeader(name) ? splitHeaderValues(v) : [v];
+    const [n, v] = this.fields[i] as Field;
+    const values = LIST_HEADERS.has(key) ? splitHeaderValues(v) : [v];
     const last = values.pop();
     if (values.length === 0) this.fields.splice(i, 1);
-    else this.fields[i] = [n, values.join(', ')];
+    else this.fields[i] = [n, values.join(', '), key];
     return last;
   }
 
   /** Replaces the first value of a list header (e.g. to add `received=` to the top Via). */
   replaceFirstValue(name: string, value: string): this {
-    const i = this.fields.findIndex(([n]) => same(n, name));
+    const key = keyOf(name);
+    const i = this.indexOf(key);
     if (i < 0) return this.append(name, value);
-    const [n, v] = this.fields[i] as [string, string];
-    const values = isListHeader(name) ? splitHeaderValues(v) : [v];
+    const [n, v] = this.fields[i] as Field;
+    const values = LIST_HEADERS.has(key) ? splitHeaderValues(v) : [v];
     values[0] = value;
-    this.fields[i] = [n, values.join(', ')];
+    this.fields[i] = [n, values.join(', '), key];
     return this;
   }
 
   clone(): SipHeaders {
-    return new SipHeaders(this.fields.map(([n, v]) => [n, v] as [string, string]));
+    const copy = new SipHeaders();
+    for (const [n, v, k] of this.fields) copy.fields.push([n, v, k]);
+    return copy;
   }
 
   get size(): number {
