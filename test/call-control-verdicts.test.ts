@@ -1,21 +1,20 @@
-import { runCell } from '../harness/run/run-cell';
 import { planMatrix } from '../harness/run/run-matrix';
-import { scenariosDir } from './support/matrix';
+import { cellWorker, scenariosDir } from './support/matrix';
 import { scenarioVariants } from './support/scenario-variant';
 
 // Call-control verdicts follow the lab, not the scenario's name: change what CUCM is configured with and the
 // very same scenario changes its verdict, at the step the product's behaviour shows it.
 
 const variants = scenarioVariants();
+// The cells run on one bundled cell worker (test/support/matrix.ts), at the speed of `uc-lab matrix`.
+const runCells = cellWorker();
 const variant = (file: string, edit: (text: string) => string): string => variants({ [file]: edit });
 
 async function verdicts(dir: string, filter: string[]) {
   const planned = planMatrix({ scenariosDir: dir, filter });
-  const claims = new Map(planned.claims.map((c) => [c.id, c]));
   const out: Record<string, { verdict: string; failedStep?: string | undefined }> = {};
-  for (const { cell, lab } of planned.cells) {
-    const { result } = await runCell(cell, { runtime: 'memory', seed: 7, lab, claims });
-    out[cell.id] = { verdict: result.verdict, failedStep: result.failedStep };
+  for (const result of await runCells(planned)) {
+    out[result.id] = { verdict: result.verdict, failedStep: result.failedStep };
   }
   return out;
 }

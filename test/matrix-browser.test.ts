@@ -5,8 +5,8 @@ import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { parseResults } from '../harness/run/results';
 import type { Results } from '../harness/run/results';
-import { runMatrix } from '../harness/run/run-matrix';
 import { repoRoot, scenariosDir } from './support/matrix';
+import { ucLabAsync } from './support/uc-lab-cli';
 
 // matrix.html in a real headless Chromium (Debian's chromium through playwright-core): it loads without a console
 // error, its DOM holds every cell of results.json with its verdict, the summary counts them, a verdict changed
@@ -23,8 +23,13 @@ if (!executable) console.warn('matrix page browser test skipped: no chromium (ap
   // Kept after the test (reports/out/ is not committed) for a person to look at.
   const shots = path.join(repoRoot, 'reports', 'out', 'screenshots');
   beforeAll(async () => {
-    const filter = ['rcc-dtmf/', 'cscsy62620-call-forward/', 'rcc-conference-not-supported/'];
-    await runMatrix({ scenariosDir, outDir: out, runtime: 'memory', seed: 7, filter });
+    // The CLI's runs, as a user makes them.
+    const matrix = async (): Promise<void> => {
+      const r = await ucLabAsync(['matrix', '--scenarios', scenariosDir, '--out', out, '--seed', '7', '--filter', 'rcc-dtmf/', 'cscsy62620-call-forward/', 'rcc-conference-not-supported/']);
+      if (r.status !== 0) throw new Error(`uc-lab matrix exited ${r.status}: ${r.stderr}`);
+    };
+    const [launched] = await Promise.all([chromium.launch({ executablePath: executable, args: ['--no-sandbox'] }), matrix()]);
+    browser = launched;
     // The previous run, as if one cell had drifted then: the next run keeps it as results.previous.json and compares.
     const previous = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;
     const changed = previous.cells.find((c) => c.id.startsWith('rcc-dtmf/'));
@@ -33,8 +38,7 @@ if (!executable) console.warn('matrix page browser test skipped: no chromium (ap
     for (const v of changed.claimVerdicts) v.verdict = 'drift';
     changedId = changed.id;
     writeFileSync(path.join(out, 'results.json'), JSON.stringify(previous));
-    await runMatrix({ scenariosDir, outDir: out, runtime: 'memory', seed: 7, filter });
-    browser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox'] });
+    await matrix();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

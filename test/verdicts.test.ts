@@ -3,7 +3,7 @@ import { runCell } from '../harness/run/run-cell';
 import { isFailingVerdict } from '../harness/run/results';
 import { planMatrix, runMatrix } from '../harness/run/run-matrix';
 import type { Lab } from '../simulators';
-import { scenariosDir } from './support/matrix';
+import { cellWorker, scenariosDir } from './support/matrix';
 import { scenarioVariants } from './support/scenario-variant';
 
 // A cell says only what the wire proved. Each case below changes one thing a QA engineer could write or a
@@ -15,8 +15,17 @@ const variant = scenarioVariants();
 const FORWARD = 'known-issues/cscsy62620-call-forward.yaml';
 const releases = (list: string) => (t: string) => t.replace("cucm: ['7.0(2)', '7.1(2)']", `cucm: [${list}]`).replace('endpoint: [7975-sccp, 7971-sip, 7931-sccp, 7970-sccp, 7970-sip]', 'endpoint: [7975-sccp]');
 
+// The cells run on one bundled cell worker (test/support/matrix.ts), at the speed of `uc-lab matrix`.
+const runCells = cellWorker();
+
 async function run(dir: string, filter: string[], labOverride?: Lab) {
   const planned = planMatrix({ scenariosDir: dir, filter, ...(labOverride ? { labOverride } : {}) });
+  return { planned, outcomes: (await runCells(planned)).map((result) => ({ result })) };
+}
+
+/** In this process, for what only the whole outcome holds (the nodes' logs). */
+async function runHere(dir: string, filter: string[]) {
+  const planned = planMatrix({ scenariosDir: dir, filter });
   const claims = new Map(planned.claims.map((c) => [c.id, c]));
   const outcomes = [];
   for (const { cell, lab } of planned.cells) outcomes.push(await runCell(cell, { runtime: 'memory', seed: 7, lab, claims }));
@@ -78,7 +87,7 @@ describe('CSCsy62620 and its releases', () => {
 
   it('moving fixedIn in claims.yaml moves the simulated defect and the grading together', async () => {
     const dir = variant({ 'claims.yaml': (t) => t.replace('affected: { cucm: { introduced: "7.0(2)", fixedIn: "7.1(2)" } }', 'affected: { cucm: { introduced: "7.0(2)", fixedIn: "8.0(1)" } }') });
-    const { outcomes } = await run(dir, ['cscsy62620-call-forward/endpoint=7975-sccp,cucm=7.1(2)']);
+    const { outcomes } = await runHere(dir, ['cscsy62620-call-forward/endpoint=7975-sccp,cucm=7.1(2)']);
     expect(outcomes[0]?.result.verdict).toBe('known-issue');
     expect(outcomes[0]?.logs.some((l) => /CSCsy62620/.test(l.msg))).toBe(true);
   });

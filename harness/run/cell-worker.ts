@@ -12,13 +12,18 @@ import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
 const port = parentPort;
 if (port) {
   const options = workerData as WorkerOptions;
-  const plan = options.plan;
-  const claims = new Map(plan.claims.map((c) => [c.id, c]));
+  let plan = options.plan;
+  let claims = new Map(plan.claims.map((c) => [c.id, c]));
   const writes: Promise<void>[] = [];
   port.on('message', (m: ToWorker) => {
     if (m.type === 'exit') {
       // Every evidence file is on disk before the thread ends.
       Promise.all(writes).then(() => port.close(), () => port.close());
+      return;
+    }
+    if (m.type === 'plan') {
+      plan = m.plan;
+      claims = new Map(plan.claims.map((c) => [c.id, c]));
       return;
     }
     const planned = plan.cells[m.index];

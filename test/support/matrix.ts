@@ -58,7 +58,7 @@ export class CellRunner {
   private asked = -1;
 
   constructor(
-    private readonly part: PlannedRun,
+    private part: PlannedRun,
     private readonly options: { runtime: 'memory' | 'sockets'; addressPrefixes?: string[] },
   ) {}
 
@@ -73,6 +73,16 @@ export class CellRunner {
     const run = this.schedule(index);
     for (const t of this.threads ?? []) this.dispatch(t);
     return run;
+  }
+
+  /** Replaces the plan (one thread, idle): the cells asked for next are the new plan's. */
+  load(part: PlannedRun): void {
+    const busy = (this.threads ?? []).some((t) => t.busy !== undefined || t.queue.length > 0);
+    if (busy || (this.threads?.length ?? 1) !== 1) throw new Error('a plan is replaced only on one idle thread');
+    this.part = part;
+    this.runs.clear();
+    this.asked = -1;
+    for (const t of this.threads ?? []) t.worker.postMessage({ type: 'plan', plan: { claims: part.claims, cells: part.cells } } satisfies ToWorker);
   }
 
   /** Every cell of the part has run and its evidence is on disk; the threads have ended. */
@@ -159,6 +169,22 @@ export class CellRunner {
     });
     return this.threads;
   }
+}
+
+/**
+ * One bundled cell worker for a test file's own plans (variants of the scenarios, a lab override): call it at the
+ * file's top level; the returned function runs every cell of a plan, in order, on that thread and gives their results.
+ */
+export function cellWorker(): (planned: PlannedRun) => Promise<CellResult[]> {
+  let runner: CellRunner | undefined;
+  afterAll(() => runner?.close());
+  return async (planned) => {
+    if (!runner) runner = new CellRunner(planned, { runtime: 'memory' });
+    else runner.load(planned);
+    const results: CellResult[] = [];
+    for (let i = 0; i < planned.cells.length; i++) results.push((await runner.run(i)).result);
+    return results;
+  };
 }
 
 /** A failing cell's message from the worker's report: the step, expected vs observed, and the end of the ladder. */
