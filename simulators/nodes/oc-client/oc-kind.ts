@@ -31,15 +31,27 @@ export const ocKind = defineNodeKind<OcClientConfig, OcClient>({
   dependsOn: ['ocs', 'phone'],
   ports: (c) => `Office Communicator of ${c.userId} (signs in when a scenario says so)`,
   instances: (lab, ctx) => {
+    // The address book the clients download from their pool's Address Book Service: each user's display name and
+    // AD telephone number, normalized by the pool's normalization rules (A2; docs/protocols/sign-in.md §7). It is
+    // the pool's, so its clients share one read-only copy (a copy per client is N² entries in a large lab).
+    const books = new Map<string, OcClientConfig['addressBook']>();
+    const bookOf = (pool: (typeof lab.ocs.pools)[number]): OcClientConfig['addressBook'] => {
+      let book = books.get(pool.name);
+      if (!book) {
+        book = Object.freeze(
+          lab.ocs.users.map((u) => Object.freeze({
+            displayName: u.displayName,
+            lineUri: u.telephoneNumber === undefined ? u.rcc.lineUri : `tel:${normalizeNumber(pool.normalizationRules, u.telephoneNumber)}`,
+          })),
+        );
+        books.set(pool.name, book);
+      }
+      return book;
+    };
     return lab.ocs.users.flatMap((user): NodeInstance<OcClientConfig>[] => {
       const pool = lab.ocs.pools.find((p) => p.name === user.pool);
       if (!pool) return [];
-      // The address book the client downloads from its pool's Address Book Service: each user's display name and
-      // AD telephone number, normalized by the pool's normalization rules (A2; docs/protocols/sign-in.md §7).
-      const addressBook = lab.ocs.users.map((u) => ({
-        displayName: u.displayName,
-        lineUri: u.telephoneNumber === undefined ? u.rcc.lineUri : `tel:${normalizeNumber(pool.normalizationRules, u.telephoneNumber)}`,
-      }));
+      const addressBook = bookOf(pool);
       const config: OcClientConfig = {
         release: lab.versions.oc,
         userId: user.id,
