@@ -169,6 +169,7 @@ program
   .option('--rounds <n>', 'how many times to run the matrix on one thread', positive, 3)
   .option('--workers <n>', 'worker threads for the parallel run (default: one per core)', positive)
   .option('--lab <lab>', 'instead: start this lab (a file, or an id under scenarios/labs) and sign every Communicator in; print boot and sign-in time, RSS and heap')
+  .option('--stop', 'with --lab: also time the orderly stop (every Communicator signs out, every phone unregisters)')
   .option('--sockets', 'instead: SIPp playing Office Communicator against uc-lab serve with a population lab (--lab, default population-1k), beside SIPp uac→uas; RCC cycles/s and the ratio')
   .option('--prefix <127.a>', 'with --sockets: two-octet loopback block for the lab and SIPp', '127.20')
   .option('--concurrency <n>', 'with --sockets: SIPp calls at a time (both runs)', positive, 100)

@@ -8,7 +8,8 @@ import type { CellResult } from '../../harness/run/results';
 import { isFailingVerdict } from '../../harness/run/results';
 import { cellFolderName } from '../../harness/scenario/expand-axes';
 import type { FromWorker, ToWorker, WorkerOptions } from '../../harness/run/worker-protocol';
-import { tsharkFramesByCell } from './tshark-evidence';
+import { readFrames, tsharkInstalled } from './tshark-evidence';
+import type { TsharkFrame } from './tshark-evidence';
 
 type PlannedCell = PlannedRun['cells'][number];
 
@@ -50,10 +51,12 @@ interface CellThread {
  * the cells after the one asked for while it runs, since a socket cell spends most of its wall time waiting.
  */
 export class CellRunner {
-  readonly dir = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-cells-'));
+  private folder: string | undefined;
   private threads: CellThread[] | undefined;
   private readonly waiting = new Map<number, { resolve: (r: RanCell) => void; reject: (e: Error) => void }>();
   private readonly runs = new Map<number, Promise<RanCell>>();
+  private readonly finished = new Set<number>();
+  private kept = false;
   /** The furthest cell a test has asked for: idle threads run ahead from there, in the order the tests ask. */
   private asked = -1;
 
@@ -61,6 +64,11 @@ export class CellRunner {
     private part: PlannedRun,
     private readonly options: { runtime: 'memory' | 'sockets'; addressPrefixes?: string[] },
   ) {}
+
+  /** The temporary folder of the cells' evidence, made when the first cell runs. */
+  get dir(): string {
+    return (this.folder ??= mkdtempSync(path.join(os.tmpdir(), 'uc-lab-cells-')));
+  }
 
   /** The evidence folder of a cell of the part. */
   evidenceOf(id: string): string {
@@ -85,17 +93,19 @@ export class CellRunner {
     for (const t of this.threads ?? []) t.worker.postMessage({ type: 'plan', plan: { claims: part.claims, cells: part.cells } } satisfies ToWorker);
   }
 
-  /** Every cell of the part has run and its evidence is on disk; the threads have ended. */
-  async finish(): Promise<void> {
-    await Promise.allSettled(this.part.cells.map((_, i) => this.schedule(i)));
-    const threads = this.threads ?? [];
-    for (const t of threads) t.worker.postMessage({ type: 'exit' } satisfies ToWorker);
-    await Promise.all(threads.map((t) => t.exited));
+  /** The cells that have run to a result, their evidence on disk (the worker writes it before it answers). */
+  ran(): string[] {
+    return this.part.cells.filter((_, i) => this.finished.has(i)).map(({ cell }) => cell.id);
+  }
+
+  /** The temporary folder stays after the test file, for a person to open a failing cell's evidence. */
+  keep(): void {
+    this.kept = true;
   }
 
   async close(): Promise<void> {
     await Promise.all((this.threads ?? []).map((t) => t.worker.terminate()));
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!this.kept && this.folder) rmSync(this.folder, { recursive: true, force: true });
   }
 
   private schedule(index: number, on?: CellThread): Promise<RanCell> {
@@ -145,7 +155,10 @@ export class CellRunner {
       const settle = (index: number, outcome: { ran: RanCell } | { error: Error }): void => {
         const w = this.waiting.get(index);
         this.waiting.delete(index);
-        if ('ran' in outcome) w?.resolve(outcome.ran);
+        if ('ran' in outcome) {
+          this.finished.add(index);
+          w?.resolve(outcome.ran);
+        }
         else w?.reject(outcome.error);
       };
       const failAll = (e: Error): void => {
@@ -196,7 +209,7 @@ function explainRan(ran: RanCell, evidence: string): string {
     `  expected: ${r.expected ?? '-'}`,
     `  observed: ${r.observed ?? '-'}`,
     ...(ran.leaks?.length ? [`  leaks:    ${ran.leaks.join('; ')}`] : []),
-    `  evidence: ${evidence} (kept until the test file ends)`,
+    `  evidence: ${evidence} (ladder.md, ladder.html, trace.pcap, logs/; kept after the run)`,
     '  last messages:',
     (ran.lastMessages ?? '(none)')
       .split('\n')
@@ -218,7 +231,10 @@ export function describeCells(k: number, n: number, runtime: { kind: 'memory' } 
   const indexOf = new Map(planned.cells.map(({ cell }, i) => [cell.id, i]));
   const run = async (id: string): Promise<void> => {
     const ran = await runner.run(indexOf.get(id) ?? -1);
-    if (isFailingVerdict(ran.result.verdict)) throw new Error(explainRan(ran, runner.evidenceOf(id)));
+    if (isFailingVerdict(ran.result.verdict)) {
+      runner.keep();
+      throw new Error(explainRan(ran, runner.evidenceOf(id)));
+    }
     expect(['drift', 'error']).not.toContain(ran.result.verdict);
   };
   if (k === 1 && runtime.kind === 'memory') {
@@ -246,13 +262,26 @@ export function describeCells(k: number, n: number, runtime: { kind: 'memory' } 
 function describeTsharkEvidence(planned: PlannedRun, runner: CellRunner): void {
   describe('evidence trace.pcap in tshark', () => {
     const ids = planned.cells.map(({ cell }) => cell.id);
-    const frames = tsharkFramesByCell(ids, (id) => runner.evidenceOf(id), () => runner.finish());
-    if (!frames) {
+    if (!tsharkInstalled) {
       it.skip('tshark is not installed (apt-get install tshark): pcap dissection not checked', () => undefined);
       return;
     }
+    // tshark reads, in one batch, every cell that has run and is not read yet: once for a whole run, and only the
+    // chosen cells under `jest -t` (a cell whose run test was not chosen runs when its tshark test asks).
+    const indexOf = new Map(ids.map((id, i) => [id, i]));
+    const read = new Map<string, TsharkFrame[]>();
+    let reading = Promise.resolve();
+    const frames = async (id: string): Promise<TsharkFrame[]> => {
+      await runner.run(indexOf.get(id) ?? -1);
+      reading = reading.then(async () => {
+        if (read.has(id)) return;
+        for (const [cell, list] of await readFrames(runner.ran().filter((c) => !read.has(c)), (c) => runner.evidenceOf(c))) read.set(cell, list);
+      });
+      await reading;
+      return read.get(id) ?? [];
+    };
     it.each(ids.map((id) => [id] as const))('%s decodes in tshark: SIP and skinny, nothing malformed, no TCP analysis flag', async (id) => {
-      const list = (await frames()).get(id) ?? [];
+      const list = await frames(id);
       expect(list.length).toBeGreaterThan(0);
       expect(list.filter((f) => f.malformed)).toEqual([]);
       expect(list.some((f) => /:sip/.test(f.protocols))).toBe(true);
@@ -262,13 +291,13 @@ function describeTsharkEvidence(planned: PlannedRun, runner: CellRunner): void {
     const tlsCells = planned.cells.filter(({ cell }) => cell.scenario.file.includes('/tls/')).map(({ cell }) => [cell.id] as const);
     if (tlsCells.length > 0) {
       it.each(tlsCells)('%s: SIP over TLS between CUP and OCS decodes as SIP, decrypted with the key log', async (id) => {
-        expect(((await frames()).get(id) ?? []).some((f) => /:tls:sip/.test(f.protocols))).toBe(true);
+        expect((await frames(id)).some((f) => /:tls:sip/.test(f.protocols))).toBe(true);
       });
     }
     const calendarCells = planned.cells.filter(({ cell }) => cell.scenario.file.includes('/calendar/')).map(({ cell }) => [cell.id] as const);
     if (calendarCells.length > 0) {
       it.each(calendarCells)('%s: the Presence Gateway reading Exchange decodes as HTTP with XML bodies, decrypted with the key log', async (id) => {
-        const list = (await frames()).get(id) ?? [];
+        const list = await frames(id);
         expect(list.some((f) => /:tls/.test(f.protocols))).toBe(true);
         expect(list.some((f) => /:tls:http:xml/.test(f.protocols))).toBe(true);
       });

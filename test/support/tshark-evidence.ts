@@ -9,8 +9,6 @@ export interface TsharkFrame {
   malformed: boolean;
 }
 
-const tsharkInstalled = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
-
 function tsharkLines(file: string, args: string[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = spawn('tshark', ['-r', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -26,26 +24,23 @@ function tsharkLines(file: string, args: string[]): Promise<string[]> {
   });
 }
 
-/**
- * tshark's reading of every cell's trace.pcap, frame by frame, keyed by cell id. The captures are joined into one
- * file (each cell on its own addresses and hour, so no two share a flow) and read by two tshark processes side by
- * side, with every cell's TLS key log, as an engineer would point Wireshark at a cell's tls-keys.log. Undefined
- * when tshark is not installed. `prepare` runs first (it puts the evidence on disk); the reading is done once.
- */
-export function tsharkFramesByCell(ids: readonly string[], evidenceOf: (id: string) => string, prepare: () => Promise<void>): (() => Promise<Map<string, TsharkFrame[]>>) | undefined {
-  if (!tsharkInstalled) return undefined;
-  let reading: Promise<Map<string, TsharkFrame[]>> | undefined;
-  return () => (reading ??= read(ids, evidenceOf, prepare));
-}
+export const tsharkInstalled = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
 
-async function read(ids: readonly string[], evidenceOf: (id: string) => string, prepare: () => Promise<void>): Promise<Map<string, TsharkFrame[]>> {
-  await prepare();
+/**
+ * tshark's reading of cells' trace.pcap, frame by frame, keyed by cell id. The captures are joined into one file
+ * (each cell on its own addresses and hour, so no two share a flow) and read by two tshark processes side by side,
+ * with every cell's TLS key log, as an engineer would point Wireshark at a cell's tls-keys.log.
+ */
+let batches = 0;
+
+export async function readFrames(ids: readonly string[], evidenceOf: (id: string) => string): Promise<Map<string, TsharkFrame[]>> {
   const present = ids.filter((id) => existsSync(path.join(evidenceOf(id), 'trace.pcap')));
   const { bytes, firstFrame } = concatPcaps(present.map((id) => readFileSync(path.join(evidenceOf(id), 'trace.pcap'))));
   const dir = path.dirname(evidenceOf(ids[0] ?? 'x'));
-  const file = path.join(dir, 'all-cells.pcap');
+  const batch = ++batches;
+  const file = path.join(dir, `cells-${batch}.pcap`);
   writeFileSync(file, bytes);
-  const keys = path.join(dir, 'all-cells-tls-keys.log');
+  const keys = path.join(dir, `cells-${batch}-tls-keys.log`);
   writeFileSync(keys, present.map((id) => {
     const log = path.join(evidenceOf(id), 'tls-keys.log');
     return existsSync(log) ? readFileSync(log, 'utf8') : '';
