@@ -53,7 +53,9 @@ export async function listenLimited(
     const watch = (delayMs: number): void => {
       timer = clock.setTimer(delayMs, () => {
         const quiet = clock.now() - heard;
-        if (quiet < limits.idleMs) return watch(limits.idleMs - quiet);
+        // Whole milliseconds: with fractional virtual times (a busy hour's Poisson arrivals), `idleMs - quiet` can
+        // be a rounding error that never moves the clock past the deadline, and the timer would re-arm forever.
+        if (quiet < limits.idleMs) return watch(Math.ceil(limits.idleMs - quiet));
         log.info('idle connection closed', { port, from: formatEndpoint(raw.remote), idleMs: quiet });
         raw.end();
       });
