@@ -12,6 +12,24 @@ import type { Random } from './random';
  * runs at a time in a process.
  */
 let installed = false;
+/** Math.random as it was before the lab replaced it (while a lab runs). */
+let realRandom: (() => number) | undefined;
+
+/**
+ * Runs `fn` with the process's own Math.random, not the lab's seeded one: for work that is not the lab's, such as a
+ * library's module initialisation on first use (@faker-js/faker seeds its default instances with Math.random when it
+ * loads). Otherwise whether the library was loaded before a cell would move every later draw of that cell.
+ */
+export function withRealRandom<T>(fn: () => T): T {
+  if (!installed || realRandom === undefined) return fn();
+  const lab = Math.random;
+  Math.random = realRandom;
+  try {
+    return fn();
+  } finally {
+    Math.random = lab;
+  }
+}
 
 interface VirtualTimer {
   readonly virtual: TimerHandle;
@@ -74,6 +92,7 @@ export function installVirtualGlobals(clock: VirtualClock, random: Random): () =
       clock.clearTimer(h.current);
     } else realClearInterval(h);
   };
+  realRandom = original.random;
   Math.random = random;
 
   return () => {
@@ -82,6 +101,7 @@ export function installVirtualGlobals(clock: VirtualClock, random: Random): () =
     g.setInterval = original.setInterval;
     g.clearInterval = original.clearInterval;
     Math.random = original.random;
+    realRandom = undefined;
     installed = false;
   };
 }
