@@ -143,12 +143,23 @@ const ended = (s: { name: string; detail: string }): boolean =>
     await bob.signIn();
     await bob.setPresence('busy');
     const options = { address: lab.network.host('ocs-pool1').address, port: 5060, sipUri: 'sip:alice@uc.lab', login: 'UC\\alice', password: 'Pass@word1', timeoutMs: 20_000 };
+    // The first run ends once bob shows busy and the pool has stored him: its roaming-contacts NOTIFY after the add
+    // (ending at the busy status alone could stop pidgin-sipe before its setContact reached the pool).
+    let added = false;
+    let stored = false;
+    let busy = false;
     const first = await runDriver({
       ...options,
       addBuddies: ['sip:bob@uc.lab'],
-      until: (s) => s.name === 'error' || (s.name === 'buddy-status' && s.detail.startsWith('sip:bob@uc.lab busy')),
+      until: (s) => {
+        if (s.name === 'buddy-add') added = true;
+        if (added && s.name === 'sip-in' && s.detail.startsWith('NOTIFY') && s.detail.includes('Event: vnd-microsoft-roaming-contacts')) stored = true;
+        if (s.name === 'buddy-status' && s.detail.startsWith('sip:bob@uc.lab busy')) busy = true;
+        return s.name === 'error' || (busy && stored);
+      },
     });
-    expectStages(first, ['connected', 'buddy-subscribe', 'buddy-status sip:bob@uc.lab busy']);
+    expectStages(first, ['connected', 'buddy-add', 'buddy-subscribe', 'buddy-status sip:bob@uc.lab busy']);
+    expect(stored).toBe(true);
     // Signed in again with bob only in the local list: the server's list has him, so pidgin-sipe keeps and watches him.
     const second = await runDriver({
       ...options,
