@@ -14,11 +14,10 @@ if (port) {
   const options = workerData as WorkerOptions;
   let plan = options.plan;
   let claims = new Map(plan.claims.map((c) => [c.id, c]));
-  const writes: Promise<void>[] = [];
   port.on('message', (m: ToWorker) => {
     if (m.type === 'exit') {
-      // Every evidence file is on disk before the thread ends.
-      Promise.all(writes).then(() => port.close(), () => port.close());
+      // Every evidence file is on disk already: a cell's result is sent after its folder is written.
+      port.close();
       return;
     }
     if (m.type === 'plan') {
@@ -32,8 +31,7 @@ if (port) {
       return;
     }
     runPlannedCell(planned, claims, options).then(
-      ({ result, written, outcome }) => {
-        writes.push(written);
+      ({ result, outcome }) => {
         const failing = isFailingVerdict(result.verdict) ? { lastMessages: lastEvents(outcome.events, 15), leaks: outcome.leaks } : {};
         port.postMessage({ type: 'done', index: m.index, result, ...failing } satisfies FromWorker);
       },

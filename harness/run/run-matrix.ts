@@ -157,19 +157,19 @@ export function shardOf<T>(items: readonly T[], shard: { index: number; count: n
 }
 
 /**
- * Runs one planned cell and starts writing its evidence folder; what a worker thread does for each cell it is
- * given. `written` settles once the evidence is on disk.
+ * Runs one planned cell and writes its evidence folder (on disk when this settles); what a worker thread does for
+ * each cell it is given.
  */
 export async function runPlannedCell(
   planned: { cell: ScenarioCell; lab: Lab },
   claims: ReadonlyMap<string, Claim>,
   options: Pick<MatrixOptions, 'outDir' | 'runtime' | 'seed' | 'addressPrefix'> & { evidenceDir?: string },
-): Promise<{ result: CellResult; written: Promise<void>; outcome: CellOutcome }> {
+): Promise<{ result: CellResult; outcome: CellOutcome }> {
   const { cell, lab } = planned;
   const outcome = await runCell(cell, { runtime: options.runtime, seed: options.seed, lab, claims, ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}) });
   const folder = cellFolderName(cell.id);
-  const written = writeEvidence(path.join(options.evidenceDir ?? path.join(options.outDir, 'evidence'), folder), cell, outcome);
-  return { result: { ...outcome.result, evidence: `evidence/${folder}/` }, written, outcome };
+  writeEvidence(path.join(options.evidenceDir ?? path.join(options.outDir, 'evidence'), folder), cell, outcome);
+  return { result: { ...outcome.result, evidence: `evidence/${folder}/` }, outcome };
 }
 
 /**
@@ -210,16 +210,13 @@ export async function runMatrix(options: MatrixOptions): Promise<Results> {
       cells = await runOnWorkers(plan, running, workers);
     } else {
       cells = [];
-      const writes: Promise<void>[] = [];
       for (const [index, planned] of plan.cells.entries()) {
         if (stop.signal.aborted) break;
         options.onCellStart?.(planned.cell, index, total);
-        const { result, written } = await runPlannedCell(planned, claims, running);
-        writes.push(written);
+        const { result } = await runPlannedCell(planned, claims, running);
         cells.push(result);
         onCellDone(result, index, total);
       }
-      await Promise.all(writes);
     }
   } finally {
     options.signal?.removeEventListener('abort', onSignal);
@@ -391,10 +388,11 @@ export function writeReports(outDir: string, results: Results, baseline?: { resu
 
 /**
  * A cell's evidence folder: trace.pcap, trace.pcapng (packets commented with their step), ladder.md, ladder.html and
- * logs/<node>.log, written before it returns; the promise says whether that worked. The folder is new (in the run's staging folder, which replaces evidence/ with the reports), so the files need no
- * atomic rename.
+ * logs/<node>.log. The folder is new (in the run's staging folder, which replaces evidence/ with the reports), so the
+ * files need no atomic rename. They are written synchronously: a cell's dozen small files go to the page cache in less
+ * CPU than the promise API takes to open them.
  */
-function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): Promise<void> {
+function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): void {
   const header = [
     `Scenario: ${cell.scenario.title} (${cell.scenario.file})`,
     `Axes: ${Object.entries(cell.axes).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'}`,
@@ -428,14 +426,8 @@ function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): P
     byNode.set(node, lines);
   }
   for (const [node, lines] of byNode) files.push([path.join('logs', `${node}.log`), `${lines.join('\n')}\n`]);
-  // Written at once: a cell's dozen small files go to the page cache in less CPU than the promise API takes to open them.
-  try {
-    mkdirSync(path.join(dir, 'logs'), { recursive: true });
-    for (const [name, data] of files) writeFileSync(path.join(dir, name), data);
-    return Promise.resolve();
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  for (const [name, data] of files) writeFileSync(path.join(dir, name), data);
 }
 
 /** Writes via a temporary file and rename, so a report is never half-written. */

@@ -11,8 +11,6 @@ import type { FromWorker, ToWorker, WorkerOptions } from '../../harness/run/work
 import { readFrames, tsharkInstalled } from './tshark-evidence';
 import type { TsharkFrame } from './tshark-evidence';
 
-type PlannedCell = PlannedRun['cells'][number];
-
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const scenariosDir = path.join(repoRoot, 'scenarios');
 
@@ -38,7 +36,6 @@ interface RanCell {
 /** One worker thread of the runner: it runs one cell at a time (its in-memory lab has the thread's globals). */
 interface CellThread {
   worker: Worker;
-  exited: Promise<void>;
   queue: number[];
   busy: number | undefined;
 }
@@ -89,6 +86,7 @@ export class CellRunner {
     if (busy || (this.threads?.length ?? 1) !== 1) throw new Error('a plan is replaced only on one idle thread');
     this.part = part;
     this.runs.clear();
+    this.finished.clear();
     this.asked = -1;
     for (const t of this.threads ?? []) t.worker.postMessage({ type: 'plan', plan: { claims: part.claims, cells: part.cells } } satisfies ToWorker);
   }
@@ -151,7 +149,7 @@ export class CellRunner {
         ...(prefix ? { addressPrefix: prefix } : {}),
       };
       const worker = new Worker(file, { workerData, execArgv });
-      const thread: CellThread = { worker, exited: Promise.resolve(), queue: [], busy: undefined };
+      const thread: CellThread = { worker, queue: [], busy: undefined };
       const settle = (index: number, outcome: { ran: RanCell } | { error: Error }): void => {
         const w = this.waiting.get(index);
         this.waiting.delete(index);
@@ -174,10 +172,7 @@ export class CellRunner {
         this.dispatch(thread);
       });
       worker.on('error', failAll);
-      thread.exited = new Promise<void>((resolve) => worker.on('exit', () => {
-        failAll(new Error('the cell worker ended'));
-        resolve();
-      }));
+      worker.on('exit', () => failAll(new Error('the cell worker ended')));
       return thread;
     });
     return this.threads;
@@ -300,6 +295,7 @@ function describeTsharkEvidence(planned: PlannedRun, runner: CellRunner): void {
         const list = await frames(id);
         expect(list.some((f) => /:tls/.test(f.protocols))).toBe(true);
         expect(list.some((f) => /:tls:http:xml/.test(f.protocols))).toBe(true);
+        expect(list.filter((f) => f.malformed)).toEqual([]);
       });
     }
   });

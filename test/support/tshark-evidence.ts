@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { concatPcaps } from './pcap-concat';
+import { spawnAsync } from './spawn-async';
 
 export interface TsharkFrame {
   protocols: string;
@@ -9,19 +10,10 @@ export interface TsharkFrame {
   malformed: boolean;
 }
 
-function tsharkLines(file: string, args: string[]): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('tshark', ['-r', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`tshark failed: ${Buffer.concat(err).toString('utf8')}`));
-      else resolve(Buffer.concat(out).toString('utf8').split('\n').filter((l) => l !== ''));
-    });
-  });
+async function tsharkLines(file: string, args: string[]): Promise<string[]> {
+  const r = await spawnAsync('tshark', ['-r', file, ...args]);
+  if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l !== '');
 }
 
 export const tsharkInstalled = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;

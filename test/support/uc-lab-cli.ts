@@ -1,12 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from './matrix';
+import { spawnAsync } from './spawn-async';
+import type { ProcessRun } from './spawn-async';
 
-export interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliRun = ProcessRun;
 
 const bundle = path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.js');
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, FORCE_COLOR: '0' });
@@ -19,13 +17,5 @@ export function ucLab(args: string[]): CliRun {
 
 /** The same, without blocking: several runs can go side by side. */
 export function ucLabAsync(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { cwd: repoRoot, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return spawnAsync(process.execPath, [bundle, ...args], { cwd: repoRoot, env: env() });
 }
