@@ -2,20 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { LabError } from '../../simulators';
-import { runMatrixCommand } from './matrix-command';
-import { runReproCommand } from './repro-command';
-import { runServeCommand } from './serve-command';
-import { runSoakCommand } from './soak-command';
-import { runSocketBench } from './bench-sockets-command';
-import { runBenchCommand, runLabBench } from './bench-command';
-import { runDoctorCommand } from './doctor-command';
-import { runMergeCommand } from './merge-command';
-import { runLoadCommand } from './load-command';
-import { runGateCommand } from './gate-command';
-import { runReplayCommand } from './repro-bundle';
-import { AUTO_WORKERS_FROM_CELLS } from '../run/run-matrix';
 import { readFileSync } from 'node:fs';
+import { AUTO_WORKERS_FROM_CELLS } from '../run/auto-workers';
+import { enableDiskCache } from '../scenario/scenario-cache';
 
 const repoRoot = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []));
 
@@ -38,6 +27,12 @@ function shard(value: string): { index: number; count: number } {
   if (!m || index < 1 || count < 1 || index > count) throw new InvalidArgumentError('i/n with 1 ≤ i ≤ n, e.g. 2/4');
   return { index, count };
 }
+
+// Each command's module (and what it needs: the simulators, sip.js, msw …) loads when the command runs, so
+// `--help`, `--version` and a mistyped option answer at once.
+// The built CLI keeps loaded scenario folders in node_modules/.cache/uc-lab (harness/scenario/scenario-cache.ts):
+// its key holds this bundle's bytes and the installed packages, so a rebuild or a new install starts afresh.
+if (__filename.endsWith('.js')) enableDiskCache(path.join(repoRoot, 'node_modules', '.cache', 'uc-lab'), [__filename, path.join(repoRoot, 'node_modules', '.package-lock.json')]);
 
 const version = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -66,7 +61,7 @@ program
   .option('--allure <dir>', 'also write an Allure results folder (a result per cell, categories for known issues and drift, environment, ladder and pcapng attached)')
   .option('--json', 'machine output: one JSON document on stdout (verdict counts, problems, changes, the reports written); with --list, the cells')
   .action(async (opts) => {
-    process.exitCode = await runMatrixCommand(opts);
+    process.exitCode = await (await import('./matrix-command.js')).runMatrixCommand(opts);
   });
 
 program
@@ -81,7 +76,7 @@ program
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .action(async (opts) => {
     if (respawnWithHeapFlags()) return;
-    process.exitCode = await runLoadCommand(opts);
+    process.exitCode = await (await import('./load-command.js')).runLoadCommand(opts);
   });
 
 program
@@ -90,7 +85,7 @@ program
   .argument('<shard...>', 'output folders (or results.json files) of the shards')
   .option('--out <dir>', 'output folder', path.join(repoRoot, 'reports', 'out'))
   .action(async (shards: string[], opts) => {
-    process.exitCode = await runMergeCommand(shards, opts);
+    process.exitCode = await (await import('./merge-command.js')).runMergeCommand(shards, opts);
   });
 
 program
@@ -103,7 +98,7 @@ program
   .option('--out <dir>', 'output folder', path.join(repoRoot, 'reports', 'out', 'repro'))
   .option('--prefix <a.b.c>', 'sockets runtime: loopback block for the hosts, so it does not meet another lab on the machine', '127.0.1')
   .action(async (id: string, opts) => {
-    process.exitCode = await runReproCommand(id, opts);
+    process.exitCode = await (await import('./repro-command.js')).runReproCommand(id, opts);
   });
 
 program
@@ -117,7 +112,7 @@ program
   .option('--trust <address...>', 'addresses every OCS pool trusts as servers (host authorization), for a tool that plays Communicator without NTLM such as SIPp')
   .option('--logs <dir>', 'where every node\'s full log is written (default: a new folder under the temporary folder)')
   .action(async (lab: string, opts) => {
-    process.exitCode = await runServeCommand(lab, opts);
+    process.exitCode = await (await import('./serve-command.js')).runServeCommand(lab, opts);
   });
 
 program
@@ -132,7 +127,7 @@ program
   .action(async (lab: string, opts) => {
     // The figures are read after a full collection.
     if (respawnWithHeapFlags(['--expose-gc'])) return;
-    process.exitCode = await runSoakCommand(lab, opts);
+    process.exitCode = await (await import('./soak-command.js')).runSoakCommand(lab, opts);
   });
 
 program
@@ -140,7 +135,7 @@ program
   .description('run a repro bundle again (<id>-repro.tar.gz from uc-lab repro) and check its captures are byte-identical')
   .argument('<bundle>', 'the .tar.gz bundle')
   .action(async (bundle: string) => {
-    process.exitCode = await runReplayCommand(bundle);
+    process.exitCode = await (await import('./repro-bundle.js')).runReplayCommand(bundle);
   });
 
 program
@@ -150,8 +145,8 @@ program
   .option('--results <results.json>', 'the run to judge', path.join(repoRoot, 'reports', 'out', 'results.json'))
   .option('--release <product=release...>', 'the releases you ship, e.g. cucm=7.0(2) cup=7.0(3): their known issues block, other releases are left out')
   .option('--fleet <fleet.yaml>', 'phones by endpoint and users by release, to weight each finding by the share of the fleet it touches')
-  .action((opts) => {
-    process.exitCode = runGateCommand(opts);
+  .action(async (opts) => {
+    process.exitCode = (await import('./gate-command.js')).runGateCommand(opts);
   });
 
 program
@@ -160,7 +155,7 @@ program
   .argument('[lab]', 'lab id under scenarios/labs', 'seed-lab')
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .action(async (lab: string, opts) => {
-    process.exitCode = await runDoctorCommand(lab, opts);
+    process.exitCode = await (await import('./doctor-command.js')).runDoctorCommand(lab, opts);
   });
 
 program
@@ -176,7 +171,7 @@ program
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .action(async (opts) => {
     if (opts.sockets) {
-      process.exitCode = await runSocketBench({
+      process.exitCode = await (await import('./bench-sockets-command.js')).runSocketBench({
         lab: opts.lab ?? 'population-1k',
         scenarios: opts.scenarios,
         prefix: opts.prefix,
@@ -190,7 +185,7 @@ program
       return;
     }
     if (opts.lab && respawnWithHeapFlags()) return;
-    process.exitCode = opts.lab ? await runLabBench(opts.lab, opts) : await runBenchCommand(opts);
+    process.exitCode = opts.lab ? await (await import('./bench-command.js')).runLabBench(opts.lab, opts) : await (await import('./bench-command.js')).runBenchCommand(opts);
   });
 
 /**
@@ -206,14 +201,21 @@ function respawnWithHeapFlags(flags = ['--max-semi-space-size=64', '--max-old-sp
   return true;
 }
 
+// `uc-lab matrix --list | head`: a reader that stops early ends the output, not with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 // A simulated product that fails asynchronously must not end the run before the reports are written:
 // the cell it belongs to shows the failure; here it is only reported.
 process.on('unhandledRejection', (reason: unknown) => {
   process.stderr.write(`uc-lab: unhandled failure inside the lab: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
 });
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+program.parseAsync(process.argv).catch(async (error: unknown) => {
   // Errors of the lab's own (bad scenario or lab file, bad arguments) are printed without a stack.
+  const { LabError } = await import('../../simulators/index.js');
   if (error instanceof LabError) process.stderr.write(`uc-lab: ${error.message}\n`);
   else process.stderr.write(`uc-lab: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 2;

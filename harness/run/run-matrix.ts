@@ -1,3 +1,4 @@
+import { AUTO_WORKERS_FROM_CELLS } from './auto-workers';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -295,7 +296,7 @@ function swapEvidence(outDir: string, staging: string): void {
  * A worker thread costs a cold start (its own module load and JIT warm-up, ~0.5 s here): measured on this
  * machine, two threads overtake one from a few hundred cells on (`uc-lab bench`).
  */
-export const AUTO_WORKERS_FROM_CELLS = 256;
+export { AUTO_WORKERS_FROM_CELLS };
 
 function autoWorkers(cells: number): number {
   return cells >= AUTO_WORKERS_FROM_CELLS ? availableParallelism() : 1;

@@ -12,6 +12,7 @@ import { ScenarioError } from './scenario-error';
 import { isVersionKey, versionValues } from './vocabulary';
 import { formatYamlPath, YamlSource, type YamlPath } from './yaml-source';
 import { lintOnlyClaims } from '../lab/lab-fields';
+import { cachedLoad } from './scenario-cache';
 
 export interface LoadScenarioOptions {
   /** Every claim of claims.yaml; every id a scenario names must be one of them. */
@@ -157,9 +158,14 @@ function yamlFiles(dir: string, skip: (full: string) => boolean): string[] {
 /**
  * Load a scenarios folder: `claims.yaml` (which everything needs: a problem there throws), every lab under
  * `labs/`, and every other `*.yaml` below it as a scenario. A lab or scenario file with a problem is listed in
- * `errors` and left out; the rest load. Scenario ids must be unique.
+ * `errors` and left out; the rest load. Scenario ids must be unique. A folder loaded before (the same bytes) comes
+ * from the cache (scenario-cache.ts).
  */
 export function loadScenarioDir(dir: string): ScenarioSet {
+  return cachedLoad(dir, readScenarioDir, (set) => set.errors.length > 0);
+}
+
+function readScenarioDir(dir: string): ScenarioSet {
   const claims = loadClaims(path.join(dir, 'claims.yaml'));
   const labs = new Map<string, Lab>();
   const errors: LoadError[] = [];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { z } from 'zod';
 import { didYouMean } from './did-you-mean';
+import { displayFile } from './display-file';
 import { sourceError, type ScenarioError, type SourceErrorDetails, type SourceErrorKind } from './scenario-error';
 
 export type YamlPath = readonly (string | number)[];
@@ -25,12 +26,7 @@ export function formatYamlPath(p: YamlPath): string {
   return out;
 }
 
-/** The file name shown in messages: relative to the working directory when it lies below it. */
-export function displayFile(file: string): string {
-  const abs = path.resolve(file);
-  const rel = path.relative(process.cwd(), abs);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs;
-}
+export { displayFile } from './display-file';
 
 export interface ErrorOptions {
   expected?: readonly string[];
