@@ -1,0 +1,64 @@
+import fc from 'fast-check';
+import { Grammar } from 'sip.js/lib/grammar/grammar.js';
+import * as peg from 'sip.js/lib/grammar/pegjs/dist/grammar.js';
+
+// The patch of sip.js's grammar (patches/sip.js+0.21.2.patch, docs/decisions/0012) parses a header from a cache,
+// with a branch, a tag or a challenge's quoted values replaced by fixed ones. Whatever the input, it must give
+// what sip.js's own PEG parser gives for it: the same value, or the same rejection (-1).
+
+function pegParse(input: string, startRule: string): unknown {
+  const options: { startRule: string; data?: unknown } = { startRule };
+  try {
+    (peg as unknown as { parse: (i: string, o: object) => void }).parse(input, options);
+  } catch {
+    options.data = -1;
+  }
+  return options.data;
+}
+
+/** A comparable form: the parse's own fields (NameAddrHeader and URI instances compared by their data). */
+const shape = (v: unknown): string => JSON.stringify(v);
+
+const patched = (input: string, rule: string): unknown => (Grammar as unknown as { parse: (i: string, r: string) => unknown }).parse(input, rule);
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150) * 2;
+
+/** Characters of header values, the awkward ones often: quotes, backslashes, commas, spaces, controls, non-ASCII. */
+const awkward = fc.constantFrom('"', '\\', ',', ' ', '\t', '=', ';', '<', '>', '@', ':', '\u0001', '\u007f', 'é', '\r\n ');
+const valueText = fc.array(fc.oneof(fc.stringMatching(/^[A-Za-z0-9+/=._~-]{0,12}$/), awkward), { maxLength: 6 }).map((parts) => parts.join(''));
+const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,10}$/);
+
+describe("sip.js's grammar with the lab's cache in front of it", () => {
+  it('parses challenges (NTLM, Kerberos, Digest, anything) as the PEG parser does', () => {
+    const param = fc
+      .tuple(fc.constantFrom('realm', 'targetname', 'version', 'opaque', 'gssapi-data', 'qop', 'nonce', 'stale', 'algorithm', 'domain', 'x-foo'), fc.oneof(token, valueText.map((t) => `"${t}"`)))
+      .map(([k, v]) => `${k}=${v}`);
+    const challenge = fc
+      .tuple(fc.constantFrom('NTLM', 'Kerberos', 'TLS-DSK', 'Negotiate', 'Digest', 'digest', ' NTLM', 'NTLM\\'), fc.array(param, { maxLength: 5 }), fc.constantFrom(', ', ',', ' ,', ' '))
+      .map(([scheme, params, sep]) => `${scheme} ${params.join(sep)}`);
+    fc.assert(
+      fc.property(challenge, fc.constantFrom('WWW_Authenticate', 'Proxy_Authenticate'), (input, rule) => {
+        expect(shape(patched(input, rule))).toBe(shape(pegParse(input, rule)));
+        // Twice: the second comes from the cache.
+        expect(shape(patched(input, rule))).toBe(shape(pegParse(input, rule)));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('parses From, To and Via with their tags and branches as the PEG parser does', () => {
+    const nameAddr = fc
+      .tuple(fc.option(valueText.map((t) => `"${t}" `), { nil: '' }), token, fc.constantFrom('uc.lab', '192.0.2.30:5061', 'cup.uc.lab;transport=tcp'), fc.option(fc.oneof(token, valueText), { nil: undefined }))
+      .map(([display, user, host, tag]) => `${display}<sip:${user}@${host}>${tag === undefined ? '' : `;tag=${tag}`}`);
+    const via = fc
+      .tuple(fc.constantFrom('SIP/2.0/TCP 192.0.2.30:5060', 'SIP/2.0/TLS gen-pool1.uc.lab:5061', 'SIP/2.0/UDP 198.19.254.1'), fc.oneof(token, valueText), fc.option(fc.constantFrom(';rport', ';received=192.0.2.1', ';ms-received-port=5060'), { nil: '' }))
+      .map(([sent, branch, more]) => `${sent};branch=${branch}${more}`);
+    fc.assert(
+      fc.property(fc.oneof(nameAddr.map((v) => ['From', v] as const), nameAddr.map((v) => ['To', v] as const), via.map((v) => ['Via', v] as const)), ([rule, input]) => {
+        expect(shape(patched(input, rule))).toBe(shape(pegParse(input, rule)));
+        expect(shape(patched(input, rule))).toBe(shape(pegParse(input, rule)));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
