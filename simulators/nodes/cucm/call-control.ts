@@ -125,6 +125,8 @@ export class CallControl {
   /** Each live leg's call, and the legs on each device line: lookups without a scan of every call. */
   private readonly callOfLeg = new Map<CallLeg, Call>();
   private readonly legsOnLine = new Map<string, Set<CallLeg>>();
+  /** The bound legs of each directory number (phone presence asks per DN on every leg change). */
+  private readonly legsOfDnIndex = new Map<string, Set<CallLeg>>();
   private readonly drivers = new Map<string, LegDriver>();
   private nextCallId = 1;
   private nextConferenceId = 1;
@@ -196,6 +198,9 @@ export class CallControl {
     let legs = this.legsOnLine.get(key);
     if (!legs) this.legsOnLine.set(key, (legs = new Set()));
     legs.add(leg);
+    let onDn = this.legsOfDnIndex.get(leg.dn);
+    if (!onDn) this.legsOfDnIndex.set(leg.dn, (onDn = new Set()));
+    onDn.add(leg);
   }
 
   private unbind(leg: CallLeg | undefined): void {
@@ -205,6 +210,20 @@ export class CallControl {
     const legs = this.legsOnLine.get(key);
     legs?.delete(leg);
     if (legs?.size === 0) this.legsOnLine.delete(key);
+    const onDn = this.legsOfDnIndex.get(leg.dn);
+    onDn?.delete(leg);
+    if (onDn?.size === 0) this.legsOfDnIndex.delete(leg.dn);
+  }
+
+  /** Every non-idle leg on a DN, on any device, of a call in progress. */
+  legsOfDn(dn: string): CallLeg[] {
+    const out: CallLeg[] = [];
+    for (const leg of this.legsOfDnIndex.get(dn) ?? []) {
+      if (leg.state === 'idle') continue;
+      const call = this.callOfLeg.get(leg);
+      if (call && this.calls.get(call.id) === call && (call.origin === leg || call.terminating === leg || call.shared.includes(leg))) out.push(leg);
+    }
+    return out;
   }
 
   callById(id: number): Call | undefined {

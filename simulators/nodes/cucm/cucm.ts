@@ -80,7 +80,7 @@ export class Cucm extends NodeBase {
         const name = this.config.cupPublishTrunk;
         return name === undefined ? undefined : this.config.sipTrunks.get(name);
       },
-      legsOfDn: (dn) => this.callControl.activeCalls().flatMap((c) => this.callControl.legsOf(c)).filter((l) => l.dn === dn && l.state !== 'idle'),
+      legsOfDn: (dn) => this.callControl.legsOfDn(dn),
     });
     this.callControl.addDelegate({ onLegState: (leg) => this.presence.onLegState(leg) });
     this.stations.onForwardingChanged = (device, line) => this.cti.forwardingChanged(device, line);

@@ -59,6 +59,8 @@ export class SipEndpoint {
   private readonly pending = new Map<string, Promise<TcpConnection>>();
   /** Whether each connection carries SIP in the clear or over TLS. */
   private readonly transportOf = new Map<string, 'TCP' | 'TLS'>();
+  /** The open connections to each `transport address:port`, oldest first (a send reuses the oldest open one). */
+  private readonly byRemote = new Map<string, TcpConnection[]>();
   private closers: (() => void)[] = [];
   private onConnectionClosed: ((connectionId: string) => void) | undefined;
 
@@ -127,7 +129,8 @@ export class SipEndpoint {
       return;
     }
     const byId = target.connectionId ? this.connections.get(target.connectionId) : undefined;
-    const open = byId && !byId.closed ? byId : [...this.connections.values()].find((c) => !c.closed && c.remote.address === target.address && c.remote.port === target.port && this.transportOf.get(c.id) === target.transport);
+    const key = `${target.transport} ${target.address}:${target.port}`;
+    const open = byId && !byId.closed ? byId : this.byRemote.get(key)?.find((c) => !c.closed);
     if (open) {
       open.write(bytes);
       // A connection that ended under the write (cut by a partition) lost the message: RFC 3261 §18.4, a transport
@@ -135,7 +138,6 @@ export class SipEndpoint {
       if (open.closed) this.env.clock.setTimer(0, () => this.layer.connectionFailed(open.remote));
       return;
     }
-    const key = `${target.transport} ${target.address}:${target.port}`;
     let connecting = this.pending.get(key);
     if (!connecting) {
       const tls = this.tls;
@@ -169,6 +171,7 @@ export class SipEndpoint {
     this.layer.dispose();
     for (const c of this.connections.values()) c.end();
     this.connections.clear();
+    this.byRemote.clear();
     for (const close of this.closers) close();
     this.closers = [];
   }
@@ -176,6 +179,10 @@ export class SipEndpoint {
   private adopt(connection: TcpConnection, transport: 'TCP' | 'TLS' = 'TCP'): void {
     this.connections.set(connection.id, connection);
     this.transportOf.set(connection.id, transport);
+    const remoteKey = `${transport} ${connection.remote.address}:${connection.remote.port}`;
+    const sameRemote = this.byRemote.get(remoteKey);
+    if (sameRemote) sameRemote.push(connection);
+    else this.byRemote.set(remoteKey, [connection]);
     const framer = new SipStreamFramer();
     const source: SipTarget = { address: connection.remote.address, port: connection.remote.port, transport, connectionId: connection.id };
     connection.onData((bytes) => {
@@ -192,6 +199,10 @@ export class SipEndpoint {
     connection.onClose(() => {
       this.connections.delete(connection.id);
       this.transportOf.delete(connection.id);
+      const list = this.byRemote.get(remoteKey);
+      const at = list?.indexOf(connection) ?? -1;
+      if (list && at >= 0) list.splice(at, 1);
+      if (list?.length === 0) this.byRemote.delete(remoteKey);
       this.onConnectionClosed?.(connection.id);
     });
   }

@@ -98,4 +98,13 @@ describe('MD5 (RFC 1321) and HMAC-MD5 (RFC 2104)', () => {
       { numRuns: 300 },
     );
   });
+
+  it('signs again under the same key array with the same result, and under a key array changed since with the new key', () => {
+    const key = new Uint8Array(16).fill(0x0b);
+    const message = ascii('Hi There');
+    expect(hex(hmacMd5(key, message))).toBe('9294727a3638bb1c13f48ef8158bfc9d');
+    expect(hex(hmacMd5(key, message))).toBe('9294727a3638bb1c13f48ef8158bfc9d');
+    key.fill(0xaa, 0, 16);
+    expect(hex(hmacMd5(key, message))).toBe(createHmac('md5', key).update(message).digest('hex'));
+  });
 });

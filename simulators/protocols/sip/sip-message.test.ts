@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import {
   SipHeaders,
+  byteLength,
   createCancel,
   createResponse,
   formatNameAddr,
@@ -420,5 +422,18 @@ describe('createResponse / createCancel', () => {
     expect(c.headers.get('Route')).toBe('<sip:p2;lr>');
     expect(c.headers.get('CSeq')).toBe('5 CANCEL');
     expect(parseSipMessage(serializeSipMessage(c)).ok).toBe(true);
+  });
+});
+
+describe('byteLength (Content-Length, §20.14)', () => {
+  const encoder = new TextEncoder();
+  it('counts the octets TextEncoder writes, for any UTF-16 string (lone surrogates too)', () => {
+    const unit = fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x80, max: 0x7ff }), fc.integer({ min: 0x800, max: 0xffff }), fc.integer({ min: 0xd800, max: 0xdfff }));
+    fc.assert(fc.property(fc.array(unit, { maxLength: 40 }), (units) => {
+      const text = String.fromCharCode(...units);
+      return byteLength(text) === encoder.encode(text).length;
+    }));
+    expect(byteLength('')).toBe(0);
+    expect(byteLength('é€😀')).toBe(2 + 3 + 4);
   });
 });

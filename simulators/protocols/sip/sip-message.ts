@@ -39,7 +39,19 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /** UTF-8 byte length of a string (Content-Length counts octets, §20.14). */
 export function byteLength(text: string): number {
-  return encoder.encode(text).length;
+  // Counted from the UTF-16 code units, without encoding: a lone surrogate is encoded as U+FFFD (3 octets), as
+  // TextEncoder does.
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2;
+      i++;
+    } else n += 2;
+  }
+  return n;
 }
 
 // RFC 3261 §25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" )
