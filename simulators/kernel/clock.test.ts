@@ -68,3 +68,32 @@ describe('VirtualClock order (property)', () => {
     );
   });
 });
+
+describe('VirtualClock with many cleared timers', () => {
+  it('keeps (time, insertion) order when the heap is rebuilt from the live timers', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), async (salt) => {
+        const clock = new VirtualClock();
+        const fired: number[] = [];
+        const expected: Array<{ at: number; i: number }> = [];
+        // 12,000 timers, most cleared soon after they are set (as sip.js clears Timer F), some cleared twice,
+        // with time moving in between so firing and rebuilding interleave.
+        for (let i = 0; i < 12_000; i++) {
+          const delay = (i * 7919 + salt) % 997;
+          const at = clock.now() + delay;
+          const handle = clock.setTimer(delay, () => fired.push(i));
+          const cancel = (i * 31 + salt) % 10 < 7;
+          if (cancel) {
+            clock.clearTimer(handle);
+            if (i % 5 === 0) clock.clearTimer(handle);
+          } else expected.push({ at, i });
+          if (i % 3000 === 2999) await clock.advance(100);
+        }
+        await clock.advance(2000);
+        expect(clock.pendingTimers()).toBe(0);
+        expect(fired).toEqual(expected.sort((a, b) => a.at - b.at || a.i - b.i).map((t) => t.i));
+      }),
+      { numRuns: 5, seed: 11 },
+    );
+  });
+});

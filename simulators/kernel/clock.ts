@@ -22,8 +22,11 @@ interface ScheduledTask {
   readonly timerId: number;
   readonly at: number;
   readonly seq: number;
-  readonly fn: () => void;
+  /** Replaced by a no-op when the timer is cleared, so a cancelled timer holds nothing alive until it is dropped. */
+  fn: () => void;
 }
+
+const CANCELLED = (): void => {};
 
 /**
  * Discrete-event scheduler with virtual time. Time moves only when the runner asks it to
@@ -37,7 +40,10 @@ export class VirtualClock implements Clock {
   private nextId = 1;
   /** A binary min-heap in (at, seq) order: O(log n) to schedule and to take the next timer. */
   private readonly queue: ScheduledTask[] = [];
-  private readonly live = new Set<number>();
+  /** The timers still due to fire, by id. A cleared timer leaves this map at once and the heap lazily. */
+  private readonly live = new Map<number, ScheduledTask>();
+  /** Cleared timers still in the heap. */
+  private cancelled = 0;
 
   constructor(private readonly epoch: Date = new Date(Date.UTC(2009, 4, 1, 9, 0, 0))) {}
 
@@ -53,12 +59,20 @@ export class VirtualClock implements Clock {
     const timerId = this.nextId++;
     const task: ScheduledTask = { timerId, at: this.current + Math.max(0, delayMs), seq: this.seq++, fn };
     this.insert(task);
-    this.live.add(timerId);
+    this.live.set(timerId, task);
     return { timerId };
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
-    if (handle) this.live.delete(handle.timerId);
+    if (!handle) return;
+    const task = this.live.get(handle.timerId);
+    if (task === undefined) return;
+    this.live.delete(handle.timerId);
+    // sip.js clears its 32-second Timer F when a transaction completes; the closure it set holds the whole
+    // transaction (request, responses, user agent client). Dropping the closure now lets that go at once.
+    task.fn = CANCELLED;
+    this.cancelled++;
+    if (this.cancelled > 4096 && this.cancelled * 2 > this.queue.length) this.compact();
   }
 
   /** Number of timers still due to fire. */
@@ -90,7 +104,10 @@ export class VirtualClock implements Clock {
       }
       const task = this.pop() as ScheduledTask;
       this.current = Math.max(this.current, task.at);
-      if (!this.live.delete(task.timerId)) continue;
+      if (!this.live.delete(task.timerId)) {
+        this.cancelled--;
+        continue;
+      }
       task.fn();
     }
   }
@@ -119,22 +136,45 @@ export class VirtualClock implements Clock {
     const top = q[0];
     const last = q.pop();
     if (top === undefined || last === undefined || q.length === 0) return top;
-    let i = 0;
+    q[0] = last;
+    this.siftDown(0);
+    return top;
+  }
+
+  private dropCancelled(): void {
+    while (this.queue.length > 0 && !this.live.has((this.queue[0] as ScheduledTask).timerId)) {
+      this.pop();
+      this.cancelled--;
+    }
+  }
+
+  /**
+   * Rebuilds the heap from the live timers when most of it is cancelled ones. (at, seq) is a total order, so the
+   * timers fire in exactly the same order whatever shape the heap has.
+   */
+  private compact(): void {
+    const q = this.queue;
+    let n = 0;
+    for (const task of q) if (this.live.has(task.timerId)) q[n++] = task;
+    q.length = n;
+    this.cancelled = 0;
+    for (let i = (n >>> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(start: number): void {
+    const q = this.queue;
+    const task = q[start] as ScheduledTask;
+    let i = start;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= q.length) break;
       const r = l + 1;
       const child = r < q.length && before(q[r] as ScheduledTask, q[l] as ScheduledTask) ? r : l;
-      if (!before(q[child] as ScheduledTask, last)) break;
+      if (!before(q[child] as ScheduledTask, task)) break;
       q[i] = q[child] as ScheduledTask;
       i = child;
     }
-    q[i] = last;
-    return top;
-  }
-
-  private dropCancelled(): void {
-    while (this.queue.length > 0 && !this.live.has((this.queue[0] as ScheduledTask).timerId)) this.pop();
+    q[i] = task;
   }
 }
 

@@ -43,6 +43,20 @@ describe('SipStreamFramer', () => {
     expect(cseqs(framer.push(one.subarray(one.length - 2)))).toEqual([1]);
   });
 
+  test('the caller may reuse its chunk after a push: neither a partial message nor the chunk itself is touched', () => {
+    const framer = new SipStreamFramer();
+    const whole = enc.encode(msg(1, 'hello') + msg(2, 'world'));
+    const cut = whole.length - 10;
+    const chunk = whole.slice(0, cut);
+    const before = chunk.slice();
+    expect(cseqs(framer.push(chunk))).toEqual([1]);
+    expect(chunk).toEqual(before);
+    chunk.fill(0x41); // a reader that recycles its buffer
+    const out = framer.push(whole.subarray(cut));
+    expect(cseqs(out)).toEqual([2]);
+    expect(out[0]?.ok && out[0].value.body).toBe('world');
+  });
+
   test('CRLF keep-alives alone produce nothing', () => {
     const framer = new SipStreamFramer();
     expect(framer.push(enc.encode('\r\n\r\n'))).toEqual([]);

@@ -24,13 +24,20 @@ export interface OversizedMessage {
   readonly contentLength: number;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * Linear in the bytes pushed: the buffer grows by doubling and is read from a moving start, and a search for the
  * end of a header section resumes where the previous push left it, so a sender dribbling one long message a byte
  * at a time costs no more than sending it at once.
  */
 export class SipStreamFramer {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
+  /**
+   * True while `buf` is the caller's own chunk, read in place during a push into an empty framer: it is never
+   * written, and whatever part of it must outlast the push is copied into a buffer of the framer's own.
+   */
+  private borrowed = false;
   private start = 0;
   private end = 0;
   private consumed = 0;
@@ -120,19 +127,44 @@ export class SipStreamFramer {
       // Modelling choice: a message on a stream without Content-Length is taken to have no body.
       this.expected = found.bodyStart + length;
     }
+    // An idle connection holds no buffer: thousands of signed-in clients each keep a connection or two open.
+    if (this.start === this.end) this.release();
+    else if (this.borrowed) {
+      // A partial message stays behind: keep a copy, not the caller's chunk, which the caller may reuse.
+      this.buf = this.buf.slice(this.start, this.end);
+      this.borrowed = false;
+      this.end -= this.start;
+      this.start = 0;
+    }
     return out;
+  }
+
+  private release(): void {
+    this.buf = EMPTY;
+    this.borrowed = false;
+    this.start = 0;
+    this.end = 0;
   }
 
   private append(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    if (this.end + bytes.length > this.buf.length) {
+    if (this.end === this.start) {
+      // Nothing held: frame the chunk where it lies; most chunks are whole messages and leave nothing behind.
+      this.buf = bytes;
+      this.borrowed = true;
+      this.start = 0;
+      this.end = bytes.length;
+      return;
+    }
+    if (this.borrowed || this.end + bytes.length > this.buf.length) {
       const live = this.end - this.start;
-      if (live + bytes.length <= this.buf.length && this.start > 0) {
+      if (!this.borrowed && live + bytes.length <= this.buf.length && this.start > 0) {
         this.buf.copyWithin(0, this.start, this.end);
       } else {
         const grown = new Uint8Array(Math.max(4096, (live + bytes.length) * 2));
         grown.set(this.buf.subarray(this.start, this.end), 0);
         this.buf = grown;
+        this.borrowed = false;
       }
       this.start = 0;
       this.end = live;
@@ -156,9 +188,7 @@ export class SipStreamFramer {
   private unusableError(message: string): { ok: false; error: CodecError } {
     this.broken = true;
     const error = new CodecError('SIP', `framing: ${message}; stream unusable`, { offset: this.consumed });
-    this.buf = new Uint8Array(0);
-    this.start = 0;
-    this.end = 0;
+    this.release();
     return fail(error);
   }
 }
