@@ -436,9 +436,7 @@ export class OcClient extends NodeBase {
         continue;
       }
       if (status === 200 && expires > 0) {
-        const granted = Number(response.getHeader('expires') ?? expires);
-        this.env.clock.clearTimer(reg.refresh);
-        reg.refresh = this.env.clock.setTimer(Math.max(granted - 30, 30) * 1000, () => void this.register(ua, expires));
+        this.refreshRegistrationLater(reg, ua, expires, Number(response.getHeader('expires') ?? expires));
         // ms-keep-alive (docs/protocols/sign-in.md §5): the pool's timeout; a CRLF ping when nothing else was sent in it.
         const timeout = Number(/timeout=(\d+)/.exec(response.getHeader('ms-keep-alive') ?? '')?.[1] ?? 0);
         if (timeout > 0 && reg.keepAlive === undefined) this.keepAlive(ua, timeout);
@@ -466,23 +464,7 @@ export class OcClient extends NodeBase {
       return subscriber;
     };
     start(ROAMING_CONTACTS_EVENT, ROAMING_CONTACTS_CONTENT_TYPE, 36000).delegate = { onNotify: (n) => n.accept() };
-    // The provisioning groups: a one-time fetch (Expires: 0) whose document rides in the 200 (ms-piggyback-first-notify).
-    const core = ua.userAgentCore;
-    const fetch = core.makeOutgoingRequestMessage(
-      'SUBSCRIBE',
-      self,
-      self,
-      self,
-      {},
-      [`Contact: ${ua.contact.toString()}`, `Event: ${PROVISIONING_V2_EVENT}`, `Accept: ${PROVISIONING_V2_CONTENT_TYPE}`, 'Expires: 0', 'Supported: ms-piggyback-first-notify'],
-      {
-        contentDisposition: 'render',
-        contentType: PROVISIONING_V2_CONTENT_TYPE,
-        content:
-          '<provisioningGroupList xmlns="http://schemas.microsoft.com/2006/09/sip/provisioninggrouplist"><provisioningGroup name="ServerConfiguration"/><provisioningGroup name="meetingPolicy"/><provisioningGroup name="ucPolicy"/></provisioningGroupList>',
-      },
-    );
-    await new Promise<void>((resolve) => core.request(fetch, { onAccept: () => resolve(), onReject: () => resolve() }));
+    await this.fetchProvisioningGroups(ua);
     const roaming = start(ROAMING_SELF_EVENT, ROAMING_SELF_CONTENT_TYPE, 36000, {
       contentType: ROAMING_SELF_CONTENT_TYPE,
       content: '<roamingList xmlns="http://schemas.microsoft.com/2006/09/sip/roaming-self"><roaming type="categories"/><roaming type="containers"/><roaming type="subscribers"/></roamingList>',
@@ -504,6 +486,40 @@ export class OcClient extends NodeBase {
       });
       for (const sub of this.selfSubscriptions) void sub.subscribe().catch(() => resolve());
     });
+  }
+
+  /**
+   * The provisioning groups: a one-time fetch (Expires: 0) whose document rides in the 200 (ms-piggyback-first-notify).
+   * A method of its own, so that the request is not kept by the closures of the roaming-self subscription's delegate,
+   * which live as long as the subscription.
+   */
+  private fetchProvisioningGroups(ua: UserAgent): Promise<void> {
+    const self = ua.configuration.uri;
+    const core = ua.userAgentCore;
+    const fetch = core.makeOutgoingRequestMessage(
+      'SUBSCRIBE',
+      self,
+      self,
+      self,
+      {},
+      [`Contact: ${ua.contact.toString()}`, `Event: ${PROVISIONING_V2_EVENT}`, `Accept: ${PROVISIONING_V2_CONTENT_TYPE}`, 'Expires: 0', 'Supported: ms-piggyback-first-notify'],
+      {
+        contentDisposition: 'render',
+        contentType: PROVISIONING_V2_CONTENT_TYPE,
+        content:
+          '<provisioningGroupList xmlns="http://schemas.microsoft.com/2006/09/sip/provisioninggrouplist"><provisioningGroup name="ServerConfiguration"/><provisioningGroup name="meetingPolicy"/><provisioningGroup name="ucPolicy"/></provisioningGroupList>',
+      },
+    );
+    return new Promise<void>((resolve) => core.request(fetch, { onAccept: () => resolve(), onReject: () => resolve() }));
+  }
+
+  /**
+   * The registration's refresh, 30 s before it expires. A method of its own so that the timer's closure holds only
+   * what the refresh needs, not the REGISTER legs, their answers and the promises of `register` (some 7 KB a user).
+   */
+  private refreshRegistrationLater(reg: NonNullable<OcClient['registration']>, ua: UserAgent, expires: number, granted: number): void {
+    this.env.clock.clearTimer(reg.refresh);
+    reg.refresh = this.env.clock.setTimer(Math.max(granted - 30, 30) * 1000, () => void this.register(ua, expires));
   }
 
   /** Every `timeout` seconds, a keep-alive ping unless a message went to the pool meanwhile. */
