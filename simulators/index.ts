@@ -4,7 +4,7 @@
  */
 import { parseCsta } from './protocols/csta';
 
-export { VirtualClock, WallClock, settle, parseDuration } from './kernel/clock';
+export { VirtualClock, WallClock, settle, parseDuration, whileRealWork } from './kernel/clock';
 export type { Clock, TimerHandle } from './kernel/clock';
 export { LabError, CodecError, NetworkError, ConfigError, ok, fail } from './kernel/errors';
 export type { LabErrorCode, Result } from './kernel/errors';

@@ -62,3 +62,30 @@ describe("sip.js's grammar with the lab's cache in front of it", () => {
     );
   });
 });
+
+describe('sip.js headerize, patched to keep its answers', () => {
+  // sip.js's own algorithm, as it is without the patch: lower case, `_` → `-`, each part capitalised, six exceptions.
+  const exceptions: Record<string, string> = { 'Call-Id': 'Call-ID', Cseq: 'CSeq', 'Min-Se': 'Min-SE', Rack: 'RAck', Rseq: 'RSeq', 'Www-Authenticate': 'WWW-Authenticate' };
+  const original = (str: string): string => {
+    const name = str
+      .toLowerCase()
+      .replace(/_/g, '-')
+      .split('-')
+      .map((part) => part.charAt(0).toUpperCase() + part.substring(1))
+      .join('-');
+    return exceptions[name] ?? name;
+  };
+  it('gives what the unpatched function gives, asked once or again', async () => {
+    const { headerize } = (await import('sip.js/lib/core/messages/utils.js')) as unknown as { headerize: (s: string) => string };
+    const name = fc.oneof(
+      fc.constantFrom('call-id', 'CSEQ', 'www_authenticate', 'min-se', 'rack', 'Via', 'content-LENGTH', 'x--y', '-', '', 'toString', '__proto__'),
+      fc.stringMatching(/^[A-Za-z_-]{0,16}$/),
+    );
+    fc.assert(
+      fc.property(fc.array(name, { maxLength: 20 }), (names) => {
+        for (const n of [...names, ...names]) expect(headerize(n)).toBe(original(n));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

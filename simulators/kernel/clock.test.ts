@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { VirtualClock, parseDuration } from './clock';
 
@@ -95,5 +97,27 @@ describe('VirtualClock with many cleared timers', () => {
       }),
       { numRuns: 5, seed: 11 },
     );
+  });
+});
+
+describe('VirtualClock and memory', () => {
+  it('lets go of a cleared timer\'s closure at once, not at the time it was due', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const clock = new VirtualClock();
+    let held: WeakRef<object> | undefined;
+    // What sip.js does: Timer F's closure holds the transaction; the final response clears F.
+    const timerF = (): (() => void) => {
+      const transaction = { request: 'x'.repeat(1000) };
+      held = new WeakRef(transaction);
+      return () => void transaction.request;
+    };
+    const handle = clock.setTimer(32_000, timerF());
+    clock.setTimer(40_000, () => undefined);
+    clock.clearTimer(handle);
+    await new Promise<void>((resolve) => setImmediate(resolve)); // a WeakRef's target is kept until the job ends
+    gc();
+    expect(held?.deref()).toBeUndefined();
+    expect(clock.pendingTimers()).toBe(1);
   });
 });

@@ -7,6 +7,7 @@ import type { HostNetwork, TcpConnection, TcpServer } from '../../transport/netw
 import { listenLimited } from '../../transport/stream-limits';
 import type { StreamLimits } from '../../transport/stream-limits';
 import type { Clock } from '../../kernel/clock';
+import { whileRealWork } from '../../kernel/clock';
 
 export interface MswHttpServerOptions {
   readonly port: number;
@@ -53,7 +54,7 @@ export async function serveMswHandlers(network: HostNetwork, options: MswHttpSer
         }
         const request = r.value;
         queue = queue
-          .then(() => answer(request, options))
+          .then(() => whileRealWork(() => answer(request, options)))
           .then((response) => {
             if (!connection.closed) connection.write(serializeHttp(response));
           })

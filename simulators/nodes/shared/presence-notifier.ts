@@ -75,6 +75,12 @@ const MIN_EXPIRES_S = 60;
 export class PresenceNotifier {
   private readonly dialogs = new DialogStore<SipDialog>();
   private readonly byDialog = new Map<string, Watcher>();
+  /**
+   * The same watchers by presentity, each set in the order of `byDialog` (both in order of creation), so that a
+   * presentity's change reaches its watchers in the order a scan of `byDialog` would, without the scan: with
+   * 30,000 users a scan per call was most of a busy hour's time.
+   */
+  private readonly byPresentity = new Map<string, Set<Watcher>>();
 
   private readonly pkg: NotifierPackage;
 
@@ -89,9 +95,7 @@ export class PresenceNotifier {
   }
 
   watcherCount(key?: string): number {
-    let n = 0;
-    for (const w of this.byDialog.values()) if (key === undefined || w.presentity === key) n++;
-    return n;
+    return key === undefined ? this.byDialog.size : (this.byPresentity.get(key)?.size ?? 0);
   }
 
   /** Whether a SUBSCRIBE belongs to one of our subscriptions (a refresh or an unsubscribe). */
@@ -101,7 +105,8 @@ export class PresenceNotifier {
 
   /** A presentity's state changed: each of its watchers hears of it. */
   changed(key: string): void {
-    for (const w of this.byDialog.values()) if (w.presentity === key) this.notify(w);
+    const watchers = this.byPresentity.get(key);
+    if (watchers) for (const w of watchers) this.notify(w);
   }
 
   /** Every subscription whose key matches may have changed (a key that names several presentities). */
@@ -116,7 +121,7 @@ export class PresenceNotifier {
 
   /** The subscriptions to a presentity end, with a reason (noresource: it is gone). */
   terminatePresentity(key: string, reason: SubscriptionReason): void {
-    for (const w of [...this.byDialog.values()]) if (w.presentity === key) this.terminate(w, reason);
+    for (const w of [...(this.byPresentity.get(key) ?? [])]) this.terminate(w, reason);
   }
 
   stop(): void {
@@ -184,6 +189,9 @@ export class PresenceNotifier {
     const first = this.watcherCount(target.key) === 0;
     this.dialogs.add(created);
     this.byDialog.set(created.id, w);
+    const watchers = this.byPresentity.get(w.presentity);
+    if (watchers) watchers.add(w);
+    else this.byPresentity.set(w.presentity, new Set([w]));
     this.arm(w, granted);
     this.notify(w);
     if (first) this.deps.onWatched?.(target.key);
@@ -222,17 +230,23 @@ export class PresenceNotifier {
   private remove(w: Watcher): boolean {
     if (!this.byDialog.has(w.dialog.id)) return false;
     this.deps.clock.clearTimer(w.timer);
-    this.byDialog.delete(w.dialog.id);
-    this.dialogs.remove(w.dialog);
+    this.forget(w);
     if (this.watcherCount(w.presentity) === 0) this.deps.onUnwatched?.(w.presentity);
     return true;
+  }
+
+  private forget(w: Watcher): void {
+    this.byDialog.delete(w.dialog.id);
+    this.dialogs.remove(w.dialog);
+    const watchers = this.byPresentity.get(w.presentity);
+    watchers?.delete(w);
+    if (watchers?.size === 0) this.byPresentity.delete(w.presentity);
   }
 
   private terminate(w: Watcher, reason: SubscriptionReason): void {
     if (!this.byDialog.has(w.dialog.id)) return;
     this.deps.clock.clearTimer(w.timer);
-    this.byDialog.delete(w.dialog.id);
-    this.dialogs.remove(w.dialog);
+    this.forget(w);
     this.sendNotify(w, formatSubscriptionState({ state: 'terminated', reason }));
     if (this.watcherCount(w.presentity) === 0) this.deps.onUnwatched?.(w.presentity);
   }
