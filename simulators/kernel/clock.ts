@@ -192,8 +192,8 @@ let realWork = 0;
 
 /**
  * Marks work that may wait on the event loop rather than on promises alone, such as msw answering a Fetch
- * `Request`: while any is pending, the virtual clock gives the event loop a turn before each timer, as it did
- * before every timer until a profile showed the turns cost a tenth of a busy hour (docs/decisions/0013).
+ * `Request`: while any is pending, the virtual clock gives the event loop a turn before each timer, as it once did
+ * before every timer (docs/decisions/0003).
  */
 export function whileRealWork<T>(work: () => Promise<T>): Promise<T> {
   realWork++;

@@ -156,15 +156,15 @@ export class SipStreamFramer {
       this.end = bytes.length;
       return;
     }
-    if (this.borrowed || this.end + bytes.length > this.buf.length) {
+    // Bytes are held, so `buf` is the framer's own (a push never ends on a borrowed chunk).
+    if (this.end + bytes.length > this.buf.length) {
       const live = this.end - this.start;
-      if (!this.borrowed && live + bytes.length <= this.buf.length && this.start > 0) {
+      if (live + bytes.length <= this.buf.length && this.start > 0) {
         this.buf.copyWithin(0, this.start, this.end);
       } else {
         const grown = new Uint8Array(Math.max(4096, (live + bytes.length) * 2));
         grown.set(this.buf.subarray(this.start, this.end), 0);
         this.buf = grown;
-        this.borrowed = false;
       }
       this.start = 0;
       this.end = live;
