@@ -72,7 +72,6 @@ export class EnhancedPresence {
         if (!deps.homed(presentity)) return { status: 404, reason: 'Not Found' };
         return { key: `${presentity} ${watcherOf(request)}`, entity: presentity };
       },
-      resourcesOf: (key) => [key.slice(0, key.indexOf(' '))],
       onWatched: (key) => {
         const [presentity = '', watcher = ''] = key.split(' ');
         deps.onWatcher(presentity, watcher);
@@ -96,7 +95,6 @@ export class EnhancedPresence {
         const watcher = watcherOf(request);
         return { key: ['batch', watcher, categories.join(','), ...parsed.value.resources.map(normalize)].join(' '), entity: watcher };
       },
-      resourcesOf,
       onWatched: (key) => {
         const watcher = key.split(' ')[1] ?? '';
         for (const r of resourcesOf(key)) if (deps.homed(r)) deps.onWatcher(r, watcher);
@@ -136,8 +134,8 @@ export class EnhancedPresence {
 
   /** Something a watcher of `aor` could see changed. */
   changed(aor: string): void {
-    this.single.changedResource(aor);
-    this.batched.changedResource(aor);
+    this.single.changedWhere((key) => key.startsWith(`${aor} `));
+    this.batched.changedWhere((key) => resourcesOf(key).includes(aor));
   }
 
   stop(): void {

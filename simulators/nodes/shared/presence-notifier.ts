@@ -58,8 +58,6 @@ export interface PresenceNotifierDeps {
   respond(request: SipRequest, status: number, reason: string | undefined, opts: { toTag: string; headers: [string, string][]; body?: string; contentType?: string }): SipResponse;
   /** Sends an in-dialog request toward the watcher; `onRefused` when it is refused or times out. */
   send(request: SipRequest, nextHop: string, onRefused: (status: number) => void): void;
-  /** The users a key's watchers hear about, for `changedResource` (a key may name several: a batched subscription). */
-  resourcesOf?(key: string): readonly string[];
   /** A presentity got its first watcher, or lost its last. */
   onWatched?(key: string): void;
   onUnwatched?(key: string): void;
@@ -84,8 +82,6 @@ export class PresenceNotifier {
    * then visited, as it was in the scan.
    */
   private readonly byPresentity = new Map<string, Set<Watcher>>();
-  /** The same again by each resource a key names (`deps.resourcesOf`), kept the same way. */
-  private readonly byResource = new Map<string, Set<Watcher>>();
 
   private readonly pkg: NotifierPackage;
 
@@ -114,10 +110,9 @@ export class PresenceNotifier {
     if (watchers) for (const w of watchers) this.notify(w);
   }
 
-  /** Every subscription whose key names `resource` (`deps.resourcesOf`) may have changed. */
-  changedResource(resource: string): void {
-    const watchers = this.byResource.get(resource);
-    if (watchers) for (const w of watchers) this.notify(w);
+  /** Every subscription whose key matches may have changed (a key that names several presentities). */
+  changedWhere(matches: (key: string) => boolean): void {
+    for (const w of this.byDialog.values()) if (matches(w.presentity)) this.notify(w);
   }
 
   /** Every watcher is told the state as it is now (after a setting changed what is shared). */
@@ -195,8 +190,9 @@ export class PresenceNotifier {
     const first = this.watcherCount(target.key) === 0;
     this.dialogs.add(created);
     this.byDialog.set(created.id, w);
-    addTo(this.byPresentity, w.presentity, w);
-    for (const r of this.deps.resourcesOf?.(w.presentity) ?? []) addTo(this.byResource, r, w);
+    const watchers = this.byPresentity.get(w.presentity);
+    if (watchers) watchers.add(w);
+    else this.byPresentity.set(w.presentity, new Set([w]));
     this.arm(w, granted);
     this.notify(w);
     if (first) this.deps.onWatched?.(target.key);
@@ -244,7 +240,6 @@ export class PresenceNotifier {
     this.byDialog.delete(w.dialog.id);
     this.dialogs.remove(w.dialog);
     this.byPresentity.get(w.presentity)?.delete(w);
-    for (const r of this.deps.resourcesOf?.(w.presentity) ?? []) this.byResource.get(r)?.delete(w);
   }
 
   private terminate(w: Watcher, reason: SubscriptionReason): void {
@@ -256,12 +251,6 @@ export class PresenceNotifier {
   }
 }
 
-
-function addTo(index: Map<string, Set<Watcher>>, key: string, w: Watcher): void {
-  const set = index.get(key);
-  if (set) set.add(w);
-  else index.set(key, new Set([w]));
-}
 
 /** Whether a request lists an option tag in its Supported headers. */
 function supports(request: SipRequest, tag: string): boolean {
