@@ -293,8 +293,9 @@ function swapEvidence(outDir: string, staging: string): void {
 }
 
 /**
- * A worker thread costs a cold start (its own module load and JIT warm-up, ~0.5 s here): measured on this
- * machine, two threads overtake one from a few hundred cells on (`uc-lab bench`).
+ * A worker thread costs a cold start (its own module load and a JIT warm-up of some seconds of CPU): measured on
+ * this machine, two threads break even with one at about 90 cells and save an eighth of the wall time at 234
+ * (docs/decisions/0013).
  */
 export { AUTO_WORKERS_FROM_CELLS };
 

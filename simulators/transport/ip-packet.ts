@@ -62,6 +62,22 @@ export function parseIpv4(address: string): Uint8Array {
 }
 
 /**
+ * The four octets of a lab address, remembered: every captured segment names two addresses, and a cell's
+ * hosts are few (a population lab's many are bounded by the cap). Callers only read the bytes.
+ */
+const ADDRESS_BYTES = new Map<string, Uint8Array>();
+const MAX_REMEMBERED_ADDRESSES = 1 << 16;
+function addressBytes(address: string): Uint8Array {
+  let bytes = ADDRESS_BYTES.get(address);
+  if (bytes === undefined) {
+    bytes = parseIpv4(address);
+    if (ADDRESS_BYTES.size >= MAX_REMEMBERED_ADDRESSES) ADDRESS_BYTES.clear();
+    ADDRESS_BYTES.set(address, bytes);
+  }
+  return bytes;
+}
+
+/**
  * RFC 1071 §1: "the 16-bit 1's complement of the 1's complement sum of all 16-bit words"; an odd
  * trailing byte is padded with a zero byte. `initial` carries a partial sum (the pseudo-header).
  */
@@ -121,8 +137,8 @@ function checkPort(port: number): void {
 export function buildUdpPacket(input: UdpPacketInput): Uint8Array {
   checkPort(input.src.port);
   checkPort(input.dst.port);
-  const src = parseIpv4(input.src.address);
-  const dst = parseIpv4(input.dst.address);
+  const src = addressBytes(input.src.address);
+  const dst = addressBytes(input.dst.address);
   const length = UDP_HEADER_LENGTH + input.payload.length;
   if (length + IPV4_HEADER_LENGTH > 0xffff) throw new NetworkError(`UDP payload too large for IPv4: ${input.payload.length} bytes`);
   const udp = new Uint8Array(length);
@@ -145,8 +161,8 @@ export function buildUdpPacket(input: UdpPacketInput): Uint8Array {
 export function buildTcpPacket(input: TcpPacketInput): Uint8Array {
   checkPort(input.src.port);
   checkPort(input.dst.port);
-  const src = parseIpv4(input.src.address);
-  const dst = parseIpv4(input.dst.address);
+  const src = addressBytes(input.src.address);
+  const dst = addressBytes(input.dst.address);
   const optionsLength = input.mss !== undefined ? 4 : 0;
   const headerLength = TCP_HEADER_LENGTH + optionsLength;
   const length = headerLength + input.payload.length;

@@ -88,6 +88,29 @@ export function splitHeaderValues(value: string): string[] {
   return out.filter((v) => v.length > 0);
 }
 
+/** splitHeaderValues(value)[0], without splitting the rest. */
+function firstHeaderValue(value: string): string | undefined {
+  let start = 0;
+  let inQuotes = false;
+  let inAngle = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value.charCodeAt(i);
+    if (inQuotes) {
+      if (ch === 0x5c) i++;
+      else if (ch === 0x22) inQuotes = false;
+    } else if (ch === 0x22) inQuotes = true;
+    else if (ch === 0x3c) inAngle = true;
+    else if (ch === 0x3e) inAngle = false;
+    else if (ch === 0x2c && !inAngle) {
+      const element = value.slice(start, i).trim();
+      if (element.length > 0) return element;
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  return last.length > 0 ? last : undefined;
+}
+
 /** The case-insensitive, compact-form-expanded key of a header name; the common names are remembered. */
 const KEYS = new Map<string, string>();
 const MAX_REMEMBERED_KEYS = 512;
@@ -128,7 +151,7 @@ export class SipHeaders implements Iterable<[string, string]> {
     for (const [, v, k] of this.fields) {
       if (k !== key) continue;
       if (!list) return v;
-      const first = splitHeaderValues(v)[0];
+      const first = firstHeaderValue(v);
       if (first !== undefined) return first;
     }
     return undefined;
@@ -145,6 +168,14 @@ export class SipHeaders implements Iterable<[string, string]> {
       else out.push(v);
     }
     return out;
+  }
+
+  /** How many field rows carry the header (a list header's values on one row count once). */
+  count(name: string): number {
+    const key = keyOf(name);
+    let n = 0;
+    for (const f of this.fields) if (f[2] === key) n++;
+    return n;
   }
 
   has(name: string): boolean {
@@ -228,6 +259,23 @@ export class SipHeaders implements Iterable<[string, string]> {
     values[0] = value;
     this.fields[i] = [n, values.join(', '), key];
     return this;
+  }
+
+  /**
+   * The header section as it goes on the wire, `name: value` CRLF for each field, with Content-Length's value
+   * given: what `clone().set('Content-Length', contentLength)` would hold, written without the copy.
+   */
+  serialize(contentLength: string): string {
+    let out = '';
+    let seen = false;
+    for (const [n, v, k] of this.fields) {
+      if (k !== 'content-length') out += `${n}: ${v}\r\n`;
+      else if (!seen) {
+        seen = true;
+        out += `${n}: ${contentLength}\r\n`;
+      }
+    }
+    return seen ? out : `${out}Content-Length: ${contentLength}\r\n`;
   }
 
   clone(): SipHeaders {

@@ -311,6 +311,30 @@ describe('parseSipMessage / serializeSipMessage', () => {
   });
 });
 
+describe('parsing a value seen before', () => {
+  // The grammar checks and Via parses are remembered by value: a second sight must give the same answer.
+  const message = (from: string, via: string): string =>
+    `OPTIONS sip:cup.uc.lab SIP/2.0\r\nVia: ${via}\r\nFrom: ${from}\r\nTo: <sip:cup.uc.lab>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+  test('a refused From is refused again, with the same reason and line', () => {
+    const bad = message('Bob <sip:bob@uc.lab;tag=1', 'SIP/2.0/TCP 10.0.0.1;branch=z9hG4bK1');
+    const first = parseSipMessage(bad);
+    const second = parseSipMessage(bad);
+    expect(first.ok).toBe(false);
+    expect(second).toEqual(first);
+  });
+  test('a Via parsed twice gives equal, separate values (a caller may add parameters)', () => {
+    const a = parseVia('SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bK7;rport');
+    const b = parseVia('SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bK7;rport');
+    expect(a).toEqual(b);
+    if (!a.ok || !b.ok) throw new Error('unparsed');
+    a.value.params.received = '10.0.0.9';
+    expect(b.value.params.received).toBeUndefined();
+    expect(parseVia('SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bK7;rport')).toEqual(b);
+    expect(parseVia('SIP/2.0/TCP').ok).toBe(false);
+    expect(parseVia('SIP/2.0/TCP').ok).toBe(false);
+  });
+});
+
 describe('SipHeaders', () => {
   test('case-insensitive access, set/append/prepend/remove, clone and order', () => {
     const h = new SipHeaders([['Via', 'SIP/2.0/UDP a;branch=z9hG4bK1'], ['Call-ID', 'x']]);
@@ -326,6 +350,19 @@ describe('SipHeaders', () => {
     expect(c.has('Route')).toBe(false);
     expect([...c].map(([n]) => n)).toEqual(['via', 'Via', 'Call-ID']); // names keep the caller's spelling
     expect(c.get('i')).toBe('y');
+  });
+
+  test('serialize writes what clone().set(Content-Length) holds, and get gives the first element of a list header (property)', () => {
+    const name = fc.constantFrom('Via', 'Contact', 'Route', 'Content-Length', 'l', 'From', 'Allow', 'X-Extra');
+    const value = fc.stringMatching(/^[a-z0-9 ,;"<>=:\\]{0,24}$/);
+    fc.assert(fc.property(fc.array(fc.tuple(name, value), { maxLength: 8 }), fc.nat(99999), (fields, length) => {
+      const h = new SipHeaders(fields);
+      let expected = '';
+      for (const [n, v] of h.clone().set('Content-Length', String(length))) expected += `${n}: ${v}\r\n`;
+      expect(h.serialize(String(length))).toBe(expected);
+      for (const n of ['Via', 'Contact', 'Route', 'Allow']) expect(h.get(n)).toBe(h.getAll(n)[0]);
+      expect(h.count('Content-Length')).toBe(fields.filter(([n]) => n === 'l' || n === 'Content-Length').length);
+    }));
   });
 
   test('Date and other non-list headers are not split on commas', () => {

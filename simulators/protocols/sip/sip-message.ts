@@ -84,7 +84,8 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
   for (let i = 1; i < rawLines.length; i++) {
     const text = rawLines[i] as string;
     const lineNo = startLineNo + i;
-    if (/^[ \t]/.test(text)) {
+    const first = text.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) {
       const prev = logical[logical.length - 1];
       if (!prev) return fail(new CodecError(PROTOCOL, 'continuation line before any header', { line: lineNo }));
       prev.text = `${prev.text.trimEnd()} ${text.trim()}`;
@@ -92,7 +93,9 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
   }
 
   const headers = new SipHeaders();
-  const headerLine = new Map<string, number>();
+  // Each field's expanded name and value, in order, for the grammar checks below.
+  const names: string[] = [];
+  const values: string[] = [];
   for (const { text, line: lineNo } of logical) {
     // §7.3.1: field-name ":" field-value, with any amount of whitespace before and after the colon.
     const colon = text.indexOf(':');
@@ -102,8 +105,14 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
     const value = text.slice(colon + 1).trim();
     const full = expandHeaderName(name);
     headers.append(full, value);
-    if (!headerLine.has(full.toLowerCase())) headerLine.set(full.toLowerCase(), lineNo);
+    names.push(full);
+    values.push(value);
   }
+  /** The line of the first field of that name (lower case), for an error's position. */
+  const headerLine = (lower: string): number | undefined => {
+    const i = names.findIndex((n) => n.toLowerCase() === lower);
+    return i < 0 ? undefined : logical[i]?.line;
+  };
 
   // Start line (§7.1 Request-Line, §7.2 Status-Line).
   let message: SipMessage;
@@ -117,16 +126,15 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
   }
 
   // §7.3.1 and the §25 grammar of the headers the lab interprets (RFC 4475 §3.1.2: what a parser must refuse).
-  for (const { text, line: lineNo } of logical) {
-    const colon = text.indexOf(':');
-    const problem = checkHeader(expandHeaderName(text.slice(0, colon).trim()), text.slice(colon + 1).trim());
-    if (problem) return fail(new CodecError(PROTOCOL, problem, { line: lineNo }));
+  for (let i = 0; i < names.length; i++) {
+    const problem = checkHeader(names[i] as string, values[i] as string);
+    if (problem) return fail(new CodecError(PROTOCOL, problem, { line: logical[i]?.line }));
   }
   // §7.3.1: only a header whose value is a comma-separated list may appear on more than one row; To, From,
   // Call-ID, CSeq, Max-Forwards, Content-Length and Content-Type take one value (RFC 4475 §3.3.8 multi01, §3.3.9 mcl01).
   for (const name of SINGLE_VALUED) {
-    const n = headers.getAll(name).length;
-    if (n > 1) return fail(new CodecError(PROTOCOL, `${name} appears ${n} times; it takes a single value`, { line: headerLine.get(name.toLowerCase()) }));
+    const n = headers.count(name);
+    if (n > 1) return fail(new CodecError(PROTOCOL, `${name} appears ${n} times; it takes a single value`, { line: headerLine(name.toLowerCase()) }));
   }
 
   // §8.1.1: "A valid SIP request formulated by a UAC MUST, at a minimum, contain the following header
@@ -143,14 +151,14 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
     if (!headers.has(name)) return fail(new CodecError(PROTOCOL, `missing mandatory header ${name}`, { line: startLineNo }));
   }
   const cseq = parseCSeq(headers.get('CSeq') as string);
-  const cseqLine = headerLine.get('cseq');
-  if (!cseq.ok) return fail(new CodecError(PROTOCOL, cseq.error.message.replace(/^SIP: /, ''), { line: cseqLine }));
+  const cseqLine = (): number | undefined => headerLine('cseq');
+  if (!cseq.ok) return fail(new CodecError(PROTOCOL, cseq.error.message.replace(/^SIP: /, ''), { line: cseqLine() }));
   // §8.1.1.5: "The method MUST match that of the request."
   if (message.kind === 'request' && cseq.value.method !== message.method) {
-    return fail(new CodecError(PROTOCOL, `CSeq method ${cseq.value.method} does not match ${message.method}`, { line: cseqLine }));
+    return fail(new CodecError(PROTOCOL, `CSeq method ${cseq.value.method} does not match ${message.method}`, { line: cseqLine() }));
   }
   if (headers.getAll('Max-Forwards').some((v) => !/^\d+$/.test(v))) {
-    return fail(new CodecError(PROTOCOL, 'bad Max-Forwards', { line: headerLine.get('max-forwards') }));
+    return fail(new CodecError(PROTOCOL, 'bad Max-Forwards', { line: headerLine('max-forwards') }));
   }
 
   // §18.3 / §20.14: body length from Content-Length; "If a stream-based protocol (such as TCP) is
@@ -161,12 +169,12 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
   let bodyLength = available;
   const cl = headers.get('Content-Length');
   if (cl !== undefined) {
-    const clLine = headerLine.get('content-length');
-    if (!/^\d+$/.test(cl)) return fail(new CodecError(PROTOCOL, `bad Content-Length "${cl}"`, { line: clLine }));
+    const clLine = (): number | undefined => headerLine('content-length');
+    if (!/^\d+$/.test(cl)) return fail(new CodecError(PROTOCOL, `bad Content-Length "${cl}"`, { line: clLine() }));
     const n = Number(cl);
     // §18.3: "If the message is a request [received over UDP with a body shorter than Content-Length], the server SHOULD generate a 400".
     if (n > available) {
-      return fail(new CodecError(PROTOCOL, `Content-Length ${n} is longer than the ${available}-byte body`, { line: clLine }));
+      return fail(new CodecError(PROTOCOL, `Content-Length ${n} is longer than the ${available}-byte body`, { line: clLine() }));
     }
     bodyLength = n;
   }
@@ -274,9 +282,28 @@ function checkAddress(value: string, header: string): string | undefined {
 const ADDRESS_HEADERS = new Set(['to', 'from', 'contact', 'route', 'record-route', 'reply-to']);
 const DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
+/**
+ * checkHeader's answers for the address and Via values met recently: a value is checked once however often it
+ * comes back (a dialog's From and To, a proxied request's lower Vias, each hop's Route), since the check depends
+ * on the name and value alone. Bounded: the memory is dropped when it is full.
+ */
+const CHECKED = new Map<string, string | undefined>();
+const MAX_CHECKED = 8192;
+
 /** The grammar of a header the lab interprets; undefined when it is well formed (or unknown: §7.3.1 "must parse it as a header value"). */
 function checkHeader(name: string, value: string): string | undefined {
   const key = name.toLowerCase();
+  if (key !== 'via' && !ADDRESS_HEADERS.has(key)) return key === 'date' ? checkGrammar(name, key, value) : undefined;
+  const memo = `${name}\n${value}`;
+  const known = CHECKED.get(memo);
+  if (known !== undefined || CHECKED.has(memo)) return known;
+  const problem = checkGrammar(name, key, value);
+  if (CHECKED.size >= MAX_CHECKED) CHECKED.clear();
+  CHECKED.set(memo, problem);
+  return problem;
+}
+
+function checkGrammar(name: string, key: string, value: string): string | undefined {
   if (ADDRESS_HEADERS.has(key)) {
     const elements = splitKeepingEmpty(value, ',');
     if (typeof elements === 'string') return `${elements} in ${name} (RFC 3261 §25.1)`;
@@ -323,11 +350,8 @@ function findHeaderEnd(bytes: Uint8Array, from: number): { headerEnd: number; bo
 
 /** Start line + headers + empty line + body; Content-Length is set from the UTF-8 length of the body. */
 export function serializeSipMessage(m: SipMessage): string {
-  const headers = m.headers.clone().set('Content-Length', String(byteLength(m.body)));
   const start = m.kind === 'request' ? `${m.method} ${m.uri} SIP/2.0` : `SIP/2.0 ${m.status} ${m.reason}`;
-  let out = `${start}\r\n`;
-  for (const [name, value] of headers) out += `${name}: ${value}\r\n`;
-  return `${out}\r\n${m.body}`;
+  return `${start}\r\n${m.headers.serialize(String(byteLength(m.body)))}\r\n${m.body}`;
 }
 
 /** The message on the wire; a body kept as bytes (`rawBody`, when `body` was not changed since) goes out octet for octet. */
@@ -541,8 +565,29 @@ export interface Via {
   params: Record<string, string | null>;
 }
 
+/**
+ * Via values parsed recently: the top Via of a message is read when it is parsed, by the transaction layer that
+ * receives it and by the one that answers it. Each caller gets its own copy (callers may add parameters).
+ */
+const PARSED_VIAS = new Map<string, Via>();
+const MAX_PARSED_VIAS = 4096;
+
 /** §20.42: Via: SIP/2.0/UDP host[:port];branch=z9hG4bK...;received=...;rport */
 export function parseVia(value: string): Result<Via> {
+  let via = PARSED_VIAS.get(value);
+  if (via === undefined) {
+    const parsed = parseViaText(value);
+    if (!parsed.ok) return parsed;
+    via = parsed.value;
+    if (PARSED_VIAS.size >= MAX_PARSED_VIAS) PARSED_VIAS.clear();
+    PARSED_VIAS.set(value, via);
+  }
+  const copy: Via = { transport: via.transport, host: via.host, params: Object.assign(Object.create(null) as Record<string, string | null>, via.params) };
+  if (via.port !== undefined) copy.port = via.port;
+  return ok(copy);
+}
+
+function parseViaText(value: string): Result<Via> {
   const m = /^\s*SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z0-9\-._]+)\s+(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._]+)(?:\s*:\s*(\d{1,5}))?\s*(;.*)?$/i.exec(value);
   if (!m) return fail(new CodecError(PROTOCOL, `bad Via "${value}"`));
   const via: Via = { transport: (m[1] as string).toUpperCase(), host: m[2] as string, params: parseParams(m[4] ?? '') };
