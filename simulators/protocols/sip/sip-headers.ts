@@ -64,14 +64,15 @@ export function isListHeader(name: string): boolean {
 
 /**
  * Splits a comma-separated header value into its elements, ignoring commas inside quoted strings
- * (RFC 3261 §25.1 quoted-string, with quoted-pair escapes) and inside `<...>` (name-addr URIs).
+ * (RFC 3261 §25.1 quoted-string, with quoted-pair escapes) and inside `<...>` (name-addr URIs). With a `limit`,
+ * only the first elements are cut out (a header's first value without splitting the rest).
  */
-export function splitHeaderValues(value: string): string[] {
+export function splitHeaderValues(value: string, limit = Infinity): string[] {
   const out: string[] = [];
   let start = 0;
   let inQuotes = false;
   let inAngle = false;
-  for (let i = 0; i < value.length; i++) {
+  for (let i = 0; i < value.length && out.length < limit; i++) {
     const ch = value[i];
     if (inQuotes) {
       if (ch === '\\') i++;
@@ -80,35 +81,16 @@ export function splitHeaderValues(value: string): string[] {
     else if (ch === '<') inAngle = true;
     else if (ch === '>') inAngle = false;
     else if (ch === ',' && !inAngle) {
-      out.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(value.slice(start).trim());
-  return out.filter((v) => v.length > 0);
-}
-
-/** splitHeaderValues(value)[0], without splitting the rest. */
-function firstHeaderValue(value: string): string | undefined {
-  let start = 0;
-  let inQuotes = false;
-  let inAngle = false;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value.charCodeAt(i);
-    if (inQuotes) {
-      if (ch === 0x5c) i++;
-      else if (ch === 0x22) inQuotes = false;
-    } else if (ch === 0x22) inQuotes = true;
-    else if (ch === 0x3c) inAngle = true;
-    else if (ch === 0x3e) inAngle = false;
-    else if (ch === 0x2c && !inAngle) {
       const element = value.slice(start, i).trim();
-      if (element.length > 0) return element;
+      if (element.length > 0) out.push(element);
       start = i + 1;
     }
   }
-  const last = value.slice(start).trim();
-  return last.length > 0 ? last : undefined;
+  if (out.length < limit) {
+    const last = value.slice(start).trim();
+    if (last.length > 0) out.push(last);
+  }
+  return out;
 }
 
 /** The case-insensitive, compact-form-expanded key of a header name; the common names are remembered. */
@@ -151,7 +133,7 @@ export class SipHeaders implements Iterable<[string, string]> {
     for (const [, v, k] of this.fields) {
       if (k !== key) continue;
       if (!list) return v;
-      const first = firstHeaderValue(v);
+      const first = splitHeaderValues(v, 1)[0];
       if (first !== undefined) return first;
     }
     return undefined;

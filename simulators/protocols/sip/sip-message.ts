@@ -151,11 +151,10 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
     if (!headers.has(name)) return fail(new CodecError(PROTOCOL, `missing mandatory header ${name}`, { line: startLineNo }));
   }
   const cseq = parseCSeq(headers.get('CSeq') as string);
-  const cseqLine = (): number | undefined => headerLine('cseq');
-  if (!cseq.ok) return fail(new CodecError(PROTOCOL, cseq.error.message.replace(/^SIP: /, ''), { line: cseqLine() }));
+  if (!cseq.ok) return fail(new CodecError(PROTOCOL, cseq.error.message.replace(/^SIP: /, ''), { line: headerLine('cseq') }));
   // §8.1.1.5: "The method MUST match that of the request."
   if (message.kind === 'request' && cseq.value.method !== message.method) {
-    return fail(new CodecError(PROTOCOL, `CSeq method ${cseq.value.method} does not match ${message.method}`, { line: cseqLine() }));
+    return fail(new CodecError(PROTOCOL, `CSeq method ${cseq.value.method} does not match ${message.method}`, { line: headerLine('cseq') }));
   }
   if (headers.getAll('Max-Forwards').some((v) => !/^\d+$/.test(v))) {
     return fail(new CodecError(PROTOCOL, 'bad Max-Forwards', { line: headerLine('max-forwards') }));
@@ -169,12 +168,11 @@ export function parseSipMessage(data: Uint8Array | string): Result<SipMessage> {
   let bodyLength = available;
   const cl = headers.get('Content-Length');
   if (cl !== undefined) {
-    const clLine = (): number | undefined => headerLine('content-length');
-    if (!/^\d+$/.test(cl)) return fail(new CodecError(PROTOCOL, `bad Content-Length "${cl}"`, { line: clLine() }));
+    if (!/^\d+$/.test(cl)) return fail(new CodecError(PROTOCOL, `bad Content-Length "${cl}"`, { line: headerLine('content-length') }));
     const n = Number(cl);
     // §18.3: "If the message is a request [received over UDP with a body shorter than Content-Length], the server SHOULD generate a 400".
     if (n > available) {
-      return fail(new CodecError(PROTOCOL, `Content-Length ${n} is longer than the ${available}-byte body`, { line: clLine() }));
+      return fail(new CodecError(PROTOCOL, `Content-Length ${n} is longer than the ${available}-byte body`, { line: headerLine('content-length') }));
     }
     bodyLength = n;
   }
