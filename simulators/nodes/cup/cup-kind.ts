@@ -19,56 +19,61 @@ export const cupKind = defineNodeKind<CupConfig, Cup>({
   title: 'Cisco Unified Presence',
   dependsOn: ['cucm', 'exchange'],
   ports: () => 'udp+tcp/5060 SIP, tcp/5061 SIP over TLS (uaCSTA gateway, SIMPLE presence)',
-  instances: (lab, ctx) => [
-    {
-      host: lab.cup.host,
-      config: {
-        release: lab.versions.cup,
-        e164RccPatch: lab.versions.cupE164RccPatch,
-        fqdn: ctx.fqdnOf(lab.cup.host),
-        acl: { incoming: [...lab.cup.acl.incoming], destination: [...lab.cup.acl.destination] },
-        ocsDomain: lab.domain,
-        deskphoneControl: { ...lab.cup.deskphoneControl, ctiManagers: lab.cup.deskphoneControl.ctiManagers.map((h) => ctx.fqdnOf(h)) },
-        // CUP's copy of CUCM's end users (the sync agent's): primary extension and e-mail address.
-        users: lab.cup.users.map((u) => {
-          const person = lab.cucm.endUsers.find((e) => e.userId === u.userId);
-          return {
-            userId: u.userId,
-            deskphoneControl: u.deskphoneControl,
-            calendar: u.calendar,
-            licensed: person?.licenseCapabilities.includes('CUP') ?? false,
-            ...(person?.primaryExtension !== undefined ? { dn: person.primaryExtension } : {}),
-            ...(person?.email !== undefined ? { email: person.email } : {}),
-          };
-        }),
-        presenceSettings: { ...lab.cup.presenceSettings },
-        publisher: ctx.fqdnOf(lab.cup.publisher),
-        ...(lab.cup.presenceGateway?.type === 'exchange'
-          ? {
-              calendarGateway: {
-                server: lab.cup.presenceGateway.server,
-                owaUrl: lab.cup.presenceGateway.owaUrl,
-                account: lab.cup.presenceGateway.account,
-                password: lab.cup.presenceGateway.password,
-                pollIntervalS: lab.cup.presenceGateway.pollIntervalS,
-                certificateTrusted: lab.cup.presenceGateway.certificateTrusted,
-              },
-            }
-          : {}),
-        rawMailboxUrls: ctx.defects.has(CALENDAR_EMAIL_DEFECT),
-        tlsClient: (trusts: () => boolean) => ctx.pki.client(trusts),
-        httpPorts: { ...ctx.httpPorts },
-        sipTls: { port: 5061, server: ctx.pki.server(ctx.fqdnOf(lab.cup.host), 'lab-ca'), client: ctx.pki.client(() => true) },
-        applicationDialRules: lab.cucm.dialRules.application.map((r) => ({
-          name: r.name,
-          numberBeginsWith: r.numberBeginsWith,
-          numberOfDigits: r.numberOfDigits,
-          digitsToRemove: r.digitsToRemove,
-          prefix: r.prefix,
-        })),
+  instances: (lab, ctx) => {
+    // CUCM's end users by user id (the first of an id), for CUP's copy of them below.
+    const endUsers = new Map<string, (typeof lab.cucm.endUsers)[number]>();
+    for (const e of lab.cucm.endUsers) if (!endUsers.has(e.userId)) endUsers.set(e.userId, e);
+    return [
+      {
+        host: lab.cup.host,
+        config: {
+          release: lab.versions.cup,
+          e164RccPatch: lab.versions.cupE164RccPatch,
+          fqdn: ctx.fqdnOf(lab.cup.host),
+          acl: { incoming: [...lab.cup.acl.incoming], destination: [...lab.cup.acl.destination] },
+          ocsDomain: lab.domain,
+          deskphoneControl: { ...lab.cup.deskphoneControl, ctiManagers: lab.cup.deskphoneControl.ctiManagers.map((h) => ctx.fqdnOf(h)) },
+          // CUP's copy of CUCM's end users (the sync agent's): primary extension and e-mail address.
+          users: lab.cup.users.map((u) => {
+            const person = endUsers.get(u.userId);
+            return {
+              userId: u.userId,
+              deskphoneControl: u.deskphoneControl,
+              calendar: u.calendar,
+              licensed: person?.licenseCapabilities.includes('CUP') ?? false,
+              ...(person?.primaryExtension !== undefined ? { dn: person.primaryExtension } : {}),
+              ...(person?.email !== undefined ? { email: person.email } : {}),
+            };
+          }),
+          presenceSettings: { ...lab.cup.presenceSettings },
+          publisher: ctx.fqdnOf(lab.cup.publisher),
+          ...(lab.cup.presenceGateway?.type === 'exchange'
+            ? {
+                calendarGateway: {
+                  server: lab.cup.presenceGateway.server,
+                  owaUrl: lab.cup.presenceGateway.owaUrl,
+                  account: lab.cup.presenceGateway.account,
+                  password: lab.cup.presenceGateway.password,
+                  pollIntervalS: lab.cup.presenceGateway.pollIntervalS,
+                  certificateTrusted: lab.cup.presenceGateway.certificateTrusted,
+                },
+              }
+            : {}),
+          rawMailboxUrls: ctx.defects.has(CALENDAR_EMAIL_DEFECT),
+          tlsClient: (trusts: () => boolean) => ctx.pki.client(trusts),
+          httpPorts: { ...ctx.httpPorts },
+          sipTls: { port: 5061, server: ctx.pki.server(ctx.fqdnOf(lab.cup.host), 'lab-ca'), client: ctx.pki.client(() => true) },
+          applicationDialRules: lab.cucm.dialRules.application.map((r) => ({
+            name: r.name,
+            numberBeginsWith: r.numberBeginsWith,
+            numberOfDigits: r.numberOfDigits,
+            digitsToRemove: r.digitsToRemove,
+            prefix: r.prefix,
+          })),
+        },
       },
-    },
-  ],
+    ];
+  },
   start: (env, config) => Cup.start(env, config),
   surface: {
     actions: {},

@@ -219,6 +219,9 @@ export class OcsFrontEnd extends NodeBase {
         this.roamingSelfChanged(presentity);
       },
     });
+    // The homed users by logon name, as Active Directory finds an account (case-insensitive; the first of a name).
+    const byLogon = new Map<string, OcsDirectoryUser>();
+    for (const u of config.users) if (!byLogon.has(u.userId.toLowerCase())) byLogon.set(u.userId.toLowerCase(), u);
     this.auth = new ClientAuthenticator({
       clock: env.clock,
       random: env.random,
@@ -229,7 +232,7 @@ export class OcsFrontEnd extends NodeBase {
       account: (logon, domain) => {
         // The logon domain: the NetBIOS or DNS name of the AD domain, or none (then the server's own, as Windows takes it).
         if (domain !== '' && domain.toUpperCase() !== config.netbiosDomain.toUpperCase() && domain.toLowerCase() !== config.domain.toLowerCase()) return undefined;
-        const user = config.users.find((u) => u.userId.toLowerCase() === logon.toLowerCase());
+        const user = byLogon.get(logon.toLowerCase());
         return user ? { password: this.directory.get(normalizeAor(user.sipUri))?.password ?? user.password, aor: user.sipUri } : undefined;
       },
     });
