@@ -6,6 +6,7 @@
  *
  * Pure code: no node:* import, no Buffer.
  */
+import { BoundedMemo } from '../kernel/bounded-memo';
 import { NetworkError } from '../kernel/errors';
 import type { Endpoint } from './network';
 
@@ -63,19 +64,10 @@ export function parseIpv4(address: string): Uint8Array {
 
 /**
  * The four octets of a lab address, remembered: every captured segment names two addresses, and a cell's
- * hosts are few (a population lab's many are bounded by the cap). Callers only read the bytes.
+ * hosts are few (a population lab's many are bounded by the memory's size). Callers only read the bytes.
  */
-const ADDRESS_BYTES = new Map<string, Uint8Array>();
-const MAX_REMEMBERED_ADDRESSES = 1 << 16;
-function addressBytes(address: string): Uint8Array {
-  let bytes = ADDRESS_BYTES.get(address);
-  if (bytes === undefined) {
-    bytes = parseIpv4(address);
-    if (ADDRESS_BYTES.size >= MAX_REMEMBERED_ADDRESSES) ADDRESS_BYTES.clear();
-    ADDRESS_BYTES.set(address, bytes);
-  }
-  return bytes;
-}
+const ADDRESS_BYTES = new BoundedMemo<string, Uint8Array>(1 << 16);
+const addressBytes = (address: string): Uint8Array => ADDRESS_BYTES.get(address, parseIpv4);
 
 /**
  * RFC 1071 §1: "the 16-bit 1's complement of the 1's complement sum of all 16-bit words"; an odd

@@ -2,6 +2,7 @@
  * SIP messages (RFC 3261 §7, grammar §25): parse from bytes, serialize to text, plus the URI,
  * name-addr, Via and CSeq helpers the stacks need. Pure: no node:* imports.
  */
+import { BoundedMemo } from '../../kernel/bounded-memo';
 import { CodecError, fail, ok, type Result } from '../../kernel/errors';
 import { SipHeaders, expandHeaderName } from './sip-headers';
 
@@ -283,22 +284,15 @@ const DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul
 /**
  * checkHeader's answers for the address and Via values met recently: a value is checked once however often it
  * comes back (a dialog's From and To, a proxied request's lower Vias, each hop's Route), since the check depends
- * on the name and value alone. Bounded: the memory is dropped when it is full.
+ * on the name and value alone.
  */
-const CHECKED = new Map<string, string | undefined>();
-const MAX_CHECKED = 8192;
+const CHECKED = new BoundedMemo<string, string | undefined>(8192);
 
 /** The grammar of a header the lab interprets; undefined when it is well formed (or unknown: §7.3.1 "must parse it as a header value"). */
 function checkHeader(name: string, value: string): string | undefined {
   const key = name.toLowerCase();
   if (key !== 'via' && !ADDRESS_HEADERS.has(key)) return key === 'date' ? checkGrammar(name, key, value) : undefined;
-  const memo = `${name}\n${value}`;
-  const known = CHECKED.get(memo);
-  if (known !== undefined || CHECKED.has(memo)) return known;
-  const problem = checkGrammar(name, key, value);
-  if (CHECKED.size >= MAX_CHECKED) CHECKED.clear();
-  CHECKED.set(memo, problem);
-  return problem;
+  return CHECKED.get(`${name}\n${value}`, () => checkGrammar(name, key, value));
 }
 
 function checkGrammar(name: string, key: string, value: string): string | undefined {
@@ -567,19 +561,13 @@ export interface Via {
  * Via values parsed recently: the top Via of a message is read when it is parsed, by the transaction layer that
  * receives it and by the one that answers it. Each caller gets its own copy (callers may add parameters).
  */
-const PARSED_VIAS = new Map<string, Via>();
-const MAX_PARSED_VIAS = 4096;
+const PARSED_VIAS = new BoundedMemo<string, Result<Via>>(4096);
 
 /** §20.42: Via: SIP/2.0/UDP host[:port];branch=z9hG4bK...;received=...;rport */
 export function parseVia(value: string): Result<Via> {
-  let via = PARSED_VIAS.get(value);
-  if (via === undefined) {
-    const parsed = parseViaText(value);
-    if (!parsed.ok) return parsed;
-    via = parsed.value;
-    if (PARSED_VIAS.size >= MAX_PARSED_VIAS) PARSED_VIAS.clear();
-    PARSED_VIAS.set(value, via);
-  }
+  const parsed = PARSED_VIAS.get(value, parseViaText);
+  if (!parsed.ok) return parsed;
+  const via = parsed.value;
   const copy: Via = { transport: via.transport, host: via.host, params: Object.assign(Object.create(null) as Record<string, string | null>, via.params) };
   if (via.port !== undefined) copy.port = via.port;
   return ok(copy);
