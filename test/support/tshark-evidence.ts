@@ -20,7 +20,7 @@ export const tsharkInstalled = spawnSync('tshark', ['-v'], { encoding: 'utf8' })
 
 /**
  * tshark's reading of cells' trace.pcap, frame by frame, keyed by cell id. The captures are joined into one file
- * (each cell on its own addresses and hour, so no two share a flow) and read by two tshark processes side by side,
+ * (each cell on its own addresses and hour, so no two share a flow) and read by one tshark process,
  * with every cell's TLS key log, as an engineer would point Wireshark at a cell's tls-keys.log.
  */
 let batches = 0;
@@ -37,15 +37,11 @@ export async function readFrames(ids: readonly string[], evidenceOf: (id: string
     const log = path.join(evidenceOf(id), 'tls-keys.log');
     return existsSync(log) ? readFileSync(log, 'utf8') : '';
   }).join(''));
-  const tls = ['-o', `tls.keylog_file:${keys}`];
-  const [malformedRows, rows] = await Promise.all([
-    tsharkLines(file, [...tls, '-Y', '_ws.malformed', '-T', 'fields', '-e', 'frame.number']),
-    tsharkLines(file, [...tls, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'frame.protocols', '-e', 'tcp.analysis.flags']),
-  ]);
-  const malformed = new Set(malformedRows.map(Number));
+  // One dissection pass: `_ws.malformed`, last, is empty unless tshark's dissectors flagged the frame malformed.
+  const rows = await tsharkLines(file, ['-o', `tls.keylog_file:${keys}`, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'frame.protocols', '-e', 'tcp.analysis.flags', '-e', '_ws.malformed']);
   const byFrame = new Map(rows.map((r) => {
-    const [n, protocols = '', flags = ''] = r.split('|');
-    return [Number(n), { protocols, flags, malformed: malformed.has(Number(n)) }] as const;
+    const [n, protocols = '', flags = '', ...malformed] = r.split('|');
+    return [Number(n), { protocols, flags, malformed: malformed.join('|') !== '' }] as const;
   }));
   const frames = new Map<string, TsharkFrame[]>();
   present.forEach((id, i) => {
