@@ -61,6 +61,24 @@ describe("sip.js's grammar with the lab's cache in front of it", () => {
       { numRuns: RUNS },
     );
   });
+
+  it('parses Call-IDs and UUIDs, well formed or not, as the PEG parser does', () => {
+    const word = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~()<>:\\"/[\]?{}-]{1,16}$/);
+    const callId = fc.oneof(word, fc.tuple(word, word).map(([a, b]) => `${a}@${b}`), fc.tuple(word, valueText, fc.option(word, { nil: '' })).map((parts) => parts.join('')));
+    const hex = (n: number): fc.Arbitrary<string> => fc.stringMatching(new RegExp(`^[0-9A-Fa-f]{${n}}$`));
+    const uuid = fc.oneof(
+      fc.tuple(hex(8), hex(4), hex(4), hex(4), hex(12)).map((g) => g.join('-')),
+      fc.tuple(hex(8), hex(4), fc.stringMatching(/^[0-9A-Za-z]{3,5}$/), hex(4), hex(12), fc.constantFrom('', '-', 'x', ' ')).map((g) => g.slice(0, 5).join('-') + g[5]),
+      valueText,
+    );
+    fc.assert(
+      fc.property(fc.oneof(callId.map((v) => ['Call_ID', v] as const), uuid.map((v) => ['uuid', v] as const)), ([rule, input]) => {
+        expect(shape(patched(input, rule))).toBe(shape(pegParse(input, rule)));
+        expect(shape(patched(input, rule))).toBe(shape(pegParse(input, rule)));
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
 });
 
 describe('sip.js headerize, patched to keep its answers', () => {
