@@ -1,4 +1,3 @@
-import { HttpHandler, HttpResponse, http } from 'msw';
 import type { RequestHandler } from 'msw';
 import {
   freeBusyDigits,
@@ -13,6 +12,7 @@ import type { MultiStatus } from '../../protocols/webdav';
 import { basicCredentials, cookiesOf } from './owa-auth';
 import type { OwaAccount, ReleaseBehaviour } from './owa-auth';
 import type { Appointment, Mailbox, MailboxStore } from './mailbox-store';
+import { msw } from '../shared/msw-lazy';
 
 const DAV = 'DAV:';
 const CAL = 'urn:schemas:calendar:';
@@ -42,6 +42,7 @@ type Auth = { ok: true; account: OwaAccount } | { ok: false; response: Response 
  * serves these same handlers as bytes on the in-memory network and on sockets.
  */
 export function owaHandlers(ctx: OwaContext): RequestHandler[] {
+  const { HttpHandler, HttpResponse, http } = msw();
   const { behaviour } = ctx;
   const vdir = ctx.vdir.endsWith('/') ? ctx.vdir : `${ctx.vdir}/`;
 
@@ -204,10 +205,12 @@ export function owaHandlers(ctx: OwaContext): RequestHandler[] {
 }
 
 function multiStatus(ms: MultiStatus): Response {
+  const { HttpResponse } = msw();
   return new HttpResponse(serializeMultiStatus(ms), { status: 207, statusText: 'Multi-Status', headers: { 'Content-Type': 'text/xml' } });
 }
 
 function html(status: number, statusText: string, body: string): Response {
+  const { HttpResponse } = msw();
   return new HttpResponse(body, { status, statusText, headers: { 'Content-Type': 'text/html' } });
 }
 

@@ -1,4 +1,3 @@
-import { getResponse } from 'msw';
 import type { RequestHandler } from 'msw';
 import { HttpStreamFramer, serializeHttp } from '../../protocols/http';
 import type { HttpRequest, HttpResponse } from '../../protocols/http';
@@ -8,6 +7,7 @@ import { listenLimited } from '../../transport/stream-limits';
 import type { StreamLimits } from '../../transport/stream-limits';
 import type { Clock } from '../../kernel/clock';
 import { whileRealWork } from '../../kernel/clock';
+import { msw } from './msw-lazy';
 
 export interface MswHttpServerOptions {
   readonly port: number;
@@ -97,7 +97,7 @@ async function answer(request: HttpRequest, options: MswHttpServerOptions): Prom
   }
   const bodyless = request.method === 'GET' || request.method === 'HEAD';
   const fetchRequest = new Request(url, { method: request.method, headers, ...(bodyless ? {} : { body: request.body }) });
-  const response = await getResponse([...options.handlers], fetchRequest);
+  const response = await msw().getResponse([...options.handlers], fetchRequest);
   if (!response) return textResponse(404, 'Not Found', 'The page cannot be found');
   const out: [string, string][] = [];
   response.headers.forEach((value, name) => {
