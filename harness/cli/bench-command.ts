@@ -149,7 +149,7 @@ export async function runLabBench(labRef: string, opts: LabBenchOptions): Promis
     cpu = cpuNow();
     return `${(wall / 1000).toFixed(2)} s wall, ${(c / 1000).toFixed(2)} s CPU`;
   };
-  // RSS and heap as the phase left them, the peak RSS so far, and (when the process runs with --expose-gc, as
+  // RSS and heap as the phase left them (used, and what V8 holds for it), the memory outside the heap (buffers), the peak RSS so far, and (when the process runs with --expose-gc, as
   // `uc-lab` respawns itself for a lab bench) the heap still live after a full collection: what the lab holds,
   // apart from garbage the collector had not yet reached. The collection's time is kept out of the next phase.
   const mem = (): string => {
@@ -162,7 +162,8 @@ export async function runLabBench(labRef: string, opts: LabBenchOptions): Promis
       t = process.hrtime.bigint();
       cpu = cpuNow();
     }
-    return `RSS ${(m.rss / 2 ** 20).toFixed(0)} MiB (peak ${peak.toFixed(0)} MiB), heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB${live}`;
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
+    return `RSS ${mib(m.rss)} MiB (peak ${peak.toFixed(0)} MiB), heap ${mib(m.heapUsed)} MiB of ${mib(m.heapTotal)} MiB the heap holds${live}, outside the heap ${mib(m.external)} MiB`;
   };
   // The newest 10,000 log records are kept, as `uc-lab load` keeps them: nobody reads a 30,000-user lab's log,
   // which would otherwise grow by some 40 records a user.
