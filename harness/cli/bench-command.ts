@@ -149,9 +149,10 @@ export async function runLabBench(labRef: string, opts: LabBenchOptions): Promis
     cpu = cpuNow();
     return `${(wall / 1000).toFixed(2)} s wall, ${(c / 1000).toFixed(2)} s CPU`;
   };
-  // RSS and heap as the phase left them (used, and what V8 holds for it), the memory outside the heap (buffers), the peak RSS so far, and (when the process runs with --expose-gc, as
-  // `uc-lab` respawns itself for a lab bench) the heap still live after a full collection: what the lab holds,
-  // apart from garbage the collector had not yet reached. The collection's time is kept out of the next phase.
+  // RSS and heap as the phase left them (used, and what V8 holds for it), the memory outside the heap (buffers),
+  // the peak RSS so far, and (when the process runs with --expose-gc, as `uc-lab` respawns itself for a lab
+  // bench) the heap still live after a full collection: what the lab holds, apart from garbage the collector had
+  // not yet reached. The collection's time is kept out of the next phase.
   const mem = (): string => {
     const m = process.memoryUsage();
     const peak = process.resourceUsage().maxRSS / 1024;
