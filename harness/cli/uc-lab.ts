@@ -167,7 +167,7 @@ program
   .option('--stop', 'with --lab: also time the orderly stop (every Communicator signs out, every phone unregisters)')
   .option('--sockets', 'instead: SIPp playing Office Communicator against uc-lab serve with a population lab (--lab, default population-1k), beside SIPp uac→uas; RCC cycles/s and the ratio')
   .option('--all', "instead: every benchmark of README's Measured table in turn (this matrix, --lab population-1k, population-5k, cucm-cluster-max, load, --sockets), then how long each took and the set against its ten minutes")
-  .option('--prefix <127.a>', 'with --sockets: two-octet loopback block for the lab and SIPp', '127.20')
+  .option('--prefix <127.a>', 'with --sockets or --all: two-octet loopback block for the lab and SIPp', '127.20')
   .option('--concurrency <n>', 'with --sockets: SIPp calls at a time (both runs)', positive, 100)
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .action(async (opts) => {
