@@ -73,6 +73,13 @@ describe('uc-lab', () => {
     expect(comments.some((c) => /^steps\[5\]: await alice\.phone .*\(shows symptom\)$/.test(c))).toBe(true);
   });
 
+  it('bench --all runs its own set: given with --lab or --sockets it exits 2 and says why', () => {
+    for (const extra of [['--lab', 'population-1k'], ['--sockets']]) {
+      const r = ucLab(['bench', '--all', ...extra]);
+      expect([r.status, r.stderr]).toEqual([2, 'bench: --all runs every benchmark itself; give it without --lab or --sockets\n']);
+    }
+  });
+
   it('prints help with every command', () => {
     const r = ucLab(['--help']);
     expect(r.status).toBe(0);

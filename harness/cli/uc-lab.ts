@@ -171,6 +171,11 @@ program
   .option('--concurrency <n>', 'with --sockets: SIPp calls at a time (both runs)', positive, 100)
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .action(async (opts) => {
+    if (opts.all && (opts.lab || opts.sockets)) {
+      process.stderr.write('bench: --all runs every benchmark itself; give it without --lab or --sockets\n');
+      process.exitCode = 2;
+      return;
+    }
     if (opts.all) {
       process.exitCode = await (await import('./bench-all-command.js')).runBenchAll({
         cli: process.argv[1] ?? path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.js'),
