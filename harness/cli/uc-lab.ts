@@ -171,6 +171,8 @@ program
   .option('--concurrency <n>', 'with --sockets: SIPp calls at a time (both runs)', positive, 100)
   .option('--scenarios <dir>', 'scenarios folder', path.join(repoRoot, 'scenarios'))
   .action(async (opts) => {
+    // The entry this process runs: bench --all starts each benchmark with it, bench --sockets starts serve with it.
+    const cli = process.argv[1] ?? path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.js');
     if (opts.all && (opts.lab || opts.sockets)) {
       process.stderr.write('bench: --all runs every benchmark itself; give it without --lab or --sockets\n');
       process.exitCode = 2;
@@ -178,7 +180,7 @@ program
     }
     if (opts.all) {
       process.exitCode = await (await import('./bench-all-command.js')).runBenchAll({
-        cli: process.argv[1] ?? path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.js'),
+        cli,
         scenarios: opts.scenarios,
         prefix: opts.prefix,
         budgetSeconds: 600,
@@ -194,7 +196,7 @@ program
         concurrency: opts.concurrency,
         baselineCalls: 10000,
         laps: 4,
-        cli: process.argv[1] ?? path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.js'),
+        cli,
         scenarioFile: path.join(repoRoot, 'bench', 'sipp', 'communicator-rcc-cycle.xml'),
       });
       return;

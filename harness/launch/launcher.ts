@@ -18,16 +18,16 @@ const cacheDir = path.join(__dirname, '..', '..', '..', 'node_modules', '.cache'
 const enabled = process.env.UC_LAB_CACHE !== '0';
 const started = Date.now();
 
-/** This build of the bundle: the start of its cache files' names. */
+/** The start of the cache files' names of this build of the bundle (its size and modification time). */
 function buildPrefix(): string {
   const { size, mtimeMs } = statSync(bundle);
   return `code-${name}-${size}-${Math.floor(mtimeMs)}-`;
 }
 
-/** The cache file of this build of the bundle, for this Node and these V8 flags (`uc-lab` respawns itself with heap flags). */
-function cacheFile(): string {
+/** The cache file of this build, for this Node and these V8 flags (`uc-lab` respawns itself with heap flags). */
+function cacheFile(build: string): string {
   const flags = process.execArgv.join(' ').replace(/[^A-Za-z0-9=.-]+/g, '_').slice(0, 80);
-  return path.join(cacheDir, `${buildPrefix()}${process.version}-${process.arch}${flags ? `-${flags}` : ''}.bin`);
+  return path.join(cacheDir, `${build}${process.version}-${process.arch}${flags ? `-${flags}` : ''}.bin`);
 }
 
 /** The cached code and how long the run that made it had run (a longer run compiled more of the bundle). */
@@ -41,7 +41,7 @@ function readCache(file: string): { data: Buffer; ranMs: number } | undefined {
 }
 
 /** Writes the code V8 compiled in this run, in one rename (processes of one run write side by side), and drops earlier builds' files. */
-function writeCache(file: string, script: vm.Script): void {
+function writeCache(file: string, build: string, script: vm.Script): void {
   try {
     mkdirSync(cacheDir, { recursive: true });
     const header = Buffer.alloc(8);
@@ -50,10 +50,8 @@ function writeCache(file: string, script: vm.Script): void {
     writeFileSync(temporary, Buffer.concat([header, script.createCachedData()]));
     renameSync(temporary, file);
     // Earlier builds' files go; this build's, for other flags, stay.
-    const ours = `code-${name}-`;
-    const thisBuild = path.basename(file).slice(0, buildPrefix().length);
     for (const other of readdirSync(cacheDir)) {
-      if (other.startsWith(ours) && !other.startsWith(thisBuild) && other.endsWith('.bin')) unlinkSync(path.join(cacheDir, other));
+      if (other.startsWith(`code-${name}-`) && !other.startsWith(build) && other.endsWith('.bin')) unlinkSync(path.join(cacheDir, other));
     }
   } catch {
     // A read-only or full disk: the next run compiles again.
@@ -61,14 +59,15 @@ function writeCache(file: string, script: vm.Script): void {
 }
 
 const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
-const file = enabled ? cacheFile() : undefined;
+const build = enabled ? buildPrefix() : undefined;
+const file = build !== undefined ? cacheFile(build) : undefined;
 const cached = file ? readCache(file) : undefined;
 const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cached ? { cachedData: cached.data } : {}) });
-if (file) {
+if (file !== undefined && build !== undefined) {
   // Kept when none was there, V8 refused it, or this run went on at least twice as long as the one that made it.
   const keep = (): void => {
     const ranMs = Date.now() - started;
-    if (!cached || script.cachedDataRejected === true || ranMs >= 2 * cached.ranMs) writeCache(file, script);
+    if (!cached || script.cachedDataRejected === true || ranMs >= 2 * cached.ranMs) writeCache(file, build, script);
   };
   process.once('exit', keep);
   // A worker thread that is terminated sees no exit event: it keeps its code after its first seconds of work too.
