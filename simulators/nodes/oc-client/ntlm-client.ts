@@ -19,6 +19,9 @@ import type { SipMessage } from '../../protocols/sip';
 /** Communicator and SIPE sign every message with NTLM sequence number 100 (docs/protocols/sign-in.md §4). */
 const SIGNATURE_SEQUENCE = 100;
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 export interface NtlmClientOptions {
   readonly clock: Clock;
   readonly random: Random;
@@ -119,16 +122,27 @@ export class NtlmClient {
    * carries it in an `Authorization` of its own.
    */
   outgoing(text: string): string {
+    const signed = this.sign(text);
+    return signed === undefined ? text : decoder.decode(signed);
+  }
+
+  /** {@link outgoing} as the bytes the transport writes (the message is encoded once, not once more as text). */
+  outgoingBytes(text: string): Uint8Array {
+    return this.sign(text) ?? encoder.encode(text);
+  }
+
+  /** The signed message's bytes, or undefined when it goes as it is (no keys yet, or not a message the codec reads). */
+  private sign(text: string): Uint8Array | undefined {
     const c = this.challenge;
-    if (!this.keys || c?.opaque === undefined) return text;
-    const parsed = parseSipMessage(new TextEncoder().encode(text));
-    if (!parsed.ok) return text;
+    if (!this.keys || c?.opaque === undefined) return undefined;
+    const parsed = parseSipMessage(text);
+    if (!parsed.ok) return undefined;
     const message = parsed.value;
     const credentials = message.headers.get('Authorization');
     this.cnum++;
     const crand = Buffer.from(this.bytes(4)).toString('hex');
     const input = signatureInput(message, { rand: crand, num: String(this.cnum), realm: c.realm, targetName: c.targetName, version: c.version });
-    const response = sipaeResponse(makeSignature(this.keys.clientSigningKey, this.keys.clientSealingKey, SIGNATURE_SEQUENCE, new TextEncoder().encode(input), this.flags));
+    const response = sipaeResponse(makeSignature(this.keys.clientSigningKey, this.keys.clientSealingKey, SIGNATURE_SEQUENCE, encoder.encode(input), this.flags));
     const signature = `crand=${quoted(crand)}, cnum=${quoted(String(this.cnum))}, response=${quoted(response)}`;
     message.headers.remove('Authorization');
     message.headers.append(
@@ -137,13 +151,16 @@ export class NtlmClient {
         ? `${credentials}, ${signature}`
         : `${formatAuthParams('NTLM', { qop: quoted('auth'), opaque: quoted(c.opaque), realm: quoted(c.realm), targetname: quoted(c.targetName) })}, ${signature}`,
     );
-    return new TextDecoder().decode(encodeSipMessage(message));
+    return encodeSipMessage(message);
   }
 
-  /** A message from the server: passed on (possibly as is), or undefined when it must be dropped. */
-  incoming(text: string): string | undefined {
+  /**
+   * A message from the server: passed on (possibly as is), or undefined when it must be dropped. `bytes`, when the
+   * transport has them, are the message's own (read as they came rather than encoded again from the text).
+   */
+  incoming(text: string, bytes?: Uint8Array): string | undefined {
     if (!this.keys || !this.challenge?.opaque) return text;
-    const parsed = parseSipMessage(new TextEncoder().encode(text));
+    const parsed = parseSipMessage(bytes ?? text);
     if (!parsed.ok) return text;
     const message = parsed.value;
     const info = message.headers.get('Authentication-Info');
@@ -157,7 +174,7 @@ export class NtlmClient {
     const p = Object.fromEntries(Object.entries(params.params).map(([k, v]) => [k.toLowerCase(), unquote(v)]));
     const c = this.challenge;
     const input = signatureInput(message, { rand: p.srand ?? '', num: p.snum ?? '', realm: c.realm, targetName: c.targetName, version: c.version });
-    const valid = verifySignature(this.keys.serverSigningKey, this.keys.serverSealingKey, SIGNATURE_SEQUENCE, new TextEncoder().encode(input), this.flags, new Uint8Array(Buffer.from(p.rspauth ?? '', 'hex')));
+    const valid = verifySignature(this.keys.serverSigningKey, this.keys.serverSealingKey, SIGNATURE_SEQUENCE, encoder.encode(input), this.flags, new Uint8Array(Buffer.from(p.rspauth ?? '', 'hex')));
     if (!valid) return undefined;
     this.established = true;
     return text;

@@ -340,7 +340,7 @@ export class OcClient extends NodeBase {
       uri,
       displayName: this.config.displayName,
       transportConstructor: SeamSipTransport,
-      transportOptions: { network: this.env.network, server, log, security: { outgoing: (m: string) => ntlm.outgoing(m), incoming: (m: string) => ntlm.incoming(m) } },
+      transportOptions: { network: this.env.network, server, log, security: { outgoing: (m: string) => ntlm.outgoingBytes(m), incoming: (m: string, bytes: Uint8Array) => ntlm.incoming(m, bytes) } },
       viaHost: this.env.network.address,
       hackViaTcp: true,
       contactName: this.config.userId,

@@ -14,9 +14,10 @@ export interface SeamSipTransportOptions {
   onLocal?: (local: Endpoint) => void;
   /**
    * The client's message security ([MS-SIPAE] signing, docs/protocols/sign-in.md §4): sees every message sent (and
-   * may sign it) and every message received (and may drop it: undefined).
+   * may sign it: the bytes to write) and every message received, as text and as the bytes that came (and may drop
+   * it: undefined).
    */
-  security?: { outgoing(message: string): string; incoming(message: string): string | undefined };
+  security?: { outgoing(message: string): Uint8Array; incoming(message: string, bytes: Uint8Array): string | undefined };
 }
 
 const encoder = new TextEncoder();
@@ -67,7 +68,7 @@ export class SeamSipTransport implements Transport {
             continue;
           }
           const text = decoder.decode(result.value);
-          const passed = this.options.security ? this.options.security.incoming(text) : text;
+          const passed = this.options.security ? this.options.security.incoming(text, result.value) : text;
           if (passed === undefined) {
             this.options.log.warn('SIP message without a valid signature dropped', { start: text.slice(0, text.indexOf('\r\n')) });
             continue;
@@ -108,7 +109,7 @@ export class SeamSipTransport implements Transport {
 
   async send(message: string): Promise<void> {
     if (!this.connection || this.connection.closed) throw new Error('SIP transport is not connected');
-    this.connection.write(encoder.encode(this.options.security ? this.options.security.outgoing(message) : message));
+    this.connection.write(this.options.security ? this.options.security.outgoing(message) : encoder.encode(message));
     this.sentSomething = true;
   }
 

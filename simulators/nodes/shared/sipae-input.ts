@@ -1,6 +1,10 @@
 import { sipaeSignatureInput } from '../../protocols/ntlm';
-import { getTag, parseCSeq, parseNameAddr, uriOf } from '../../protocols/sip';
-import type { SipMessage } from '../../protocols/sip';
+import { parseCSeq, parseNameAddr, uriOf } from '../../protocols/sip';
+import type { Result } from '../../kernel/errors';
+import type { NameAddr, SipMessage } from '../../protocols/sip';
+
+/** The `tag` of a parsed From or To (what `getTag` reads, without parsing the value a second time). */
+const tagOf = (n: Result<NameAddr>): string => (n.ok ? (n.value.params.tag ?? '') : '');
 
 /**
  * The [MS-SIPAE] §3.2.5.1.2 signature input of a SIP message, with the signer's rand and num: the fields read off
@@ -24,9 +28,9 @@ export function sipaeInputOf(message: SipMessage, o: { rand: string; num: string
     cseq: cseq.ok ? String(cseq.value.seq) : '',
     method: cseq.ok ? cseq.value.method : '',
     fromUri: from.ok ? from.value.uri : '',
-    fromTag: getTag(message.headers.get('From')) ?? '',
+    fromTag: tagOf(from),
     toUri: to.ok ? to.value.uri : '',
-    toTag: getTag(message.headers.get('To')) ?? '',
+    toTag: tagOf(to),
     ...(paiSip !== undefined ? { paiSip } : {}),
     ...(paiTel !== undefined ? { paiTel } : {}),
     ...(expires !== undefined ? { expires } : {}),

@@ -86,67 +86,79 @@ export interface AuthParams {
   params: Record<string, string>;
 }
 
-const TOKEN = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+/** RFC 3261 §25.1 token characters, by character code (all ASCII). */
+const TOKEN_CHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHAR[c.charCodeAt(0)] = 1;
+const isToken = (code: number): boolean => code < 128 && TOKEN_CHAR[code] === 1;
+/** What the regular expression `\s` matches, the ASCII ones by code and the rest by the expression itself. */
+const isSpace = (text: string, i: number): boolean => {
+  const code = text.charCodeAt(i);
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code > 0x7f && /\s/.test(text[i] as string));
+};
 
 /**
  * Decodes a WWW-/Proxy-Authenticate, (Proxy-)Authorization or (Proxy-)Authentication-Info value of the
  * [MS-SIPAE] kind: `NTLM qop="auth", realm="SIP Communications Service", version=4, …`, saying what is wrong
  * when it cannot. An Authentication-Info value without a scheme is not expected: OCS writes
- * `NTLM rspauth="…", …`.
+ * `NTLM rspauth="…", …`. Every signed message carries one (its gssapi-data is a few hundred characters), so a
+ * quoted value is cut out in slices between backslashes rather than built a character at a time.
  */
 export function decodeAuthParams(value: string): Result<AuthParams> {
   const text = value.trim();
-  const schemeMatch = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:\s+|$)/.exec(text);
-  if (!schemeMatch || schemeMatch[1]!.includes('=')) return ntlmError(`auth header value '${value}' does not start with a scheme`);
+  const n = text.length;
+  let i = 0;
+  while (i < n && isToken(text.charCodeAt(i))) i++;
+  if (i === 0 || (i < n && !isSpace(text, i))) return ntlmError(`auth header value '${value}' does not start with a scheme`);
+  const scheme = text.slice(0, i);
   const params = Object.create(null) as Record<string, string>; // a wire name `__proto__` stays a parameter
-  let i = schemeMatch[0].length;
   const skipSpace = (): void => {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
+    while (i < n && isSpace(text, i)) i++;
   };
   while (true) {
     skipSpace();
-    if (i >= text.length) break;
+    if (i >= n) break;
     const nameStart = i;
-    while (i < text.length && TOKEN.test(text[i]!)) i++;
+    while (i < n && isToken(text.charCodeAt(i))) i++;
     const name = text.slice(nameStart, i).toLowerCase();
     if (!name) return ntlmError(`expected a parameter name at character ${i + 1} of '${value}'`);
     skipSpace();
-    if (text[i] !== '=') return ntlmError(`parameter '${name}' has no '=' (character ${i + 1})`);
+    if (text.charCodeAt(i) !== 0x3d) return ntlmError(`parameter '${name}' has no '=' (character ${i + 1})`);
     i++;
     skipSpace();
     let v = '';
-    if (text[i] === '"') {
+    if (text.charCodeAt(i) === 0x22) {
       i++;
       let closed = false;
-      while (i < text.length) {
-        const ch = text[i]!;
-        if (ch === '\\' && i + 1 < text.length) {
-          v += text[i + 1];
+      let from = i;
+      while (i < n) {
+        const code = text.charCodeAt(i);
+        if (code === 0x5c && i + 1 < n) {
+          // quoted-pair: the backslash goes, the character after it stays whatever it is.
+          v += text.slice(from, i) + text[i + 1];
           i += 2;
-        } else if (ch === '"') {
+          from = i;
+        } else if (code === 0x22) {
+          v += text.slice(from, i);
           i++;
           closed = true;
           break;
-        } else {
-          v += ch;
-          i++;
-        }
+        } else i++;
       }
       if (!closed) return ntlmError(`parameter '${name}' has an unterminated quoted string`);
     } else {
       const valueStart = i;
-      while (i < text.length && TOKEN.test(text[i]!)) i++;
+      while (i < n && isToken(text.charCodeAt(i))) i++;
       v = text.slice(valueStart, i);
       if (!v) return ntlmError(`parameter '${name}' has an empty value (character ${i + 1})`);
     }
     if (name in params) return ntlmError(`parameter '${name}' appears twice`);
     params[name] = v;
     skipSpace();
-    if (i >= text.length) break;
-    if (text[i] !== ',') return ntlmError(`expected ',' at character ${i + 1} of '${value}'`);
+    if (i >= n) break;
+    if (text.charCodeAt(i) !== 0x2c) return ntlmError(`expected ',' at character ${i + 1} of '${value}'`);
     i++;
   }
-  return ok({ scheme: schemeMatch[1]!, params });
+  return ok({ scheme, params });
 }
 
 /** {@link decodeAuthParams} for callers that only need to know whether it parsed: undefined when it did not. */

@@ -286,13 +286,19 @@ const DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul
  * comes back (a dialog's From and To, a proxied request's lower Vias, each hop's Route), since the check depends
  * on the name and value alone.
  */
-const CHECKED = new BoundedMemo<string, string | undefined>(8192);
+const CHECKED = new Map<string, BoundedMemo<string, string | undefined>>();
 
 /** The grammar of a header the lab interprets; undefined when it is well formed (or unknown: §7.3.1 "must parse it as a header value"). */
 function checkHeader(name: string, value: string): string | undefined {
   const key = name.toLowerCase();
   if (key !== 'via' && !ADDRESS_HEADERS.has(key)) return key === 'date' ? checkGrammar(name, key, value) : undefined;
-  return CHECKED.get(`${name}\n${value}`, () => checkGrammar(name, key, value));
+  // One memory per header name as written (the answer names it), so that a lookup hashes the value alone.
+  let memo = CHECKED.get(name);
+  if (memo === undefined) {
+    memo = new BoundedMemo<string, string | undefined>(4096);
+    if (CHECKED.size < 64) CHECKED.set(name, memo);
+  }
+  return memo.get(value, () => checkGrammar(name, key, value));
 }
 
 function checkGrammar(name: string, key: string, value: string): string | undefined {
