@@ -194,3 +194,40 @@ describe('sip.js headerize, patched to keep its answers', () => {
     );
   });
 });
+
+describe('sip.js utf8Length, patched to count as it goes', () => {
+  // sip.js's own expression: percent-encode, then each escape counts as one byte (URIError on a lone surrogate).
+  const original = (str: unknown): number | string => {
+    try {
+      return encodeURIComponent(str as string).replace(/%[A-F\d]{2}/g, 'U').length;
+    } catch (e) {
+      return e instanceof Error ? `${e.name}` : 'thrown';
+    }
+  };
+  it('gives what the unpatched function gives: the UTF-8 length, or the same error', async () => {
+    const { utf8Length } = (await import('sip.js/lib/core/messages/utils.js')) as unknown as { utf8Length: (s: unknown) => number };
+    const patched = (str: unknown): number | string => {
+      try {
+        return utf8Length(str);
+      } catch (e) {
+        return e instanceof Error ? `${e.name}` : 'thrown';
+      }
+    };
+    // Every width of UTF-8, and surrogates alone, in pairs, and in the wrong order.
+    const unit = fc.oneof(
+      fc.constantFrom('a', '%', ' ', '\r\n', '\u007f', '\u0080', 'é', '\u07ff', '\u0800', '€', '\uffff', '\ud83d\ude00', '\ud800', '\udc00', '\udbff\udfff', '\udc00\ud800'),
+      fc.string({ unit: 'binary', maxLength: 8 }),
+      fc.string({ unit: 'grapheme-composite', maxLength: 4 }),
+    );
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 12 }), (parts) => {
+        const s = parts.join('');
+        expect(patched(s)).toBe(original(s));
+        const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+        if (!loneSurrogate) expect(patched(s)).toBe(new TextEncoder().encode(s).length);
+      }),
+      { numRuns: RUNS * 5 },
+    );
+    for (const v of [undefined, null, 42, { toString: () => 'é' }]) expect(patched(v)).toBe(original(v));
+  });
+});
