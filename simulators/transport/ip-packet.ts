@@ -75,8 +75,9 @@ const addressBytes = (address: string): Uint8Array => ADDRESS_BYTES.get(address,
  */
 function onesComplementSum(bytes: Uint8Array, initial = 0): number {
   let sum = initial;
-  for (let i = 0; i + 1 < bytes.length; i += 2) sum += ((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0);
-  if (bytes.length % 2 === 1) sum += (bytes[bytes.length - 1] ?? 0) << 8;
+  const even = bytes.length & ~1;
+  for (let i = 0; i < even; i += 2) sum += ((bytes[i] as number) << 8) | (bytes[i + 1] as number);
+  if (even < bytes.length) sum += (bytes[even] as number) << 8;
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return sum;
 }
@@ -102,11 +103,11 @@ function pseudoHeaderSum(src: Uint8Array, dst: Uint8Array, protocol: number, len
 /**
  * RFC 791 §3.1 Internet Header Format: Version 4, IHL 5 (no options), TOS 0, Total Length,
  * Identification, Flags = DF (bit 1 "Don't Fragment"), Fragment Offset 0, TTL 64 (the Linux default,
- * a modelling choice), Protocol, Header Checksum over the header.
+ * a modelling choice), Protocol, Header Checksum over the header. Written at the start of `packet`, whose
+ * transport header and payload are already in place after it (each packet is built in one buffer, copied once).
  */
-function wrapIpv4(src: Uint8Array, dst: Uint8Array, protocol: number, ipId: number, body: Uint8Array): Uint8Array {
-  const packet = new Uint8Array(IPV4_HEADER_LENGTH + body.length);
-  const view = new DataView(packet.buffer);
+function writeIpv4Header(packet: Uint8Array, src: Uint8Array, dst: Uint8Array, protocol: number, ipId: number): Uint8Array {
+  const view = new DataView(packet.buffer, packet.byteOffset, IPV4_HEADER_LENGTH);
   view.setUint8(0, 0x45);
   view.setUint8(1, 0);
   view.setUint16(2, packet.length);
@@ -117,7 +118,6 @@ function wrapIpv4(src: Uint8Array, dst: Uint8Array, protocol: number, ipId: numb
   packet.set(src, 12);
   packet.set(dst, 16);
   view.setUint16(10, internetChecksum(packet.subarray(0, IPV4_HEADER_LENGTH)));
-  packet.set(body, IPV4_HEADER_LENGTH);
   return packet;
 }
 
@@ -133,8 +133,9 @@ export function buildUdpPacket(input: UdpPacketInput): Uint8Array {
   const dst = addressBytes(input.dst.address);
   const length = UDP_HEADER_LENGTH + input.payload.length;
   if (length + IPV4_HEADER_LENGTH > 0xffff) throw new NetworkError(`UDP payload too large for IPv4: ${input.payload.length} bytes`);
-  const udp = new Uint8Array(length);
-  const view = new DataView(udp.buffer);
+  const packet = new Uint8Array(IPV4_HEADER_LENGTH + length);
+  const udp = packet.subarray(IPV4_HEADER_LENGTH);
+  const view = new DataView(packet.buffer, IPV4_HEADER_LENGTH, length);
   view.setUint16(0, input.src.port);
   view.setUint16(2, input.dst.port);
   view.setUint16(4, length);
@@ -142,7 +143,7 @@ export function buildUdpPacket(input: UdpPacketInput): Uint8Array {
   // RFC 768: "If the computed checksum is zero, it is transmitted as all ones".
   const checksum = internetChecksum(udp, pseudoHeaderSum(src, dst, IPPROTO_UDP, length));
   view.setUint16(6, checksum === 0 ? 0xffff : checksum);
-  return wrapIpv4(src, dst, IPPROTO_UDP, input.ipId, udp);
+  return writeIpv4Header(packet, src, dst, IPPROTO_UDP, input.ipId);
 }
 
 /**
@@ -159,8 +160,9 @@ export function buildTcpPacket(input: TcpPacketInput): Uint8Array {
   const headerLength = TCP_HEADER_LENGTH + optionsLength;
   const length = headerLength + input.payload.length;
   if (length + IPV4_HEADER_LENGTH > 0xffff) throw new NetworkError(`TCP payload too large for IPv4: ${input.payload.length} bytes`);
-  const tcp = new Uint8Array(length);
-  const view = new DataView(tcp.buffer);
+  const packet = new Uint8Array(IPV4_HEADER_LENGTH + length);
+  const tcp = packet.subarray(IPV4_HEADER_LENGTH);
+  const view = new DataView(packet.buffer, IPV4_HEADER_LENGTH, length);
   view.setUint16(0, input.src.port);
   view.setUint16(2, input.dst.port);
   view.setUint32(4, input.seq >>> 0);
@@ -176,7 +178,7 @@ export function buildTcpPacket(input: TcpPacketInput): Uint8Array {
   }
   tcp.set(input.payload, headerLength);
   view.setUint16(16, internetChecksum(tcp, pseudoHeaderSum(src, dst, IPPROTO_TCP, length)));
-  return wrapIpv4(src, dst, IPPROTO_TCP, input.ipId, tcp);
+  return writeIpv4Header(packet, src, dst, IPPROTO_TCP, input.ipId);
 }
 
 /** Hands out RFC 791 Identification values per source address, so UDP and TCP share one counter per host. */
