@@ -41,6 +41,17 @@ describe('the code cache of the built CLI', () => {
     expect(readFileSync(path.join(cache, file)).subarray(8, 16).equals(Buffer.alloc(8, 7))).toBe(false);
   });
 
+  it("leaves no import() in the bundles, which the entry's vm.Script could not resolve", () => {
+    // `uc-lab bench --sockets` once loaded node:net with `await import('node:net')` and failed under the entry.
+    for (const bundle of ['harness/cli/uc-lab.bundle.js', 'harness/run/cell-worker.bundle.js']) {
+      const calls = readFileSync(path.join(repoRoot, 'dist', bundle), 'utf8')
+        .split('\n')
+        .map((line, i) => [i + 1, line] as const)
+        .filter(([, line]) => !/^\s*(\*|\/\/)/.test(line) && /(^|[^\w.$])import\(\s*["'`]/.test(line));
+      expect([bundle, calls]).toEqual([bundle, []]);
+    }
+  });
+
   it('drops the files of an earlier build of the bundle', () => {
     writeFileSync(path.join(cache, 'code-uc-lab-1-2-v0.0.0-x64.bin'), 'old');
     writeFileSync(path.join(cli, 'uc-lab.bundle.js'), readFileSync(path.join(cli, 'uc-lab.bundle.js'), 'utf8') + '\n');

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Lab } from '../../simulators';
@@ -153,7 +154,6 @@ function servedHosts(serve: ChildProcess): Promise<ServedHost[]> {
 
 /** Waits until something accepts TCP connections on address:port (SIPp's uas has started). */
 async function listening(address: string, port: number): Promise<void> {
-  const net = await import('node:net');
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect({ host: address, port }, () => {

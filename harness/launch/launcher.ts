@@ -62,6 +62,9 @@ const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
 const build = enabled ? buildPrefix() : undefined;
 const file = build !== undefined ? cacheFile(build) : undefined;
 const cached = file ? readCache(file) : undefined;
+// The bundle must not call `import()`: a vm.Script has no loader for it (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING),
+// and the two ways to give it one on Node 20 print an ExperimentalWarning or need --experimental-vm-modules. The
+// bundle's own imports are inlined by esbuild; Node's modules are imported statically (test/code-cache.test.ts).
 const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cached ? { cachedData: cached.data } : {}) });
 if (file !== undefined && build !== undefined) {
   // Kept when none was there, V8 refused it, or this run went on at least twice as long as the one that made it.
