@@ -45,7 +45,7 @@ function surfaceSection(kind: RegisteredKind, heading: string, intro: string): s
   if (observations.length > 0) {
     out.push('| observation | values | matched as | what it shows |', '|---|---|---|---|');
     for (const [name, o] of observations) {
-      const how = o.match === 'contains' ? 'a case-insensitive part' : o.match === 'seen' ? `one received since the last match${o.anyWord ? ` (${code(o.anyWord)}: any)` : ''}` : 'equal';
+      const how = o.match === 'contains' ? 'a case-insensitive part' : o.match === 'seen' ? `one received since the last match${o.anyWord ? `; the word ${code(o.anyWord)} matches every entry` : ''}` : 'equal';
       out.push(`| ${code(name)} | ${cellText(describeValue(o.value))} | ${how} | ${cellText(o.summary)} |`);
     }
     out.push('');

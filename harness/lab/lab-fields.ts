@@ -75,7 +75,7 @@ export function recordingLab(lab: Lab, reads: Set<string>): Lab {
           if (children(c.of).kind === 'leaf') reads.add(path);
           return wrap(v, c.of, p);
         }
-        // a record: any key reads the map
+        // a record: every key reads the map
         reads.add(`${path}{}`);
         return wrap(v, c.of, `${path}{}`);
       },

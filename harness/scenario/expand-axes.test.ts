@@ -132,7 +132,7 @@ describe('expandScenario', () => {
 
   it('expands an action on every instance that models it (the SIP load\'s CFwdAll soft key, docs/protocols/sip-phone-features.md §2)', () => {
     const s = scenarioFrom(
-      ['id: probe-sip-fwd', 'title: SIP forward', 'claims: [feature.call-forwarding-basic]', 'lab: seed-lab', 'axes:', '  endpoint: [7975-sccp, 7970-sip]', 'actors:', '  a: { endpoint: "${endpoint}" }', '  b: { endpoint: any }', 'steps:', '  - a.phone: { forwardAll: b }', '  - expect: { a.phone: { forwardAll: "${b.dn}" } }'].join('\n'),
+      ['id: probe-sip-fwd', 'title: SIP forward', 'claims: [feature.call-forwarding-basic]', 'lab: seed-lab', 'axes:', '  endpoint: [7975-sccp, 7970-sip]', 'actors:', '  a: { endpoint: "${endpoint}" }', '  b: { endpoint: "any" }', 'steps:', '  - a.phone: { forwardAll: b }', '  - expect: { a.phone: { forwardAll: "${b.dn}" } }'].join('\n'),
     );
     expect(expandScenario(s, lab, claims).map((c) => c.id)).toEqual(['probe-sip-fwd/endpoint=7975-sccp', 'probe-sip-fwd/endpoint=7970-sip']);
   });

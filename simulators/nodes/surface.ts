@@ -69,7 +69,7 @@ export interface ObservationDecl<N> {
    * after the last entry an earlier step consumed.
    */
   readonly match?: 'equals' | 'contains' | 'seen';
-  /** For `seen`: a matcher word that stands for any entry (e.g. `error: any`). */
+  /** For `seen`: a matcher word that stands for every entry (e.g. the value `any` of `error`). */
   readonly anyWord?: string;
   read(node: N, selectors: Readonly<Record<string, Scalar>>): Scalar | readonly Scalar[] | undefined;
 }
