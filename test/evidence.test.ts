@@ -1,4 +1,10 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { runCell } from '../harness/run/run-cell';
+import { runPlannedCell } from '../harness/run/run-matrix';
+import type { EvidenceKept } from '../harness/run/run-matrix';
+import type { Lab } from '../simulators';
 import { plan } from './support/matrix';
 
 // tshark reads every cell's trace.pcap in the scenario files (test/support/matrix.ts), beside the cells' runs.
@@ -29,5 +35,37 @@ describe('determinism across a run', () => {
       for (let i = 0; i < 2; i++) pcaps.push(Buffer.from((await fresh.runCell(only.cell, { runtime: 'memory', seed: 7, lab: only.lab, claims: calendarClaims })).pcap));
     });
     expect(pcaps[1]?.equals(pcaps[0] as Buffer)).toBe(true);
+  });
+});
+
+describe('what a cell leaves on disk', () => {
+  const [first] = planned.cells;
+  if (!first) throw new Error('no cells');
+  const run = async (kept: EvidenceKept, lab: Lab = first.lab) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'uc-kept-'));
+    try {
+      const { result } = await runPlannedCell({ cell: first.cell, lab }, claims, { outDir: dir, runtime: 'memory', seed: 7, evidence: kept });
+      const folder = path.join(dir, result.evidence);
+      const files = existsSync(folder) ? readdirSync(folder, { recursive: true }).map(String).sort() : [];
+      return { verdict: result.verdict, files };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('a passing cell keeps its whole folder, its captures alone, or nothing, as asked', async () => {
+    const all = await run('all');
+    expect(all.verdict).toBe('supported');
+    expect(all.files).toEqual(expect.arrayContaining(['ladder.html', 'ladder.md', 'logs', 'trace.pcap', 'trace.pcapng']));
+    expect((await run('captures')).files).toEqual(['trace.pcap']);
+    expect((await run('none')).files).toEqual([]);
+  });
+
+  it('a DRIFT or ERROR cell keeps its whole folder whatever was asked, for a person to open', async () => {
+    // Alice's phone line on another number: the call never reaches the DN the scenario dials.
+    const broken: Lab = { ...first.lab, cucm: { ...first.lab.cucm, phones: first.lab.cucm.phones.map((p) => ({ ...p, lines: p.lines.map((l) => ({ ...l, dn: `9${l.dn}` })) })) } };
+    const failing = await run('none', broken);
+    expect(['drift', 'error']).toContain(failing.verdict);
+    expect(failing.files).toEqual(expect.arrayContaining(['ladder.html', 'ladder.md', 'logs', 'trace.pcap', 'trace.pcapng']));
   });
 });

@@ -20,7 +20,9 @@ import type { CellResult, NotApplicable, NotRun, Results } from './results';
 import { runCell } from './run-cell';
 import type { CellOutcome } from './run-cell';
 import { gitCommit, toolVersion } from './run-metadata';
-import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
+import type { EvidenceKept, FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
+
+export type { EvidenceKept } from './worker-protocol';
 
 export interface MatrixOptions {
   scenariosDir: string;
@@ -164,14 +166,16 @@ export function shardOf<T>(items: readonly T[], shard: { index: number; count: n
 export async function runPlannedCell(
   planned: { cell: ScenarioCell; lab: Lab },
   claims: ReadonlyMap<string, Claim>,
-  options: Pick<MatrixOptions, 'outDir' | 'runtime' | 'seed' | 'addressPrefix'> & { evidenceDir?: string },
+  options: Pick<MatrixOptions, 'outDir' | 'runtime' | 'seed' | 'addressPrefix'> & { evidenceDir?: string; evidence?: EvidenceKept },
 ): Promise<{ result: CellResult; outcome: CellOutcome }> {
   const { cell, lab } = planned;
   const outcome = await runCell(cell, { runtime: options.runtime, seed: options.seed, lab, claims, ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}) });
   const folder = cellFolderName(cell.id);
-  writeEvidence(path.join(options.evidenceDir ?? path.join(options.outDir, 'evidence'), folder), cell, outcome);
+  const kept = isFailingVerdict(outcome.result.verdict) ? 'all' : (options.evidence ?? 'all');
+  if (kept !== 'none') writeEvidence(path.join(options.evidenceDir ?? path.join(options.outDir, 'evidence'), folder), cell, outcome, kept);
   return { result: { ...outcome.result, evidence: `evidence/${folder}/` }, outcome };
 }
+
 
 /**
  * Runs the matrix: every cell on a fresh lab, its evidence written as soon as it ends, and the
@@ -394,7 +398,13 @@ export function writeReports(outDir: string, results: Results, baseline?: { resu
  * files need no atomic rename. They are written synchronously: a cell's dozen small files go to the page cache in less
  * CPU than the promise API takes to open them.
  */
-function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome): void {
+function writeEvidence(dir: string, cell: ScenarioCell, outcome: CellOutcome, kept: 'all' | 'captures' = 'all'): void {
+  if (kept === 'captures') {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'trace.pcap'), outcome.pcap);
+    if (outcome.keylog !== '') writeFileSync(path.join(dir, 'tls-keys.log'), outcome.keylog);
+    return;
+  }
   const header = [
     `Scenario: ${cell.scenario.title} (${cell.scenario.file})`,
     `Axes: ${Object.entries(cell.axes).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'}`,

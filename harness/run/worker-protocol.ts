@@ -4,12 +4,21 @@ import type { ScenarioCell } from '../scenario/expand-axes';
 import type { Lab } from '../../simulators';
 import type { RuntimeKind } from '../lab/lab-runtime';
 
+/**
+ * What a cell that is neither DRIFT nor ERROR leaves on disk (a DRIFT or ERROR cell always leaves its whole
+ * folder): everything (the matrix, repro), only its captures (trace.pcap and tls-keys.log, what the scenario
+ * tests hand to tshark), or nothing (the tests that read the results alone).
+ */
+export type EvidenceKept = 'all' | 'captures' | 'none';
+
 /** The planned cells (plain data, structured-cloned into the thread) and where and how to run them. */
 export interface WorkerOptions {
   plan: { claims: Claim[]; cells: { cell: ScenarioCell; lab: Lab }[] };
   outDir: string;
   /** Where the cells' evidence folders are written (the run's staging folder). */
   evidenceDir?: string;
+  /** What a cell that is neither DRIFT nor ERROR writes there (default: its whole folder). */
+  evidence?: EvidenceKept;
   runtime: RuntimeKind;
   seed: number;
   addressPrefix?: string;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { types } from 'node:util';
 import v8 from 'node:v8';
@@ -35,7 +35,7 @@ let disk: DiskCache | undefined;
 const inProcess = new Map<string, Buffer>();
 /** Entries kept in one process (each about 0.6 MB for scenarios/). */
 const IN_PROCESS_ENTRIES = 8;
-/** Entries kept on disk; the oldest go first. */
+/** Entries kept on disk; the least recently used go first. */
 const DISK_ENTRIES = 32;
 
 /**
@@ -143,6 +143,7 @@ export function cachedLoad<T>(dir: string, load: (dir: string) => T, hasErrors: 
       const bytes = readFileSync(file);
       const value = relocate(v8.deserialize(bytes));
       remember(key, bytes);
+      touch(file);
       return value;
     } catch {
       // No entry yet, or one this Node cannot read: load the folder.
@@ -153,11 +154,18 @@ export function cachedLoad<T>(dir: string, load: (dir: string) => T, hasErrors: 
   if (hasErrors(value)) return value;
   // A `file` that names a file of the folder as shown from here is kept relative to the folder; any other (a
   // claim's source document, "seeds/…") is text that does not depend on where the folder is, kept as it is.
+  // Hundreds of `file` fields name the same few dozen files: each is looked up once.
+  const shown = new Map<string, string | undefined>();
   const portable = mapFiles(value, (f) => {
-    if (f.startsWith(FOLDER_MARK)) return undefined;
-    const rel = path.relative(abs, path.resolve(f));
-    const inFolder = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && displayFile(path.join(abs, rel)) === f && existsSync(path.join(abs, rel));
-    return inFolder ? FOLDER_MARK + rel : f;
+    if (shown.has(f)) return shown.get(f);
+    let mapped: string | undefined;
+    if (!f.startsWith(FOLDER_MARK)) {
+      const rel = path.relative(abs, path.resolve(f));
+      const inFolder = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && displayFile(path.join(abs, rel)) === f && existsSync(path.join(abs, rel));
+      mapped = inFolder ? FOLDER_MARK + rel : f;
+    }
+    shown.set(f, mapped);
+    return mapped;
   });
   if (!portable.ok) return value;
   let bytes: Buffer;
@@ -174,6 +182,16 @@ export function cachedLoad<T>(dir: string, load: (dir: string) => T, hasErrors: 
 function remember(key: string, bytes: Buffer): void {
   if (inProcess.size >= IN_PROCESS_ENTRIES) inProcess.delete(inProcess.keys().next().value as string);
   inProcess.set(key, bytes);
+}
+
+/** Marks an entry as just used: the newest DISK_ENTRIES by use are kept, so a folder read every run is not pushed out by ones written once. */
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // Another process removed it: the next load writes it again.
+  }
 }
 
 /** Writes the entry by rename (a reader never sees half of it) and keeps the newest DISK_ENTRIES. */

@@ -38,6 +38,29 @@ export interface ErrorOptions {
 }
 
 /**
+ * The syntax trees of the texts parsed last, by text. A tree depends on the text alone (the file's name is kept
+ * beside it, in YamlSource) and nothing changes it after parsing: YamlSource only reads it, and each source
+ * builds its own value from it. The tests load many copies of scenarios/ that differ in one file, and the
+ * other 86 files then cost a lookup instead of a parse (about 0.4 s of a copy's 0.5 s, docs/decisions/0024).
+ */
+const parsedTexts = new Map<string, { doc: Document.Parsed; lines: LineCounter }>();
+const PARSED_TEXTS = 512;
+/** A text longer than this (a hand-written lab of thousands of users) is parsed each time rather than held. */
+const PARSED_TEXT_MAX = 256 * 1024;
+
+function parsedText(text: string): { doc: Document.Parsed; lines: LineCounter } {
+  const held = parsedTexts.get(text);
+  if (held) return held;
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  const parsed = { doc, lines };
+  if (text.length > PARSED_TEXT_MAX) return parsed;
+  if (parsedTexts.size >= PARSED_TEXTS) parsedTexts.delete(parsedTexts.keys().next().value as string);
+  parsedTexts.set(text, parsed);
+  return parsed;
+}
+
+/**
  * A parsed YAML file that remembers where every node came from, so that a problem found in the parsed value
  * (by zod or by hand) can be reported as `file:line:column` with its YAML path.
  */
@@ -67,8 +90,7 @@ export class YamlSource {
   /** Parse `text`; YAML syntax errors throw a ScenarioError (or LabFileError) carrying line:column. */
   static fromString(text: string, file: string, kind: SourceErrorKind): YamlSource {
     const shown = displayFile(file);
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+    const { doc, lines } = parsedText(text);
     const first = doc.errors[0];
     if (first) {
       const pos = lines.linePos(first.pos[0]);

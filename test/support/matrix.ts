@@ -3,16 +3,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { planMatrix, workerScript } from '../../harness/run/run-matrix';
-import type { PlannedRun } from '../../harness/run/run-matrix';
+import type { EvidenceKept, PlannedRun } from '../../harness/run/run-matrix';
 import type { CellResult } from '../../harness/run/results';
 import { isFailingVerdict } from '../../harness/run/results';
 import { cellFolderName } from '../../harness/scenario/expand-axes';
 import type { FromWorker, ToWorker, WorkerOptions } from '../../harness/run/worker-protocol';
+import { enableDiskCache } from '../../harness/scenario/scenario-cache';
 import { readFrames, tsharkInstalled } from './tshark-evidence';
 import type { TsharkFrame } from './tshark-evidence';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const scenariosDir = path.join(repoRoot, 'scenarios');
+
+// The files that plan cells read a loaded scenarios folder from the built CLI's disk cache: the global setup
+// built the bundle from these sources at the start of this run, so its bytes name the code loading here too,
+// and a file's first plan costs a deserialisation instead of a cold parse (docs/decisions/0024).
+if (process.env['UC_LAB_CELL_WORKER']) {
+  enableDiskCache(path.join(repoRoot, 'node_modules', '.cache', 'uc-lab'), [path.join(repoRoot, 'dist', 'harness', 'cli', 'uc-lab.bundle.js'), path.join(repoRoot, 'node_modules', '.package-lock.json')]);
+}
 
 export function plan(filter?: string[]) {
   return planMatrix({ scenariosDir, ...(filter ? { filter } : {}) });
@@ -43,8 +51,9 @@ interface CellThread {
 /**
  * Runs a part's cells, as the tests ask for them, on worker threads of the bundled cell worker (the one
  * `uc-lab matrix --workers` starts; the global setup builds it): the cells run as fast as they do for a user,
- * outside Jest's module sandbox, and each leaves its evidence folder (trace.pcap, ladder.md ...) in a
- * temporary folder that the tshark checks read. With several address blocks (sockets), a thread per block runs
+ * outside Jest's module sandbox, and each leaves its evidence in a temporary folder: a DRIFT or ERROR cell its
+ * whole folder (trace.pcap, ladder.md ...) for a person to open, a passing one what `evidence` says (the
+ * captures that the tshark checks read, or nothing). With several address blocks (sockets), a thread per block runs
  * the cells after the one asked for while it runs, since a socket cell spends most of its wall time waiting.
  */
 export class CellRunner {
@@ -59,7 +68,7 @@ export class CellRunner {
 
   constructor(
     private part: PlannedRun,
-    private readonly options: { runtime: 'memory' | 'sockets'; addressPrefixes?: string[] },
+    private readonly options: { runtime: 'memory' | 'sockets'; addressPrefixes?: string[]; evidence: EvidenceKept },
   ) {}
 
   /** The temporary folder of the cells' evidence, made when the first cell runs. */
@@ -145,6 +154,7 @@ export class CellRunner {
         outDir: this.dir,
         evidenceDir: path.join(this.dir, 'evidence'),
         runtime: this.options.runtime,
+        evidence: this.options.evidence,
         seed: 7,
         ...(prefix ? { addressPrefix: prefix } : {}),
       };
@@ -187,7 +197,7 @@ export function cellWorker(): (planned: PlannedRun) => Promise<CellResult[]> {
   let runner: CellRunner | undefined;
   afterAll(() => runner?.close());
   return async (planned) => {
-    if (!runner) runner = new CellRunner(planned, { runtime: 'memory' });
+    if (!runner) runner = new CellRunner(planned, { runtime: 'memory', evidence: 'none' });
     else runner.load(planned);
     const results: CellResult[] = [];
     for (let i = 0; i < planned.cells.length; i++) results.push((await runner.run(i)).result);
@@ -221,7 +231,9 @@ function explainRan(ran: RanCell, evidence: string): string {
  */
 export function describeCells(k: number, n: number, runtime: { kind: 'memory' } | { kind: 'sockets'; addressPrefixes: string[] }): void {
   const planned = planPart(k, n, runtime.kind);
-  const runner = new CellRunner(planned, { runtime: runtime.kind, ...(runtime.kind === 'sockets' ? { addressPrefixes: runtime.addressPrefixes } : {}) });
+  // A passing cell keeps what the tshark checks read (in memory) or nothing (on sockets); a DRIFT or ERROR cell its whole folder.
+  const evidence = runtime.kind === 'memory' ? 'captures' : 'none';
+  const runner = new CellRunner(planned, { runtime: runtime.kind, evidence, ...(runtime.kind === 'sockets' ? { addressPrefixes: runtime.addressPrefixes } : {}) });
   afterAll(() => runner.close());
   const indexOf = new Map(planned.cells.map(({ cell }, i) => [cell.id, i]));
   const run = async (id: string): Promise<void> => {
