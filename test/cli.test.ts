@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { repoRoot, scenariosDir } from './support/matrix';
+import { tsharkInstalled } from './support/tshark-evidence';
 import { sampleResults } from '../reports/sample-results';
 
 import { ucLab } from './support/uc-lab-cli';
@@ -64,7 +65,7 @@ describe('uc-lab', () => {
     expect(ladder).toContain('```mermaid');
     expect(ladder).toMatch(/participant h\d+ as alice \(7975-sccp\)/);
     expect(readFileSync(path.join(evidence, 'ladder.html'), 'utf8')).toContain('<th class="odd"><span class="who">alice (7975-sccp)</span></th>');
-    if (spawnSync('tshark', ['-v']).status !== 0) {
+    if (!tsharkInstalled) {
       console.warn('tshark not on PATH: the pcapng comments are not read back');
       return;
     }

@@ -5,10 +5,11 @@ import path from 'node:path';
 import { runCell } from '../harness/run/run-cell';
 import { CTI_TYPE_CODES } from '../simulators/protocols/cti/cti-messages';
 import { plan, repoRoot } from './support/matrix';
+import { tsharkInstalled } from './support/tshark-evidence';
 
 // The Wireshark dissector shipped for the lab's own CTI framing (tools/wireshark/uc-lab-cti.lua; docs/protocols/cti.md).
 const script = path.join(repoRoot, 'tools', 'wireshark', 'uc-lab-cti.lua');
-const tshark = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
+const tshark = tsharkInstalled;
 
 describe('the CTI dissector for Wireshark', () => {
   it('names every message type with the code the codec uses', () => {

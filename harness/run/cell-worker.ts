@@ -11,7 +11,7 @@ import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
 
 const port = parentPort;
 if (port) {
-  const options = workerData as WorkerOptions;
+  let options = workerData as WorkerOptions;
   let plan = options.plan;
   let claims = new Map(plan.claims.map((c) => [c.id, c]));
   port.on('message', (m: ToWorker) => {
@@ -22,6 +22,7 @@ if (port) {
     }
     if (m.type === 'plan') {
       plan = m.plan;
+      if (m.options) options = { ...m.options, plan };
       claims = new Map(plan.claims.map((c) => [c.id, c]));
       return;
     }

@@ -450,33 +450,48 @@ class StepExecutor {
     return dot < 0 ? ref : this.hostOf({ kind: 'actor', actor: ref.slice(0, dot), surface: ref.slice(dot + 1) });
   }
 
-  private wireMessages(matcher: Record<string, MatcherValue>): { index: number; event: WireEvent }[] {
+  /**
+   * The indexes of the captured messages from `start` on that the matcher's ends, protocol and `message` select
+   * (only the first with `first`). A message's whole text is decoded only when its ends and protocol match.
+   */
+  private wireMessages(matcher: Record<string, MatcherValue>, start: number, first: boolean): number[] {
     const { from, to, protocol, message } = matcher;
     const fromHost = typeof from === 'string' ? this.wireHost(from) : undefined;
     const toHost = typeof to === 'string' ? this.wireHost(to) : undefined;
     const pattern = typeof message === 'string' ? new RegExp(message) : undefined;
-    return this.capture.events
-      .map((event, index) => ({ event, index }))
-      .filter(({ event, index }) =>
+    const out: number[] = [];
+    for (let index = start; index < this.capture.eventCount; index++) {
+      const event = this.capture.endsOf(index);
+      if (
+        event !== undefined &&
         event.protocol !== 'STEP' &&
         (fromHost === undefined || event.from === fromHost) &&
         (toHost === undefined || event.to === toHost) &&
         (protocol === undefined || event.protocol === protocol) &&
-        (pattern === undefined || pattern.test(this.capture.decodedAt(index))),
-      );
+        (pattern === undefined || pattern.test(this.capture.decodedAt(index)))
+      ) {
+        out.push(index);
+        if (first) break;
+      }
+    }
+    return out;
   }
 
   private matchWire(target: Target, consume: boolean): boolean {
-    const seen = this.wireMessages(target.matcher).find(({ index }) => index >= this.wireCursor);
-    if (!seen) return false;
-    if (consume) this.wireCursor = seen.index + 1;
+    const [seen] = this.wireMessages(target.matcher, this.wireCursor, true);
+    if (process.env.DEBUG_WIRE) console.error('matchWire', this.wireCursor, seen, this.capture.eventCount, consume);
+    if (seen === undefined) return false;
+    if (consume) this.wireCursor = seen + 1;
     return true;
   }
 
   /** What the wire did carry: the last messages between the same ends (ignoring `message`), or none. */
   private describeWire(target: Target): string {
     const { message: _pattern, ...ends } = target.matcher;
-    const near = this.wireMessages(ends).slice(-4).map(({ event }) => `${event.from}→${event.to} ${event.protocol} ${event.summary}`);
+    const near = this.wireMessages(ends, 0, false).slice(-4).map((index) => {
+      const event = this.capture.endsOf(index);
+      return `${event?.from ?? ''}→${event?.to ?? ''} ${event?.protocol ?? ''} ${this.capture.summaryAt(index)}`;
+    });
     return `wire ${near.length > 0 ? `[${near.join(' | ')}]` : '(no such message)'}`;
   }
 

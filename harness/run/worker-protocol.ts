@@ -23,8 +23,11 @@ export interface WorkerOptions {
   seed: number;
   addressPrefix?: string;
 }
-/** `plan` replaces the thread's plan: the next `run` indexes take the new one's cells (tests run many small plans on one thread). */
-export type ToWorker = { type: 'run'; index: number } | { type: 'plan'; plan: WorkerOptions['plan'] } | { type: 'exit' };
+/**
+ * `plan` replaces the thread's plan: the next `run` indexes take the new one's cells (tests run many small plans
+ * on one thread), and with `options` where and how they run (a test file taking over a warm thread).
+ */
+export type ToWorker = { type: 'run'; index: number } | { type: 'plan'; plan: WorkerOptions['plan']; options?: Omit<WorkerOptions, 'plan'> } | { type: 'exit' };
 /** `done` carries, for a DRIFT or ERROR cell, the end of its ladder and the broken invariants (what a failing test prints). */
 export type FromWorker =
   | { type: 'ready' }

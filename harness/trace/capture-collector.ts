@@ -37,10 +37,19 @@ interface Flow {
   framers: [Framer, Framer];
 }
 
-/** A decoded message: the ladder's one-line summary, and the whole decoded message for wire expectations (made when asked). */
+/**
+ * A decoded message: the ladder's one-line summary, and the whole decoded message for wire expectations. A SIP
+ * message is parsed again only when one of them is asked for: a cell whose ladder is not drawn and whose
+ * expectations read no SIP message never re-parses its SIP (the framer still cuts the stream into messages).
+ */
 interface Decoded {
-  summary: string;
+  summary: string | (() => string);
   full: () => string;
+}
+
+/** An event as captured: host addresses, and the summary until it is first read. */
+interface RawEvent extends Omit<WireEvent, 'summary'> {
+  summary: string | (() => string);
 }
 
 type Framer = (bytes: Uint8Array) => Decoded[];
@@ -53,7 +62,7 @@ type Framer = (bytes: Uint8Array) => Decoded[];
 export class CaptureCollector implements CaptureSink {
   readonly pcap = new PcapWriter();
   /** Events with host addresses; names are looked up when read, once every host is known. */
-  private readonly raw: WireEvent[] = [];
+  private readonly raw: RawEvent[] = [];
   /** Per event, the whole decoded message (rendered on first use, then kept). */
   private readonly decoded: (string | (() => string))[] = [];
   private readonly ipIds = new IpIdAllocator();
@@ -73,10 +82,7 @@ export class CaptureCollector implements CaptureSink {
     this.pcap.add(this.epochMs + t, buildUdpPacket({ src, dst, payload, ipId: this.ipIds.allocate(src.address) }), this.step);
     const port = Math.min(src.port, dst.port);
     if (src.port === DNS_PORT || dst.port === DNS_PORT) this.event(t, src, dst, 'DNS', decodeDns(payload));
-    else if (port === SIP_PORT || src.port === SIP_PORT || dst.port === SIP_PORT) {
-      const parsed = parseSipMessage(payload);
-      this.event(t, src, dst, 'SIP', parsed.ok ? decodedSip(parsed.value) : malformed('SIP', parsed.error.message));
-    }
+    else if (port === SIP_PORT || src.port === SIP_PORT || dst.port === SIP_PORT) this.event(t, src, dst, 'SIP', lazySip(payload));
   }
 
   tcpOpen(t: number, connectionId: string, client: Endpoint, server: Endpoint): void {
@@ -122,8 +128,38 @@ export class CaptureCollector implements CaptureSink {
     return text;
   }
 
+  /** The sender and receiver (host names) and protocol of event `index`, without making its summary. */
+  endsOf(index: number): { from: string; to: string; protocol: WireProtocol } | undefined {
+    const e = this.raw[index];
+    if (!e) return undefined;
+    return e.protocol === 'STEP' ? { from: e.from, to: e.to, protocol: e.protocol } : { from: this.hostOf(e.from), to: this.hostOf(e.to), protocol: e.protocol };
+  }
+
+  /** The ladder's one-line summary of event `index`. */
+  summaryAt(index: number): string {
+    const e = this.raw[index];
+    if (!e) return '';
+    if (typeof e.summary !== 'string') e.summary = e.summary();
+    return e.summary;
+  }
+
+  /** The events with host names; each summary is made when first read (a spread of an event reads it). */
   get events(): WireEvent[] {
-    return this.raw.map((e) => (e.protocol === 'STEP' ? { ...e } : { ...e, from: this.hostOf(e.from), to: this.hostOf(e.to) }));
+    return this.raw.map((e) => {
+      const out = { t: e.t, from: e.protocol === 'STEP' ? e.from : this.hostOf(e.from), to: e.protocol === 'STEP' ? e.to : this.hostOf(e.to), protocol: e.protocol } as WireEvent;
+      if (typeof e.summary === 'string') out.summary = e.summary;
+      else {
+        Object.defineProperty(out, 'summary', {
+          enumerable: true,
+          configurable: true,
+          get: () => {
+            if (typeof e.summary !== 'string') e.summary = e.summary();
+            return e.summary;
+          },
+        });
+      }
+      return out;
+    });
   }
 
   private event(t: number, src: Endpoint, dst: Endpoint, protocol: WireProtocol, decoded: Decoded): void {
@@ -145,7 +181,7 @@ function framerFor(protocol: WireProtocol): Framer {
   switch (protocol) {
     case 'SIP': {
       const framer = new SipStreamFramer();
-      return (bytes) => framer.push(bytes).map((r) => (r.ok ? decodedSip(r.value) : malformed('SIP', r.error.message)));
+      return (bytes) => framer.pushFrames(bytes).map((r) => (r.ok ? lazySip(r.value) : malformed('SIP', r.error.message)));
     }
     case 'SCCP': {
       const framer = new SccpFramer();
@@ -209,8 +245,17 @@ function malformed(protocol: string, why: string): Decoded {
   return { summary: text, full: () => text };
 }
 
-function decodedSip(m: SipMessage): Decoded {
-  return { summary: summarizeSip(m), full: () => serializeSipMessage(m) };
+/** A SIP message's bytes, parsed when its summary or its whole text is first asked for. */
+function lazySip(bytes: Uint8Array): Decoded {
+  let decoded: Decoded | undefined;
+  const decode = (): Decoded => {
+    if (decoded) return decoded;
+    const parsed = parseSipMessage(bytes);
+    const m = parsed.ok ? parsed.value : undefined;
+    decoded = m ? { summary: summarizeSip(m), full: () => serializeSipMessage(m) } : malformed('SIP', parsed.ok ? '' : parsed.error.message);
+    return decoded;
+  };
+  return { summary: () => decode().summary as string, full: () => decode().full() };
 }
 
 /** `Name {"field":value,…}` with every decoded field (binary fields as their length). */

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildUdpPacket, IpIdAllocator, TcpFlowTracker } from '../../simulators';
+import { tsharkInstalled } from '../../test/support/tshark-evidence';
 import { LINKTYPE_RAW, PcapWriter } from './pcap-writer';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -112,7 +113,7 @@ describe('PcapWriter', () => {
   });
 
   describe('decoded by tshark', () => {
-    const hasTshark = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
+    const hasTshark = tsharkInstalled;
     let dir = '';
     let file = '';
     beforeAll(() => {

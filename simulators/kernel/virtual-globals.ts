@@ -2,8 +2,8 @@ import type { TimerHandle, VirtualClock } from './clock';
 import type { Random } from './random';
 
 /**
- * Puts third-party code that uses the global timers and Math.random (sip.js: RFC 3261 Timer B/F/M,
- * branch and tag generation) on the lab's virtual clock and seeded randomness while an in-memory
+ * Puts third-party code that uses the global timers, Date.now and Math.random (sip.js: RFC 3261 Timer B/F/M,
+ * subscription refreshes, branch and tag generation) on the lab's virtual clock and seeded randomness while an in-memory
  * lab runs, the way @sinonjs/fake-timers does, so a 32-second Timer M costs nothing and a run's
  * bytes are a function of its seed. Handles that were created by the real timers are passed through
  * to the real clear functions. See docs/decisions/0003-virtual-time-and-async-io.md.
@@ -52,6 +52,7 @@ export function installVirtualGlobals(clock: VirtualClock, random: Random): () =
     setInterval: g.setInterval,
     clearInterval: g.clearInterval,
     random: Math.random,
+    now: Date.now,
   };
   const realClearTimeout = original.clearTimeout as (h: unknown) => void;
   const realClearInterval = original.clearInterval as (h: unknown) => void;
@@ -94,6 +95,11 @@ export function installVirtualGlobals(clock: VirtualClock, random: Random): () =
   };
   realRandom = original.random;
   Math.random = random;
+  // sip.js's subscription dialogs count the seconds an Expires has run with Date.now(): on the wall clock, a
+  // refresh timer set a moment after its Expires got 3,599 s instead of 3,600 s whenever a wall second ended in
+  // between, and the cell's later events (and every seeded draw after them) moved. On the virtual clock the
+  // seconds are the lab's own.
+  Date.now = () => clock.date().getTime();
 
   return () => {
     g.setTimeout = original.setTimeout;
@@ -101,6 +107,7 @@ export function installVirtualGlobals(clock: VirtualClock, random: Random): () =
     g.setInterval = original.setInterval;
     g.clearInterval = original.clearInterval;
     Math.random = original.random;
+    Date.now = original.now;
     realRandom = undefined;
     installed = false;
   };

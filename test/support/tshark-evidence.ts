@@ -16,7 +16,16 @@ async function tsharkLines(file: string, args: string[]): Promise<string[]> {
   return r.stdout.split('\n').filter((l) => l !== '');
 }
 
-export const tsharkInstalled = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
+/**
+ * Whether tshark runs here. The global setup asks once for the whole run (`UC_LAB_TSHARK`, which the workers
+ * inherit); a file run without it asks itself. Asking costs a tshark start, about 0.15 s of CPU, and some
+ * twenty test files want to know.
+ */
+export const tsharkInstalled = process.env['UC_LAB_TSHARK'] !== undefined ? process.env['UC_LAB_TSHARK'] === '1' : tsharkRuns();
+
+export function tsharkRuns(): boolean {
+  return spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
+}
 
 /**
  * tshark's reading of cells' trace.pcap, frame by frame, keyed by cell id. The captures are joined into one file

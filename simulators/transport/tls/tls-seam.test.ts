@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { PcapWriter } from '../../../harness/trace/pcap-writer';
+import { tsharkInstalled } from '../../../test/support/tshark-evidence';
 import { VirtualClock, WallClock } from '../../kernel/clock';
 import { seededRandom } from '../../kernel/random';
 import type { CaptureSink } from '../capture';
@@ -413,8 +414,7 @@ describe('TLS over the in-memory seam (virtual clock)', () => {
   });
 });
 
-const tshark = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
-const haveTshark = tshark.status === 0;
+const haveTshark = tsharkInstalled;
 const tsharkIt = haveTshark ? it : it.skip;
 
 describe('the capture decrypts with the key log (tshark)', () => {
