@@ -114,7 +114,7 @@ export class LabRuntime {
     } else {
       const clock = new WallClock();
       const log = new MemoryLog(clock, options.echo, options.maxLogRecords, options.minLogLevel);
-      const network = new SocketNetwork({ clock, log: log.logger('network'), ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}), ...(options.capture ? { capture: options.capture } : {}) });
+      const network = new SocketNetwork({ clock, log: log.logger('network'), onActivity: () => clock.nudge(), ...(options.addressPrefix ? { addressPrefix: options.addressPrefix } : {}), ...(options.capture ? { capture: options.capture } : {}) });
       runtime = new LabRuntime(lab, network, new WallTimeDriver(clock), log, random, defects, pki);
     }
     try {

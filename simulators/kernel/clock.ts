@@ -231,11 +231,39 @@ export async function settle(turns = 1): Promise<void> {
   }
 }
 
-/** The socket runtime's clock: real time, real timers. */
+/**
+ * The socket runtime's clock: real time, real timers. It also carries the lab's activity signal: the network
+ * calls `nudge()` when bytes arrive or a connection ends, the clock itself after each timer it fires, and
+ * whoever waits for the lab to change state (`activity`) wakes then instead of polling.
+ */
 export class WallClock implements Clock {
   private readonly started = Date.now();
   private nextId = 1;
   private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
+  private waiters: (() => void)[] = [];
+
+  /** Something happened in the lab (a message arrived, a connection closed, a timer fired): wakes every `activity`. */
+  nudge(): void {
+    if (this.waiters.length === 0) return;
+    const woken = this.waiters;
+    this.waiters = [];
+    for (const w of woken) w();
+  }
+
+  /** Resolves at the next `nudge`, or after `ms` milliseconds when nothing happens sooner. */
+  activity(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let done = false;
+      const wake = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(0, ms));
+      this.waiters.push(wake);
+    });
+  }
 
   now(): number {
     return Date.now() - this.started;
@@ -250,6 +278,7 @@ export class WallClock implements Clock {
     const t = setTimeout(() => {
       this.timers.delete(timerId);
       fn();
+      this.nudge();
     }, Math.max(0, delayMs));
     this.timers.set(timerId, t);
     return { timerId };

@@ -16,6 +16,8 @@ export interface SocketNetworkOptions {
   addressPrefix?: string;
   capture?: CaptureSink;
   log?: Logger;
+  /** Called after the lab's nodes have handled what arrived (a datagram, bytes, a connection's end). */
+  onActivity?: () => void;
 }
 
 /**
@@ -33,6 +35,7 @@ export class SocketNetwork implements Network {
   readonly clock: Clock;
   readonly capture: CaptureSink | undefined;
   readonly log: Logger;
+  readonly activity: () => void;
 
   constructor(options: SocketNetworkOptions) {
     this.clock = options.clock;
@@ -44,6 +47,7 @@ export class SocketNetwork implements Network {
     this.capacity = octets.length === 3 ? 254 : 254 * 256;
     this.capture = options.capture;
     this.log = options.log ?? silentLogger;
+    this.activity = options.onActivity ?? ((): void => undefined);
   }
 
   /** The lab's address is ignored: sockets give each host the next loopback address. */
@@ -101,6 +105,7 @@ class SocketHost implements HostNetwork {
       const data = new Uint8Array(msg);
       this.net.capture?.udp(this.net.clock.now(), from, local, data);
       handler?.(data, from);
+      this.net.activity();
     });
     const close = (): void => {
       if (closed) return;
@@ -128,6 +133,7 @@ class SocketHost implements HostNetwork {
       const conn = wrapSocket(this.net, this.net.nextConnectionId(), socket, false);
       this.closers.add(() => conn.end());
       onConnection(conn);
+      this.net.activity();
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e) => reject(new NetworkError(`${this.hostName}: cannot listen on tcp ${this.address}:${port}: ${e.message}`, { cause: e })));
@@ -176,12 +182,14 @@ function wrapSocket(network: SocketNetwork, id: string, socket: net.Socket, isCl
     capture?.tcpData(network.clock.now(), id, false, data);
     if (dataHandler) dataHandler(data);
     else pending.push(data);
+    network.activity();
   });
   socket.on('error', (e) => network.log.debug('tcp socket error', { connection: id, error: e.message }));
   socket.on('close', () => {
     if (!closed) capture?.tcpClose(network.clock.now(), id, false);
     closed = true;
     closeHandler?.();
+    network.activity();
   });
   return {
     id,
