@@ -55,7 +55,7 @@ interface CellThread {
 /**
  * Idle cell threads of this Jest worker process, kept from one test file to the next. A Jest worker runs test
  * files one after another, each in a module registry of its own; the threads are outside every registry (kept on
- * `process`, which the files share), so a later file's cells start on a thread whose code is loaded and compiled
+ * node:worker_threads' `Worker`, which the files share), so a later file's cells start on a thread whose code is loaded and compiled
  * (a part of 58 memory cells: 5.1 s of CPU on a new thread, 3.2 s on a warm one). Each file hands a thread its
  * own plan and options, as the verdict tests already do between plans; the cells' results do not depend on the
  * thread (test/parallel.test.ts: one thread or two, the same bytes). An idle thread is unreferenced, so it never
@@ -91,7 +91,9 @@ function unpark(idle: Worker[]): Worker | undefined {
 }
 
 function idleThreads(script: string): Worker[] {
-  const held = process as unknown as Record<symbol, Map<string, Worker[]> | undefined>;
+  // Each test file sees a `process` of its own (Jest's environment copies it); node:worker_threads is the one
+  // module object every file of the process shares.
+  const held = Worker as unknown as Record<symbol, Map<string, Worker[]> | undefined>;
   const byScript = (held[IDLE_THREADS] ??= new Map());
   let list = byScript.get(script);
   if (!list) byScript.set(script, (list = []));
