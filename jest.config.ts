@@ -21,10 +21,11 @@ const config: Config = {
   globalSetup: '<rootDir>/test/support/build-cli.ts',
   setupFiles: ['<rootDir>/test/support/fast-check-seed.ts'],
   testTimeout: 60_000,
-  // One worker more than the cores (Jest's default leaves one idle, which on a two-core machine halves the run):
-  // the socket cells wait on the wall clock for much of their time, and a third worker fills those waits. On two
-  // cores, three workers took 0.87x the wall time of two (docs/decisions/0023).
-  maxWorkers: os.availableParallelism() + 1,
+  // One worker a core (Jest's default leaves one idle, which on a two-core machine halves the run). A third worker
+  // once filled the socket cells' waits; since those cells wake on the lab's activity and warm cell threads pass
+  // between files, it only adds contention: on two cores, two workers took 0.92x the wall time and 0.86x the CPU of
+  // three (docs/decisions/0023).
+  maxWorkers: os.availableParallelism(),
 };
 
 export default config;
