@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { VirtualClock, parseDuration } from './clock';
+import { VirtualClock, WallClock, parseDuration } from './clock';
 
 describe('VirtualClock', () => {
   it('fires timers in time order, then insertion order, without real waiting', async () => {
@@ -119,5 +119,31 @@ describe('VirtualClock and memory', () => {
     gc();
     expect(held?.deref()).toBeUndefined();
     expect(clock.pendingTimers()).toBe(1);
+  });
+});
+
+describe('WallClock activity (the socket runtime waits on it)', () => {
+  it('wakes a waiter at the next nudge, long before its bound', async () => {
+    const clock = new WallClock();
+    const woke = clock.activity(60_000);
+    clock.nudge();
+    await woke;
+  });
+
+  it('counts a timer it fires as activity', async () => {
+    const clock = new WallClock();
+    const woke = clock.activity(60_000);
+    let fired = false;
+    clock.setTimer(0, () => {
+      fired = true;
+    });
+    await woke;
+    expect(fired).toBe(true);
+  });
+
+  it('keeps nothing of a waiter whose bound passed', async () => {
+    const clock = new WallClock();
+    for (let i = 0; i < 5; i++) await clock.activity(0);
+    expect((clock as unknown as { waiters: Set<unknown> }).waiters.size).toBe(0);
   });
 });

@@ -240,28 +240,26 @@ export class WallClock implements Clock {
   private readonly started = Date.now();
   private nextId = 1;
   private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
-  private waiters: (() => void)[] = [];
+  private waiters = new Set<() => void>();
 
   /** Something happened in the lab (a message arrived, a connection closed, a timer fired): wakes every `activity`. */
   nudge(): void {
-    if (this.waiters.length === 0) return;
+    if (this.waiters.size === 0) return;
     const woken = this.waiters;
-    this.waiters = [];
+    this.waiters = new Set();
     for (const w of woken) w();
   }
 
   /** Resolves at the next `nudge`, or after `ms` milliseconds when nothing happens sooner. */
   activity(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      let done = false;
       const wake = (): void => {
-        if (done) return;
-        done = true;
+        this.waiters.delete(wake);
         clearTimeout(timer);
         resolve();
       };
       const timer = setTimeout(wake, Math.max(0, ms));
-      this.waiters.push(wake);
+      this.waiters.add(wake);
     });
   }
 
