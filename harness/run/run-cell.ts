@@ -479,7 +479,6 @@ class StepExecutor {
 
   private matchWire(target: Target, consume: boolean): boolean {
     const [seen] = this.wireMessages(target.matcher, this.wireCursor, true);
-    if (process.env.DEBUG_WIRE) console.error('matchWire', this.wireCursor, seen, this.capture.eventCount, consume);
     if (seen === undefined) return false;
     if (consume) this.wireCursor = seen + 1;
     return true;

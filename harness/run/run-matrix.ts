@@ -176,7 +176,6 @@ export async function runPlannedCell(
   return { result: { ...outcome.result, evidence: `evidence/${folder}/` }, outcome };
 }
 
-
 /**
  * Runs the matrix: every cell on a fresh lab, its evidence written as soon as it ends, and the
  * reports (results.json, matrix.md, matrix.html, junit.xml) written atomically at the end, even

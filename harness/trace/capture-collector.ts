@@ -145,19 +145,10 @@ export class CaptureCollector implements CaptureSink {
 
   /** The events with host names; each summary is made when first read (a spread of an event reads it). */
   get events(): WireEvent[] {
-    return this.raw.map((e) => {
-      const out = { t: e.t, from: e.protocol === 'STEP' ? e.from : this.hostOf(e.from), to: e.protocol === 'STEP' ? e.to : this.hostOf(e.to), protocol: e.protocol } as WireEvent;
+    return this.raw.map((e, index) => {
+      const out = { t: e.t, ...this.endsOf(index) } as WireEvent;
       if (typeof e.summary === 'string') out.summary = e.summary;
-      else {
-        Object.defineProperty(out, 'summary', {
-          enumerable: true,
-          configurable: true,
-          get: () => {
-            if (typeof e.summary !== 'string') e.summary = e.summary();
-            return e.summary;
-          },
-        });
-      }
+      else Object.defineProperty(out, 'summary', { enumerable: true, configurable: true, get: () => this.summaryAt(index) });
       return out;
     });
   }

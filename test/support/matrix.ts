@@ -55,8 +55,8 @@ interface CellThread {
 /**
  * Idle cell threads of this Jest worker process, kept from one test file to the next. A Jest worker runs test
  * files one after another, each in a module registry of its own; the threads are outside every registry (kept on
- * node:worker_threads' `Worker`, which the files share), so a later file's cells start on a thread whose code is loaded and compiled
- * (a part of 58 memory cells: 5.1 s of CPU on a new thread, 3.2 s on a warm one). Each file hands a thread its
+ * node:worker_threads' `Worker`, which the files share), so a later file's cells start on a thread whose code is
+ * loaded and compiled (a part of 58 memory cells: 5.1 s of CPU on a new thread, 3.2 s on a warm one). Each file hands a thread its
  * own plan and options, as the verdict tests already do between plans; the cells' results do not depend on the
  * thread (test/parallel.test.ts: one thread or two, the same bytes). An idle thread is unreferenced, so it never
  * keeps the process alive.
