@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatFinding, runDoctorCommand, summaryLine } from '../cli/doctor-command';
@@ -322,6 +322,7 @@ describe('uc-lab doctor', () => {
     expect(lines[0]).toMatch(/^error {3}config\.cup\.acl-incoming-ocs-front-ends {2}cup\.acl\.incoming: pool2\.uc\.lab is missing/);
     expect(lines[1]).toMatch(/^warning config\.ocs\.dns-ptr-records {2,}dns\.ptr: /);
     expect(lines.at(-1)).toBe('acl-lab: 1 error, 1 warning, 9 notes');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('lets a bad lab file surface its own LabFileError', async () => {

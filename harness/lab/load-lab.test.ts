@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LabFileError } from '../scenario/scenario-error';
@@ -9,6 +9,7 @@ const scenariosDir = path.resolve(__dirname, '..', '..', 'scenarios');
 const seedFile = path.join(scenariosDir, 'labs', 'seed-lab.yaml');
 const seedText = readFileSync(seedFile, 'utf8');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'uc-lab-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 let n = 0;
 /** The seed lab with `from` replaced by `to` (which must occur exactly once). Returns the file and the 1-based line of the change. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadLabById } from '../lab/load-lab';
@@ -14,6 +14,7 @@ const lab = loadLabById('seed-lab', scenariosDir);
 const labs = new Map([['seed-lab', lab]]);
 const basic = loadScenario(path.join(scenariosDir, 'features', 'basic-call.yaml'), { claims, labs });
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'uc-axes-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function scenarioFrom(text: string): ReturnType<typeof loadScenario> {
   const file = path.join(tmp, `${Math.abs(text.length)}-${Date.now()}.yaml`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expandScenario } from './expand-axes';
@@ -14,6 +14,7 @@ const scenariosDir = path.join(repoRoot, 'scenarios');
 const claims = loadClaims(path.join(scenariosDir, 'claims.yaml'));
 const labs = new Map([['seed-lab', loadLabById('seed-lab', scenariosDir)]]);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'uc-scenario-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A valid scenario; tests break one line of it. Line numbers below are 1-based in this text. */
 const BASE = [
@@ -359,5 +360,6 @@ describe('loadScenarioDir: one bad file', () => {
     expect(set.errors).toHaveLength(1);
     expect(set.errors[0]).toMatchObject({ line: 11, column: 15 });
     expect(set.errors[0]?.message).toMatch(/zz-bad\.yaml:11:15: .*unknown action "dance"/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -7,6 +7,7 @@ import { cachedLoad, enableDiskCache, resetScenarioCache } from './scenario-cach
 
 const scenariosDir = path.resolve(__dirname, '..', '..', 'scenarios');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'uc-scenario-cache-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A folder of two files, and a loader that counts its calls and names each file as it is shown. */
 function folder(name: string): { dir: string; load: (dir: string) => { files: { file: string; text: string }[]; source: string }; calls: () => number } {
