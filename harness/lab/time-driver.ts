@@ -3,7 +3,8 @@ import type { Clock } from '../../simulators';
 
 /**
  * How the harness lets time pass. The in-memory lab moves virtual time only while the harness waits
- * for something; the socket lab lets the wall clock run and polls. Scenario code is the same for both.
+ * for something; the socket lab lets the wall clock run and looks whenever the lab shows activity.
+ * Scenario code is the same for both.
  */
 export interface TimeDriver {
   readonly clock: Clock;
