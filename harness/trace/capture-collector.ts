@@ -231,22 +231,27 @@ class TlsRecordFramer {
   }
 }
 
-function malformed(protocol: string, why: string): Decoded {
+/** A decoded message whose summary is made already. */
+type Summarised = Decoded & { summary: string };
+
+function malformed(protocol: string, why: string): Summarised {
   const text = `malformed ${protocol} (${why})`;
   return { summary: text, full: () => text };
 }
 
 /** A SIP message's bytes, parsed when its summary or its whole text is first asked for. */
 function lazySip(bytes: Uint8Array): Decoded {
-  let decoded: Decoded | undefined;
-  const decode = (): Decoded => {
+  let decoded: Summarised | undefined;
+  const decode = (): Summarised => {
     if (decoded) return decoded;
     const parsed = parseSipMessage(bytes);
-    const m = parsed.ok ? parsed.value : undefined;
-    decoded = m ? { summary: summarizeSip(m), full: () => serializeSipMessage(m) } : malformed('SIP', parsed.ok ? '' : parsed.error.message);
+    if (parsed.ok) {
+      const m = parsed.value;
+      decoded = { summary: summarizeSip(m), full: () => serializeSipMessage(m) };
+    } else decoded = malformed('SIP', parsed.error.message);
     return decoded;
   };
-  return { summary: () => decode().summary as string, full: () => decode().full() };
+  return { summary: () => decode().summary, full: () => decode().full() };
 }
 
 /** `Name {"field":value,…}` with every decoded field (binary fields as their length). */

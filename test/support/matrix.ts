@@ -90,7 +90,9 @@ function unpark(idle: Worker[]): Worker | undefined {
   return worker;
 }
 
-function idleThreads(script: string): Worker[] {
+/** The idle threads of one cell-worker script (and its flags). */
+function idleThreads({ file, execArgv }: { file: string; execArgv: string[] }): Worker[] {
+  const script = `${file} ${execArgv.join(' ')}`;
   // Each test file sees a `process` of its own (Jest's environment copies it); node:worker_threads is the one
   // module object every file of the process shares.
   const held = Worker as unknown as Record<symbol, Map<string, Worker[]> | undefined>;
@@ -164,8 +166,7 @@ export class CellRunner {
 
   /** Hands each thread that is idle and well to the next test file of this process; ends the others. */
   async close(): Promise<void> {
-    const { file, execArgv } = workerScript();
-    const idle = idleThreads(`${file} ${execArgv.join(' ')}`);
+    const idle = idleThreads(workerScript());
     await Promise.all(
       (this.threads ?? []).map(async (t) => {
         t.detach();
@@ -208,8 +209,9 @@ export class CellRunner {
 
   private start(): CellThread[] {
     if (this.threads) return this.threads;
-    const { file, execArgv } = workerScript();
-    const idle = idleThreads(`${file} ${execArgv.join(' ')}`);
+    const script = workerScript();
+    const { file, execArgv } = script;
+    const idle = idleThreads(script);
     const prefixes = this.options.addressPrefixes ?? [undefined];
     this.threads = prefixes.map((prefix) => {
       const workerData: WorkerOptions = {
